@@ -1,0 +1,47 @@
+namespace Hpf.Cluster.Grains.Interfaces;
+
+/// <summary>Everything that determines a training run: same options and same data give the same model.</summary>
+public sealed record TrainingOptions
+{
+    public int Factors { get; init; } = 50;
+    public HpfPriors Priors { get; init; } = HpfPriors.Default;
+    public int MaxIterations { get; init; } = 100;
+    public StopRule Stop { get; init; } = StopRule.TrainLlk;
+    public int CheckEvery { get; init; } = 10;
+    public double StopThreshold { get; init; } = 1e-3;
+
+    /// <summary>SVI over users when set: each step takes this many users with all their nonzeros.</summary>
+    public int? UsersPerBatch { get; init; }
+    /// <summary>SVI over items when set; with both set, epochs alternate between user and item batches.</summary>
+    public int? ItemsPerBatch { get; init; }
+    public double StepTau0 { get; init; } = 1.0;
+    public double StepKappa { get; init; } = 0.7;
+    public StepSchedule StepSchedule { get; init; } = StepSchedule.Global;
+
+    public ulong Seed { get; init; } = 1;
+    /// <summary>Worker threads over rows; 0 means all cores. Never changes the result.</summary>
+    public int Threads { get; init; }
+
+    public bool IsStochastic => UsersPerBatch is not null || ItemsPerBatch is not null;
+
+    public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
+
+    /// <summary>Throws ArgumentOutOfRangeException naming the option (as the console spells it) when a value is out of range.</summary>
+    public void Validate()
+    {
+        Priors.Validate();
+        if (Factors < 1) throw Bad("k", Factors, "must be ≥ 1");
+        if (MaxIterations < 1) throw Bad("max-iter", MaxIterations, "must be ≥ 1");
+        if (CheckEvery < 1) throw Bad("check-every", CheckEvery, "must be ≥ 1");
+        if (!double.IsFinite(StopThreshold) || StopThreshold < 0) throw Bad("stop-threshold", StopThreshold, "must be a finite number ≥ 0");
+        if (UsersPerBatch is < 1) throw Bad("users-per-batch", UsersPerBatch, "must be ≥ 1");
+        if (ItemsPerBatch is < 1) throw Bad("items-per-batch", ItemsPerBatch, "must be ≥ 1");
+        // Robbins–Monro: Σρ = ∞ needs κ ≤ 1, Σρ² < ∞ needs κ > 0.5.
+        if (!(StepKappa > 0.5 && StepKappa <= 1.0)) throw Bad("step-kappa", StepKappa, "must lie in (0.5, 1] so that Σρ = ∞ and Σρ² < ∞");
+        if (!double.IsFinite(StepTau0) || StepTau0 < 0) throw Bad("step-tau0", StepTau0, "must be a finite number ≥ 0");
+        if (Threads < 0) throw Bad("threads", Threads, "must be ≥ 0 (0 = all cores)");
+    }
+
+    private static ArgumentOutOfRangeException Bad(string name, object? value, string rule) =>
+        new(name, value, $"option '--{name}' {rule}, got {value}");
+}

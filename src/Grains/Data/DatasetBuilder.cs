@@ -1,0 +1,83 @@
+namespace Hpf.Cluster.Grains.Data;
+
+/// <summary>
+/// Collects (user, item, count) triplets and builds a <see cref="Dataset"/>: duplicate (user, item)
+/// pairs are summed, zero counts dropped, ids given dense indices in ordinal order. Counts are checked
+/// by the readers; this class only refuses what would corrupt the model (negative or non-finite).
+/// </summary>
+public sealed class DatasetBuilder
+{
+    private readonly Dictionary<string, int> _users = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _items = new(StringComparer.Ordinal);
+    private readonly List<long> _pairs = new();     // (user slot << 32) | item slot
+    private readonly List<float> _counts = new();
+
+    public int Triplets => _pairs.Count;
+
+    public void Add(string user, string item, double count)
+    {
+        if (!double.IsFinite(count) || count < 0)
+            throw new ArgumentOutOfRangeException(nameof(count), count, "a count must be finite and ≥ 0");
+        if (count == 0) return;
+        var u = Slot(_users, user);
+        var i = Slot(_items, item);
+        _pairs.Add(((long)u << 32) | (uint)i);
+        _counts.Add((float)count);
+    }
+
+    public Dataset Build()
+    {
+        // Dense index = rank of the id in ordinal order; slot → rank maps turn first-seen slots into it.
+        var (userIds, userRank) = Rank(_users);
+        var (itemIds, itemRank) = Rank(_items);
+        var n = _pairs.Count;
+        var keys = new long[n];
+        var values = new float[n];
+        for (var j = 0; j < n; j++)
+        {
+            var p = _pairs[j];
+            keys[j] = ((long)userRank[(int)(p >> 32)] << 32) | (uint)itemRank[(int)(uint)p];
+            values[j] = _counts[j];
+        }
+        Array.Sort(keys, values);
+
+        var rowStart = new int[userIds.Length + 1];
+        var other = new List<int>(n);
+        var counts = new List<float>(n);
+        long previous = -1;
+        for (var j = 0; j < n; j++)
+        {
+            if (keys[j] == previous)
+            {
+                counts[^1] += values[j];   // duplicate (user, item): summed, as the README says
+                continue;
+            }
+            previous = keys[j];
+            rowStart[(int)(keys[j] >> 32) + 1]++;
+            other.Add((int)(uint)keys[j]);
+            counts.Add(values[j]);
+        }
+        for (var u = 0; u < userIds.Length; u++) rowStart[u + 1] += rowStart[u];
+        return new Dataset(userIds, itemIds, new SparseRows(rowStart, other.ToArray(), counts.ToArray()));
+    }
+
+    private static int Slot(Dictionary<string, int> ids, string id)
+    {
+        if (!ids.TryGetValue(id, out var slot))
+        {
+            slot = ids.Count;
+            ids.Add(id, slot);
+        }
+        return slot;
+    }
+
+    private static (string[] Ids, int[] RankOfSlot) Rank(Dictionary<string, int> ids)
+    {
+        var sorted = new string[ids.Count];
+        ids.Keys.CopyTo(sorted, 0);
+        Array.Sort(sorted, StringComparer.Ordinal);
+        var rank = new int[ids.Count];
+        for (var r = 0; r < sorted.Length; r++) rank[ids[sorted[r]]] = r;
+        return (sorted, rank);
+    }
+}

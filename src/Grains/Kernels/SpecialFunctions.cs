@@ -20,11 +20,11 @@ public static class SpecialFunctions
         return (float)(AsymptoticDigamma(v) - shift);
     }
 
-    /// <summary>ψ(x) in float64 for x &gt; 0 (used by the ELBO and the references).</summary>
+    /// <summary>ψ(x) in float64 for x &gt; 0 (used by the ELBO); the series starts at 10, where its first omitted term is 2e-14.</summary>
     public static double Digamma(double x)
     {
         double shift = 0;
-        while (x < 6.0)
+        while (x < 10.0)
         {
             shift += 1.0 / x;
             x += 1.0;
@@ -34,7 +34,7 @@ public static class SpecialFunctions
 
     private static double AsymptoticDigamma(double x)
     {
-        // ψ(x) ~ ln x − 1/(2x) − Σ B_2n / (2n x^2n); five terms reach double precision for x ≥ 6.
+        // ψ(x) ~ ln x − 1/(2x) − Σ B_2n / (2n x^2n); five terms leave 1e-11 at x = 6 (ample for float32) and 2e-14 at x = 10.
         var r = 1.0 / x;
         var r2 = r * r;
         var series = r2 * (1.0 / 12 - r2 * (1.0 / 120 - r2 * (1.0 / 252 - r2 * (1.0 / 240 - r2 * (1.0 / 132)))));

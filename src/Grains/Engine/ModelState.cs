@@ -1,0 +1,34 @@
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Kernels;
+
+namespace Hpf.Cluster.Grains.Engine;
+
+/// <summary>Both sides of a model under training over one dataset, initialised as HPF-MATH.md says.</summary>
+internal sealed class ModelState
+{
+    public ModelState(Dataset data, TrainingOptions options, SimdWidth width)
+    {
+        Data = data;
+        Options = options;
+        var p = options.Priors;
+        var resolved = SimdWidths.Resolve(width);
+        Users = new FactorSide("user", data.UserIds, data.ByUser, options.Factors, resolved, p.A, p.APrime, p.APrime / p.BPrime);
+        Items = new FactorSide("item", data.ItemIds, data.ByItem, options.Factors, resolved, p.C, p.CPrime, p.CPrime / p.DPrime);
+        Users.Initialize(options.Seed, p.APrime, p.BPrime);
+        Items.Initialize(options.Seed, p.CPrime, p.DPrime);
+    }
+
+    public Dataset Data { get; }
+    public TrainingOptions Options { get; }
+    public FactorSide Users { get; }
+    public FactorSide Items { get; }
+
+    public HpfModel ToModel() => new(Options, Data.UserIds, Data.ItemIds,
+        (float[])Users.Shape.Clone(), (float[])Users.Rate.Clone(), (float[])Users.ActivityRate.Clone(),
+        (float[])Items.Shape.Clone(), (float[])Items.Rate.Clone(), (float[])Items.ActivityRate.Clone());
+
+    /// <summary>The training log-likelihood of the current parameters.</summary>
+    public double TrainLogLikelihood(int threads) => PoissonLikelihood.Training(
+        Data, Users.Expected, Items.Expected, Users.ColumnSum, Items.ColumnSum, Options.Factors, threads);
+}

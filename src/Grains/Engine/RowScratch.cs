@@ -1,0 +1,27 @@
+namespace Hpf.Cluster.Grains.Engine;
+
+/// <summary>One worker's buffers for row updates: allocated once per worker per pass, never per row or nonzero.</summary>
+internal sealed class RowScratch
+{
+    public RowScratch(int factors, int stride)
+    {
+        ShapeSum = new double[stride];
+        Partial = new float[stride];
+        Elog = new float[factors];
+        ElogOther = new float[factors];
+        Digamma = new double[2 * factors];
+        Expected = new float[factors];
+        ColumnSum = new double[factors];
+    }
+
+    /// <summary>Σ (y/⟨w,e⟩)·e over a row's nonzeros, then the row's new shape sums.</summary>
+    public double[] ShapeSum { get; }
+    /// <summary>The fused loop's float32 partial sums.</summary>
+    public float[] Partial { get; }
+    public float[] Elog { get; }
+    public float[] ElogOther { get; }
+    public double[] Digamma { get; }
+    public float[] Expected { get; }
+    /// <summary>The current block's Σ E[x] (column sums), before it is copied out.</summary>
+    public double[] ColumnSum { get; }
+}

@@ -1,0 +1,61 @@
+using System.Numerics.Tensors;
+using Hpf.Cluster.Grains.Data;
+
+namespace Hpf.Cluster.Grains.Kernels;
+
+/// <summary>
+/// Poisson log-likelihoods with μ_ui = E[θ_u]·E[β_i] (HPF-MATH.md, "Objectives"), log y! included so
+/// that the value is a true log-probability (≤ 0) however large the counts.
+/// </summary>
+public static class PoissonLikelihood
+{
+    /// <summary>
+    /// Σ_nonzeros (y log μ − log y!) − Σ_k (Σ_u E[θ_uk])(Σ_i E[β_ik]): the log-likelihood of the whole
+    /// matrix, zeros included, at the cost of the nonzeros only.
+    /// </summary>
+    /// <param name="userExpected">E[θ], [U × K].</param>
+    /// <param name="itemExpected">E[β], [I × K].</param>
+    /// <param name="userColumnSums">Σ_u E[θ_uk].</param>
+    /// <param name="itemColumnSums">Σ_i E[β_ik].</param>
+    public static double Training(Dataset data, float[] userExpected, float[] itemExpected,
+        ReadOnlySpan<double> userColumnSums, ReadOnlySpan<double> itemColumnSums, int factors, int threads = 1)
+    {
+        var rows = data.ByUser;
+        // Fixed chunks of users, summed in chunk order: the same value whatever the thread count.
+        const int chunk = 512;
+        var chunks = (rows.Rows + chunk - 1) / chunk;
+        var partial = new double[chunks];
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, c =>
+        {
+            double sum = 0;
+            var end = Math.Min(rows.Rows, (c + 1) * chunk);
+            for (var u = c * chunk; u < end; u++)
+            {
+                var theta = userExpected.AsSpan(u * factors, factors);
+                var others = rows.OthersOf(u);
+                var counts = rows.CountsOf(u);
+                for (var n = 0; n < others.Length; n++)
+                    sum += counts[n] * Math.Log(TensorPrimitives.Dot(theta, itemExpected.AsSpan(others[n] * factors, factors)));
+            }
+            partial[c] = sum;
+        });
+        double total = 0;
+        foreach (var p in partial) total += p;
+        double zeros = 0;
+        for (var k = 0; k < factors; k++) zeros += userColumnSums[k] * itemColumnSums[k];
+        return total - data.SumLogFactorial - zeros;
+    }
+
+    /// <summary>Mean over held-out nonzeros of (y log μ − μ − log y!); NaN for an empty set.</summary>
+    public static double HeldOutMean(HeldOutSet set, ReadOnlySpan<float> userExpected, ReadOnlySpan<float> itemExpected, int factors)
+    {
+        if (set.Count == 0) return double.NaN;
+        double sum = 0;
+        for (var n = 0; n < set.Count; n++)
+        {
+            double mu = TensorPrimitives.Dot(userExpected.Slice(set.Users[n] * factors, factors), itemExpected.Slice(set.Items[n] * factors, factors));
+            sum += set.Counts[n] * Math.Log(mu) - mu;
+        }
+        return (sum - set.SumLogFactorial) / set.Count;
+    }
+}

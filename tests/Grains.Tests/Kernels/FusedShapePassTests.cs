@@ -1,0 +1,121 @@
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Kernels;
+using Hpf.Cluster.Grains.Tests.Engine;
+using MathNetSpecial = MathNet.Numerics.SpecialFunctions;
+
+namespace Hpf.Cluster.Grains.Tests.Kernels;
+
+public class FusedShapePassTests
+{
+    public static TheoryData<SimdWidth> Widths() => new() { SimdWidth.Scalar, SimdWidth.Bits256, SimdWidth.Bits512 };
+
+    /// <summary>
+    /// One user half-step of the engine (fused loop, rates, activities) against the update written out
+    /// naively in float64 from HPF-MATH.md: φ normalised with the max subtracted, then the sums.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void UserHalfStepMatchesNaiveFloat64Update(SimdWidth width)
+    {
+        var sample = ModelSamples.Draw(users: 40, items: 30, factors: 7, seed: 11);
+        var options = new TrainingOptions { Factors = 7, Seed = 4, Threads = 2 };
+        var state = new ModelState(sample.Data, options, width);
+        var expected = NaiveUserHalfStep(state);
+
+        new FullBatchSchedule(state, threads: 2).RunUserHalfStep(1, CancellationToken.None);
+
+        for (var j = 0; j < expected.Shape.Length; j++)
+        {
+            Assert.Equal(expected.Shape[j], state.Users.Shape[j], 5e-6 * expected.Shape[j]);
+            Assert.Equal(expected.Rate[j], state.Users.Rate[j], 5e-6 * expected.Rate[j]);
+        }
+        for (var u = 0; u < expected.Activity.Length; u++)
+            Assert.Equal(expected.Activity[u], state.Users.ActivityRate[u], 5e-6 * expected.Activity[u]);
+        var columnSums = new double[7];
+        for (var j = 0; j < expected.Shape.Length; j++) columnSums[j % 7] += expected.Shape[j] / expected.Rate[j];
+        for (var k = 0; k < 7; k++) Assert.Equal(columnSums[k], state.Users.ColumnSum[k], 1e-5 * columnSums[k]);
+    }
+
+    /// <summary>Rows whose exp(E[log]) products underflow float32 go down the exact path and give the same update.</summary>
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void UnderflowingNonzerosTakeTheExactPath(SimdWidth width)
+    {
+        var sample = ModelSamples.Draw(users: 12, items: 10, factors: 5, seed: 2);
+        var options = new TrainingOptions { Factors = 5, Threads = 1 };
+        var state = new ModelState(sample.Data, options, width);
+        // Opposite corners: user 0 is strong only in factor 0, every item only in factor 4, each by about e^95,
+        // so every product of the shifted exponentials is about e^-95: below float32's normal range.
+        var users = state.Users;
+        var items = state.Items;
+        for (var k = 0; k < 5; k++)
+        {
+            users.Shape[k] = k == 0 ? 1e6f : 1f;
+            users.Rate[k] = k == 0 ? 1f : 1e35f;
+        }
+        for (var i = 0; i < items.RowCount; i++)
+        {
+            for (var k = 0; k < 5; k++)
+            {
+                items.Shape[i * 5 + k] = k == 4 ? 1e6f : 1f;
+                items.Rate[i * 5 + k] = k == 4 ? 1f : 1e35f;
+            }
+        }
+        var scratch = new RowScratch(5, users.Stride);
+        users.RefreshDerived(0, scratch, updateActivity: false);
+        for (var i = 0; i < items.RowCount; i++) items.RefreshDerived(i, scratch, updateActivity: false);
+        var w = users.ExpElog.AsSpan(0, users.Stride);
+        Assert.True(FusedShapePass.NeedsExactPath(w, items.ExpElog.AsSpan(0, users.Stride), users.Stride, users.Width));
+
+        var expected = NaiveUserHalfStep(state);
+        new FullBatchSchedule(state, threads: 1).RunUserHalfStep(1, CancellationToken.None);
+        for (var k = 0; k < 5; k++)
+            Assert.Equal(expected.Shape[k], users.Shape[k], 1e-5 * expected.Shape[k]);
+    }
+
+    private sealed record NaiveResult(double[] Shape, double[] Rate, double[] Activity);
+
+    private static NaiveResult NaiveUserHalfStep(ModelState state)
+    {
+        var p = state.Options.Priors;
+        var users = state.Users;
+        var items = state.Items;
+        var k = users.K;
+        var shape = new double[users.Shape.Length];
+        var rate = new double[users.Rate.Length];
+        var activity = new double[users.RowCount];
+        var itemSums = new double[k];
+        for (var j = 0; j < items.Shape.Length; j++) itemSums[j % k] += (double)items.Shape[j] / items.Rate[j];
+        var kappaShape = p.APrime + k * p.A;
+        for (var u = 0; u < users.RowCount; u++)
+        {
+            var sums = new double[k];
+            var others = state.Data.ByUser.OthersOf(u);
+            var counts = state.Data.ByUser.CountsOf(u);
+            for (var n = 0; n < others.Length; n++)
+            {
+                var i = others[n];
+                var logits = new double[k];
+                for (var f = 0; f < k; f++)
+                {
+                    logits[f] = MathNetSpecial.DiGamma(users.Shape[u * k + f]) - Math.Log(users.Rate[u * k + f])
+                        + MathNetSpecial.DiGamma(items.Shape[i * k + f]) - Math.Log(items.Rate[i * k + f]);
+                }
+                var max = logits.Max();
+                var total = logits.Sum(l => Math.Exp(l - max));
+                for (var f = 0; f < k; f++) sums[f] += counts[n] * Math.Exp(logits[f] - max) / total;
+            }
+            var expectedActivity = kappaShape / users.ActivityRate[u];
+            double expectedSum = 0;
+            for (var f = 0; f < k; f++)
+            {
+                shape[u * k + f] = p.A + sums[f];
+                rate[u * k + f] = expectedActivity + itemSums[f];
+                expectedSum += shape[u * k + f] / rate[u * k + f];
+            }
+            activity[u] = p.APrime / p.BPrime + expectedSum;
+        }
+        return new NaiveResult(shape, rate, activity);
+    }
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text;
+
+namespace Hpf.Cluster.Grains.Data;
+
+/// <summary>
+/// Reads (user, item, count) files line by line into a <see cref="DatasetBuilder"/>. Every bad line is reported as
+/// <c>file:line: reason</c>; when there is any, the whole file is refused with one <see cref="DataFormatException"/>
+/// that lists them all, rather than training on the part that parsed. Blank lines are ignored. Line 1 is taken as a
+/// header when its count field is not a number; on any later line that is an error.
+/// </summary>
+public static class TripletFileReader
+{
+    private const int CancellationStride = 4096;
+
+    /// <summary>Reads a whole file into a new dataset. Error messages name the file as <paramref name="path"/> spells it.</summary>
+    public static Dataset Read(string path, DatasetFormat format = DatasetFormat.Auto, CancellationToken ct = default)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        return Read(reader, path, format, ct);
+    }
+
+    /// <summary>Reads text that came from elsewhere (a test, a pipe); <paramref name="fileName"/> is used for Auto and in messages.</summary>
+    public static Dataset Read(TextReader reader, string fileName, DatasetFormat format = DatasetFormat.Auto, CancellationToken ct = default)
+    {
+        var builder = new DatasetBuilder();
+        var summary = ReadInto(reader, fileName, builder, format, ct);
+        if (builder.Triplets == 0)
+            throw new DataFormatException([new DataFormatError(fileName, 0, "count", $"all {summary.DataLines} counts are zero; there is nothing to train on")], 1);
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// Adds a file's triplets to <paramref name="builder"/>, so that several files can make one dataset. When it throws,
+    /// the builder holds the lines before the first bad one and should be discarded.
+    /// </summary>
+    public static TripletFileSummary ReadInto(TextReader reader, string fileName, DatasetBuilder builder, DatasetFormat format = DatasetFormat.Auto, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(builder);
+        var errors = new DataFormatErrorList(fileName);
+        var fields = new LineFields();
+        var ids = new IdPool();
+        var resolved = format == DatasetFormat.Auto ? FormatFromName(fileName) : format;
+        // Auto with no telling name: a TSV file whose first line has four fields is MovieLens (u.data renamed).
+        var sniff = format == DatasetFormat.Auto && resolved == DatasetFormat.Tsv;
+        var layout = TripletLayout.Of(resolved);
+        long lineNumber = 0, dataLines = 0, zeros = 0;
+        var headerSkipped = false;
+
+        while (reader.ReadLine() is { } text)
+        {
+            lineNumber++;
+            if (lineNumber % CancellationStride == 0) ct.ThrowIfCancellationRequested();
+            var line = text.AsSpan();
+            if (lineNumber == 1 && line.Length > 0 && line[0] == '\uFEFF') line = line[1..];
+            if (line.IsWhiteSpace()) continue;
+
+            if (sniff)
+            {
+                sniff = false;
+                if (line.Count('\t') == 3)
+                {
+                    resolved = DatasetFormat.MovieLens;
+                    layout = TripletLayout.Of(resolved);
+                }
+            }
+
+            if (resolved == DatasetFormat.Csv)
+            {
+                if (fields.SplitCsv(line) is var (badField, problem))
+                {
+                    dataLines++;
+                    errors.Add(lineNumber, layout.FieldName(badField), $"{layout.Describe(badField)} {problem}");
+                    continue;
+                }
+            }
+            else
+            {
+                fields.SplitPlain(line, '\t');
+            }
+
+            if (fields.Count != layout.Names.Length)
+            {
+                dataLines++;
+                errors.Add(lineNumber, "line", $"expected {layout.Names.Length} fields {layout.Description}, found {fields.Count}");
+                continue;
+            }
+
+            var countText = fields[2].Trim();
+            var isNumber = double.TryParse(countText, NumberStyles.Float, CultureInfo.InvariantCulture, out var count);
+            if (lineNumber == 1 && !isNumber)
+            {
+                headerSkipped = true;
+                continue;
+            }
+            dataLines++;
+
+            var user = fields[0].Trim();
+            var item = fields[1].Trim();
+            var bad = false;
+            if (user.IsEmpty) bad = errors.Add(lineNumber, layout.Names[0], $"{layout.Names[0]} id is empty");
+            if (item.IsEmpty) bad = errors.Add(lineNumber, layout.Names[1], $"{layout.Names[1]} id is empty");
+            var countName = layout.Names[2];
+            if (countText.IsEmpty) bad = errors.Add(lineNumber, countName, $"{countName} is empty");
+            else if (!isNumber) bad = errors.Add(lineNumber, countName, $"{countName} '{countText}' is not a number");
+            else if (!double.IsFinite(count)) bad = errors.Add(lineNumber, countName, $"{countName} '{countText}' is not finite");
+            else if (count < 0) bad = errors.Add(lineNumber, countName, $"{countName} {countText} is negative");
+            if (bad || errors.Total > 0) continue;   // once the file is refused, stop growing the builder
+
+            if (count == 0)
+            {
+                zeros++;
+                continue;
+            }
+            builder.Add(ids.Get(user), ids.Get(item), count);
+        }
+
+        if (dataLines == 0) errors.Add(0, "file", "the file has no data lines");
+        errors.ThrowIfAny();
+        return new TripletFileSummary(fileName, resolved, lineNumber, dataLines, zeros, headerSkipped);
+    }
+
+    /// <summary>
+    /// The format Auto picks from a file name alone (<c>u.data</c>, <c>*.base</c>, <c>*.test</c>: MovieLens;
+    /// <c>user_artists.dat</c>: Last.fm; <c>*.csv</c>: CSV; otherwise TSV, which the reader turns into MovieLens when
+    /// the first line has four fields).
+    /// </summary>
+    public static DatasetFormat FormatFromName(string fileName)
+    {
+        var name = Path.GetFileName(fileName);
+        if (name.Equals("u.data", StringComparison.OrdinalIgnoreCase)
+            || name.EndsWith(".base", StringComparison.OrdinalIgnoreCase)
+            || name.EndsWith(".test", StringComparison.OrdinalIgnoreCase))
+            return DatasetFormat.MovieLens;
+        if (name.Equals("user_artists.dat", StringComparison.OrdinalIgnoreCase)) return DatasetFormat.LastFm;
+        if (name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return DatasetFormat.Csv;
+        return DatasetFormat.Tsv;
+    }
+}

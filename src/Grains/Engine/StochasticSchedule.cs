@@ -7,8 +7,11 @@ namespace Hpf.Cluster.Grains.Engine;
 /// Stochastic variational inference (HPF-MATH.md, "SVI"). One iteration is one epoch: the local side's
 /// rows in a seeded random order, cut into mini-batches. Per batch:
 /// <list type="number">
-/// <item>local step: each batch row's coordinate update (φ, shape, rate, activity) against the global
-/// side, repeated until its shapes settle (at most <see cref="MaxLocalPasses"/> passes);</item>
+/// <item>local step: one coordinate update (φ, shape, rate, activity) of each batch row against the global
+/// side, as hpfrec does. Iterating it to convergence was measured to be worse: early on the global rows
+/// are nearly symmetric across factors, and a converged local step pulls each local row onto that
+/// symmetric fixed point, erasing the initial asymmetry, so the model collapses to a popularity
+/// ranking (MovieLens 100k, 100-user batches: precision@20 0.198 converged, 0.259 with one pass);</item>
 /// <item>global step: for each global row the batch touched, the natural-gradient step of size ρ towards
 /// prior + (rows/batch)·Σ y·φ (shape), E[activity] + local column sum (rate), and then its activity rate.</item>
 /// </list>
@@ -18,9 +21,6 @@ namespace Hpf.Cluster.Grains.Engine;
 /// </summary>
 internal sealed class StochasticSchedule : ITrainingSchedule
 {
-    private const int MaxLocalPasses = 10;
-    private const double LocalTolerance = 1e-4;
-
     private readonly ModelState _state;
     private readonly TrainingOptions _options;
     private readonly int _threads;
@@ -116,27 +116,16 @@ internal sealed class StochasticSchedule : ITrainingSchedule
     private int LocalStep(FactorSide local, FactorSide global, int[] batch, CancellationToken cancellationToken)
     {
         var failed = int.MaxValue;
-        var k = local.K;
         Parallel.For(0, batch.Length,
             new ParallelOptions { MaxDegreeOfParallelism = _threads, CancellationToken = cancellationToken },
-            () => (Scratch: new RowScratch(k, local.Stride), Previous: new float[k]),
-            (b, _, worker) =>
+            () => new RowScratch(local.K, local.Stride),
+            (b, _, scratch) =>
             {
-                var r = batch[b];
-                var shape = local.Shape.AsSpan(r * k, k);
-                for (var pass = 0; pass < MaxLocalPasses; pass++)
+                if (!local.UpdateRow(batch[b], global, scratch))
                 {
-                    shape.CopyTo(worker.Previous);
-                    if (!local.UpdateRow(r, global, worker.Scratch))
-                    {
-                        lock (batch) failed = Math.Min(failed, r);
-                        break;
-                    }
-                    double change = 0;
-                    for (var f = 0; f < k; f++) change += Math.Abs(shape[f] - worker.Previous[f]) / shape[f];
-                    if (change / k < LocalTolerance) break;
+                    lock (batch) failed = Math.Min(failed, batch[b]);
                 }
-                return worker;
+                return scratch;
             },
             _ => { });
         return failed == int.MaxValue ? -1 : failed;

@@ -1,0 +1,211 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Hpf.Cluster.Grains.Data;
+
+namespace Hpf.Cluster.Grains.Engine;
+
+/// <summary>
+/// Saved jobs under a data directory: <c>&lt;data-dir&gt;/jobs/&lt;job-name&gt;/</c> holds <c>model.bin</c>,
+/// <c>train.bin</c> and <c>model.json</c>. Every file is written to a temporary name, flushed to disk and
+/// renamed over the old one, so a crash never leaves a half-written file; model.json is renamed last and a
+/// save id ties the three together, so a crash between renames is detected on load rather than mixing models.
+/// </summary>
+public sealed class JobStore
+{
+    public const string ModelFileName = "model.bin";
+    public const string TrainingSetFileName = "train.bin";
+    public const string ManifestFileName = "model.json";
+    public const string ThetaFileName = "theta.tsv";
+    public const string BetaFileName = "beta.tsv";
+    /// <summary>Overrides the default data directory; a <c>--data-dir</c> option overrides both.</summary>
+    public const string DataDirectoryVariable = "HPF_DATA_DIR";
+    public const int MaxNameLength = 128;
+
+    /// <summary>camelCase, indented, enums as kebab-case words: the file is read by people as well as programs.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    public JobStore(string dataDirectory)
+    {
+        DataDirectory = Path.GetFullPath(dataDirectory);
+        JobsDirectory = Path.Combine(DataDirectory, "jobs");
+    }
+
+    public string DataDirectory { get; }
+    public string JobsDirectory { get; }
+
+    /// <summary>The data directory to use: <paramref name="explicitDirectory"/> if given, else $HPF_DATA_DIR, else LocalApplicationData/hpf.</summary>
+    public static string ResolveDataDirectory(string? explicitDirectory)
+    {
+        if (!string.IsNullOrWhiteSpace(explicitDirectory)) return explicitDirectory;
+        var fromEnvironment = Environment.GetEnvironmentVariable(DataDirectoryVariable);
+        if (!string.IsNullOrWhiteSpace(fromEnvironment)) return fromEnvironment;
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "hpf");
+    }
+
+    /// <summary>Why <paramref name="name"/> cannot name a job, or null when it can.</summary>
+    public static string? NameProblem(string name)
+    {
+        if (name.Length == 0) return "a job name cannot be empty";
+        if (name.Length > MaxNameLength) return $"job name '{name}' is longer than {MaxNameLength} characters";
+        // Names become directory names: no separators, no '..', and no leading dot (hidden files, temporaries).
+        if (name[0] == '.') return $"job name '{name}' cannot start with '.'";
+        foreach (var c in name)
+        {
+            if (!IsNameCharacter(c))
+                return $"job name '{name}' has the character '{c}'; use letters, digits, '-', '_' and '.' only (no path separators)";
+        }
+        return null;
+    }
+
+    /// <exception cref="JobStoreException">The name is not valid (<see cref="JobStoreFailure.InvalidName"/>).</exception>
+    public static void ValidateName(string name)
+    {
+        if (NameProblem(name) is { } problem) throw new JobStoreException(JobStoreFailure.InvalidName, problem);
+    }
+
+    /// <summary>A valid job name made from a data file's name: the name without extension, other characters replaced by '_'.</summary>
+    public static string SuggestName(string dataFile)
+    {
+        var stem = Path.GetFileNameWithoutExtension(dataFile);
+        var name = new StringBuilder(Math.Min(stem.Length, MaxNameLength));
+        foreach (var c in stem)
+        {
+            if (name.Length == MaxNameLength) break;
+            name.Append(IsNameCharacter(c) ? c : '_');
+        }
+        while (name.Length > 0 && name[0] == '.') name.Remove(0, 1);
+        return name.Length > 0 ? name.ToString() : "job";
+    }
+
+    public string DirectoryOf(string name)
+    {
+        ValidateName(name);
+        return Path.Combine(JobsDirectory, name);
+    }
+
+    public bool Exists(string name) => File.Exists(Path.Combine(DirectoryOf(name), ManifestFileName));
+
+    /// <summary>Saves (or replaces) a job; returns it as stored, with its new save id.</summary>
+    public JobStoreEntry Save(JobStoreManifest manifest, HpfModel model, Dataset train, CancellationToken cancellationToken = default)
+    {
+        var directory = DirectoryOf(manifest.Name);
+        if (model.Users != train.Users || model.Items != train.Items)
+            throw new ArgumentException("the model and the training set do not have the same users and items");
+        cancellationToken.ThrowIfCancellationRequested();
+        var saved = manifest with { SaveId = Guid.NewGuid() };
+        Directory.CreateDirectory(directory);
+        WriteAtomically(Path.Combine(directory, TrainingSetFileName), stream => ModelStoreFormat.WriteDataset(stream, train, saved.SaveId));
+        WriteAtomically(Path.Combine(directory, ModelFileName), stream => ModelStoreFormat.WriteModel(stream, model, saved.SaveId));
+        WriteAtomically(Path.Combine(directory, ManifestFileName), stream => JsonSerializer.Serialize(stream, saved, JsonOptions));
+        return new JobStoreEntry(directory, saved);
+    }
+
+    /// <exception cref="JobStoreException">No such job, or its model.json is unreadable.</exception>
+    public JobStoreEntry Open(string name)
+    {
+        var directory = DirectoryOf(name);
+        var path = Path.Combine(directory, ManifestFileName);
+        if (!File.Exists(path))
+            throw new JobStoreException(JobStoreFailure.NotFound, $"job '{name}' not found in {JobsDirectory}");
+        var manifest = ReadManifest(path);
+        if (manifest.Name != name)
+            throw new JobStoreException(JobStoreFailure.Damaged, $"job '{name}': {path} names job '{manifest.Name}'");
+        return new JobStoreEntry(directory, manifest);
+    }
+
+    /// <summary>Every job with a model.json, ordered by name; directories whose model.json cannot be read are named in Unreadable.</summary>
+    public JobStoreListing List()
+    {
+        var jobs = new List<JobStoreEntry>();
+        var unreadable = new List<string>();
+        if (!Directory.Exists(JobsDirectory)) return new JobStoreListing(jobs, unreadable);
+        foreach (var directory in Directory.EnumerateDirectories(JobsDirectory).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(directory);
+            var path = Path.Combine(directory, ManifestFileName);
+            if (NameProblem(name) is not null || !File.Exists(path)) continue;
+            try
+            {
+                jobs.Add(Open(name));
+            }
+            catch (JobStoreException e)
+            {
+                unreadable.Add(e.Message);
+            }
+        }
+        return new JobStoreListing(jobs, unreadable);
+    }
+
+    /// <summary>Writes theta.tsv (E[θ], one row per user), beta.tsv (E[β], one row per item) and model.json into <paramref name="directory"/>.</summary>
+    public static void Export(HpfModel model, JobStoreManifest manifest, string directory, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(directory);
+        WriteAtomically(Path.Combine(directory, ThetaFileName), stream => WriteFactors(stream, model.UserIds, model.ExpectedThetaMatrix(), model.Factors, cancellationToken));
+        WriteAtomically(Path.Combine(directory, BetaFileName), stream => WriteFactors(stream, model.ItemIds, model.ExpectedBetaMatrix(), model.Factors, cancellationToken));
+        WriteAtomically(Path.Combine(directory, ManifestFileName), stream => JsonSerializer.Serialize(stream, manifest, JsonOptions));
+    }
+
+    private static JobStoreManifest ReadManifest(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return JsonSerializer.Deserialize<JobStoreManifest>(stream, JsonOptions)
+                ?? throw new JobStoreException(JobStoreFailure.Damaged, $"{path}: the file holds null");
+        }
+        catch (JsonException e)
+        {
+            throw new JobStoreException(JobStoreFailure.Damaged, $"{path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary><c>id&lt;TAB&gt;f1&lt;TAB&gt;…&lt;TAB&gt;fK</c>, shortest round-trip float text in the invariant culture.</summary>
+    private static void WriteFactors(Stream stream, string[] ids, float[] values, int k, CancellationToken cancellationToken)
+    {
+        using var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16, leaveOpen: true);
+        Span<char> number = stackalloc char[32];
+        for (var row = 0; row < ids.Length; row++)
+        {
+            if ((row & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
+            var id = ids[row];
+            // An id with a tab or line break cannot be written as one TSV field without altering it.
+            if (id.AsSpan().IndexOfAny('\t', '\n', '\r') >= 0)
+                throw new InvalidDataException($"id '{id}' contains a tab or a line break and cannot be exported to TSV");
+            writer.Write(id);
+            foreach (var value in values.AsSpan(row * k, k))
+            {
+                writer.Write('\t');
+                value.TryFormat(number, out var written, "R", CultureInfo.InvariantCulture);
+                writer.Write(number[..written]);
+            }
+            writer.Write('\n');
+        }
+    }
+
+    private static void WriteAtomically(string path, Action<Stream> write)
+    {
+        var temporary = $"{path}.tmp-{Guid.NewGuid():N}";
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    private static bool IsNameCharacter(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.';
+}

@@ -1,0 +1,91 @@
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Interfaces;
+
+namespace Hpf.Cluster.Grains.Engine;
+
+/// <summary>
+/// A saved job's <c>model.json</c>: what was trained on what, with which settings, how long it took and how
+/// the log-likelihood went. Small and human-readable, so listing jobs never touches the binary files.
+/// </summary>
+public sealed record JobStoreManifest
+{
+    public int FormatVersion { get; init; } = ModelStoreFormat.Version;
+    public required string Name { get; init; }
+    /// <summary>Set by <see cref="JobStore.Save"/>; model.bin and train.bin carry the same id, so files of two saves are never mixed.</summary>
+    public Guid SaveId { get; init; }
+    public required DateTimeOffset CreatedUtc { get; init; }
+    public required string DataFile { get; init; }
+    public string? DataFormat { get; init; }
+    public string? ValidationFile { get; init; }
+
+    public required int Users { get; init; }
+    public required int Items { get; init; }
+    public required int Nonzeros { get; init; }
+
+    public required int K { get; init; }
+    public required ulong Seed { get; init; }
+    public required HpfPriors Priors { get; init; }
+    public required StopRule StopRule { get; init; }
+    public required int MaxIterations { get; init; }
+    public required int CheckEvery { get; init; }
+    public required double StopThreshold { get; init; }
+    public int? UsersPerBatch { get; init; }
+    public int? ItemsPerBatch { get; init; }
+    public required double StepTau0 { get; init; }
+    public required double StepKappa { get; init; }
+    public required StepSchedule StepSchedule { get; init; }
+    /// <summary>As asked for (0 = all cores); the result does not depend on it.</summary>
+    public required int Threads { get; init; }
+
+    public required int Iterations { get; init; }
+    /// <summary>Mean over the training iterations, loading excluded.</summary>
+    public required double SecondsPerIteration { get; init; }
+    public required double TrainingSeconds { get; init; }
+    public required double LoadSeconds { get; init; }
+    public required string StopReason { get; init; }
+    public double? FinalTrainLogLikelihood { get; init; }
+    public double? FinalValidationLogLikelihood { get; init; }
+    public required IReadOnlyList<LikelihoodPoint> Curve { get; init; }
+
+    /// <summary>The manifest of a finished run; <paramref name="loadSeconds"/> is the time spent reading the data files.</summary>
+    public static JobStoreManifest Describe(
+        string name, TrainingResult result, Dataset train, double loadSeconds,
+        string dataFile, string? dataFormat, string? validationFile, DateTimeOffset createdUtc)
+    {
+        var o = result.Model.Options;
+        var report = result.Report;
+        var last = report.Curve.Count > 0 ? report.Curve[^1] : null;
+        return new JobStoreManifest
+        {
+            Name = name,
+            CreatedUtc = createdUtc.ToUniversalTime(),
+            DataFile = dataFile,
+            DataFormat = dataFormat,
+            ValidationFile = validationFile,
+            Users = train.Users,
+            Items = train.Items,
+            Nonzeros = train.Nonzeros,
+            K = o.Factors,
+            Seed = o.Seed,
+            Priors = o.Priors,
+            StopRule = o.Stop,
+            MaxIterations = o.MaxIterations,
+            CheckEvery = o.CheckEvery,
+            StopThreshold = o.StopThreshold,
+            UsersPerBatch = o.UsersPerBatch,
+            ItemsPerBatch = o.ItemsPerBatch,
+            StepTau0 = o.StepTau0,
+            StepKappa = o.StepKappa,
+            StepSchedule = o.StepSchedule,
+            Threads = o.Threads,
+            Iterations = report.Iterations,
+            SecondsPerIteration = report.SecondsPerIteration,
+            TrainingSeconds = report.TrainingSeconds,
+            LoadSeconds = loadSeconds,
+            StopReason = report.StopReason,
+            FinalTrainLogLikelihood = last?.TrainLogLikelihood,
+            FinalValidationLogLikelihood = last?.ValidationLogLikelihood,
+            Curve = report.Curve,
+        };
+    }
+}

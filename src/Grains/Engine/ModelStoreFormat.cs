@@ -1,0 +1,248 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Interfaces;
+
+namespace Hpf.Cluster.Grains.Engine;
+
+/// <summary>
+/// The binary layout of a saved job's <c>model.bin</c> (options, ids, the six float32 parameter arrays) and
+/// <c>train.bin</c> (ids and the CSR arrays of the training set). Numbers are little-endian; arrays are written
+/// as their raw bytes, so a model of millions of rows saves and loads at disk speed. Each file starts with a
+/// magic, a format version and the save id that ties it to its <c>model.json</c>, and ends with an end marker
+/// so that a truncated file is recognised as such.
+/// </summary>
+public static class ModelStoreFormat
+{
+    public const int Version = 1;
+    private static readonly byte[] ModelMagic = "HPFMODEL"u8.ToArray();
+    private static readonly byte[] DatasetMagic = "HPFTRAIN"u8.ToArray();
+    private static readonly byte[] EndMarker = "HPF-END!"u8.ToArray();
+
+    public static void WriteModel(Stream stream, HpfModel model, Guid saveId)
+    {
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        WriteHeader(writer, ModelMagic, saveId);
+        WriteOptions(writer, model.Options);
+        WriteIds(writer, model.UserIds);
+        WriteIds(writer, model.ItemIds);
+        WriteArray<float>(writer, model.UserShape);
+        WriteArray<float>(writer, model.UserRate);
+        WriteArray<float>(writer, model.UserActivityRate);
+        WriteArray<float>(writer, model.ItemShape);
+        WriteArray<float>(writer, model.ItemRate);
+        WriteArray<float>(writer, model.ItemPopularityRate);
+        writer.Write(EndMarker);
+    }
+
+    /// <exception cref="InvalidDataException">The stream is not a model file of this version, or is damaged.</exception>
+    public static HpfModel ReadModel(Stream stream, out Guid saveId)
+    {
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        saveId = ReadHeader(reader, ModelMagic, "model");
+        var options = ReadOptions(reader);
+        var userIds = ReadIds(reader);
+        var itemIds = ReadIds(reader);
+        var k = options.Factors;
+        var userShape = ReadArray<float>(reader, (long)userIds.Length * k);
+        var userRate = ReadArray<float>(reader, (long)userIds.Length * k);
+        var userActivity = ReadArray<float>(reader, userIds.Length);
+        var itemShape = ReadArray<float>(reader, (long)itemIds.Length * k);
+        var itemRate = ReadArray<float>(reader, (long)itemIds.Length * k);
+        var itemPopularity = ReadArray<float>(reader, itemIds.Length);
+        ReadEnd(reader);
+        return new HpfModel(options, userIds, itemIds, userShape, userRate, userActivity, itemShape, itemRate, itemPopularity);
+    }
+
+    public static void WriteDataset(Stream stream, Dataset dataset, Guid saveId)
+    {
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        WriteHeader(writer, DatasetMagic, saveId);
+        WriteIds(writer, dataset.UserIds);
+        WriteIds(writer, dataset.ItemIds);
+        WriteArray<int>(writer, dataset.ByUser.RowStart);
+        WriteArray<int>(writer, dataset.ByUser.Other);
+        WriteArray<float>(writer, dataset.ByUser.Counts);
+        writer.Write(EndMarker);
+    }
+
+    /// <exception cref="InvalidDataException">The stream is not a training-set file of this version, or is damaged.</exception>
+    public static Dataset ReadDataset(Stream stream, out Guid saveId)
+    {
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        saveId = ReadHeader(reader, DatasetMagic, "training-set");
+        var userIds = ReadIds(reader);
+        var itemIds = ReadIds(reader);
+        var rowStart = ReadArray<int>(reader, userIds.Length + 1L);
+        var nonzeros = rowStart[^1];
+        var other = ReadArray<int>(reader, nonzeros);
+        var counts = ReadArray<float>(reader, nonzeros);
+        ReadEnd(reader);
+        // Dataset trusts its arrays; a damaged file must not become an index out of range deep in training.
+        if (rowStart[0] != 0) throw Damaged("the row offsets do not start at 0");
+        for (var r = 0; r < userIds.Length; r++)
+            if (rowStart[r + 1] < rowStart[r]) throw Damaged("the row offsets are not ascending");
+        foreach (var o in other)
+            if ((uint)o >= (uint)itemIds.Length) throw Damaged("an item index is out of range");
+        return new Dataset(userIds, itemIds, new SparseRows(rowStart, other, counts));
+    }
+
+    private static void WriteHeader(BinaryWriter writer, byte[] magic, Guid saveId)
+    {
+        writer.Write(magic);
+        writer.Write(Version);
+        writer.Write(saveId.ToByteArray());
+    }
+
+    private static Guid ReadHeader(BinaryReader reader, byte[] magic, string what)
+    {
+        var seen = reader.ReadBytes(magic.Length);
+        if (!seen.AsSpan().SequenceEqual(magic)) throw new InvalidDataException($"not an HPF {what} file");
+        var version = reader.ReadInt32();
+        if (version != Version) throw new InvalidDataException($"HPF {what} file format version {version} is not supported (this build reads version {Version})");
+        return new Guid(ReadExactly(reader, 16));
+    }
+
+    private static void ReadEnd(BinaryReader reader)
+    {
+        var seen = ReadExactly(reader, EndMarker.Length);
+        if (!seen.AsSpan().SequenceEqual(EndMarker)) throw Damaged("the end marker is missing");
+        if (reader.BaseStream.CanSeek && reader.BaseStream.Position != reader.BaseStream.Length)
+            throw Damaged("there are bytes after the end marker");
+    }
+
+    private static void WriteOptions(BinaryWriter writer, TrainingOptions o)
+    {
+        writer.Write(o.Factors);
+        var p = o.Priors;
+        writer.Write(p.A); writer.Write(p.APrime); writer.Write(p.BPrime);
+        writer.Write(p.C); writer.Write(p.CPrime); writer.Write(p.DPrime);
+        writer.Write(o.MaxIterations);
+        writer.Write((int)o.Stop);
+        writer.Write(o.CheckEvery);
+        writer.Write(o.StopThreshold);
+        writer.Write(o.UsersPerBatch ?? -1);
+        writer.Write(o.ItemsPerBatch ?? -1);
+        writer.Write(o.StepTau0);
+        writer.Write(o.StepKappa);
+        writer.Write((int)o.StepSchedule);
+        writer.Write(o.Seed);
+        writer.Write(o.Threads);
+    }
+
+    private static TrainingOptions ReadOptions(BinaryReader reader)
+    {
+        var factors = reader.ReadInt32();
+        var priors = new HpfPriors(reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble());
+        var options = new TrainingOptions
+        {
+            Factors = factors,
+            Priors = priors,
+            MaxIterations = reader.ReadInt32(),
+            Stop = ReadEnum<StopRule>(reader),
+            CheckEvery = reader.ReadInt32(),
+            StopThreshold = reader.ReadDouble(),
+            UsersPerBatch = OptionalCount(reader.ReadInt32()),
+            ItemsPerBatch = OptionalCount(reader.ReadInt32()),
+            StepTau0 = reader.ReadDouble(),
+            StepKappa = reader.ReadDouble(),
+            StepSchedule = ReadEnum<StepSchedule>(reader),
+            Seed = reader.ReadUInt64(),
+            Threads = reader.ReadInt32(),
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw Damaged($"the stored training options are out of range ({e.Message})");
+        }
+        return options;
+    }
+
+    private static int? OptionalCount(int value) => value < 0 ? null : value;
+
+    private static T ReadEnum<T>(BinaryReader reader) where T : struct, Enum
+    {
+        var value = reader.ReadInt32();
+        var result = (T)Enum.ToObject(typeof(T), value);
+        if (!Enum.IsDefined(result)) throw Damaged($"{value} is not a {typeof(T).Name}");
+        return result;
+    }
+
+    private static void WriteIds(BinaryWriter writer, string[] ids)
+    {
+        writer.Write(ids.Length);
+        foreach (var id in ids) writer.Write(id);
+    }
+
+    private static string[] ReadIds(BinaryReader reader)
+    {
+        var count = reader.ReadInt32();
+        // Every id takes at least its one-byte length prefix: a count beyond the bytes left is damage, not a huge model.
+        if (count < 0 || count > Remaining(reader)) throw Damaged($"an id count of {count} does not fit the file");
+        var ids = new string[count];
+        for (var n = 0; n < count; n++) ids[n] = reader.ReadString();
+        // Dense indices are ordinal ranks (Dataset, HpfModel): lookups binary-search these arrays.
+        for (var n = 1; n < count; n++)
+            if (string.CompareOrdinal(ids[n - 1], ids[n]) >= 0) throw Damaged("the ids are not in ascending ordinal order");
+        return ids;
+    }
+
+    private static void WriteArray<T>(BinaryWriter writer, T[] values) where T : unmanaged
+    {
+        writer.Write(values.Length);
+        if (BitConverter.IsLittleEndian)
+        {
+            writer.Write(MemoryMarshal.AsBytes(values.AsSpan()));
+            return;
+        }
+        var buffer = new T[Math.Min(values.Length, 1 << 16)];
+        for (var start = 0; start < values.Length; start += buffer.Length)
+        {
+            var chunk = Math.Min(buffer.Length, values.Length - start);
+            values.AsSpan(start, chunk).CopyTo(buffer);
+            var bytes = MemoryMarshal.AsBytes(buffer.AsSpan(0, chunk));
+            ReverseEach(bytes, System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+            writer.Write(bytes);
+        }
+    }
+
+    private static T[] ReadArray<T>(BinaryReader reader, long expectedLength) where T : unmanaged
+    {
+        var length = reader.ReadInt32();
+        if (length != expectedLength) throw Damaged($"an array has {length} values where {expectedLength} were expected");
+        var size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        if ((long)length * size > Remaining(reader)) throw Damaged("the file ends inside an array (truncated)");
+        var values = new T[length];
+        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+        try
+        {
+            reader.BaseStream.ReadExactly(bytes);
+        }
+        catch (EndOfStreamException)
+        {
+            throw Damaged("the file ends inside an array (truncated)");
+        }
+        if (!BitConverter.IsLittleEndian) ReverseEach(bytes, size);
+        return values;
+    }
+
+    private static void ReverseEach(Span<byte> bytes, int size)
+    {
+        for (var n = 0; n < bytes.Length; n += size) bytes.Slice(n, size).Reverse();
+    }
+
+    private static byte[] ReadExactly(BinaryReader reader, int count)
+    {
+        var bytes = reader.ReadBytes(count);
+        if (bytes.Length != count) throw Damaged("the file is truncated");
+        return bytes;
+    }
+
+    private static long Remaining(BinaryReader reader) =>
+        reader.BaseStream.CanSeek ? reader.BaseStream.Length - reader.BaseStream.Position : long.MaxValue;
+
+    private static InvalidDataException Damaged(string reason) => new($"damaged file: {reason}");
+}

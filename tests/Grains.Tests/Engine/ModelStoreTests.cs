@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Text.Json;
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Interfaces;
+
+namespace Hpf.Cluster.Grains.Tests.Engine;
+
+public sealed class ModelStoreTests : IDisposable
+{
+    private static readonly ModelSamples.Sample Sample = ModelSamples.Draw(users: 40, items: 30, factors: 3, seed: 5);
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "hpf-store-tests-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); }
+        catch (DirectoryNotFoundException) { }
+    }
+
+    [Fact]
+    public void SaveThenLoadGivesIdenticalArraysIdsAndOptions()
+    {
+        var (store, saved, model) = SaveTrained("round-trip");
+
+        var entry = store.Open("round-trip");
+        var loaded = entry.LoadModel();
+        Assert.Equal(model.Options, loaded.Options);
+        Assert.Equal(model.UserIds, loaded.UserIds);
+        Assert.Equal(model.ItemIds, loaded.ItemIds);
+        Assert.Equal(model.UserShape, loaded.UserShape);
+        Assert.Equal(model.UserRate, loaded.UserRate);
+        Assert.Equal(model.UserActivityRate, loaded.UserActivityRate);
+        Assert.Equal(model.ItemShape, loaded.ItemShape);
+        Assert.Equal(model.ItemRate, loaded.ItemRate);
+        Assert.Equal(model.ItemPopularityRate, loaded.ItemPopularityRate);
+
+        var train = entry.LoadTrainingSet();
+        Assert.Equal(Sample.Data.UserIds, train.UserIds);
+        Assert.Equal(Sample.Data.ItemIds, train.ItemIds);
+        Assert.Equal(Sample.Data.ByUser.RowStart, train.ByUser.RowStart);
+        Assert.Equal(Sample.Data.ByUser.Other, train.ByUser.Other);
+        Assert.Equal(Sample.Data.ByUser.Counts, train.ByUser.Counts);
+
+        Assert.Equal(saved.Manifest.SaveId, entry.Manifest.SaveId);
+        Assert.Equal(saved.Manifest.Curve, entry.Manifest.Curve);
+        Assert.Equal(saved.Manifest.Priors, entry.Manifest.Priors);
+        Assert.Equal(StopRule.MaxIter, entry.Manifest.StopRule);
+    }
+
+    [Fact]
+    public void ModelJsonCarriesTimingsAndTheCurveInCamelCase()
+    {
+        var (_, saved, _) = SaveTrained("timed");
+        using var json = JsonDocument.Parse(File.ReadAllText(saved.ManifestPath));
+        var root = json.RootElement;
+        Assert.Equal(4, root.GetProperty("iterations").GetInt32());
+        Assert.True(root.GetProperty("secondsPerIteration").GetDouble() > 0);
+        Assert.Equal(0.25, root.GetProperty("loadSeconds").GetDouble());
+        Assert.Equal("max-iter", root.GetProperty("stopRule").GetString());
+        var curve = root.GetProperty("curve");
+        Assert.Equal(2, curve.GetArrayLength());
+        Assert.Equal(2, curve[0].GetProperty("iteration").GetInt32());
+        Assert.True(curve[0].TryGetProperty("trainLogLikelihood", out _));
+        Assert.True(curve[0].TryGetProperty("validationLogLikelihood", out _));
+        Assert.True(curve[0].TryGetProperty("seconds", out _));
+    }
+
+    [Fact]
+    public void ListShowsSavedJobsByNameAndSkipsHalfWrittenOnes()
+    {
+        var (store, _, _) = SaveTrained("b-job");
+        SaveTrained("a-job");
+        Directory.CreateDirectory(Path.Combine(store.JobsDirectory, "no-manifest-yet"));
+        var listing = store.List();
+        Assert.Equal(["a-job", "b-job"], listing.Jobs.Select(j => j.Name));
+        Assert.Empty(listing.Unreadable);
+    }
+
+    [Fact]
+    public void AMissingJobIsReportedWithTheDirectory()
+    {
+        var store = new JobStore(_root);
+        var e = Assert.Throws<JobStoreException>(() => store.Open("nope"));
+        Assert.Equal(JobStoreFailure.NotFound, e.Failure);
+        Assert.Equal($"job 'nope' not found in {store.JobsDirectory}", e.Message);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("..")]
+    [InlineData(".hidden")]
+    [InlineData("a/b")]
+    [InlineData("a\\b")]
+    [InlineData("with space")]
+    public void BadJobNamesAreRefused(string name)
+    {
+        var e = Assert.Throws<JobStoreException>(() => JobStore.ValidateName(name));
+        Assert.Equal(JobStoreFailure.InvalidName, e.Failure);
+    }
+
+    [Theory]
+    [InlineData("ml-100k_v1.2")]
+    [InlineData("u")]
+    public void GoodJobNamesAreAccepted(string name) => Assert.Null(JobStore.NameProblem(name));
+
+    [Theory]
+    [InlineData("/data/u.data", "u")]
+    [InlineData("/data/my ratings.tsv", "my_ratings")]
+    [InlineData("/data/.tsv", "job")]
+    public void SuggestedNamesAreValid(string file, string expected)
+    {
+        Assert.Equal(expected, JobStore.SuggestName(file));
+        Assert.Null(JobStore.NameProblem(JobStore.SuggestName(file)));
+    }
+
+    [Fact]
+    public void ATruncatedModelFileIsDamagedNotAnIndexError()
+    {
+        var (store, saved, _) = SaveTrained("cut");
+        var bytes = File.ReadAllBytes(saved.ModelPath);
+        File.WriteAllBytes(saved.ModelPath, bytes[..(bytes.Length / 2)]);
+        var e = Assert.Throws<JobStoreException>(() => store.Open("cut").LoadModel());
+        Assert.Equal(JobStoreFailure.Damaged, e.Failure);
+        Assert.Contains("model.bin", e.Message);
+    }
+
+    [Fact]
+    public void FilesOfTwoSavesAreNotMixed()
+    {
+        var (store, first, _) = SaveTrained("mixed");
+        var oldModel = File.ReadAllBytes(first.ModelPath);
+        SaveTrained("mixed");
+        File.WriteAllBytes(store.Open("mixed").ModelPath, oldModel);
+        var e = Assert.Throws<JobStoreException>(() => store.Open("mixed").LoadModel());
+        Assert.Contains("interrupted", e.Message);
+    }
+
+    [Fact]
+    public void NoTemporaryFilesAreLeftBehind()
+    {
+        var (_, saved, _) = SaveTrained("clean");
+        Assert.Equal(
+            [JobStore.ModelFileName, JobStore.ManifestFileName, JobStore.TrainingSetFileName],
+            Directory.GetFiles(saved.Directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void ExportWritesExpectedFactorsThatReadBackExactly()
+    {
+        var (_, saved, model) = SaveTrained("exported");
+        var target = Path.Combine(_root, "export");
+        JobStore.Export(model, saved.Manifest, target);
+
+        var theta = model.ExpectedThetaMatrix();
+        var rows = File.ReadAllLines(Path.Combine(target, JobStore.ThetaFileName));
+        Assert.Equal(model.Users, rows.Length);
+        for (var u = 0; u < rows.Length; u++)
+        {
+            var fields = rows[u].Split('\t');
+            Assert.Equal(model.UserIds[u], fields[0]);
+            Assert.Equal(model.Factors + 1, fields.Length);
+            for (var k = 0; k < model.Factors; k++)
+                Assert.Equal(theta[u * model.Factors + k], float.Parse(fields[k + 1], CultureInfo.InvariantCulture));
+        }
+        Assert.Equal(model.Items, File.ReadAllLines(Path.Combine(target, JobStore.BetaFileName)).Length);
+        Assert.True(File.Exists(Path.Combine(target, JobStore.ManifestFileName)));
+    }
+
+    [Fact]
+    public void DataDirectoryPrefersTheOptionThenTheEnvironment()
+    {
+        Assert.Equal("/explicit", JobStore.ResolveDataDirectory("/explicit"));
+        var fromEnvironment = Environment.GetEnvironmentVariable(JobStore.DataDirectoryVariable);
+        var resolved = JobStore.ResolveDataDirectory(null);
+        if (string.IsNullOrWhiteSpace(fromEnvironment))
+            Assert.Equal("hpf", Path.GetFileName(resolved));
+        else
+            Assert.Equal(fromEnvironment, resolved);
+    }
+
+    private (JobStore Store, JobStoreEntry Saved, HpfModel Model) SaveTrained(string name)
+    {
+        var options = new TrainingOptions { Factors = 3, MaxIterations = 4, CheckEvery = 2, Stop = StopRule.MaxIter, Seed = 9, Threads = 1 };
+        var result = new InProcessTrainer(options).Train(Sample.Data);
+        var manifest = JobStoreManifest.Describe(name, result, Sample.Data, loadSeconds: 0.25, "/data/sample.tsv", "tsv", null, DateTimeOffset.UtcNow);
+        var store = new JobStore(_root);
+        return (store, store.Save(manifest, result.Model, Sample.Data), result.Model);
+    }
+}

@@ -294,11 +294,16 @@ public sealed class SyntheticDataset
     }
 
     /// <summary>
-    /// The scale s for which the expected number of nonzeros, Σ_ui (1 − exp(−s·θ_u·β_i)), is <paramref name="target"/>,
-    /// estimated on a grid of sampled users × sampled items and solved by bisection (the sum grows with s).
+    /// The scale s for which the expected number of nonzeros, Σ_ui (1 − exp(−s·μ_ui)) with μ_ui = θ_u·β_i, is
+    /// <paramref name="target"/>. It is written as s·M·r(s): M = Σ_ui μ_ui = Σ_k (Σ_u θ_uk)(Σ_i β_ik) is exact and
+    /// cheap, and only the share r(s) of pairs' means that survive as distinct nonzeros (it falls from 1 as pairs
+    /// collide) is estimated, on a grid of sampled users × sampled items. A ratio of two sums over the same pairs
+    /// varies far less between samples than either sum, and is exact in the sparse limit. Solved by bisection:
+    /// the expectation grows with s.
     /// </summary>
     private static double ChooseScale(double[] theta, double[] beta, int users, int items, int k, long target, ulong seed)
     {
+        var total = ComputeExpectedTotal(theta, beta, k);
         var rng = Xoshiro256StarStar.ForStream(seed, CalibrationStream, 0);
         var sampledUsers = SampleRows(users, ref rng);
         var sampledItems = SampleRows(items, ref rng);
@@ -316,23 +321,22 @@ public sealed class SyntheticDataset
                 sumOfMeans += mu;
             }
         }
-        if (!(sumOfMeans > 0) || double.IsInfinity(sumOfMeans))
-            throw new InvalidOperationException("cannot choose a scale for the target: the sampled Poisson means are all zero or not finite");
-        var pairsPerSample = (double)users * items / means.Length;
+        if (!(sumOfMeans > 0 && total > 0) || double.IsInfinity(sumOfMeans) || double.IsInfinity(total))
+            throw new InvalidOperationException("cannot choose a scale for the target: the Poisson means are all zero or not finite");
 
         double ExpectedNonzeros(double s)
         {
-            double sum = 0;
+            double survived = 0;
             foreach (var mu in means)
             {
                 var x = s * mu;
-                sum += x < 1e-5 ? x * (1 - 0.5 * x) : 1 - Math.Exp(-x);   // 1 − e^(−x) without cancellation for small x
+                survived += x < 1e-5 ? x * (1 - 0.5 * x) : 1 - Math.Exp(-x);   // 1 − e^(−x) without cancellation for small x
             }
-            return sum * pairsPerSample;
+            return s * total * (survived / (s * sumOfMeans));
         }
 
-        // 1 − e^(−x) ≤ x, so this scale gives at most the target: a lower end for the bracket.
-        var low = target / (pairsPerSample * sumOfMeans);
+        // r(s) ≤ 1, so target/M gives at most the target: a lower end for the bracket.
+        var low = target / total;
         var high = low;
         while (ExpectedNonzeros(high) < target)
         {

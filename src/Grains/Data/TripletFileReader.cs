@@ -41,13 +41,15 @@ public static class TripletFileReader
         ArgumentNullException.ThrowIfNull(builder);
         var errors = new DataFormatErrorList(fileName);
         var fields = new LineFields();
-        var ids = new IdPool();
         var resolved = format == DatasetFormat.Auto ? FormatFromName(fileName) : format;
         // Auto with no telling name: a TSV file whose first line has four fields is MovieLens (u.data renamed).
         var sniff = format == DatasetFormat.Auto && resolved == DatasetFormat.Tsv;
         var layout = TripletLayout.Of(resolved);
         long lineNumber = 0, dataLines = 0, zeros = 0;
         var headerSkipped = false;
+        // Files are often grouped by user: reuse the user's string while it repeats. (Interning every id through a
+        // pool was measured slower than allocating: the builder's dictionary keeps one string per id either way.)
+        var lastUser = "";
 
         while (reader.ReadLine() is { } text)
         {
@@ -114,7 +116,8 @@ public static class TripletFileReader
                 zeros++;
                 continue;
             }
-            builder.Add(ids.Get(user), ids.Get(item), count);
+            if (!user.SequenceEqual(lastUser)) lastUser = user.ToString();
+            builder.Add(lastUser, item.ToString(), count);
         }
 
         if (dataLines == 0) errors.Add(0, "file", "the file has no data lines");

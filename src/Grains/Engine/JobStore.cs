@@ -45,8 +45,11 @@ public sealed class JobStore
         if (!string.IsNullOrWhiteSpace(explicitDirectory)) return explicitDirectory;
         var fromEnvironment = Environment.GetEnvironmentVariable(DataDirectoryVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment)) return fromEnvironment;
-        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "hpf");
+        return DefaultDataDirectory;
     }
+
+    /// <summary>LocalApplicationData/hpf: where jobs go when neither an option nor $HPF_DATA_DIR says otherwise.</summary>
+    public static string DefaultDataDirectory => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "hpf");
 
     /// <summary>Why <paramref name="name"/> cannot name a job, or null when it can.</summary>
     public static string? NameProblem(string name)

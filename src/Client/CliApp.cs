@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using Hpf.Cluster.Client.Commands;
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Engine;
+
+namespace Hpf.Cluster.Client;
+
+/// <summary>
+/// The whole <c>hpf</c> command line as one call, so that tests run exactly what the executable runs, writing
+/// to writers they can read. Every failure a user can cause ends here as a message and an <see cref="ExitCodes"/> value.
+/// </summary>
+public static class CliApp
+{
+    /// <summary>Runs a command line against plain writers (no colour, no live display, no Ctrl+C hook).</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        RunAsync(args, CliOutput.ForWriters(output, error), handleCtrlC: false, cancellationToken);
+
+    /// <param name="handleCtrlC">Cancel the command's token on Ctrl+C / SIGTERM (the executable); tests leave the process's signals alone.</param>
+    public static async Task<int> RunAsync(string[] args, CliOutput output, bool handleCtrlC, CancellationToken cancellationToken = default)
+    {
+        var environment = new CommandEnvironment(output);
+        var parsed = CreateRootCommand(environment).Parse(args);
+        if (parsed.Action is ParseErrorAction)
+        {
+            foreach (var error in parsed.Errors) output.Fail(error.Message);
+            output.Error.WriteLine("run 'hpf --help' or 'hpf COMMAND --help' for usage");
+            return ExitCodes.BadOption;
+        }
+        var configuration = new InvocationConfiguration
+        {
+            Output = output.Out,
+            Error = output.Error,
+            EnableDefaultExceptionHandler = false,
+            // Long enough for the current iteration to finish and the trainer to notice the token.
+            ProcessTerminationTimeout = handleCtrlC ? TimeSpan.FromSeconds(30) : null,
+        };
+        try
+        {
+            return await parsed.InvokeAsync(configuration, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return Report(output, e);
+        }
+    }
+
+    internal static RootCommand CreateRootCommand(CommandEnvironment environment)
+    {
+        var root = new RootCommand("hpf: train Hierarchical Poisson Factorization recommenders and serve their recommendations")
+        {
+            environment.DataDirectory,
+        };
+        root.Subcommands.Add(new SynthCommand(environment).Command);
+        root.Subcommands.Add(new TrainCommand(environment).Command);
+        root.Subcommands.Add(new ExportCommand(environment).Command);
+        root.Subcommands.Add(new RecommendCommand(environment).Command);
+        root.Subcommands.Add(new PredictCommand(environment).Command);
+        root.Subcommands.Add(new JobsCommand(environment).Command);
+        return root;
+    }
+
+    /// <summary>Prints what went wrong in the user's terms and picks the exit code; unexpected errors keep their type for bug reports.</summary>
+    private static int Report(CliOutput output, Exception e)
+    {
+        switch (e)
+        {
+            case CommandException c:
+                output.Fail(c.Message);
+                return c.ExitCode;
+            case DataFormatException d:
+                // Every error on its own line, in the file:line: reason form editors jump to.
+                foreach (var error in d.Errors) output.Fail(error.ToString());
+                if (d.TotalErrors > d.Errors.Count) output.Fail($"and {d.TotalErrors - d.Errors.Count} more errors");
+                output.Fail("nothing was trained or saved");
+                return ExitCodes.BadData;
+            case FileNotFoundException f:
+                output.Fail($"file not found: {f.FileName ?? f.Message}");
+                return ExitCodes.BadData;
+            case DirectoryNotFoundException n:
+                output.Fail(n.Message);
+                return ExitCodes.BadData;
+            case HpfNumericException h:
+                output.Fail(h.Message);
+                output.Fail("no model was saved; smaller priors, a smaller K or a different seed may help");
+                return ExitCodes.NumericFailure;
+            case JobStoreException { Failure: JobStoreFailure.InvalidName } j:
+                output.Fail(j.Message);
+                return ExitCodes.BadOption;
+            case JobStoreException { Failure: JobStoreFailure.NotFound } j:
+                output.Fail(j.Message);
+                return ExitCodes.JobNotFound;
+            case JobStoreException j:
+                output.Fail(j.Message);
+                return ExitCodes.Failure;
+            case OperationCanceledException:
+                output.Fail("cancelled");
+                return ExitCodes.Cancelled;
+            case UnauthorizedAccessException or IOException:
+                output.Fail(e.Message);
+                return ExitCodes.Failure;
+            default:
+                output.Fail($"unexpected error: {e}");
+                return ExitCodes.Failure;
+        }
+    }
+}

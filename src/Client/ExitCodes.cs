@@ -1,0 +1,23 @@
+namespace Hpf.Cluster.Client;
+
+/// <summary>The process exit codes of <c>hpf</c>, distinct per cause so that scripts can tell a typo from bad data.</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    /// <summary>Anything not covered below: an I/O failure, a damaged saved job.</summary>
+    public const int Failure = 1;
+    /// <summary>The command line is wrong: unknown option, value out of range, missing argument.</summary>
+    public const int BadOption = 2;
+    /// <summary>An input file is missing or has bad lines; nothing was trained or evaluated.</summary>
+    public const int BadData = 3;
+    /// <summary>Training hit NaN or ∞; no model was saved.</summary>
+    public const int NumericFailure = 4;
+    /// <summary>The user id is not in the job's training data.</summary>
+    public const int UnknownUser = 5;
+    /// <summary>The item id is not in the job's training data.</summary>
+    public const int UnknownItem = 6;
+    /// <summary>No saved job has the name given.</summary>
+    public const int JobNotFound = 7;
+    /// <summary>Ctrl+C: the conventional 128 + SIGINT.</summary>
+    public const int Cancelled = 130;
+}

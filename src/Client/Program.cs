@@ -1,0 +1,3 @@
+using Hpf.Cluster.Client;
+
+return await CliApp.RunAsync(args, CliOutput.ForProcess(), handleCtrlC: true);

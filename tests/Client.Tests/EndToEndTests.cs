@@ -35,7 +35,7 @@ public sealed class EndToEndTests(TrainedJob job)
         Assert.Contains("loaded ", output);
         Assert.Contains("s/iteration", output);
         Assert.Contains("final log-likelihood: train ", output);
-        Assert.Contains($"saved job '{TrainedJob.Name}' to {Path.Combine(job.DataDirectory, "jobs", TrainedJob.Name)}", output);
+        Assert.Contains($"saved job '{TrainedJob.Name}' in {Path.Combine(job.DataDirectory, "jobs", TrainedJob.Name)}", output);
         Assert.Empty(job.Train.Error);
     }
 

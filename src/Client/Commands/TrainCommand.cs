@@ -63,7 +63,7 @@ internal sealed class TrainCommand
             throw new CommandException(ExitCodes.BadOption, "--stop val-llk needs held-out data: give it with --validation FILE");
         var name = parsed.GetValue(_job) ?? JobStore.SuggestName(file);
         var store = _environment.Store(parsed);
-        store.DirectoryOf(name);   // refuse a bad --job before spending time on the data
+        JobStore.ValidateName(name);   // refuse a bad --job before spending time on the data
 
         var loading = Stopwatch.StartNew();
         var train = TripletFileReader.Read(file, format, cancellationToken);
@@ -72,7 +72,12 @@ internal sealed class TrainCommand
         {
             validation = HeldOutSet.Map(TripletFileReader.Read(validationFile, format, cancellationToken), train);
             if (validation.Count == 0)
-                throw new CommandException(ExitCodes.BadData, $"{validationFile}: no held-out nonzero has both its user and its item in {file}");
+            {
+                var problem = $"{validationFile}: no held-out nonzero has both its user and its item in {file}";
+                if (options.Stop == StopRule.ValLlk) throw new CommandException(ExitCodes.BadData, problem);
+                output.Warn($"{problem}; training without validation");
+                validation = null;
+            }
         }
         var loadSeconds = loading.Elapsed.TotalSeconds;
         output.Line($"loaded {file}: {train.Users} users, {train.Items} items, {train.Nonzeros} nonzeros in {ProgressText.Seconds(loadSeconds)} s");
@@ -100,8 +105,9 @@ internal sealed class TrainCommand
         var manifest = JobStoreManifest.Describe(
             name, result, train, loadSeconds, Path.GetFullPath(file), formatWord.ToLowerInvariant(),
             validationFile is null ? null : Path.GetFullPath(validationFile), DateTimeOffset.UtcNow);
+        var replacing = store.Exists(name);
         var saved = store.Save(manifest, result.Model, train, cancellationToken);
-        output.Line($"saved job '{name}' to {saved.Directory}");
+        output.Line($"{(replacing ? "replaced" : "saved")} job '{name}' in {saved.Directory}");
 
         if (parsed.GetValue(_export) is { } exportDirectory)
         {

@@ -1,0 +1,54 @@
+using System.Text.Json;
+
+namespace Hpf.Cluster.Client.Tests;
+
+[Collection(TrainedJobCollection.Name)]
+public sealed class TrainCommandTests(TrainedJob job) : IDisposable
+{
+    private readonly ScratchDirectory _scratch = new();
+
+    public void Dispose() => _scratch.Dispose();
+
+    [Fact]
+    public async Task TheJobIsNamedAfterTheFileUnlessNamed()
+    {
+        var file = _scratch.File("my ratings.v2.tsv");
+        File.Copy(job.TrainFile, file);
+        var run = (await Train(file)).Succeeded();
+        Assert.Contains("saved job 'my_ratings.v2'", run.Out);
+        Assert.True(File.Exists(Path.Combine(_scratch.DataDirectory, "jobs", "my_ratings.v2", "model.bin")));
+    }
+
+    [Fact]
+    public async Task TrainingAgainUnderTheSameNameReplacesTheJob()
+    {
+        (await Train(job.TrainFile, "--job", "twice", "--seed", "1")).Succeeded();
+        var second = (await Train(job.TrainFile, "--job", "twice", "--seed", "2")).Succeeded();
+        Assert.Contains("replaced job 'twice'", second.Out);
+        var jobs = (await CliRun.Of("--data-dir", _scratch.DataDirectory, "jobs")).Succeeded();
+        Assert.Single(jobs.Out.Split('\n'), line => line.Contains("twice"));
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(_scratch.DataDirectory, "jobs", "twice", "model.json")));
+        Assert.Equal(2ul, manifest.RootElement.GetProperty("seed").GetUInt64());
+    }
+
+    [Fact]
+    public async Task SviOptionsReachTheTrainerAndTheManifest()
+    {
+        (await Train(job.TrainFile, "--job", "svi", "--users-per-batch", "30", "--step-schedule", "per-row", "--step-kappa", "0.9")).Succeeded();
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(_scratch.DataDirectory, "jobs", "svi", "model.json")));
+        var root = manifest.RootElement;
+        Assert.Equal(30, root.GetProperty("usersPerBatch").GetInt32());
+        Assert.Equal("per-row", root.GetProperty("stepSchedule").GetString());
+        Assert.Equal(0.9, root.GetProperty("stepKappa").GetDouble());
+    }
+
+    [Fact]
+    public async Task AnEmptyDataDirectoryListsNoJobs()
+    {
+        var run = (await CliRun.Of("--data-dir", _scratch.DataDirectory, "jobs")).Succeeded();
+        Assert.StartsWith("no jobs in ", run.Out);
+    }
+
+    private Task<CliRun> Train(string file, params string[] extra) =>
+        CliRun.Of(["--data-dir", _scratch.DataDirectory, "train", file, "--k", "3", "--max-iter", "3", "--threads", "1", .. extra]);
+}

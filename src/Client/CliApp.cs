@@ -53,6 +53,7 @@ public static class CliApp
         };
         root.Subcommands.Add(new SynthCommand(environment).Command);
         root.Subcommands.Add(new TrainCommand(environment).Command);
+        root.Subcommands.Add(new EvaluateCommand(environment).Command);
         root.Subcommands.Add(new ExportCommand(environment).Command);
         root.Subcommands.Add(new RecommendCommand(environment).Command);
         root.Subcommands.Add(new PredictCommand(environment).Command);
@@ -72,7 +73,7 @@ public static class CliApp
                 // Every error on its own line, in the file:line: reason form editors jump to.
                 foreach (var error in d.Errors) output.Fail(error.ToString());
                 if (d.TotalErrors > d.Errors.Count) output.Fail($"and {d.TotalErrors - d.Errors.Count} more errors");
-                output.Fail("nothing was trained or saved");
+                output.Fail("the file was refused as a whole: nothing was trained, evaluated or saved");
                 return ExitCodes.BadData;
             case FileNotFoundException f:
                 output.Fail($"file not found: {f.FileName ?? f.Message}");

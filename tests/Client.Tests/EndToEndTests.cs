@@ -98,6 +98,29 @@ public sealed class EndToEndTests(TrainedJob job)
     }
 
     [Fact]
+    public async Task EvaluatePrintsTheReportAsJson()
+    {
+        var run = (await CliRun.Of("--data-dir", job.DataDirectory, "evaluate", TrainedJob.Name, "--test", job.TestFile, "--top", "5", "--json")).Succeeded();
+        using var json = JsonDocument.Parse(run.Out);
+        var report = json.RootElement.GetProperty("report");
+        Assert.Equal(5, report.GetProperty("k").GetInt32());
+        Assert.True(report.GetProperty("usersEvaluated").GetInt32() > 0);
+        Assert.True(report.GetProperty("testNonzeros").GetInt32() > 0);
+        var precision = report.GetProperty("precisionAtK").GetDouble();
+        Assert.InRange(precision, 0, 1);
+        Assert.True(double.IsFinite(report.GetProperty("heldOutLogLikelihood").GetDouble()));
+    }
+
+    [Fact]
+    public async Task EvaluatePrintsATable()
+    {
+        var run = (await CliRun.Of("--data-dir", job.DataDirectory, "evaluate", TrainedJob.Name, "--test", job.TestFile)).Succeeded();
+        Assert.Contains("precision@20", run.Out);
+        Assert.Contains("NDCG@20", run.Out);
+        Assert.Contains("held-out log-likelihood", run.Out);
+    }
+
+    [Fact]
     public async Task ExportWritesOneRowPerIdWithKFactors()
     {
         var target = Path.Combine(job.Root, "export-command");

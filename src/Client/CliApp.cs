@@ -83,7 +83,7 @@ public static class CliApp
                 return ExitCodes.BadData;
             case HpfNumericException h:
                 output.Fail(h.Message);
-                output.Fail("no model was saved; smaller priors, a smaller K or a different seed may help");
+                output.Fail("no model was saved; extreme priors (--a, --a-prime, --b-prime, --c, --c-prime, --d-prime) are the usual cause");
                 return ExitCodes.NumericFailure;
             case JobStoreException { Failure: JobStoreFailure.InvalidName } j:
                 output.Fail(j.Message);

@@ -110,6 +110,35 @@ public sealed class ErrorTests(TrainedJob job) : IDisposable
     }
 
     [Fact]
+    public async Task ANumericalFailureExitsWithFourAndSavesNothing()
+    {
+        var run = await Train(job.TrainFile, "--job", "overflow", "--a", "1e300", "--c", "1e300");
+        Assert.Equal(ExitCodes.NumericFailure, run.ExitCode);
+        Assert.Contains("numerical failure at iteration", run.Error);
+        Assert.False(Directory.Exists(Path.Combine(_scratch.DataDirectory, "jobs", "overflow")));
+    }
+
+    [Fact]
+    public async Task ABadTestFileIsADataErrorWithItsLines()
+    {
+        var file = _scratch.Write("test.tsv", "u1\ti1\t1\nu1\ti2\t-4\n");
+        var run = await CliRun.Of("--data-dir", job.DataDirectory, "evaluate", TrainedJob.Name, "--test", file);
+        Assert.Equal(ExitCodes.BadData, run.ExitCode);
+        Assert.Contains($"{file}:2: ", run.Error);
+    }
+
+    [Fact]
+    public async Task ManyBadLinesAreCappedWithACountOfTheRest()
+    {
+        var lines = string.Concat(Enumerable.Range(0, 150).Select(n => $"u{n}\ti{n}\tnot-a-number\n"));
+        var file = _scratch.Write("garbage.tsv", "user\titem\tcount\n" + lines);
+        var run = await Train(file);
+        Assert.Equal(ExitCodes.BadData, run.ExitCode);
+        Assert.Contains($"{file}:2: ", run.Error);
+        Assert.Contains("and 50 more errors", run.Error);
+    }
+
+    [Fact]
     public async Task ACancelledTrainingSavesNothing()
     {
         using var cancelled = new CancellationTokenSource();

@@ -48,7 +48,8 @@ public sealed class JobStoreEntry
         {
             throw new JobStoreException(JobStoreFailure.Damaged, $"job '{Name}' is incomplete: {path} is missing", e);
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException)
+        // FormatException and IOException come from BinaryReader.ReadString on a garbled length prefix.
+        catch (Exception e) when (e is InvalidDataException or IOException or FormatException or ArgumentException)
         {
             throw new JobStoreException(JobStoreFailure.Damaged, $"job '{Name}': {path}: {e.Message}", e);
         }

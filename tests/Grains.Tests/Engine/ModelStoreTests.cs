@@ -125,6 +125,19 @@ public sealed class ModelStoreTests : IDisposable
     }
 
     [Fact]
+    public void GarbledBytesInATrainingSetAreDamagedNotACrash()
+    {
+        var (store, saved, _) = SaveTrained("garbled");
+        var bytes = File.ReadAllBytes(saved.TrainingSetPath);
+        // Past the 28-byte header: the id count and the first ids.
+        for (var n = 28; n < 60; n++) bytes[n] = 0xFF;
+        File.WriteAllBytes(saved.TrainingSetPath, bytes);
+        var e = Assert.Throws<JobStoreException>(() => store.Open("garbled").LoadTrainingSet());
+        Assert.Equal(JobStoreFailure.Damaged, e.Failure);
+        Assert.Contains("train.bin", e.Message);
+    }
+
+    [Fact]
     public void FilesOfTwoSavesAreNotMixed()
     {
         var (store, first, _) = SaveTrained("mixed");

@@ -135,15 +135,15 @@ internal sealed class FactorSide
             for (var k = 0; k < K; k++) sum += expected[k];
             ActivityRate[r] = (float)(ActivityPriorRate + sum);
         }
-        ExpectedLog.Compute(shape, rate, scratch.Elog, scratch.Digamma);
+        ExpectedLog.Compute(shape, rate, scratch.Elog);
         var max = ExpectedLog.ExpShifted(scratch.Elog, ExpElog.AsSpan(r * Stride, Stride));
         // NaN and ∞ propagate into the max of E[log] and into the activity rate (a sum of E[x]).
         return float.IsFinite(max) && float.IsFinite(ActivityRate[r]) && ActivityRate[r] > 0;
     }
 
     /// <summary>E[log x_r] from the row's current shape and rate.</summary>
-    public void ExpectedLogOf(int r, Span<float> elog, Span<double> digammaScratch) =>
-        ExpectedLog.Compute(Shape.AsSpan(r * K, K), Rate.AsSpan(r * K, K), elog, digammaScratch);
+    public void ExpectedLogOf(int r, Span<float> elog) =>
+        ExpectedLog.Compute(Shape.AsSpan(r * K, K), Rate.AsSpan(r * K, K), elog);
 
     /// <summary>The nonzeros the fast loop left out (normaliser underflow), computed from E[log] directly.</summary>
     private void AddExactContributions(int r, FactorSide other, RowScratch scratch)
@@ -151,12 +151,12 @@ internal sealed class FactorSide
         var w = ExpElog.AsSpan(r * Stride, Stride);
         var others = Rows.OthersOf(r);
         var counts = Rows.CountsOf(r);
-        ExpectedLogOf(r, scratch.Elog, scratch.Digamma);
+        ExpectedLogOf(r, scratch.Elog);
         for (var n = 0; n < others.Length; n++)
         {
             var o = others[n];
             if (!FusedShapePass.NeedsExactPath(w, other.ExpElog.AsSpan(o * Stride, Stride), Stride, Width)) continue;
-            other.ExpectedLogOf(o, scratch.ElogOther, scratch.Digamma);
+            other.ExpectedLogOf(o, scratch.ElogOther);
             FusedShapePass.ExactShapeContribution(scratch.Elog, scratch.ElogOther, counts[n], scratch.ShapeSum);
         }
     }

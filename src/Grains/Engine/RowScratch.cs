@@ -9,7 +9,6 @@ internal sealed class RowScratch
         Partial = new float[stride];
         Elog = new float[factors];
         ElogOther = new float[factors];
-        Digamma = new double[2 * factors];
         Expected = new float[factors];
         ColumnSum = new double[factors];
     }
@@ -20,7 +19,6 @@ internal sealed class RowScratch
     public float[] Partial { get; }
     public float[] Elog { get; }
     public float[] ElogOther { get; }
-    public double[] Digamma { get; }
     public float[] Expected { get; }
     /// <summary>The current block's Σ E[x] (column sums), before it is copied out.</summary>
     public double[] ColumnSum { get; }

@@ -158,8 +158,8 @@ internal sealed class StochasticSchedule : ITrainingSchedule
                 }
                 else
                 {
-                    local.ExpectedLogOf(r, scratch.Elog, scratch.Digamma);
-                    global.ExpectedLogOf(o, scratch.ElogOther, scratch.Digamma);
+                    local.ExpectedLogOf(r, scratch.Elog);
+                    global.ExpectedLogOf(o, scratch.ElogOther);
                     if (!exact.TryGetValue(o, out var sums)) exact[o] = sums = new double[local.K];
                     FusedShapePass.ExactShapeContribution(scratch.Elog, scratch.ElogOther, counts[n], sums);
                 }

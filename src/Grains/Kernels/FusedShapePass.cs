@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Hpf.Cluster.Grains.Kernels;
 
 /// <summary>
@@ -21,6 +24,8 @@ public static unsafe class FusedShapePass
     /// <summary>The float32 partial sums go to float64 after this many nonzeros, bounding their rounding.</summary>
     private const int FlushEvery = 64;
 
+    private const int PrefetchDistance = 4;
+
     /// <summary>
     /// acc[k] = Σ_n (y_n / ⟨w, e_{o_n}⟩)·e_{o_n,k} for k &lt; stride, over the nonzeros whose normaliser is at
     /// least <see cref="MinNormalizer"/>. <paramref name="otherExpElog"/> is [rows × stride].
@@ -39,6 +44,7 @@ public static unsafe class FusedShapePass
         {
             return width switch
             {
+                SimdWidth.Bits512 when stride <= 4 * Lanes512.Width => RunInRegisters512(o, y, others.Length, wp, e, stride, a64),
                 SimdWidth.Bits512 => Run<Lanes512>(o, y, others.Length, wp, e, stride, a32, a64),
                 SimdWidth.Bits256 => Run<Lanes256>(o, y, others.Length, wp, e, stride, a32, a64),
                 SimdWidth.Scalar => Run<ScalarLanes>(o, y, others.Length, wp, e, stride, a32, a64),
@@ -109,6 +115,87 @@ public static unsafe class FusedShapePass
         }
         Flush(acc32, acc64, stride);
         return skipped;
+    }
+
+    /// <summary>
+    /// The loop for K ≤ 64 (the usual case): the row's w and its four partial-sum registers stay in
+    /// registers for the whole row, so each nonzero costs its own loads and FMAs only. The branches on
+    /// the register count are the same for every nonzero and predicted perfectly.
+    /// </summary>
+    private static int RunInRegisters512(int* others, float* counts, int n, float* w, float* otherExpElog, int stride, double* acc64)
+    {
+        var vectors = stride / Vector512<float>.Count;
+        var w0 = Vector512.Load(w);
+        var w1 = vectors > 1 ? Vector512.Load(w + 16) : Vector512<float>.Zero;
+        var w2 = vectors > 2 ? Vector512.Load(w + 32) : Vector512<float>.Zero;
+        var w3 = vectors > 3 ? Vector512.Load(w + 48) : Vector512<float>.Zero;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (var k = 0; k < stride; k++) acc64[k] = 0;
+        var skipped = 0;
+        var sinceFlush = 0;
+        for (var j = 0; j < n; j++)
+        {
+            // The counterpart rows are scattered over the other side's table (larger than L2 from ~10k
+            // rows): ask for one a few nonzeros ahead while this one computes.
+            if (j + PrefetchDistance < n)
+            {
+                var ahead = otherExpElog + (nint)others[j + PrefetchDistance] * stride;
+                for (var line = 0; line < stride; line += 16) Sse.Prefetch0(ahead + line);
+            }
+            var e = otherExpElog + (nint)others[j] * stride;
+            var e0 = Vector512.Load(e);
+            var d = e0 * w0;
+            Vector512<float> e1 = default, e2 = default, e3 = default;
+            if (vectors > 1)
+            {
+                e1 = Vector512.Load(e + 16);
+                d = Vector512.FusedMultiplyAdd(e1, w1, d);
+                if (vectors > 2)
+                {
+                    e2 = Vector512.Load(e + 32);
+                    d = Vector512.FusedMultiplyAdd(e2, w2, d);
+                    if (vectors > 3)
+                    {
+                        e3 = Vector512.Load(e + 48);
+                        d = Vector512.FusedMultiplyAdd(e3, w3, d);
+                    }
+                }
+            }
+            var s = Vector512.Sum(d);
+            if (!(s >= MinNormalizer))
+            {
+                skipped++;
+                continue;
+            }
+            var c = Vector512.Create(counts[j] / s);
+            a0 = Vector512.FusedMultiplyAdd(c, e0, a0);
+            a1 = Vector512.FusedMultiplyAdd(c, e1, a1);
+            a2 = Vector512.FusedMultiplyAdd(c, e2, a2);
+            a3 = Vector512.FusedMultiplyAdd(c, e3, a3);
+            if (++sinceFlush == FlushEvery)
+            {
+                FlushRegisters(a0, a1, a2, a3, acc64, vectors);
+                a0 = a1 = a2 = a3 = default;
+                sinceFlush = 0;
+            }
+        }
+        FlushRegisters(a0, a1, a2, a3, acc64, vectors);
+        return skipped;
+    }
+
+    private static void FlushRegisters(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, double* acc64, int vectors)
+    {
+        AddWidened(a0, acc64);
+        if (vectors > 1) AddWidened(a1, acc64 + 16);
+        if (vectors > 2) AddWidened(a2, acc64 + 32);
+        if (vectors > 3) AddWidened(a3, acc64 + 48);
+    }
+
+    private static void AddWidened(Vector512<float> partial, double* acc64)
+    {
+        var (lower, upper) = Vector512.Widen(partial);
+        (Vector512.Load(acc64) + lower).Store(acc64);
+        (Vector512.Load(acc64 + 8) + upper).Store(acc64 + 8);
     }
 
     private static void Flush(float* acc32, double* acc64, int stride)

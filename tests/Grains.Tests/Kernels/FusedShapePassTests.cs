@@ -10,16 +10,26 @@ public class FusedShapePassTests
 {
     public static TheoryData<SimdWidth> Widths() => new() { SimdWidth.Scalar, SimdWidth.Bits256, SimdWidth.Bits512 };
 
+    /// <summary>Every width with K giving 1, 2, 3 and 4 AVX-512 registers a row (the register path) and 5 (the general loop).</summary>
+    public static TheoryData<SimdWidth, int> WidthsAndFactors()
+    {
+        var data = new TheoryData<SimdWidth, int>();
+        foreach (var width in new[] { SimdWidth.Scalar, SimdWidth.Bits256, SimdWidth.Bits512 })
+            foreach (var factors in new[] { 7, 20, 40, 50, 70 })
+                data.Add(width, factors);
+        return data;
+    }
+
     /// <summary>
     /// One user half-step of the engine (fused loop, rates, activities) against the update written out
     /// naively in float64 from HPF-MATH.md: φ normalised with the max subtracted, then the sums.
     /// </summary>
     [Theory]
-    [MemberData(nameof(Widths))]
-    public void UserHalfStepMatchesNaiveFloat64Update(SimdWidth width)
+    [MemberData(nameof(WidthsAndFactors))]
+    public void UserHalfStepMatchesNaiveFloat64Update(SimdWidth width, int factors)
     {
-        var sample = ModelSamples.Draw(users: 40, items: 30, factors: 7, seed: 11);
-        var options = new TrainingOptions { Factors = 7, Seed = 4, Threads = 2 };
+        var sample = ModelSamples.Draw(users: 40, items: 30, factors: 4, seed: 11);
+        var options = new TrainingOptions { Factors = factors, Seed = 4, Threads = 2 };
         var state = new ModelState(sample.Data, options, width);
         var expected = NaiveUserHalfStep(state);
 
@@ -32,9 +42,9 @@ public class FusedShapePassTests
         }
         for (var u = 0; u < expected.Activity.Length; u++)
             Assert.Equal(expected.Activity[u], state.Users.ActivityRate[u], 5e-6 * expected.Activity[u]);
-        var columnSums = new double[7];
-        for (var j = 0; j < expected.Shape.Length; j++) columnSums[j % 7] += expected.Shape[j] / expected.Rate[j];
-        for (var k = 0; k < 7; k++) Assert.Equal(columnSums[k], state.Users.ColumnSum[k], 1e-5 * columnSums[k]);
+        var columnSums = new double[factors];
+        for (var j = 0; j < expected.Shape.Length; j++) columnSums[j % factors] += expected.Shape[j] / expected.Rate[j];
+        for (var k = 0; k < factors; k++) Assert.Equal(columnSums[k], state.Users.ColumnSum[k], 1e-5 * columnSums[k]);
     }
 
     /// <summary>Rows whose exp(E[log]) products underflow float32 go down the exact path and give the same update.</summary>

@@ -21,6 +21,6 @@ public sealed record HpfPriors(
     private static void Require(double value, string name)
     {
         if (!double.IsFinite(value) || value <= 0)
-            throw new ArgumentOutOfRangeException(name, value, $"prior '{name}' must be a finite number > 0, got {value}");
+            throw new ArgumentOutOfRangeException(name, value, $"option '--{name}' must be a finite number > 0, got {value}");
     }
 }

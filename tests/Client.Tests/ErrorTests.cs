@@ -31,7 +31,7 @@ public sealed class ErrorTests(TrainedJob job) : IDisposable
     [InlineData("--k", "0", "option '--k' must be ≥ 1, got 0")]
     [InlineData("--max-iter", "0", "option '--max-iter' must be ≥ 1, got 0")]
     [InlineData("--step-kappa", "0.4", "option '--step-kappa' must lie in (0.5, 1]")]
-    [InlineData("--a", "-1", "prior 'a' must be a finite number > 0, got -1")]
+    [InlineData("--a", "-1", "option '--a' must be a finite number > 0, got -1")]
     [InlineData("--users-per-batch", "0", "option '--users-per-batch' must be ≥ 1, got 0")]
     public async Task OutOfRangeOptionsAreNamedAndExitWithTwo(string option, string value, string message)
     {

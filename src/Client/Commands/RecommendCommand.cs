@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Hpf.Cluster.Client.Serving;
+using Hpf.Cluster.Grains.Evaluation;
 using Spectre.Console;
 
 namespace Hpf.Cluster.Client.Commands;
@@ -36,7 +36,7 @@ internal sealed class RecommendCommand
             throw new CommandException(ExitCodes.UnknownUser, $"user '{userId}' is not in job '{job.Name}' (its training data has {model.Users} users)");
         var includeSeen = parsed.GetValue(_includeSeen);
         var seen = includeSeen ? ReadOnlySpan<int>.Empty : SeenItems(job, userId);
-        var ranked = ItemRanking.Top(model, user, count, seen);
+        var ranked = new UserRanking(model).Top(user, count, seen);
 
         var output = _environment.Output;
         if (parsed.GetValue(_json))

@@ -14,7 +14,7 @@ internal sealed class SynthCommand
     private readonly Option<int> _users = new("--users") { Description = "number of users to generate", DefaultValueFactory = _ => Defaults.Users };
     private readonly Option<int> _items = new("--items") { Description = "number of items to generate", DefaultValueFactory = _ => Defaults.Items };
     // --k as well, because the generator's range errors name the option that way.
-    private readonly Option<int> _factors = new("--factors", "--k") { Description = "number of true factors K", DefaultValueFactory = _ => Defaults.Factors };
+    private readonly Option<int> _factors = new("--factors") { Description = "number of true factors K", DefaultValueFactory = _ => Defaults.Factors };
     private readonly Option<ulong> _seed = new("--seed") { Description = "random seed; same options give the same file", DefaultValueFactory = _ => Defaults.Seed };
     private readonly Option<string> _out = new("--out") { Description = "the TSV file to write", HelpName = "FILE", Required = true };
     private readonly Option<double> _a = Prior("--a", "shape of θ_uk", Defaults.A);

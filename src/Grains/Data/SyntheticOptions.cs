@@ -47,7 +47,7 @@ public sealed record SyntheticOptions
         Priors.Validate();
         if (Users < 1) throw Bad("users", Users, "must be ≥ 1");
         if (Items < 1) throw Bad("items", Items, "must be ≥ 1");
-        if (Factors < 1) throw Bad("k", Factors, "must be ≥ 1");
+        if (Factors < 1) throw Bad("factors", Factors, "must be ≥ 1");
         if ((long)Users * Factors > Array.MaxLength) throw Bad("users", Users, $"times k = {Factors} must fit in one array ({Array.MaxLength} elements)");
         if ((long)Items * Factors > Array.MaxLength) throw Bad("items", Items, $"times k = {Factors} must fit in one array ({Array.MaxLength} elements)");
         if (!double.IsFinite(Scale) || Scale <= 0) throw Bad("scale", Scale, "must be a finite number > 0");

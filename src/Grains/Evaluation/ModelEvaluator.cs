@@ -112,9 +112,7 @@ public static class ModelEvaluator
         if (evaluated.Count == 0) return (double.NaN, double.NaN, double.NaN, 0);
 
         // E[β] factor-major [K × I]: a user's scores over a tile are K contiguous multiply-adds.
-        var betaByFactor = new float[factors * items];
-        for (var i = 0; i < items; i++)
-            for (var f = 0; f < factors; f++) betaByFactor[f * items + i] = beta[i * factors + f];
+        var betaByFactor = ItemScores.ByFactor(beta, items, factors);
         var tile = Math.Clamp(TileBytes / (sizeof(float) * factors) / 64 * 64, 64, Math.Max(64, items));
 
         var idealGain = new double[k + 1];   // idealGain[n] = IDCG of n hits at the top
@@ -145,10 +143,7 @@ public static class ModelEvaluator
                     for (var g = 0; g < size; g++)
                     {
                         var scores = scratch.Scores.AsSpan(g * tile, length);
-                        var userTheta = scratch.Theta.AsSpan(g * factors, factors);
-                        TensorPrimitives.Multiply(betaByFactor.AsSpan(start, length), userTheta[0], scores);
-                        for (var f = 1; f < factors; f++)
-                            TensorPrimitives.MultiplyAdd(betaByFactor.AsSpan(f * items + start, length), userTheta[f], scores, scores);
+                        ItemScores.Compute(betaByFactor, items, scratch.Theta.AsSpan(g * factors, factors), start, scores);
 
                         // Items seen in training are never recommended: −∞ never passes the heap's threshold.
                         var seen = seenRows.OthersOf(evaluated[first + g]);

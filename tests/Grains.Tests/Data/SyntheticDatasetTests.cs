@@ -175,7 +175,7 @@ public class SyntheticDatasetTests
     [Theory]
     [InlineData("users")]
     [InlineData("items")]
-    [InlineData("k")]
+    [InlineData("factors")]
     [InlineData("scale")]
     [InlineData("target-nonzeros")]
     [InlineData("a-prime")]
@@ -185,7 +185,7 @@ public class SyntheticDatasetTests
         {
             "users" => Small with { Users = 0 },
             "items" => Small with { Items = -1 },
-            "k" => Small with { Factors = 0 },
+            "factors" => Small with { Factors = 0 },
             "scale" => Small with { Scale = double.NaN },
             "target-nonzeros" => Small with { TargetNonzeros = (long)Small.Users * Small.Items },
             _ => Small with { APrime = 0 },

@@ -56,7 +56,7 @@ public sealed class ModelStoreTests : IDisposable
         Assert.Equal(4, root.GetProperty("iterations").GetInt32());
         Assert.True(root.GetProperty("secondsPerIteration").GetDouble() > 0);
         Assert.Equal(0.25, root.GetProperty("loadSeconds").GetDouble());
-        Assert.Equal("max-iter", root.GetProperty("stopRule").GetString());
+        Assert.Equal("maxiter", root.GetProperty("stopRule").GetString());
         var curve = root.GetProperty("curve");
         Assert.Equal(2, curve.GetArrayLength());
         Assert.Equal(2, curve[0].GetProperty("iteration").GetInt32());

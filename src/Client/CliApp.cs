@@ -52,6 +52,7 @@ public static class CliApp
             environment.DataDirectory,
         };
         root.Subcommands.Add(new SynthCommand(environment).Command);
+        root.Subcommands.Add(new SplitCommand(environment).Command);
         root.Subcommands.Add(new TrainCommand(environment).Command);
         root.Subcommands.Add(new EvaluateCommand(environment).Command);
         root.Subcommands.Add(new ExportCommand(environment).Command);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text;
 using Hpf.Cluster.Grains.Data;
 
 namespace Hpf.Cluster.Client.Commands;
@@ -13,7 +12,6 @@ internal sealed class SynthCommand
     private readonly CommandEnvironment _environment;
     private readonly Option<int> _users = new("--users") { Description = "number of users to generate", DefaultValueFactory = _ => Defaults.Users };
     private readonly Option<int> _items = new("--items") { Description = "number of items to generate", DefaultValueFactory = _ => Defaults.Items };
-    // --k as well, because the generator's range errors name the option that way.
     private readonly Option<int> _factors = new("--factors") { Description = "number of true factors K", DefaultValueFactory = _ => Defaults.Factors };
     private readonly Option<ulong> _seed = new("--seed") { Description = "random seed; same options give the same file", DefaultValueFactory = _ => Defaults.Seed };
     private readonly Option<string> _out = new("--out") { Description = "the TSV file to write", HelpName = "FILE", Required = true };
@@ -78,35 +76,10 @@ internal sealed class SynthCommand
         }
 
         var path = parsed.GetValue(_out)!;
-        WriteAtomically(path, synthetic, cancellationToken);
+        TsvFile.WriteAtomically(path, synthetic.Data, cancellationToken);
         var data = synthetic.Data;
         _environment.Output.Line($"wrote {data.Nonzeros} nonzeros ({data.Users} users, {data.Items} items with a count; total count {data.TotalCount}) to {path}");
         return ExitCodes.Success;
-    }
-
-    /// <summary>A cancelled or failed write leaves no partial file under the name the user asked for.</summary>
-    private static void WriteAtomically(string path, SyntheticDataset synthetic, CancellationToken cancellationToken)
-    {
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-        var temporary = $"{full}.tmp-{Guid.NewGuid():N}";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            using (var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16))
-            {
-                synthetic.WriteTsv(writer, cancellationToken);
-                writer.Flush();
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
     }
 
     private static Option<double> Prior(string name, string meaning, double defaultValue) =>

@@ -40,6 +40,30 @@ public sealed class Dataset
     public double SumLogFactorial { get; }
     public double TotalCount { get; }
 
+    /// <summary>Writes the nonzeros as <c>user&lt;TAB&gt;item&lt;TAB&gt;count</c>, no header, in user then item order, one per line ending in '\n'.</summary>
+    public void WriteTsv(TextWriter writer, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        Span<char> number = stackalloc char[32];
+        for (var u = 0; u < Users; u++)
+        {
+            if ((u & 1023) == 0) ct.ThrowIfCancellationRequested();
+            var items = ByUser.OthersOf(u);
+            var counts = ByUser.CountsOf(u);
+            var user = UserIds[u];
+            for (var n = 0; n < items.Length; n++)
+            {
+                writer.Write(user);
+                writer.Write('\t');
+                writer.Write(ItemIds[items[n]]);
+                writer.Write('\t');
+                counts[n].TryFormat(number, out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+                writer.Write(number[..written]);
+                writer.Write('\n');
+            }
+        }
+    }
+
     /// <summary>The dense index of a user id, or −1.</summary>
     public int IndexOfUser(string id) => IndexOf(UserIds, id);
 

@@ -128,29 +128,7 @@ public sealed class SyntheticDataset
     }
 
     /// <summary>Writes the triplets in user, then item, order (ordinal ids), one per line ending in '\n'.</summary>
-    public void WriteTsv(TextWriter writer, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        var rows = Data.ByUser;
-        Span<char> number = stackalloc char[32];
-        for (var u = 0; u < Data.Users; u++)
-        {
-            if ((u & 1023) == 0) ct.ThrowIfCancellationRequested();
-            var items = rows.OthersOf(u);
-            var counts = rows.CountsOf(u);
-            var user = Data.UserIds[u];
-            for (var n = 0; n < items.Length; n++)
-            {
-                writer.Write(user);
-                writer.Write('\t');
-                writer.Write(Data.ItemIds[items[n]]);
-                writer.Write('\t');
-                counts[n].TryFormat(number, out var written, default, CultureInfo.InvariantCulture);
-                writer.Write(number[..written]);
-                writer.Write('\n');
-            }
-        }
-    }
+    public void WriteTsv(TextWriter writer, CancellationToken ct = default) => Data.WriteTsv(writer, ct);
 
     /// <summary>Draws θ, β and the counts. Same options (whatever Threads is) give the same dataset.</summary>
     public static SyntheticDataset Generate(SyntheticOptions options, CancellationToken ct = default)

@@ -16,8 +16,8 @@ public class DeterminismTests
         var one = Train(Sample.Data, threads: 1, usersPerBatch, itemsPerBatch);
         var two = Train(Sample.Data, threads: 2, usersPerBatch, itemsPerBatch);
         var eight = Train(Sample.Data, threads: 8, usersPerBatch, itemsPerBatch);
-        AssertIdentical(one, two);
-        AssertIdentical(one, eight);
+        ModelAssert.Identical(one, two);
+        ModelAssert.Identical(one, eight);
     }
 
     [Theory]
@@ -26,7 +26,7 @@ public class DeterminismTests
     {
         var shuffled = Sample.Triplets.OrderBy(_ => Guid.NewGuid()).ToList();
         var reordered = ModelSamples.Build(shuffled);
-        AssertIdentical(Train(Sample.Data, 2, usersPerBatch, itemsPerBatch), Train(reordered, 2, usersPerBatch, itemsPerBatch));
+        ModelAssert.Identical(Train(Sample.Data, 2, usersPerBatch, itemsPerBatch), Train(reordered, 2, usersPerBatch, itemsPerBatch));
     }
 
     [Fact]
@@ -43,16 +43,4 @@ public class DeterminismTests
             Factors = 5, MaxIterations = 12, Stop = StopRule.MaxIter, Seed = 9, Threads = threads,
             UsersPerBatch = usersPerBatch, ItemsPerBatch = itemsPerBatch,
         }).Train(data).Model;
-
-    private static void AssertIdentical(HpfModel expected, HpfModel actual)
-    {
-        Assert.Equal(expected.UserIds, actual.UserIds);
-        Assert.Equal(expected.ItemIds, actual.ItemIds);
-        Assert.Equal(expected.UserShape, actual.UserShape);
-        Assert.Equal(expected.UserRate, actual.UserRate);
-        Assert.Equal(expected.UserActivityRate, actual.UserActivityRate);
-        Assert.Equal(expected.ItemShape, actual.ItemShape);
-        Assert.Equal(expected.ItemRate, actual.ItemRate);
-        Assert.Equal(expected.ItemPopularityRate, actual.ItemPopularityRate);
-    }
 }

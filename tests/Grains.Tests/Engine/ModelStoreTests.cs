@@ -25,14 +25,7 @@ public sealed class ModelStoreTests : IDisposable
         var entry = store.Open("round-trip");
         var loaded = entry.LoadModel();
         Assert.Equal(model.Options, loaded.Options);
-        Assert.Equal(model.UserIds, loaded.UserIds);
-        Assert.Equal(model.ItemIds, loaded.ItemIds);
-        Assert.Equal(model.UserShape, loaded.UserShape);
-        Assert.Equal(model.UserRate, loaded.UserRate);
-        Assert.Equal(model.UserActivityRate, loaded.UserActivityRate);
-        Assert.Equal(model.ItemShape, loaded.ItemShape);
-        Assert.Equal(model.ItemRate, loaded.ItemRate);
-        Assert.Equal(model.ItemPopularityRate, loaded.ItemPopularityRate);
+        ModelAssert.Identical(model, loaded);
 
         var train = entry.LoadTrainingSet();
         Assert.Equal(Sample.Data.UserIds, train.UserIds);

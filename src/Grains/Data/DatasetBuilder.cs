@@ -16,8 +16,8 @@ public sealed class DatasetBuilder
 
     public void Add(string user, string item, double count)
     {
-        if (!double.IsFinite(count) || count < 0)
-            throw new ArgumentOutOfRangeException(nameof(count), count, "a count must be finite and ≥ 0");
+        if (!double.IsFinite(count) || count < 0 || count > float.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(count), count, "a count must be finite, ≥ 0 and within float32's range");
         if (count == 0) return;
         var u = Slot(_users, user);
         var i = Slot(_items, item);
@@ -25,6 +25,7 @@ public sealed class DatasetBuilder
         _counts.Add((float)count);
     }
 
+    /// <exception cref="OverflowException">Duplicates of one (user, item) pair sum beyond float32's range.</exception>
     public Dataset Build()
     {
         // Dense index = rank of the id in ordinal order; slot → rank maps turn first-seen slots into it.
@@ -50,6 +51,11 @@ public sealed class DatasetBuilder
             if (keys[j] == previous)
             {
                 counts[^1] += values[j];   // duplicate (user, item): summed, as the README says
+                if (float.IsInfinity(counts[^1]))
+                {
+                    throw new OverflowException($"the counts of user '{userIds[(int)(keys[j] >> 32)]}' and item " +
+                        $"'{itemIds[(int)(uint)keys[j]]}' sum beyond the float32 range counts are stored in (3.4e38)");
+                }
                 continue;
             }
             previous = keys[j];

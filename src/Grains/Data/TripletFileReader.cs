@@ -28,7 +28,15 @@ public static class TripletFileReader
         var summary = ReadInto(reader, fileName, builder, format, ct);
         if (builder.Triplets == 0)
             throw new DataFormatException([new DataFormatError(fileName, 0, "count", $"all {summary.DataLines} counts are zero; there is nothing to train on")], 1);
-        return builder.Build();
+        try
+        {
+            return builder.Build();
+        }
+        catch (OverflowException e)
+        {
+            // Each line was in range but duplicates of one pair sum out of it: no single line to name.
+            throw new DataFormatException([new DataFormatError(fileName, 0, "count", e.Message)], 1);
+        }
     }
 
     /// <summary>
@@ -109,6 +117,7 @@ public static class TripletFileReader
             else if (!isNumber) bad = errors.Add(lineNumber, countName, $"{countName} '{countText}' is not a number");
             else if (!double.IsFinite(count)) bad = errors.Add(lineNumber, countName, $"{countName} '{countText}' is not finite");
             else if (count < 0) bad = errors.Add(lineNumber, countName, $"{countName} {countText} is negative");
+            else if (count > float.MaxValue) bad = errors.Add(lineNumber, countName, $"{countName} {countText} is beyond the float32 range counts are stored in (3.4e38)");
             if (bad || errors.Total > 0) continue;   // once the file is refused, stop growing the builder
 
             if (count == 0)

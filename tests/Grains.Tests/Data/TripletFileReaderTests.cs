@@ -76,9 +76,18 @@ public class TripletFileReaderTests
         Assert.Equal("count", only.Field);
     }
 
+    [Fact]
+    public void DuplicatesThatSumBeyondFloat32AreRefusedNamingThePair()
+    {
+        var error = Refused("a\tx\t3e38\nb\tx\t1\na\tx\t3e38\n", "r.tsv", DatasetFormat.Tsv);
+        var only = Assert.Single(error.Errors);
+        Assert.Equal("r.tsv: the counts of user 'a' and item 'x' sum beyond the float32 range counts are stored in (3.4e38)", only.ToString());
+    }
+
     [Theory]
     [InlineData("a\tx\tabc", "count", "r.tsv:2: count 'abc' is not a number")]
     [InlineData("a\tx\t-2", "count", "r.tsv:2: count -2 is negative")]
+    [InlineData("a\tx\t1e39", "count", "r.tsv:2: count 1e39 is beyond the float32 range counts are stored in (3.4e38)")]
     [InlineData("a\tx\tNaN", "count", "r.tsv:2: count 'NaN' is not finite")]
     [InlineData("a\tx\tInfinity", "count", "r.tsv:2: count 'Infinity' is not finite")]
     [InlineData("a\tx\t-Infinity", "count", "r.tsv:2: count '-Infinity' is not finite")]

@@ -43,7 +43,9 @@ internal sealed class SqliteDatabaseFile
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, null, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds};"), cancellationToken)
+            // journal_size_limit: after a checkpoint, the WAL left behind by a write of a large state shrinks back to 64 MB.
+            await ExecuteAsync(connection, null, string.Create(CultureInfo.InvariantCulture,
+                    $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA journal_size_limit = 67108864;"), cancellationToken)
                 .ConfigureAwait(false);
             return connection;
         }

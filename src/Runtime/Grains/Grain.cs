@@ -1,0 +1,39 @@
+using Hpf.Cluster.Runtime.Membership;
+
+namespace Hpf.Cluster.Runtime;
+
+/// <summary>
+/// Base class of grain implementations. The runtime creates one instance per activation, runs
+/// <see cref="OnActivateAsync"/> before its first call and <see cref="OnDeactivateAsync"/> when it is
+/// collected for idleness or its silo shuts down gracefully (the place to write state).
+/// </summary>
+public abstract class Grain
+{
+    private GrainActivationContext? _context;
+
+    /// <summary>The identity of this activation's grain.</summary>
+    public GrainId GrainId => Context.GrainId;
+
+    /// <summary>The key the grain is addressed by.</summary>
+    public string GrainKey => Context.GrainId.Key;
+
+    /// <summary>Factory for references to other grains (or to this one).</summary>
+    protected IGrainFactory GrainFactory => Context.GrainFactory;
+
+    /// <summary>The silo this activation runs on.</summary>
+    protected SiloAddress Silo => Context.Silo;
+
+    private GrainActivationContext Context =>
+        _context ?? throw new InvalidOperationException("A grain's runtime context is available once the runtime has activated it, not in its constructor.");
+
+    internal void Attach(GrainActivationContext context) => _context = context;
+
+    /// <summary>Runs once, before the first call of this activation.</summary>
+    public virtual Task OnActivateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Runs once, after the last call of this activation.</summary>
+    public virtual Task OnDeactivateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Asks the runtime to deactivate this activation once the current call and the queued ones finish.</summary>
+    protected void DeactivateOnIdle() => Context.RequestDeactivation();
+}

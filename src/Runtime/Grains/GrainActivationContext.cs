@@ -1,0 +1,6 @@
+using Hpf.Cluster.Runtime.Membership;
+
+namespace Hpf.Cluster.Runtime;
+
+/// <summary>What the runtime tells a grain about where and as what it runs.</summary>
+internal sealed record GrainActivationContext(GrainId GrainId, IGrainFactory GrainFactory, SiloAddress Silo, Action RequestDeactivation);

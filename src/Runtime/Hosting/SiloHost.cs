@@ -1,0 +1,143 @@
+using Hpf.Cluster.Runtime.Activation;
+using Hpf.Cluster.Runtime.Diagnostics;
+using Hpf.Cluster.Runtime.Membership;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Hpf.Cluster.Runtime.Hosting;
+
+/// <summary>
+/// One silo: a generic host with Kestrel listening for peers and the grain runtime. The <c>Hpf.Silo</c>
+/// executable runs one; <see cref="Testing.TestCluster"/> runs several in one process.
+/// </summary>
+public sealed class SiloHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private bool _stopped;
+
+    private SiloHost(WebApplication app, LocalSilo silo)
+    {
+        _app = app;
+        Silo = silo;
+    }
+
+    public LocalSilo Silo { get; }
+
+    public SiloAddress Address => Silo.Address;
+
+    public IServiceProvider Services => _app.Services;
+
+    public IGrainFactory GrainFactory => _app.Services.GetRequiredService<IGrainFactory>();
+
+    public RuntimeMetrics Metrics => _app.Services.GetRequiredService<RuntimeMetrics>();
+
+    /// <summary>Number of grains active on this silo.</summary>
+    public int ActivationCount => _app.Services.GetRequiredService<ActivationDirectory>().Count;
+
+    /// <summary>True when <paramref name="grainId"/> has an activation on this silo.</summary>
+    public bool HasActivation(GrainId grainId) => _app.Services.GetRequiredService<ActivationDirectory>().IsActive(grainId);
+
+    /// <summary>
+    /// Builds a silo from <paramref name="builder"/> (whose configuration and logging the caller has set up).
+    /// <paramref name="configureMembership"/> registers <see cref="IClusterMembershipView"/> (and storage); it runs
+    /// before the runtime is added so the membership services stop after the grains have deactivated.
+    /// </summary>
+    public static SiloHost Create(
+        WebApplicationBuilder builder,
+        SiloEndpointOptions endpoint,
+        ClusterOptions cluster,
+        Action<IServiceCollection, LocalSilo> configureMembership,
+        Action<GrainCollectionOptions>? configureCollection = null)
+    {
+        var host = endpoint.AdvertisedHost.Length > 0 ? endpoint.AdvertisedHost
+            : endpoint.BindAddress is "*" or "0.0.0.0" ? Environment.MachineName : endpoint.BindAddress;
+        if (endpoint.Port == 0)
+        {
+            // The silo's address (and so placement) must know the port before Kestrel binds it.
+            endpoint = new SiloEndpointOptions { BindAddress = endpoint.BindAddress, AdvertisedHost = endpoint.AdvertisedHost, Port = FreePort(endpoint.BindAddress), SiloName = endpoint.SiloName };
+        }
+        var address = SiloAddress.New(host, endpoint.Port);
+        var silo = new LocalSilo(address, endpoint.SiloName.Length > 0 ? endpoint.SiloName : $"{host}:{endpoint.Port}");
+
+        builder.WebHost.ConfigureKestrel(kestrel => SiloKestrel.Configure(kestrel, endpoint, cluster));
+        builder.Services.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ClusterSecret = cluster.ClusterSecret;
+            o.CallTimeout = cluster.CallTimeout;
+            o.MaxMessageBytes = cluster.MaxMessageBytes;
+            o.CertificatePath = cluster.CertificatePath;
+            o.CertificatePassword = cluster.CertificatePassword;
+        });
+        if (configureCollection is not null)
+        {
+            builder.Services.Configure(configureCollection);
+        }
+        builder.Services.AddSingleton(silo);
+        configureMembership(builder.Services, silo);
+        builder.Services.AddSiloRuntime(silo);
+
+        var app = builder.Build();
+        app.MapSiloRuntime();
+        return new SiloHost(app, silo);
+    }
+
+    private static int FreePort(string bindAddress)
+    {
+        var address = bindAddress is "*" or "0.0.0.0" ? System.Net.IPAddress.Any : System.Net.IPAddress.Parse(bindAddress);
+        using var probe = new System.Net.Sockets.TcpListener(address, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        _app.Services.GetRequiredService<ILogger<SiloHost>>().LogInformation("Silo {Silo} started", Silo.Address);
+    }
+
+    /// <summary>Graceful stop: grains deactivate (writing their state), then membership and Kestrel stop.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stopped)
+        {
+            return;
+        }
+        _stopped = true;
+        await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Abrupt stop for tests: no deactivation, connections cut, as close to a crash as a process allows.</summary>
+    public async Task KillAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+        _stopped = true;
+        _app.Services.GetRequiredService<SiloLifecycle>().Killed = true;
+        using var expired = new CancellationTokenSource();
+        await expired.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _app.StopAsync(expired.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Expected: nothing was given time to finish.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopped)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,31 @@
+using Hpf.Cluster.Runtime.Activation;
+using Hpf.Cluster.Runtime.Membership;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Hpf.Cluster.Runtime.Testing;
+
+/// <summary>How a <see cref="TestCluster"/> builds its silos.</summary>
+public sealed class TestClusterOptions
+{
+    public string ClusterId { get; set; } = "test";
+
+    /// <summary>Secret shared by the silos; a fresh random one per cluster by default.</summary>
+    public string ClusterSecret { get; set; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public Action<GrainCollectionOptions>? ConfigureCollection { get; set; }
+
+    /// <summary>Extra services for every silo (storage providers, grain dependencies).</summary>
+    public Action<IServiceCollection, LocalSilo>? ConfigureServices { get; set; }
+
+    /// <summary>
+    /// Registers membership for a silo. Null means the cluster's <see cref="TestMembershipBoard"/>, which the
+    /// cluster updates as silos start and stop.
+    /// </summary>
+    public Action<IServiceCollection, LocalSilo>? ConfigureMembership { get; set; }
+
+    /// <summary>Where silo logs go; none by default.</summary>
+    public ILoggerProvider? LoggerProvider { get; set; }
+}

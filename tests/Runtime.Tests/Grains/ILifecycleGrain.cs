@@ -1,0 +1,11 @@
+namespace Hpf.Cluster.Runtime.Tests.Grains;
+
+/// <summary>Writes its value to <see cref="LifecycleJournal"/> on deactivation and reads it back on activation.</summary>
+public interface ILifecycleGrain : IGrainWithStringKey
+{
+    Task Set(int value);
+
+    Task<int> Get();
+
+    Task<string> Silo();
+}

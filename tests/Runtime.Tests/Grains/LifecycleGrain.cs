@@ -1,0 +1,30 @@
+namespace Hpf.Cluster.Runtime.Tests.Grains;
+
+public sealed class LifecycleGrain(LifecycleJournal journal) : Grain, ILifecycleGrain
+{
+    private int _value;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        journal.Record(GrainKey, "activate");
+        _value = journal.Saved(GrainKey);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(CancellationToken cancellationToken)
+    {
+        journal.Record(GrainKey, "deactivate");
+        journal.Save(GrainKey, _value);
+        return Task.CompletedTask;
+    }
+
+    public Task Set(int value)
+    {
+        _value = value;
+        return Task.CompletedTask;
+    }
+
+    public Task<int> Get() => Task.FromResult(_value);
+
+    Task<string> ILifecycleGrain.Silo() => Task.FromResult(Silo.ToString());
+}

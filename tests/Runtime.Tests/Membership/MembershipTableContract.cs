@@ -229,8 +229,9 @@ public abstract class MembershipTableContract(ITestOutputHelper output) : IAsync
     [Fact]
     public async Task A_killed_silo_in_a_cluster_of_three_is_declared_dead_by_two_distinct_votes()
     {
-        if (await StartAgentAsync(Fast) is not { } a) return;
-        var b = (await StartAgentAsync(Fast))!;
+        var (logA, logB) = (new RecordingLogger<MembershipAgent>(), new RecordingLogger<MembershipAgent>());
+        if (await StartAgentAsync(Fast, log: logA) is not { } a) return;
+        var b = (await StartAgentAsync(Fast, log: logB))!;
         var victim = (await StartAgentAsync(Fast))!;
         await Eventually.HoldsAsync(() => a.ActiveSilos.Count == 3 && b.ActiveSilos.Count == 3, Patience, "both see three silos");
 
@@ -243,6 +244,11 @@ public abstract class MembershipTableContract(ITestOutputHelper output) : IAsync
         Assert.Equal(new[] { a.Self, b.Self }.Order(), row.Entry.Suspicions.Select(s => s.Suspecter).Order());
         Assert.Equal(2, a.ActiveSilos.Count);
         Assert.Equal(a.ActiveSilos, b.ActiveSilos);
+        // Joined (1010) by both; the first voter suspected (1011), the second declared dead (1012).
+        Assert.True(logA.Logged(1010) && logB.Logged(1010));
+        Assert.True(logA.Logged(1011) || logB.Logged(1011));
+        var verdict = Assert.Single(logA.Entries.Concat(logB.Entries), entry => entry.Id.Id == 1012);
+        Assert.Contains(victim.Self.ToString(), verdict.Message);
     }
 
     [Fact]
@@ -279,7 +285,8 @@ public abstract class MembershipTableContract(ITestOutputHelper output) : IAsync
     public async Task A_silo_that_reads_itself_dead_stops_heartbeating_and_signals_the_host()
     {
         if (await OpenAsync() is not { } table) return;
-        var victim = (await StartAgentAsync(Fast))!;
+        var log = new RecordingLogger<MembershipAgent>();
+        var victim = (await StartAgentAsync(Fast, log: log))!;
         var raised = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         victim.SelfDeclaredDead += (_, _) => raised.TrySetResult();
 
@@ -290,6 +297,7 @@ public abstract class MembershipTableContract(ITestOutputHelper output) : IAsync
         await raised.Task.WaitAsync(Patience);
         Assert.True(victim.IsDeclaredDead);
         Assert.True(victim.SiloStopping.IsCancellationRequested);
+        Assert.True(log.Logged(1013));
         var lastBeat = Assert.Single((await table.ReadRowAsync(victim.Self, default)).Rows).Entry.IAmAliveTime;
         await Task.Delay(Fast.HeartbeatInterval * 5);
         Assert.Equal(lastBeat, Assert.Single((await table.ReadRowAsync(victim.Self, default)).Rows).Entry.IAmAliveTime);
@@ -299,13 +307,15 @@ public abstract class MembershipTableContract(ITestOutputHelper output) : IAsync
     public async Task A_graceful_leave_marks_the_silo_dead_without_votes()
     {
         if (await StartAgentAsync(Fast) is not { } stayer) return;
-        var leaver = (await StartAgentAsync(Fast))!;
+        var log = new RecordingLogger<MembershipAgent>();
+        var leaver = (await StartAgentAsync(Fast, log: log))!;
         await Eventually.HoldsAsync(() => stayer.ActiveSilos.Count == 2, Patience, "the stayer sees both silos");
 
         await leaver.StopAsync(default);
 
         Assert.True(leaver.SiloStopping.IsCancellationRequested);
         Assert.False(leaver.IsDeclaredDead);
+        Assert.True(log.Logged(1014));
         var took = await Eventually.HoldsAsync(() => stayer.ActiveSilos.SequenceEqual([stayer.Self]), Patience, "the stayer drops the leaver");
         Assert.True(took < Fast.DeathTimeout, $"a graceful leave is seen at the next refresh, not after a vote; took {took}");
         var row = (await stayer.ReadTableAsync()).Find(leaver.Self)!;
@@ -392,12 +402,12 @@ public abstract class MembershipTableContract(ITestOutputHelper output) : IAsync
     }
 
     /// <summary>Starts an agent on a connection of its own, as a silo process would have.</summary>
-    private async Task<TestAgent?> StartAgentAsync(MembershipOptions options, SiloAddress? address = null)
+    private async Task<TestAgent?> StartAgentAsync(MembershipOptions options, SiloAddress? address = null, RecordingLogger<MembershipAgent>? log = null)
     {
         if (await OpenAsync() is not { } table) return null;
         var self = address ?? NewAddress();
         var agent = new MembershipAgent(table, new LocalSilo(self, $"silo-{self.Port}"), Options.Create(options with { }),
-            NullLogger<MembershipAgent>.Instance);
+            (Microsoft.Extensions.Logging.ILogger<MembershipAgent>?)log ?? NullLogger<MembershipAgent>.Instance);
         _agents.Add(agent);
         await agent.StartAsync(default);
         return new TestAgent(agent, table);

@@ -22,6 +22,23 @@ public sealed class PostgresMembershipTableTests(ITestOutputHelper output) : Mem
                 }),
                 NullLogger<PostgresMembershipTable>.Instance);
 
+    [Fact]
+    public async Task Initialisation_logs_where_the_table_is_but_never_the_password()
+    {
+        if (_connectionString is null) return;
+        var log = new RecordingLogger<PostgresMembershipTable>();
+        await using var table = new PostgresMembershipTable(
+            Options.Create(new PostgresMembershipTableOptions { ConnectionString = _connectionString, ClusterId = ClusterId, Schema = _schema }), log);
+
+        await table.InitializeAsync(default);
+
+        var password = new Npgsql.NpgsqlConnectionStringBuilder(_connectionString).Password;
+        Assert.False(string.IsNullOrEmpty(password), "the test server has a password, or this test shows nothing");
+        var ready = Assert.Single(log.Entries, entry => entry.Id.Id == 1003);
+        Assert.Contains(_schema, ready.Message);
+        Assert.DoesNotContain(log.Entries, entry => entry.Message.Contains(password!, StringComparison.Ordinal));
+    }
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Kernels;
 
@@ -26,6 +27,8 @@ internal sealed class StochasticSchedule : ITrainingSchedule
     private readonly int _threads;
     private readonly StepSize _step;
     private readonly Dictionary<FactorSide, long[]> _rowSteps = new();
+    private readonly BatchNonzeros _batchNonzeros = new();
+    private double[] _globalDeltas = [];
     private long _batches;
 
     public StochasticSchedule(ModelState state, TrainingOptions options, int threads)
@@ -57,14 +60,7 @@ internal sealed class StochasticSchedule : ITrainingSchedule
     {
         var order = Permutation(local.RowCount, epoch, local.Name);
         var k = local.K;
-        var stride = global.Stride;
-        var statistics = new float[global.RowCount * stride];
-        var touched = new bool[global.RowCount];
-        var touchedRows = new List<int>();
         var oldLocal = new float[Math.Min(batchSize, local.RowCount) * k];
-        var oldGlobal = new float[k];
-        var scratch = new RowScratch(k, stride);
-        var exact = new Dictionary<int, double[]>();
         for (var start = 0; start < order.Length; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -82,25 +78,10 @@ internal sealed class StochasticSchedule : ITrainingSchedule
                 for (var f = 0; f < k; f++) local.ColumnSum[f] += (double)now[f] - before[f];
             }
 
-            // Sufficient statistics Σ_{r∈batch} (y/⟨w_r,e_o⟩)·w_r per touched global row o, in batch order.
-            touchedRows.Clear();
-            exact.Clear();
-            Scatter(local, global, batch, statistics, exact, touched, touchedRows, scratch);
-
-            // Global step for the touched rows.
-            var scale = (double)local.RowCount / batch.Length;
-            foreach (var o in touchedRows)
-            {
-                var rho = RowStep(global, o);
-                global.Expected.AsSpan(o * k, k).CopyTo(oldGlobal);
-                exact.TryGetValue(o, out var exactSums);
-                if (!GlobalStep(global, local, o, statistics.AsSpan(o * stride, stride), exactSums, scale, rho, scratch))
-                    throw new HpfNumericException(epoch, global.Name, global.Ids[o]);
-                var now = global.Expected.AsSpan(o * k, k);
-                for (var f = 0; f < k; f++) global.ColumnSum[f] += (double)now[f] - oldGlobal[f];
-                statistics.AsSpan(o * stride, stride).Clear();
-                touched[o] = false;
-            }
+            // Global step for the rows the batch touched, in parallel; their column-sum change added in row order.
+            _batchNonzeros.Collect(local, global, batch);
+            failed = GlobalStep(local, global, (double)local.RowCount / batch.Length, cancellationToken);
+            if (failed >= 0) throw new HpfNumericException(epoch, global.Name, global.Ids[failed]);
         }
         // The running column sums drift by rounding over many batches; start each epoch from exact ones.
         local.RecomputeColumnSums();
@@ -131,43 +112,70 @@ internal sealed class StochasticSchedule : ITrainingSchedule
         return failed == int.MaxValue ? -1 : failed;
     }
 
-    /// <param name="exact">y·φ sums of the rare nonzeros whose exp(E[log]) products underflow, per global row, computed from E[log] directly.</param>
-    private static void Scatter(FactorSide local, FactorSide global, int[] batch, float[] statistics, Dictionary<int, double[]> exact,
-        bool[] touched, List<int> touchedRows, RowScratch scratch)
+    /// <summary>
+    /// For each global row o the batch touched: its sufficient statistic Σ_{r∈batch} y·φ_ro = e_o ⊙ Σ (y/⟨w_r,e_o⟩)·w_r,
+    /// then the step of size ρ towards prior + scale·statistic (shape) and E[activity] + local column sum (rate),
+    /// then its activity rate. Rows in parallel; each row's sum in batch order.
+    /// </summary>
+    /// <returns>The lowest global row that came out NaN or ∞, or −1.</returns>
+    private int GlobalStep(FactorSide local, FactorSide global, double scale, CancellationToken cancellationToken)
     {
-        var stride = local.Stride;
-        foreach (var r in batch)
-        {
-            var w = local.ExpElog.AsSpan(r * stride, stride);
-            var others = local.Rows.OthersOf(r);
-            var counts = local.Rows.CountsOf(r);
-            for (var n = 0; n < others.Length; n++)
+        var groups = _batchNonzeros;
+        var rows = groups.GlobalRows;
+        var k = global.K;
+        var stride = global.Stride;
+        if (_globalDeltas.Length < rows.Count * k) _globalDeltas = new double[rows.Count * k];
+        var deltas = _globalDeltas;
+        var failed = int.MaxValue;
+        Parallel.For(0, rows.Count,
+            new ParallelOptions { MaxDegreeOfParallelism = _threads, CancellationToken = cancellationToken },
+            () => (Scratch: new RowScratch(k, stride), Statistic: new float[stride], Exact: new double[k]),
+            (g, _, worker) =>
             {
-                var o = others[n];
+                var o = rows[g];
                 var e = global.ExpElog.AsSpan(o * stride, stride);
-                var s = System.Numerics.Tensors.TensorPrimitives.Dot(w, e);
-                var target = statistics.AsSpan(o * stride, stride);
-                if (!touched[o])
+                var statistic = worker.Statistic.AsSpan();
+                statistic.Clear();
+                Array.Clear(worker.Exact);
+                var anyExact = false;
+                for (var j = groups.GroupStart[g]; j < groups.GroupStart[g + 1]; j++)
                 {
-                    touched[o] = true;
-                    touchedRows.Add(o);
+                    var r = groups.LocalRows[j];
+                    var w = local.ExpElog.AsSpan(r * stride, stride);
+                    var s = TensorPrimitives.Dot(w, e);
+                    if (s >= FusedShapePass.MinNormalizer)
+                    {
+                        TensorPrimitives.MultiplyAdd(w, groups.Counts[j] / s, statistic, statistic);
+                        continue;
+                    }
+                    // Underflow of the exp(E[log]) products: y·φ from E[log] directly.
+                    local.ExpectedLogOf(r, worker.Scratch.Elog);
+                    global.ExpectedLogOf(o, worker.Scratch.ElogOther);
+                    FusedShapePass.ExactShapeContribution(worker.Scratch.Elog, worker.Scratch.ElogOther, groups.Counts[j], worker.Exact);
+                    anyExact = true;
                 }
-                if (s >= FusedShapePass.MinNormalizer)
+
+                var before = deltas.AsSpan(g * k, k);
+                var expected = global.Expected.AsSpan(o * k, k);
+                for (var f = 0; f < k; f++) before[f] = expected[f];
+                if (!StepTowards(global, local, o, statistic, anyExact ? worker.Exact : null, scale, RowStep(global, o), worker.Scratch))
                 {
-                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(w, counts[n] / s, target, target);
+                    lock (deltas) failed = Math.Min(failed, o);
                 }
-                else
-                {
-                    local.ExpectedLogOf(r, scratch.Elog);
-                    global.ExpectedLogOf(o, scratch.ElogOther);
-                    if (!exact.TryGetValue(o, out var sums)) exact[o] = sums = new double[local.K];
-                    FusedShapePass.ExactShapeContribution(scratch.Elog, scratch.ElogOther, counts[n], sums);
-                }
-            }
+                for (var f = 0; f < k; f++) before[f] = expected[f] - before[f];
+                return worker;
+            },
+            _ => { });
+        if (failed != int.MaxValue) return failed;
+        for (var g = 0; g < rows.Count; g++)
+        {
+            var delta = deltas.AsSpan(g * k, k);
+            for (var f = 0; f < k; f++) global.ColumnSum[f] += delta[f];
         }
+        return -1;
     }
 
-    private static bool GlobalStep(FactorSide global, FactorSide local, int o, ReadOnlySpan<float> statistics, double[]? exactSums,
+    private static bool StepTowards(FactorSide global, FactorSide local, int o, ReadOnlySpan<float> statistics, double[]? exactSums,
         double scale, double rho, RowScratch scratch)
     {
         var k = global.K;

@@ -157,7 +157,7 @@ internal sealed partial class GrainActivation
         try
         {
             _grain = _class.Create(_directory.Services);
-            _grain.Attach(new GrainActivationContext(GrainId, _directory.GrainFactory, _directory.Silo, () => _ = CloseAsync()));
+            _grain.Attach(new GrainActivationContext(GrainId, _directory.GrainFactory, _directory.Silo, _directory.Services, () => _ = CloseAsync()));
             using var timeout = new CancellationTokenSource(_directory.Options.HookTimeout);
             await _grain.OnActivateAsync(timeout.Token).ConfigureAwait(false);
             lock (_gate)

@@ -1,4 +1,6 @@
 using Hpf.Cluster.Runtime.Membership;
+using Hpf.Cluster.Runtime.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hpf.Cluster.Runtime;
 
@@ -10,6 +12,7 @@ namespace Hpf.Cluster.Runtime;
 public abstract class Grain
 {
     private GrainActivationContext? _context;
+    private GrainStorage? _storage;
 
     /// <summary>The identity of this activation's grain.</summary>
     public GrainId GrainId => Context.GrainId;
@@ -22,6 +25,11 @@ public abstract class Grain
 
     /// <summary>The silo this activation runs on.</summary>
     protected SiloAddress Silo => Context.Silo;
+
+    /// <summary>This grain's persisted state in the silo's grain state store.</summary>
+    protected GrainStorage Storage => _storage ??= new GrainStorage(
+        Context.Services.GetService<IGrainStateStore>() ?? throw new InvalidOperationException($"Grain {GrainId} uses storage but silo {Silo} has no IGrainStateStore registered."),
+        GrainId);
 
     private GrainActivationContext Context =>
         _context ?? throw new InvalidOperationException("A grain's runtime context is available once the runtime has activated it, not in its constructor.");

@@ -17,6 +17,7 @@ public sealed class SiloHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private bool _stopped;
+    private bool _disposed;
 
     private SiloHost(WebApplication app, LocalSilo silo)
     {
@@ -110,29 +111,27 @@ public sealed class SiloHost : IAsyncDisposable
         await _app.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Abrupt stop for tests: no deactivation, connections cut, as close to a crash as a process allows.</summary>
+    /// <summary>
+    /// Abrupt stop for tests: the host is disposed without being stopped, so no grain deactivates and membership
+    /// writes nothing (peers must vote it dead); Kestrel's sockets close.
+    /// </summary>
     public async Task KillAsync()
     {
-        if (_stopped)
+        if (_disposed)
         {
             return;
         }
         _stopped = true;
-        _app.Services.GetRequiredService<SiloLifecycle>().Killed = true;
-        using var expired = new CancellationTokenSource();
-        await expired.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await _app.StopAsync(expired.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Expected: nothing was given time to finish.
-        }
+        await DisposeAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         if (!_stopped)
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));

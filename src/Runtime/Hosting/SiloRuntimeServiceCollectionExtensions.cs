@@ -25,9 +25,9 @@ public static class SiloRuntimeServiceCollectionExtensions
         services.TryAddSingleton(silo);
         services.AddOptions<ClusterOptions>();
         services.AddOptions<GrainCollectionOptions>();
+        services.AddOptions<SiloShutdownOptions>();
         services.AddMetrics();
         services.TryAddSingleton<RuntimeMetrics>();
-        services.TryAddSingleton<SiloLifecycle>();
         services.TryAddSingleton<ActivationDirectory>();
         services.TryAddSingleton<SiloTransport>();
         services.TryAddSingleton<ClusterSecretValidator>();

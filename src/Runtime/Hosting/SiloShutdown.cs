@@ -1,6 +1,8 @@
 using Hpf.Cluster.Runtime.Activation;
+using Hpf.Cluster.Runtime.Membership;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Hpf.Cluster.Runtime.Hosting;
 
@@ -8,9 +10,13 @@ namespace Hpf.Cluster.Runtime.Hosting;
 /// On graceful stop, deactivates every grain of the silo (each finishes its queued calls and runs
 /// OnDeactivateAsync, where grains write their state). It runs in the "stopping" phase, before any hosted
 /// service's StopAsync: the web host stops Kestrel in its StopAsync, and peers must still reach this silo
-/// (to be told it takes no new calls) while its grains finish. A killed silo skips this, as a crashed process would.
+/// (to be told it takes no new calls) while its grains finish. A killed silo (disposed without stopping) never gets here, as a crashed process would not.
 /// </summary>
-internal sealed partial class SiloShutdown(ActivationDirectory directory, SiloLifecycle lifecycle, ILogger<SiloShutdown> logger) : IHostedLifecycleService
+internal sealed partial class SiloShutdown(
+    ActivationDirectory directory,
+    IClusterMembershipView view,
+    IOptions<SiloShutdownOptions> options,
+    ILogger<SiloShutdown> logger) : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -24,15 +30,17 @@ internal sealed partial class SiloShutdown(ActivationDirectory directory, SiloLi
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        if (lifecycle.Killed)
+        // ShuttingDown first, so peers stop placing grains here while the ones we have deactivate.
+        if (view is MembershipAgent agent)
         {
-            return;
+            await agent.BeginLeaveAsync(cancellationToken).ConfigureAwait(false);
         }
         var count = directory.Count;
         try
         {
             await directory.DeactivateAllAsync(cancellationToken).ConfigureAwait(false);
             LogDeactivated(logger, count);
+            await Task.Delay(options.Value.DrainTime, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -1,4 +1,3 @@
-using Hpf.Cluster.Runtime.Hosting;
 using Hpf.Cluster.Runtime.Membership;
 using Microsoft.Extensions.Hosting;
 
@@ -9,7 +8,7 @@ namespace Hpf.Cluster.Runtime.Testing;
 /// the order a membership protocol follows, so no caller is still routing to it when its listener closes.
 /// Registered before the runtime, so its stopping step runs after the runtime's.
 /// </summary>
-internal sealed class BoardMembershipLeaver(TestMembershipBoard board, LocalSilo silo, SiloLifecycle lifecycle) : IHostedLifecycleService
+internal sealed class BoardMembershipLeaver(TestMembershipBoard board, LocalSilo silo) : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -19,13 +18,10 @@ internal sealed class BoardMembershipLeaver(TestMembershipBoard board, LocalSilo
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        if (!lifecycle.Killed)
-        {
-            board.Remove(silo.Address);
-            // Calls routed with the previous view may still be on the wire; the listener stays up long enough
-            // to answer them "unavailable" (the caller then routes again) instead of dropping their connection.
-            await Task.Delay(DrainTime, cancellationToken).ConfigureAwait(false);
-        }
+        board.Remove(silo.Address);
+        // Calls routed with the previous view may still be on the wire; the listener stays up long enough
+        // to answer them "unavailable" (the caller then routes again) instead of dropping their connection.
+        await Task.Delay(DrainTime, cancellationToken).ConfigureAwait(false);
     }
 
     private static readonly TimeSpan DrainTime = TimeSpan.FromMilliseconds(200);

@@ -15,12 +15,25 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly TestClusterOptions _options;
     private readonly List<SiloHost> _silos = [];
     private readonly ClusterClient _client;
+    private readonly MembershipTableView? _tableView;
+    private readonly MembershipOptions _protocol = new();
 
     private TestCluster(TestClusterOptions options)
     {
         _options = options;
-        // The client is not a silo; it needs an address only because a view names its owner.
-        _client = new ClusterClient(Membership.ViewFor(new SiloAddress("client", 0, 0)), ClusterOptions(), options.LoggerProvider is null ? null : LoggerFactory.Create(b => b.AddProvider(options.LoggerProvider)));
+        options.ConfigureMembershipProtocol?.Invoke(_protocol);
+        IClusterMembershipView clientView;
+        if (options.MembershipTable is null)
+        {
+            // The client is not a silo; it needs an address only because a view names its owner.
+            clientView = Membership.ViewFor(new SiloAddress("client", 0, 0));
+        }
+        else
+        {
+            _tableView = new MembershipTableView(options.MembershipTable, _protocol.TableRefreshInterval);
+            clientView = _tableView;
+        }
+        _client = new ClusterClient(clientView, ClusterOptions(), options.LoggerProvider is null ? null : LoggerFactory.Create(b => b.AddProvider(options.LoggerProvider)));
     }
 
     public TestMembershipBoard Membership { get; } = new();
@@ -47,6 +60,10 @@ public sealed class TestCluster : IAsyncDisposable
         var cluster = new TestCluster(options ?? new TestClusterOptions());
         try
         {
+            if (cluster._tableView is not null)
+            {
+                await cluster._tableView.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
             for (var i = 0; i < siloCount; i++)
             {
                 await cluster.StartSiloAsync(cancellationToken).ConfigureAwait(false);
@@ -75,15 +92,28 @@ public sealed class TestCluster : IAsyncDisposable
             ClusterOptions(),
             (services, local) =>
             {
-                if (_options.ConfigureMembership is null)
+                if (_options.MembershipTable is null)
                 {
                     services.AddSingleton(Membership.ViewFor(local.Address));
                     services.AddSingleton(Membership);
                     services.AddHostedService<BoardMembershipLeaver>();
+                    // The board changes every view at once; the leaver's own short drain covers calls on the wire.
+                    services.Configure<SiloShutdownOptions>(o => o.DrainTime = TimeSpan.Zero);
                 }
                 else
                 {
-                    _options.ConfigureMembership(services, local);
+                    // Registered as an instance, so no silo's container disposes the table the others share.
+                    services.AddSingleton(_options.MembershipTable);
+                    services.AddMembershipAgent(o =>
+                    {
+                        o.HeartbeatInterval = _protocol.HeartbeatInterval;
+                        o.DeathTimeout = _protocol.DeathTimeout;
+                        o.TableRefreshInterval = _protocol.TableRefreshInterval;
+                        o.NumVotesForDeath = _protocol.NumVotesForDeath;
+                        o.SuspicionExpiry = _protocol.SuspicionExpiry;
+                        o.MaxWriteAttempts = _protocol.MaxWriteAttempts;
+                    });
+                    services.Configure<SiloShutdownOptions>(o => o.DrainTime = 2 * _protocol.TableRefreshInterval);
                 }
                 _options.ConfigureServices?.Invoke(services, local);
             },
@@ -101,11 +131,48 @@ public sealed class TestCluster : IAsyncDisposable
         {
             _silos.Add(silo);
         }
-        if (_options.ConfigureMembership is null)
+        if (_options.MembershipTable is null)
         {
             Membership.Add(silo.Address);
         }
+        else
+        {
+            await WaitForViewsAsync(TimeSpan.FromSeconds(20), cancellationToken).ConfigureAwait(false);
+        }
         return silo;
+    }
+
+    /// <summary>
+    /// Waits until every running silo and the client see exactly the running silos as active, so placement is
+    /// the same everywhere. With the board this holds at once; with a table it takes a refresh or two (or, after
+    /// a kill, until the survivors vote the silo dead).
+    /// </summary>
+    public async Task WaitForViewsAsync(TimeSpan limit, CancellationToken cancellationToken = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(limit);
+        while (true)
+        {
+            var silos = Silos;
+            var expected = silos.Select(s => s.Address).Order().ToList();
+            var views = silos.Select(s => s.Services.GetRequiredService<IClusterMembershipView>()).ToList();
+            if (_tableView is not null)
+            {
+                views.Add(_tableView);
+            }
+            if (views.All(v => v.ActiveSilos.SequenceEqual(expected)))
+            {
+                return;
+            }
+            try
+            {
+                await Task.Delay(50, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Membership views did not converge on [{string.Join(", ", expected)}] within {limit}.");
+            }
+        }
     }
 
     /// <summary>
@@ -120,14 +187,13 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Abrupt stop: no deactivation and, with the board membership, the silo stays in the views until
-    /// <see cref="DeclareDead"/>, as a crashed silo does until membership votes it out.
+    /// Abrupt stop: no deactivation, nothing written to membership. The silo stays in the views until the
+    /// survivors vote it dead (with a table) or until <see cref="DeclareDead"/> (with the board).
     /// </summary>
     public async Task KillSiloAsync(SiloHost silo)
     {
         Forget(silo);
         await silo.KillAsync().ConfigureAwait(false);
-        await silo.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Removes a killed silo from the board membership, as the membership protocol would.</summary>
@@ -146,10 +212,13 @@ public sealed class TestCluster : IAsyncDisposable
             {
                 // Disposal must not leave a silo listening, whatever stopped the graceful path.
                 await silo.KillAsync().ConfigureAwait(false);
-                await silo.DisposeAsync().ConfigureAwait(false);
             }
         }
         await _client.DisposeAsync().ConfigureAwait(false);
+        if (_tableView is not null)
+        {
+            await _tableView.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private void Forget(SiloHost silo)

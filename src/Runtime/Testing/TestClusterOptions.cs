@@ -21,10 +21,14 @@ public sealed class TestClusterOptions
     public Action<IServiceCollection, LocalSilo>? ConfigureServices { get; set; }
 
     /// <summary>
-    /// Registers membership for a silo. Null means the cluster's <see cref="TestMembershipBoard"/>, which the
-    /// cluster updates as silos start and stop.
+    /// A membership table shared by the silos, each running the real <see cref="MembershipAgent"/> over it (the
+    /// client reads it with a <see cref="Hosting.MembershipTableView"/>). Null means the cluster's
+    /// <see cref="TestMembershipBoard"/>, which the test and the cluster change directly.
     /// </summary>
-    public Action<IServiceCollection, LocalSilo>? ConfigureMembership { get; set; }
+    public IMembershipTable? MembershipTable { get; set; }
+
+    /// <summary>Timing of the membership protocol when <see cref="MembershipTable"/> is set.</summary>
+    public Action<MembershipOptions>? ConfigureMembershipProtocol { get; set; }
 
     /// <summary>Where silo logs go; none by default.</summary>
     public ILoggerProvider? LoggerProvider { get; set; }

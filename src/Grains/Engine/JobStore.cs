@@ -103,9 +103,9 @@ public sealed class JobStore
         cancellationToken.ThrowIfCancellationRequested();
         var saved = manifest with { SaveId = Guid.NewGuid() };
         Directory.CreateDirectory(directory);
-        WriteAtomically(Path.Combine(directory, TrainingSetFileName), stream => ModelStoreFormat.WriteDataset(stream, train, saved.SaveId));
-        WriteAtomically(Path.Combine(directory, ModelFileName), stream => ModelStoreFormat.WriteModel(stream, model, saved.SaveId));
-        WriteAtomically(Path.Combine(directory, ManifestFileName), stream => JsonSerializer.Serialize(stream, saved, JsonOptions));
+        AtomicFile.Write(Path.Combine(directory, TrainingSetFileName), stream => ModelStoreFormat.WriteDataset(stream, train, saved.SaveId));
+        AtomicFile.Write(Path.Combine(directory, ModelFileName), stream => ModelStoreFormat.WriteModel(stream, model, saved.SaveId));
+        AtomicFile.Write(Path.Combine(directory, ManifestFileName), stream => JsonSerializer.Serialize(stream, saved, JsonOptions));
         return new JobStoreEntry(directory, saved);
     }
 
@@ -149,9 +149,9 @@ public sealed class JobStore
     public static void Export(HpfModel model, JobStoreManifest manifest, string directory, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(directory);
-        WriteAtomically(Path.Combine(directory, ThetaFileName), stream => WriteFactors(stream, model.UserIds, model.ExpectedThetaMatrix(), model.Factors, cancellationToken));
-        WriteAtomically(Path.Combine(directory, BetaFileName), stream => WriteFactors(stream, model.ItemIds, model.ExpectedBetaMatrix(), model.Factors, cancellationToken));
-        WriteAtomically(Path.Combine(directory, ManifestFileName), stream => JsonSerializer.Serialize(stream, manifest, JsonOptions));
+        AtomicFile.Write(Path.Combine(directory, ThetaFileName), stream => WriteFactors(stream, model.UserIds, model.ExpectedThetaMatrix(), model.Factors, cancellationToken));
+        AtomicFile.Write(Path.Combine(directory, BetaFileName), stream => WriteFactors(stream, model.ItemIds, model.ExpectedBetaMatrix(), model.Factors, cancellationToken));
+        AtomicFile.Write(Path.Combine(directory, ManifestFileName), stream => JsonSerializer.Serialize(stream, manifest, JsonOptions));
     }
 
     private static JobStoreManifest ReadManifest(string path)
@@ -188,25 +188,6 @@ public sealed class JobStore
                 writer.Write(number[..written]);
             }
             writer.Write('\n');
-        }
-    }
-
-    private static void WriteAtomically(string path, Action<Stream> write)
-    {
-        var temporary = $"{path}.tmp-{Guid.NewGuid():N}";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
         }
     }
 

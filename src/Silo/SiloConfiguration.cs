@@ -1,0 +1,79 @@
+using Hpf.Cluster.Runtime;
+using Hpf.Cluster.Runtime.Activation;
+using Hpf.Cluster.Runtime.Hosting;
+using Hpf.Cluster.Runtime.Membership;
+
+namespace Hpf.Cluster.Silo;
+
+/// <summary>
+/// The silo's settings as bound from appsettings.json, HPF_-prefixed environment variables
+/// (HPF_Cluster__ClusterSecret) and the command line (--Cluster:ClusterSecret=...), later sources winning.
+/// </summary>
+internal sealed class SiloConfiguration
+{
+    public ClusterOptions Cluster { get; } = new();
+
+    public SiloEndpointOptions Endpoint { get; } = new();
+
+    /// <summary>Paths of extra assemblies whose grains this silo hosts, besides Hpf.Cluster.Grains.</summary>
+    public List<string> GrainAssemblies { get; } = [];
+
+    public string MembershipProvider { get; set; } = "Sqlite";
+
+    /// <summary>Never logged: a PostgreSQL connection string carries a password.</summary>
+    public string MembershipConnectionString { get; set; } = "";
+
+    public MembershipOptions Membership { get; } = new();
+
+    public string StorageProvider { get; set; } = "Sqlite";
+
+    /// <summary>Never logged.</summary>
+    public string StorageConnectionString { get; set; } = "";
+
+    public string StorageDataDirectory { get; set; } = "data";
+
+    public GrainCollectionOptions Collection { get; } = new();
+
+    public SiloShutdownOptions Shutdown { get; } = new();
+
+    public static SiloConfiguration Bind(IConfiguration configuration)
+    {
+        var result = new SiloConfiguration();
+        configuration.GetSection("Cluster").Bind(result.Cluster);
+        var silo = configuration.GetSection("Silo");
+        silo.Bind(result.Endpoint);
+        result.GrainAssemblies.AddRange(silo.GetSection("GrainAssemblies").Get<string[]>() ?? []);
+        var membership = configuration.GetSection("Membership");
+        result.MembershipProvider = membership["Provider"] ?? result.MembershipProvider;
+        result.MembershipConnectionString = membership["ConnectionString"] ?? "";
+        membership.Bind(result.Membership);
+        var storage = configuration.GetSection("Storage");
+        result.StorageProvider = storage["Provider"] ?? result.StorageProvider;
+        result.StorageConnectionString = storage["ConnectionString"] ?? "";
+        result.StorageDataDirectory = storage["DataDirectory"] ?? result.StorageDataDirectory;
+        configuration.GetSection("GrainCollection").Bind(result.Collection);
+        configuration.GetSection("Shutdown").Bind(result.Shutdown);
+        result.Validate();
+        return result;
+    }
+
+    private void Validate()
+    {
+        if (string.IsNullOrEmpty(Cluster.ClusterSecret))
+        {
+            throw new InvalidOperationException("No cluster secret: set Cluster:ClusterSecret (HPF_Cluster__ClusterSecret in the environment, or --Cluster:ClusterSecret=...). Every silo of the cluster needs the same one.");
+        }
+        if (MembershipProvider is not ("Sqlite" or "Postgres"))
+        {
+            throw new InvalidOperationException($"Membership:Provider is '{MembershipProvider}'; a silo runs on 'Sqlite' (one machine) or 'Postgres' (several).");
+        }
+        if (StorageProvider is not ("Sqlite" or "Postgres"))
+        {
+            throw new InvalidOperationException($"Storage:Provider is '{StorageProvider}'; a silo stores grain state in 'Sqlite' or 'Postgres'.");
+        }
+        if (string.IsNullOrEmpty(MembershipConnectionString))
+        {
+            throw new InvalidOperationException("Membership:ConnectionString is empty.");
+        }
+    }
+}

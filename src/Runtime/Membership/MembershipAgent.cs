@@ -146,7 +146,11 @@ public sealed partial class MembershipAgent : IHostedService, IClusterMembership
             for (var attempt = 0; attempt < _options.MaxWriteAttempts && !_declaredDead; attempt++)
             {
                 var table = await _table.ReadAllAsync(cancellationToken).ConfigureAwait(false);
-                if (CheckSelf(table)) return;
+                if (IsSelfDead(table))
+                {
+                    await OnFoundSelfDeadAsync().ConfigureAwait(false);
+                    return;
+                }
                 Observe(table);
                 Publish(table);
                 var vote = NextVote(table);
@@ -221,7 +225,7 @@ public sealed partial class MembershipAgent : IHostedService, IClusterMembership
             if (row.Entry.Status == SiloStatus.Dead)
             {
                 // Voted dead while joining or leaving: nothing of ours may be written over that.
-                OnFoundSelfDead();
+                await OnFoundSelfDeadAsync().ConfigureAwait(false);
                 return;
             }
             var updated = change(row.Entry) with { IAmAliveTime = _time.GetUtcNow() };
@@ -231,29 +235,30 @@ public sealed partial class MembershipAgent : IHostedService, IClusterMembership
         throw new InvalidOperationException($"Silo {Self} could not update its row in cluster '{_table.ClusterId}': the table kept changing under it.");
     }
 
-    /// <summary>Returns true when this silo is found dead or replaced, after stopping it.</summary>
-    private bool CheckSelf(MembershipTableSnapshot table)
+    /// <summary>True when the table has this silo dead, or replaced by a newer generation at its endpoint.</summary>
+    private bool IsSelfDead(MembershipTableSnapshot table)
     {
         if (!_joined) return false;
         var own = table.Find(Self);
         var superseded = table.Rows.Any(row => row.Entry.SiloAddress.IsSameEndpoint(Self)
             && row.Entry.SiloAddress.Generation > Self.Generation
             && row.Entry.Status != SiloStatus.Dead);
-        if (own is not null && own.Entry.Status != SiloStatus.Dead && !superseded) return false;
-        OnFoundSelfDead();
-        return true;
+        return own is null || own.Entry.Status == SiloStatus.Dead || superseded;
     }
 
-    private void OnFoundSelfDead()
+    private async Task OnFoundSelfDeadAsync()
     {
         if (_declaredDead) return;
         _declaredDead = true;
         _joined = false;
         LogFoundSelfDead(Self, _table.ClusterId);
-        // Heartbeats stop at once: a dead silo that kept heart-beating would look alive to anyone reading IAmAlive.
-        _loops.Cancel();
-        SelfDeclaredDead?.Invoke(this, EventArgs.Empty);
+        // Heartbeats stop before anyone is told, including one already under way: a dead silo that kept
+        // heart-beating would look alive to anyone reading IAmAlive.
+        await _loops.CancelAsync().ConfigureAwait(false);
+        await _heartbeatLoop.ConfigureAwait(false);
+        // The token first, so that whoever the event wakes already sees the silo stopping.
         CancelStopping();
+        SelfDeclaredDead?.Invoke(this, EventArgs.Empty);
     }
 
     private void Observe(MembershipTableSnapshot table)

@@ -151,6 +151,26 @@ public abstract class GrainStateStoreContract(ITestOutputHelper output) : IAsync
     }
 
     [Fact]
+    public async Task A_read_sees_one_whole_version_while_another_connection_replaces_it()
+    {
+        if (await OpenAsync() is not { } reader || await OpenAsync() is not { } writer) return;
+        const int size = 6_000_000;
+        var old = await writer.WriteAsync(GrainType, "g", (s, ct) => StatePattern.WriteAsync(s, size, 1, ct), null, default);
+        string? replacement = null;
+
+        var seen = await reader.ReadAsync(GrainType, "g", async (s, ct) =>
+        {
+            // The read has begun; a whole new version is committed before any of its bytes are consumed.
+            replacement = await writer.WriteAsync(GrainType, "g", (w, wct) => StatePattern.WriteAsync(w, size, 2, wct), old, ct);
+            await StatePattern.VerifyAsync(s, size, 1, ct);
+        }, default);
+
+        Assert.Equal(old, seen);
+        Assert.NotNull(replacement);
+        Assert.Equal(replacement, await reader.ReadAsync(GrainType, "g", (s, ct) => StatePattern.VerifyAsync(s, size, 2, ct), default));
+    }
+
+    [Fact]
     public async Task A_cancelled_or_failed_write_leaves_the_previous_state()
     {
         if (await OpenAsync() is not { } store) return;

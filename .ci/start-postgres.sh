@@ -43,6 +43,15 @@ install -d -m 700 -o "$owner" "$dir"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# A cluster an earlier run left half made (interrupted before it recorded its port and password), or made by
+# another major version, cannot be reused: stop it if it runs and start over.
+major="$(basename "$(dirname "$bin")")"
+if [ -f "$data/PG_VERSION" ] && { [ ! -f "$dir/port" ] || [ ! -f "$dir/password" ] || [ "$(cat "$data/PG_VERSION")" != "$major" ]; }; then
+    log "discarding an unusable cluster from an earlier run"
+    as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >&2 2>/dev/null || true
+    rm -rf "$data" "$dir/port" "$dir/password"
+fi
+
 if [ -f "$data/PG_VERSION" ] && [ -f "$dir/port" ] && [ -f "$dir/password" ]; then
     port="$(cat "$dir/port")"
     password="$(cat "$dir/password")"

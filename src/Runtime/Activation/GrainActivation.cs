@@ -43,6 +43,7 @@ internal sealed partial class GrainActivation
     /// <summary>Queues the call, or returns false when the activation is closing and the caller must use a new one.</summary>
     public bool TryEnqueue(GrainCallWorkItem item)
     {
+        var runNow = false;
         var startPump = false;
         lock (_gate)
         {
@@ -53,21 +54,19 @@ internal sealed partial class GrainActivation
             _lastActiveTicks = Environment.TickCount64;
             if (_activated && (_class.IsReentrant || item.Method.IsReentrant))
             {
+                // Interleaving calls skip the queue, or they would wait behind the call they may interleave with.
                 _running++;
+                runNow = true;
             }
             else
             {
                 _queue.Enqueue(item);
                 _metrics.QueuedCallAdded();
-                if (!_pumping)
-                {
-                    _pumping = true;
-                    startPump = true;
-                }
-                item = null!;
+                startPump = !_pumping;
+                _pumping = true;
             }
         }
-        if (item is not null)
+        if (runNow)
         {
             _ = RunAsync(item);
         }

@@ -234,5 +234,7 @@ public sealed class TestCluster : IAsyncDisposable
         ClusterId = _options.ClusterId,
         ClusterSecret = _options.ClusterSecret,
         CallTimeout = _options.CallTimeout,
+        CertificatePath = _options.CertificatePath,
+        CertificatePassword = _options.CertificatePassword,
     };
 }

@@ -15,6 +15,11 @@ public sealed class TestClusterOptions
 
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>PKCS#12 certificate for TLS between the silos (and the client); empty means h2c.</summary>
+    public string CertificatePath { get; set; } = "";
+
+    public string CertificatePassword { get; set; } = "";
+
     public Action<GrainCollectionOptions>? ConfigureCollection { get; set; }
 
     /// <summary>Extra services for every silo (storage providers, grain dependencies).</summary>

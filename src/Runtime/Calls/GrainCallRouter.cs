@@ -29,6 +29,7 @@ internal sealed partial class GrainCallRouter : IGrainCallInvoker
     private readonly RuntimeMetrics _metrics;
     private readonly ILogger<GrainCallRouter> _logger;
     private readonly TimeSpan _callTimeout;
+    private readonly GrainFactory _references;
 
     public GrainCallRouter(IClusterMembershipView view, SiloTransport transport, RuntimeMetrics metrics, IOptions<ClusterOptions> options, ILogger<GrainCallRouter> logger, ActivationDirectory? directory = null)
     {
@@ -38,7 +39,11 @@ internal sealed partial class GrainCallRouter : IGrainCallInvoker
         _metrics = metrics;
         _logger = logger;
         _callTimeout = options.Value.CallTimeout;
+        _references = new GrainFactory(this);
     }
+
+    /// <summary>The factory whose references route through this router; decoded references are bound to it.</summary>
+    internal GrainFactory References => _references;
 
     public async Task<object?> InvokeAsync(GrainReferenceTarget target, GrainMethodDescriptor method, object?[] arguments, CancellationToken cancellationToken)
     {
@@ -131,7 +136,7 @@ internal sealed partial class GrainCallRouter : IGrainCallInvoker
         }
         using (body)
         {
-            return CallMessageCodec.ReadResponse(new WireReader(body.Memory), grainId, method);
+            return CallMessageCodec.ReadResponse(new WireReader(body.Memory) { GrainFactory = References }, grainId, method);
         }
     }
 

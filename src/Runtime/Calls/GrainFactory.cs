@@ -16,8 +16,10 @@ internal sealed class GrainFactory(GrainCallRouter router) : IGrainFactory
     private TGrainInterface Create<TGrainInterface>(string key, SiloAddress? hint) where TGrainInterface : class
     {
         ArgumentNullException.ThrowIfNull(key);
-        var descriptor = GrainInterfaceRegistry.GetInterface(typeof(TGrainInterface));
-        var target = new GrainReferenceTarget(new GrainId(descriptor.GrainType, key), descriptor, hint, router);
-        return (TGrainInterface)(object)descriptor.CreateReference(target);
+        return (TGrainInterface)(object)CreateReference(GrainInterfaceRegistry.GetInterface(typeof(TGrainInterface)), key, hint);
     }
+
+    /// <summary>A reference rebuilt from a message: same grain, same hint, bound to this process's router.</summary>
+    internal GrainReference CreateReference(GrainInterfaceDescriptor descriptor, string key, SiloAddress? hint) =>
+        descriptor.CreateReference(new GrainReferenceTarget(new GrainId(descriptor.GrainType, key), descriptor, hint, router));
 }

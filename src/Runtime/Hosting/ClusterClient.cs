@@ -29,7 +29,7 @@ public sealed class ClusterClient : IAsyncDisposable
         services.AddSingleton(sp => new GrainCallRouter(
             view, sp.GetRequiredService<SiloTransport>(), sp.GetRequiredService<RuntimeMetrics>(),
             sp.GetRequiredService<IOptions<ClusterOptions>>(), sp.GetRequiredService<ILogger<GrainCallRouter>>()));
-        services.AddSingleton<IGrainFactory, GrainFactory>();
+        services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<GrainCallRouter>().References);
         _services = services.BuildServiceProvider();
     }
 

@@ -40,7 +40,7 @@ public static class SiloRuntimeServiceCollectionExtensions
             sp.GetRequiredService<ActivationDirectory>()));
         services.TryAddSingleton<IGrainFactory>(sp =>
         {
-            var factory = new GrainFactory(sp.GetRequiredService<GrainCallRouter>());
+            var factory = sp.GetRequiredService<GrainCallRouter>().References;
             sp.GetRequiredService<ActivationDirectory>().GrainFactory = factory;
             return factory;
         });

@@ -31,6 +31,10 @@ public static class WireCodec
 
     private static WireSerializer Create(Type type)
     {
+        if (type.IsInterface && IsGrainInterface(type))
+        {
+            return new GrainReferenceSerializer(type);
+        }
         if (type == typeof(object) || type.IsInterface && !type.IsGenericType || type.IsAbstract && !type.IsGenericType)
         {
             throw new WireFormatException($"Values declared as {type.FullName} cannot travel in a grain call: declare a concrete type.");
@@ -66,6 +70,9 @@ public static class WireCodec
         }
         return new RecordSerializer(type);
     }
+
+    private static bool IsGrainInterface(Type type) =>
+        typeof(IGrain).IsAssignableFrom(type) || type.IsDefined(typeof(GrainInterfaceAttribute), inherit: false);
 
     private static WireSerializer Build(Type openGeneric, params Type[] arguments) =>
         (WireSerializer)Activator.CreateInstance(openGeneric.MakeGenericType(arguments))!;

@@ -8,6 +8,9 @@ public sealed class WireReader(ReadOnlyMemory<byte> buffer)
 {
     private int _position;
 
+    /// <summary>Binds grain references decoded from this message to the receiving runtime.</summary>
+    internal GrainFactory? GrainFactory { get; init; }
+
     public int Remaining => buffer.Length - _position;
 
     public byte ReadByte() => Take(1)[0];

@@ -41,7 +41,7 @@ internal sealed partial class SiloCallEndpoint(
         CallRequest? call = null;
         try
         {
-            call = CallMessageCodec.ReadRequest(new WireReader(body.Memory));
+            call = CallMessageCodec.ReadRequest(new WireReader(body.Memory) { GrainFactory = router.References });
             var result = await router.RouteAsync(call.GrainId, call.PlacementHint, call.Method, call.Arguments, call.Hops + 1, aborted).ConfigureAwait(false);
             CallMessageCodec.WriteCompleted(response, call.Method, result);
         }

@@ -164,6 +164,24 @@ public sealed class GrainCallTests(TwoSiloFixture fixture) : IClassFixture<TwoSi
         Assert.False(silos[0].HasActivation(new GrainId(typeof(ICounterGrain).FullName!, key)));
     }
 
+    [Fact]
+    public async Task Grain_references_travel_as_arguments_and_results_and_keep_their_placement_hint()
+    {
+        var silos = fixture.Cluster.Silos;
+        var caller = Client.GetGrain<ICounterGrain>(fixture.KeyOn<ICounterGrain>(0, "ref-caller"));
+        var targetKey = fixture.KeyOn<ICounterGrain>(0, "ref-target");
+        // Placement alone would put the target on silo 0; the hint pins it to silo 1.
+        var pinned = Client.GetGrain<ICounterGrain>(targetKey, silos[1].Address);
+
+        Assert.Equal(6, await caller.AddThrough(pinned, 6));
+
+        Assert.True(silos[1].HasActivation(pinned is GrainReference r ? r.GrainId : default));
+        Assert.False(silos[0].HasActivation(new GrainId(typeof(ICounterGrain).FullName!, targetKey)));
+        var myself = await caller.Myself();
+        Assert.Equal(((GrainReference)caller).GrainId, ((GrainReference)myself).GrainId);
+        Assert.Equal(0, await myself.Get());
+    }
+
     private static string ClusterSecretOf(TwoSiloFixture fixture) =>
         Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
             .GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>(fixture.Cluster.Silos[0].Services).Value.ClusterSecret;

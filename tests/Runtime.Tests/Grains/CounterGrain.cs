@@ -27,4 +27,8 @@ public sealed class CounterGrain : Grain, ICounterGrain
     }
 
     public Task<int> AddToOther(string key, int delta) => GrainFactory.GetGrain<ICounterGrain>(key).Add(delta);
+
+    public Task<int> AddThrough(ICounterGrain other, int delta) => other.Add(delta);
+
+    public Task<ICounterGrain> Myself() => Task.FromResult(GrainFactory.GetGrain<ICounterGrain>(GrainKey));
 }

@@ -20,4 +20,10 @@ public interface ICounterGrain : IGrainWithStringKey
 
     /// <summary>Calls another counter grain from inside this one.</summary>
     Task<int> AddToOther(string key, int delta);
+
+    /// <summary>Calls the grain it is handed a reference to.</summary>
+    Task<int> AddThrough(ICounterGrain other, int delta);
+
+    /// <summary>A reference to itself, made inside the grain.</summary>
+    Task<ICounterGrain> Myself();
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Hpf.Cluster.Silo.Tests;
@@ -64,12 +65,26 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public void Kill() => _process.Kill(entireProcessTree: true);
 
-    /// <summary>Sends a POSIX signal (STOP/CONT) to freeze or resume the process without killing it.</summary>
-    public void Signal(string signal)
+    /// <summary>Freezes the process (SIGSTOP) without killing it: it stops heart-beating but keeps its sockets.</summary>
+    public void Freeze() => Send(SigStop);
+
+    /// <summary>Resumes a frozen process (SIGCONT).</summary>
+    public void Resume() => Send(SigCont);
+
+    // Linux signal numbers; the process tests run on Linux (CI and the build machine).
+    private const int SigCont = 18;
+    private const int SigStop = 19;
+
+    private void Send(int signal)
     {
-        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit(5000);
+        if (SysKill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
     }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int signal);
 
     public async Task<bool> WaitForExitAsync(TimeSpan limit)
     {
@@ -103,8 +118,6 @@ internal sealed class SiloProcess : IAsyncDisposable
         {
             if (!_process.HasExited)
             {
-                // A frozen process must be resumed to die cleanly from a kill on some systems; harmless otherwise.
-                Signal("CONT");
                 _process.Kill(entireProcessTree: true);
                 await WaitForExitAsync(TimeSpan.FromSeconds(10));
             }

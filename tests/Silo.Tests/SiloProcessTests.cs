@@ -147,9 +147,9 @@ public sealed class SiloProcessTests(ITestOutputHelper output) : IAsyncLifetime
         await WaitForActiveSilosAsync(3, TimeSpan.FromSeconds(60));
 
         // Frozen, it cannot heart-beat: the others vote it dead. Resumed, it reads that and must stop.
-        frozen.Signal("STOP");
+        frozen.Freeze();
         await WaitForActiveSilosAsync(2, TimeSpan.FromSeconds(20));
-        frozen.Signal("CONT");
+        frozen.Resume();
 
         Assert.True(await frozen.WaitForExitAsync(TimeSpan.FromSeconds(20)), "the silo declared dead kept running:\n" + frozen.Output);
         Assert.Equal(3, frozen.ExitCode);

@@ -84,6 +84,8 @@ public sealed class TestCluster : IAsyncDisposable
         builder.Logging.ClearProviders();
         if (_options.LoggerProvider is not null)
         {
+            // A test that asks for the logs wants all of them, activations (Debug) included.
+            builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddProvider(_options.LoggerProvider);
         }
         var silo = SiloHost.Create(

@@ -35,6 +35,6 @@ public sealed class TestClusterOptions
     /// <summary>Timing of the membership protocol when <see cref="MembershipTable"/> is set.</summary>
     public Action<MembershipOptions>? ConfigureMembershipProtocol { get; set; }
 
-    /// <summary>Where silo logs go; none by default.</summary>
+    /// <summary>Where silo logs go, every level; none by default.</summary>
     public ILoggerProvider? LoggerProvider { get; set; }
 }

@@ -69,9 +69,8 @@ internal sealed class ActivationDirectory
         var collected = 0;
         foreach (var activation in _activations.Values)
         {
-            if (activation.IsIdleSince(idleSince))
+            if (activation.TryCloseIfIdleSince(idleSince))
             {
-                _ = activation.CloseAsync();
                 collected++;
             }
         }

@@ -77,13 +77,27 @@ internal sealed partial class GrainActivation
         return true;
     }
 
-    /// <summary>True when no call has been queued or run since <paramref name="idleSinceTicks"/> and none is in progress.</summary>
-    public bool IsIdleSince(long idleSinceTicks)
+    /// <summary>
+    /// Closes the activation if no call has been queued or run since <paramref name="idleSinceTicks"/> and none is in
+    /// progress, checked and decided under one lock so a call arriving meanwhile keeps it alive.
+    /// </summary>
+    public bool TryCloseIfIdleSince(long idleSinceTicks)
     {
+        bool start;
         lock (_gate)
         {
-            return !_pumping && _running == 0 && _queue.Count == 0 && _lastActiveTicks <= idleSinceTicks;
+            if (_closing || _pumping || _running > 0 || _queue.Count > 0 || _lastActiveTicks > idleSinceTicks)
+            {
+                return false;
+            }
+            _closing = true;
+            start = TryClaimDeactivation();
         }
+        if (start)
+        {
+            _ = Task.Run(DeactivateAsync);
+        }
+        return true;
     }
 
     /// <summary>Refuses new calls and deactivates once the queued and running ones finish.</summary>

@@ -8,4 +8,10 @@ public interface ILifecycleGrain : IGrainWithStringKey
     Task<int> Get();
 
     Task<string> Silo();
+
+    /// <summary>Adds one to the value (saved on deactivation, loaded on activation) and returns it.</summary>
+    Task<int> Increment();
+
+    /// <summary>Asks to be deactivated once idle.</summary>
+    Task Retire();
 }

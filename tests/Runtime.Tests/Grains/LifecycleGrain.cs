@@ -26,5 +26,20 @@ public sealed class LifecycleGrain(LifecycleJournal journal) : Grain, ILifecycle
 
     public Task<int> Get() => Task.FromResult(_value);
 
+    public async Task<int> Increment()
+    {
+        var value = _value + 1;
+        // Yield inside the turn: a second activation of the same grain running alongside would lose updates.
+        await Task.Yield();
+        _value = value;
+        return value;
+    }
+
+    public Task Retire()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
     Task<string> ILifecycleGrain.Silo() => Task.FromResult(Silo.ToString());
 }

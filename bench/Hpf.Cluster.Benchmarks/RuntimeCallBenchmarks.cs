@@ -8,22 +8,14 @@ namespace Hpf.Cluster.Benchmarks;
 /// </summary>
 [Config(typeof(RuntimeBenchmarkConfig))]
 [MemoryDiagnoser]
-public class RuntimeCallBenchmarks
+public class RuntimeCallBenchmarks : RuntimeClusterBenchmark
 {
     private const int Callers = 64;
-    private RuntimeBenchCluster _cluster = null!;
-
-    [GlobalSetup]
-    public void Setup() => _cluster = RuntimeBenchCluster.StartAsync().GetAwaiter().GetResult();
-
-    [GlobalCleanup]
-    public void Cleanup() => _cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
-
     [Benchmark(Baseline = true)]
-    public Task EmptyCallSameSilo() => _cluster.SameSilo.Ping();
+    public Task EmptyCallSameSilo() => Cluster.SameSilo.Ping();
 
     [Benchmark]
-    public Task EmptyCallAcrossSilos() => _cluster.OtherSilo.Ping();
+    public Task EmptyCallAcrossSilos() => Cluster.OtherSilo.Ping();
 
     /// <summary>Reported per call: 1 / this is calls per second with 64 callers in flight.</summary>
     [Benchmark(OperationsPerInvoke = Callers)]
@@ -32,7 +24,7 @@ public class RuntimeCallBenchmarks
         var calls = new Task[Callers];
         for (var i = 0; i < Callers; i++)
         {
-            calls[i] = _cluster.OtherSilo.Ping();
+            calls[i] = Cluster.OtherSilo.Ping();
         }
         return Task.WhenAll(calls);
     }

@@ -12,21 +12,13 @@ namespace Hpf.Cluster.Benchmarks;
 /// call latency distribution (2 000 calls per benchmark, after warm-up).
 /// </summary>
 [Config(typeof(LatencyConfig))]
-public class RuntimeLatencyBenchmarks
+public class RuntimeLatencyBenchmarks : RuntimeClusterBenchmark
 {
-    private RuntimeBenchCluster _cluster = null!;
-
-    [GlobalSetup]
-    public void Setup() => _cluster = RuntimeBenchCluster.StartAsync().GetAwaiter().GetResult();
-
-    [GlobalCleanup]
-    public void Cleanup() => _cluster.DisposeAsync().AsTask().GetAwaiter().GetResult();
-
     [Benchmark(Baseline = true)]
-    public Task EmptyCallSameSiloLatency() => _cluster.SameSilo.Ping();
+    public Task EmptyCallSameSiloLatency() => Cluster.SameSilo.Ping();
 
     [Benchmark]
-    public Task EmptyCallAcrossSilosLatency() => _cluster.OtherSilo.Ping();
+    public Task EmptyCallAcrossSilosLatency() => Cluster.OtherSilo.Ping();
 
     private sealed class LatencyConfig : ManualConfig
     {

@@ -9,8 +9,6 @@ internal sealed class RowScratch
         Partial = new float[stride];
         Elog = new float[factors];
         ElogOther = new float[factors];
-        Expected = new float[factors];
-        ColumnSum = new double[factors];
     }
 
     /// <summary>Σ (y/⟨w,e⟩)·e over a row's nonzeros, then the row's new shape sums.</summary>
@@ -19,7 +17,4 @@ internal sealed class RowScratch
     public float[] Partial { get; }
     public float[] Elog { get; }
     public float[] ElogOther { get; }
-    public float[] Expected { get; }
-    /// <summary>The current block's Σ E[x] (column sums), before it is copied out.</summary>
-    public double[] ColumnSum { get; }
 }

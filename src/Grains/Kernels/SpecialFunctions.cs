@@ -1,8 +1,9 @@
 namespace Hpf.Cluster.Grains.Kernels;
 
 /// <summary>
-/// ψ and log Γ. The float32 digamma is the one the hot paths use (HPF-MATH.md, "Numerics"):
-/// the recurrence ψ(x) = ψ(x + 1) − 1/x up to x ≥ 6, then the asymptotic series.
+/// ψ and log Γ for single values (HPF-MATH.md, "Numerics"): the recurrence ψ(x) = ψ(x + 1) − 1/x up to
+/// x ≥ 6 (10 in float64), then the asymptotic series. The hot paths take ψ a row at a time through
+/// <see cref="ExpectedLog"/>; these are the scalar forms, for the ELBO and as the reference.
 /// </summary>
 public static class SpecialFunctions
 {

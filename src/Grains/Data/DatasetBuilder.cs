@@ -5,7 +5,7 @@ namespace Hpf.Cluster.Grains.Data;
 /// pairs are summed, zero counts dropped, ids given dense indices in ordinal order. Counts are checked
 /// by the readers; this class only refuses what would corrupt the model (negative or non-finite).
 /// </summary>
-public sealed class DatasetBuilder
+public sealed class DatasetBuilder : ITripletSink
 {
     private readonly Dictionary<string, int> _users = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _items = new(StringComparer.Ordinal);

@@ -40,10 +40,11 @@ public static class TripletFileReader
     }
 
     /// <summary>
-    /// Adds a file's triplets to <paramref name="builder"/>, so that several files can make one dataset. When it throws,
-    /// the builder holds the lines before the first bad one and should be discarded.
+    /// Adds a file's triplets to <paramref name="builder"/> (a dataset being built, or a job's shards), so that several
+    /// files can make one dataset. When it throws, the sink holds the lines before the first bad one and should be
+    /// discarded.
     /// </summary>
-    public static TripletFileSummary ReadInto(TextReader reader, string fileName, DatasetBuilder builder, DatasetFormat format = DatasetFormat.Auto, CancellationToken ct = default)
+    public static TripletFileSummary ReadInto(TextReader reader, string fileName, ITripletSink builder, DatasetFormat format = DatasetFormat.Auto, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(builder);

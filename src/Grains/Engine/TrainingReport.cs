@@ -1,3 +1,5 @@
+using Hpf.Cluster.Grains.Interfaces;
+
 namespace Hpf.Cluster.Grains.Engine;
 
 /// <summary>What a training run did: how long, how far, and why it stopped.</summary>

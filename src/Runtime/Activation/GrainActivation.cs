@@ -25,6 +25,7 @@ internal sealed partial class GrainActivation
     private bool _deactivationStarted;
     private int _running;
     private long _lastActiveTicks = Environment.TickCount64;
+    private long _keepAliveUntilTicks;
 
     public GrainActivation(GrainId grainId, GrainClassDescriptor grainClass, ActivationDirectory directory, RuntimeMetrics metrics, ILogger logger)
     {
@@ -86,7 +87,8 @@ internal sealed partial class GrainActivation
         bool start;
         lock (_gate)
         {
-            if (_closing || _pumping || _running > 0 || _queue.Count > 0 || _lastActiveTicks > idleSinceTicks)
+            if (_closing || _pumping || _running > 0 || _queue.Count > 0 || _lastActiveTicks > idleSinceTicks
+                || Environment.TickCount64 < _keepAliveUntilTicks)
             {
                 return false;
             }
@@ -114,6 +116,14 @@ internal sealed partial class GrainActivation
             _ = Task.Run(DeactivateAsync);
         }
         return Deactivated;
+    }
+
+    private void DelayDeactivation(TimeSpan timeSpan)
+    {
+        lock (_gate)
+        {
+            _keepAliveUntilTicks = timeSpan <= TimeSpan.Zero ? 0 : Environment.TickCount64 + (long)timeSpan.TotalMilliseconds;
+        }
     }
 
     private bool TryClaimDeactivation()
@@ -170,7 +180,7 @@ internal sealed partial class GrainActivation
         try
         {
             _grain = _class.Create(_directory.Services);
-            _grain.Attach(new GrainActivationContext(GrainId, _directory.GrainFactory, _directory.Silo, _directory.Services, () => _ = CloseAsync()));
+            _grain.Attach(new GrainActivationContext(GrainId, _directory.GrainFactory, _directory.Silo, _directory.Services, () => _ = CloseAsync(), DelayDeactivation));
             using var timeout = new CancellationTokenSource(_directory.Options.HookTimeout);
             await _grain.OnActivateAsync(timeout.Token).ConfigureAwait(false);
             lock (_gate)

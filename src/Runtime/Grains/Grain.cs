@@ -44,4 +44,11 @@ public abstract class Grain
 
     /// <summary>Asks the runtime to deactivate this activation once the current call and the queued ones finish.</summary>
     protected void DeactivateOnIdle() => Context.RequestDeactivation();
+
+    /// <summary>
+    /// Keeps this activation from being collected as idle for <paramref name="timeSpan"/> from now (replacing any
+    /// earlier delay; zero ends it), as Orleans's DelayDeactivation does: for a grain that works in the background
+    /// between calls, such as a coordinator running a training loop. A graceful shutdown still deactivates it.
+    /// </summary>
+    protected void DelayDeactivation(TimeSpan timeSpan) => Context.DelayDeactivation(timeSpan);
 }

@@ -3,4 +3,4 @@ using Hpf.Cluster.Runtime.Membership;
 namespace Hpf.Cluster.Runtime;
 
 /// <summary>What the runtime tells a grain about where and as what it runs.</summary>
-internal sealed record GrainActivationContext(GrainId GrainId, IGrainFactory GrainFactory, SiloAddress Silo, IServiceProvider Services, Action RequestDeactivation);
+internal sealed record GrainActivationContext(GrainId GrainId, IGrainFactory GrainFactory, SiloAddress Silo, IServiceProvider Services, Action RequestDeactivation, Action<TimeSpan> DelayDeactivation);

@@ -45,13 +45,15 @@ public sealed class SiloHost : IAsyncDisposable
     /// Builds a silo from <paramref name="builder"/> (whose configuration and logging the caller has set up).
     /// <paramref name="configureMembership"/> registers <see cref="IClusterMembershipView"/> (and storage); it runs
     /// before the runtime is added so the membership services stop after the grains have deactivated.
+    /// <paramref name="configureApp"/> maps the host's own endpoints (a client API) beside the runtime's.
     /// </summary>
     public static SiloHost Create(
         WebApplicationBuilder builder,
         SiloEndpointOptions endpoint,
         ClusterOptions cluster,
         Action<IServiceCollection, LocalSilo> configureMembership,
-        Action<GrainCollectionOptions>? configureCollection = null)
+        Action<GrainCollectionOptions>? configureCollection = null,
+        Action<WebApplication>? configureApp = null)
     {
         var host = endpoint.AdvertisedHost.Length > 0 ? endpoint.AdvertisedHost
             : endpoint.BindAddress is "*" or "0.0.0.0" ? Environment.MachineName : endpoint.BindAddress;
@@ -83,6 +85,7 @@ public sealed class SiloHost : IAsyncDisposable
 
         var app = builder.Build();
         app.MapSiloRuntime();
+        configureApp?.Invoke(app);
         return new SiloHost(app, silo);
     }
 

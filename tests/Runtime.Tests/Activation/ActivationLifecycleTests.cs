@@ -30,6 +30,30 @@ public sealed class ActivationLifecycleTests
     }
 
     [Fact]
+    public async Task DelayDeactivation_keeps_an_idle_grain_until_the_delay_ends()
+    {
+        var journal = new LifecycleJournal();
+        await using var cluster = await TestCluster.StartAsync(1, new TestClusterOptions
+        {
+            ConfigureServices = (services, _) => services.AddSingleton(journal),
+            ConfigureCollection = o =>
+            {
+                o.IdleTimeout = TimeSpan.FromMilliseconds(200);
+                o.CollectionInterval = TimeSpan.FromMilliseconds(50);
+            },
+        });
+        var grain = cluster.Client.GetGrain<ILifecycleGrain>("awake");
+        await grain.StayAwake(TimeSpan.FromSeconds(2));
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(["activate"], journal.EventsOf("awake"));
+
+        await grain.StayAwake(TimeSpan.Zero);
+        await WaitUntil(() => cluster.Silos[0].ActivationCount == 0, TimeSpan.FromSeconds(10));
+        Assert.Equal(["activate", "deactivate"], journal.EventsOf("awake"));
+    }
+
+    [Fact]
     public async Task A_busy_grain_is_not_collected()
     {
         var journal = new LifecycleJournal();

@@ -14,4 +14,7 @@ public interface ILifecycleGrain : IGrainWithStringKey
 
     /// <summary>Asks to be deactivated once idle.</summary>
     Task Retire();
+
+    /// <summary>Asks not to be collected as idle for this long (zero ends an earlier delay).</summary>
+    Task StayAwake(TimeSpan timeSpan);
 }

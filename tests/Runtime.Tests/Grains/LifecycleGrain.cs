@@ -41,5 +41,11 @@ public sealed class LifecycleGrain(LifecycleJournal journal) : Grain, ILifecycle
         return Task.CompletedTask;
     }
 
+    public Task StayAwake(TimeSpan timeSpan)
+    {
+        DelayDeactivation(timeSpan);
+        return Task.CompletedTask;
+    }
+
     Task<string> ILifecycleGrain.Silo() => Task.FromResult(Silo.ToString());
 }

@@ -1,4 +1,4 @@
-namespace Hpf.Cluster.Grains.Engine;
+namespace Hpf.Cluster.Grains.Interfaces;
 
 /// <summary>One point of the log-likelihood curve: the training log-likelihood (full, with log y!) and, when a validation set was given, the mean held-out log-likelihood per validation nonzero.</summary>
 public sealed record LikelihoodPoint(int Iteration, double TrainLogLikelihood, double? ValidationLogLikelihood, double Seconds);

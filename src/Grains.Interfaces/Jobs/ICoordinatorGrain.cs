@@ -1,0 +1,46 @@
+using Hpf.Cluster.Runtime;
+
+namespace Hpf.Cluster.Grains.Interfaces;
+
+/// <summary>
+/// One per job (key = job name): owns the job's spec, state and progress, places its shards, and drives the
+/// schedule (user half-step → item half-step, or SVI batches), checkpoints and stopping. Its state is persisted,
+/// so a coordinator activated after a restart resumes a training job from its last complete checkpoint.
+/// Its implementation is reentrant: status reads are answered while a long seal or upload is in progress.
+/// </summary>
+public interface ICoordinatorGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Creates the job (state Created) and chooses and places its shards. An existing job of that name is refused
+    /// unless <paramref name="replace"/>, which deletes it first (a training one is cancelled).
+    /// </summary>
+    Task<JobStatus> Create(JobSpec spec, bool replace, CancellationToken cancellationToken);
+
+    /// <summary>Starts an upload (state Loading) and hands out the shards its triplets go to.</summary>
+    Task<ShardSet> BeginUpload(DataSetKind kind, string source, CancellationToken cancellationToken);
+
+    /// <summary>Records an upload that was read without a bad line.</summary>
+    Task<JobStatus> CompleteUpload(UploadSummary summary, CancellationToken cancellationToken);
+
+    /// <summary>An upload had bad lines: the job is deleted with everything its shards received, so nothing of it is left.</summary>
+    Task RefuseUpload(UploadRefusal refusal, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Seals the shards (dense indices, counterpart maps, initial parameters, data persisted) and starts training
+    /// in the background; returns once training has started. Bad data found while sealing deletes the job, as a
+    /// refused upload does.
+    /// </summary>
+    Task<JobStatus> Start(CancellationToken cancellationToken);
+
+    /// <summary>The job's status, or null when there is no such job.</summary>
+    Task<JobStatus?> GetStatus(CancellationToken cancellationToken);
+
+    /// <summary>Stops training within one half-step (state Cancelled); the last complete checkpoint is kept.</summary>
+    Task<JobStatus> Cancel(CancellationToken cancellationToken);
+
+    /// <summary>Deletes the job, its shards' data and checkpoints; a training job is cancelled first.</summary>
+    Task Delete(CancellationToken cancellationToken);
+
+    /// <summary>The job's shards, for reading the model out of them.</summary>
+    Task<ShardSet> GetShards(CancellationToken cancellationToken);
+}

@@ -1,0 +1,7 @@
+namespace Hpf.Cluster.Grains.Interfaces;
+
+/// <summary>A file that was read to its end without a bad line: what the reader saw.</summary>
+public sealed record UploadSummary(DataSetKind Kind, string Source, string Format, long Lines, long DataLines, long Triplets, long ZeroCounts, bool HeaderSkipped);
+
+/// <summary>A file refused for bad lines: the first errors as <c>file:line: reason</c> and how many there were.</summary>
+public sealed record UploadRefusal(DataSetKind Kind, string Source, string[] Errors, long TotalErrors);

@@ -1,0 +1,29 @@
+namespace Hpf.Cluster.Grains.Interfaces;
+
+/// <summary>
+/// One full-batch half-step for a shard. Versions count the parameter updates of a side; a shard whose own version
+/// is not <see cref="Version"/> − 1, or which finds the other side not at <see cref="OtherVersion"/>, refuses the
+/// step, so a shard that lost its state (re-activated elsewhere) is noticed and the job rolled back.
+/// </summary>
+/// <param name="Iteration">1-based, for messages.</param>
+/// <param name="OtherColumnSums">Σ E[x] over all rows of the other side, [K]: B for users, T for items.</param>
+public sealed record HalfStepRequest(int Iteration, long Version, long OtherVersion, double[] OtherColumnSums);
+
+/// <param name="ColumnSums">Σ E[x] over this shard's rows after the step, [K].</param>
+/// <param name="FailedRow">Id of the first row whose parameters came out NaN or ∞, if any.</param>
+/// <param name="BytesFetched">Bytes of the other side's rows this shard fetched for the step.</param>
+public sealed record HalfStepResult(double[] ColumnSums, string? FailedRow, long BytesFetched);
+
+/// <summary>A fetch of the rows a subscriber resolved. <paramref name="Positions"/> null means all of them; otherwise positions in its resolved list.</summary>
+public sealed record RowFetch(int Subscriber, long ExpectedVersion, int[]? Positions);
+
+/// <summary>A check after an iteration: the other side's version and whether diffnorm is wanted.</summary>
+public sealed record CheckRequest(long Version, long OtherVersion, bool DiffNorm);
+
+/// <param name="TrainTerm">Σ over the shard's nonzeros of y·log μ − log y! (the zeros' term is the coordinator's).</param>
+/// <param name="ValidationSum">Σ over its usable validation nonzeros of y·log μ − μ − log y!.</param>
+/// <param name="DiffNormSquared">‖E[θ] − E[θ] at the previous check‖² over its rows.</param>
+public sealed record CheckResult(double TrainTerm, double ValidationSum, long ValidationCount, double DiffNormSquared, long BytesFetched);
+
+/// <summary>The parameters of rows [start, start + count) of a shard, for reading a model out. κrte or τrte per row.</summary>
+public sealed record ShardRows(int TotalRows, string[] Ids, float[] Shape, float[] Rate, float[] ActivityRate);

@@ -1,0 +1,80 @@
+using Hpf.Cluster.Runtime;
+
+namespace Hpf.Cluster.Grains.Interfaces;
+
+/// <summary>
+/// A shard of one side of a job's model: its rows (users, or items), their nonzeros and their Gamma variational
+/// parameters. Users and items are the same code with the roles swapped (HPF-MATH.md); the two sides are
+/// <see cref="IUserShardGrain"/> and <see cref="IItemShardGrain"/>. The coordinator calls one side at a time;
+/// shards call the other side's shards for the parameter rows their nonzeros need.
+/// </summary>
+public interface IShardGrain : IGrainWithStringKey
+{
+    // Loading
+
+    /// <summary>Takes a chunk of triplets (buffered until <see cref="Index"/>).</summary>
+    Task AddTriplets(TripletChunk chunk, CancellationToken cancellationToken);
+
+    /// <summary>Drops everything the shard holds or has persisted: the job was refused or deleted.</summary>
+    Task Discard(CancellationToken cancellationToken);
+
+    /// <summary>Seal, phase 1: sums duplicate pairs and gives the shard's rows dense local indices in ordinal id order.</summary>
+    Task<ShardIndexSummary> Index(ShardPlan plan, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Seal, phase 2: resolves every counterpart id with the other side's shards (which learn which of their rows this
+    /// shard will fetch), builds the nonzeros' counterpart map, initialises the parameters and persists the data.
+    /// </summary>
+    Task<ShardLinkSummary> Link(ShardSet shards, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The local indices of <paramref name="ids"/> (−1 for an id this shard does not have), remembered as the rows
+    /// shard <paramref name="fromShard"/> of the other side will fetch for <paramref name="kind"/>.
+    /// </summary>
+    [Reentrant]
+    Task<int[]> Resolve(int fromShard, DataSetKind kind, string[] ids, CancellationToken cancellationToken);
+
+    // Full batch
+
+    /// <summary>Updates every row of the shard against the other side's current rows: the fused φ/shape loop, rates, activities.</summary>
+    Task<HalfStepResult> HalfStep(HalfStepRequest request, CancellationToken cancellationToken);
+
+    /// <summary>E[log x] of the rows shard <see cref="RowFetch.Subscriber"/> needs, [rows × K], in the order it resolved them.</summary>
+    [Reentrant]
+    Task<float[]> ExpectedLogRows(RowFetch fetch, CancellationToken cancellationToken);
+
+    /// <summary>E[x] of the rows the subscriber resolved, training rows then validation-only rows, [rows × K].</summary>
+    [Reentrant]
+    Task<float[]> ExpectedRows(RowFetch fetch, CancellationToken cancellationToken);
+
+    /// <summary>This shard's terms of the log-likelihoods and of diffnorm at a check (user shards; item shards return zeros).</summary>
+    Task<CheckResult> Check(CheckRequest request, CancellationToken cancellationToken);
+
+    /// <summary>This shard's terms of the ELBO (a diagnostic; see <see cref="JobSpec.TraceElbo"/>).</summary>
+    Task<double> Elbo(CheckRequest request, CancellationToken cancellationToken);
+
+    // SVI
+
+    /// <summary>One SVI local step: the shard's rows in the batch get one coordinate update; their sufficient statistics go to the other side's shards.</summary>
+    Task<LocalStepResult> LocalStep(LocalStepRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Sufficient statistics of a batch for some of this shard's rows, from one shard of the other side.</summary>
+    Task AddStatistics(StatisticsChunk chunk, CancellationToken cancellationToken);
+
+    /// <summary>The SVI global step for the rows the batch touched, with the statistics received for it.</summary>
+    Task<GlobalStepResult> GlobalStep(GlobalStepRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Σ over the shard's rows of E[x], exactly (SVI keeps running sums between epochs).</summary>
+    Task<double[]> ColumnSums(CancellationToken cancellationToken);
+
+    // Checkpoints and the model
+
+    /// <summary>Writes the parameters tagged with the iteration into a checkpoint slot (or the final slot).</summary>
+    Task<CheckpointResult> WriteCheckpoint(CheckpointRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Reads the parameters back from a slot; fails if the slot does not hold that iteration.</summary>
+    Task RestoreCheckpoint(CheckpointRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Rows [start, start + count) of the shard's current model: ids and parameters.</summary>
+    Task<ShardRows> ModelRows(int start, int count, CancellationToken cancellationToken);
+}

@@ -14,8 +14,23 @@ public sealed record HalfStepRequest(int Iteration, long Version, long OtherVers
 /// <param name="BytesFetched">Bytes of the other side's rows this shard fetched for the step.</param>
 public sealed record HalfStepResult(double[] ColumnSums, string? FailedRow, long BytesFetched);
 
-/// <summary>A fetch of the rows a subscriber resolved. <paramref name="Positions"/> null means all of them; otherwise positions in its resolved list.</summary>
-public sealed record RowFetch(int Subscriber, long ExpectedVersion, int[]? Positions);
+/// <summary>
+/// A fetch of the rows a subscriber resolved, refused unless the serving shard's parameters are at
+/// <paramref name="ExpectedVersion"/>. <paramref name="Positions"/> null means all of its training rows (or, for
+/// <see cref="RowContent.Expected"/>, training then validation rows); otherwise positions in its training list.
+/// </summary>
+public sealed record RowFetch(int Subscriber, RowContent Content, long ExpectedVersion, int[]? Positions);
+
+/// <summary>What a row fetch returns per row.</summary>
+public enum RowContent
+{
+    /// <summary>E[log x]: what the fused loop and its exact path read.</summary>
+    ExpectedLog,
+    /// <summary>E[x]: what the likelihoods read.</summary>
+    Expected,
+    /// <summary>Shape then rate: what the ELBO reads, to take E[log] in float64.</summary>
+    Parameters,
+}
 
 /// <summary>A check after an iteration: the other side's version and whether diffnorm is wanted.</summary>
 public sealed record CheckRequest(long Version, long OtherVersion, bool DiffNorm);

@@ -39,13 +39,13 @@ public interface IShardGrain : IGrainWithStringKey
     /// <summary>Updates every row of the shard against the other side's current rows: the fused φ/shape loop, rates, activities.</summary>
     Task<HalfStepResult> HalfStep(HalfStepRequest request, CancellationToken cancellationToken);
 
-    /// <summary>E[log x] of the rows shard <see cref="RowFetch.Subscriber"/> needs, [rows × K], in the order it resolved them.</summary>
+    /// <summary>
+    /// Rows of this shard that shard <see cref="RowFetch.Subscriber"/> of the other side resolved, in the order it
+    /// resolved them: E[log x] or the Gamma parameters of its training rows, or E[x] of its training then validation
+    /// rows; [rows × K] (parameters: [rows × 2K], shape then rate per row).
+    /// </summary>
     [Reentrant]
-    Task<float[]> ExpectedLogRows(RowFetch fetch, CancellationToken cancellationToken);
-
-    /// <summary>E[x] of the rows the subscriber resolved, training rows then validation-only rows, [rows × K].</summary>
-    [Reentrant]
-    Task<float[]> ExpectedRows(RowFetch fetch, CancellationToken cancellationToken);
+    Task<float[]> FetchRows(RowFetch fetch, CancellationToken cancellationToken);
 
     /// <summary>This shard's terms of the log-likelihoods and of diffnorm at a check (user shards; item shards return zeros).</summary>
     Task<CheckResult> Check(CheckRequest request, CancellationToken cancellationToken);

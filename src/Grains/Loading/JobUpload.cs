@@ -57,6 +57,6 @@ public static class JobUpload
             throw;
         }
         return await coordinator.CompleteUpload(new UploadSummary(kind, source, summary.Format.ToString().ToLowerInvariant(), summary.Lines,
-            summary.DataLines, router.Triplets, summary.ZeroCounts, summary.HeaderSkipped), cancellationToken).ConfigureAwait(false);
+            summary.DataLines, router.Triplets, summary.ZeroCounts, summary.HeaderSkipped, router.UserShardTriplets, router.ItemShardTriplets), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -38,6 +38,12 @@ internal sealed class TripletRouter : ITripletSink
 
     public long Triplets { get; private set; }
 
+    /// <summary>Triplets sent to each user shard.</summary>
+    public long[] UserShardTriplets => CountsOf(_users);
+
+    /// <summary>Triplets sent to each item shard (none for validation).</summary>
+    public long[] ItemShardTriplets => CountsOf(_items);
+
     public void Add(string user, string item, double count)
     {
         var y = (float)count;
@@ -77,6 +83,13 @@ internal sealed class TripletRouter : ITripletSink
         }
     }
 
+    private static long[] CountsOf(ChunkBuffer[] buffers)
+    {
+        var counts = new long[buffers.Length];
+        for (var s = 0; s < buffers.Length; s++) counts[s] = buffers[s].Total;
+        return counts;
+    }
+
     private void Send(IShardGrain shard, ChunkBuffer buffer)
     {
         var chunk = buffer.Take(_kind);
@@ -113,9 +126,13 @@ internal sealed class TripletRouter : ITripletSink
 
         public int Count { get; private set; }
 
+        /// <summary>Triplets added over all chunks.</summary>
+        public long Total { get; private set; }
+
         /// <returns>True when the chunk is full.</returns>
         public bool Add(string row, string other, float count, int otherShard)
         {
+            Total++;
             _rows[Count] = row;
             _others[Count] = other;
             _counts[Count] = count;

@@ -23,9 +23,15 @@ public interface IShardGrain : IGrainWithStringKey
 
     /// <summary>
     /// Seal, phase 2: resolves every counterpart id with the other side's shards (which learn which of their rows this
-    /// shard will fetch), builds the nonzeros' counterpart map, initialises the parameters and persists the data.
+    /// shard will fetch), builds the nonzeros' counterpart map and initialises the parameters (version 0).
     /// </summary>
     Task<ShardLinkSummary> Link(ShardSet shards, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Seal, phase 3, once every shard has linked (so this shard knows every row the others will fetch from it):
+    /// persists the sealed data, so a re-activated shard has it. Returns the bytes written.
+    /// </summary>
+    Task<long> SaveData(CancellationToken cancellationToken);
 
     /// <summary>
     /// The local indices of <paramref name="ids"/> (−1 for an id this shard does not have), remembered as the rows
@@ -72,8 +78,11 @@ public interface IShardGrain : IGrainWithStringKey
     /// <summary>Writes the parameters tagged with the iteration into a checkpoint slot (or the final slot).</summary>
     Task<CheckpointResult> WriteCheckpoint(CheckpointRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Reads the parameters back from a slot; fails if the slot does not hold that iteration.</summary>
-    Task RestoreCheckpoint(CheckpointRequest request, CancellationToken cancellationToken);
+    /// <summary>
+    /// Reads the parameters back from a slot (iteration 0: initialises them afresh from the seed, as at the seal);
+    /// fails if the slot does not hold that iteration. <paramref name="shards"/> are the job's shards as now placed.
+    /// </summary>
+    Task RestoreCheckpoint(CheckpointRequest request, ShardSet shards, CancellationToken cancellationToken);
 
     /// <summary>Rows [start, start + count) of the shard's current model: ids and parameters.</summary>
     Task<ShardRows> ModelRows(int start, int count, CancellationToken cancellationToken);

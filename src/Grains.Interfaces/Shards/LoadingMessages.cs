@@ -18,4 +18,4 @@ public sealed record ShardPlan(string Job, int Shard, int UserShards, int ItemSh
 public sealed record ShardIndexSummary(int Rows, long Nonzeros, long Triplets, long ValidationTriplets);
 
 /// <summary>A shard after phase 2 of the seal (validation figures from user shards).</summary>
-public sealed record ShardLinkSummary(long ValidationNonzeros, long ValidationSkippedUnknownUser, long ValidationSkippedUnknownItem, long StateBytes);
+public sealed record ShardLinkSummary(long ValidationNonzeros, long ValidationSkippedUnknownUser, long ValidationSkippedUnknownItem);

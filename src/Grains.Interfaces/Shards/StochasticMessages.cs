@@ -16,9 +16,11 @@ public sealed record LocalStepResult(double[] ColumnSumDelta, int Rows, string? 
 
 /// <summary>
 /// Per global row a batch touched: Σ_{r ∈ batch} (y / ⟨w_r, e_o⟩)·w_r, [rows × K] (the row's own e_o is applied by
-/// the receiver, whose it is). <see cref="Rows"/> are local indices at the receiver.
+/// the receiver, whose it is). <see cref="Rows"/> are positions in the list of rows the sender resolved with the
+/// receiver. Nonzeros whose products underflow contribute y·φ exactly instead: <see cref="Exact"/>, [K] per
+/// entry of <see cref="ExactRows"/> (positions as well).
 /// </summary>
-public sealed record StatisticsChunk(long Step, int FromShard, int[] Rows, float[] Statistics);
+public sealed record StatisticsChunk(long Step, int FromShard, int[] Rows, float[] Statistics, int[] ExactRows, double[] Exact);
 
 /// <param name="Rho">ρ_t for the global schedule (ignored with a per-row schedule, where each row counts its own t).</param>
 /// <param name="Scale">Local rows / rows in the batch.</param>

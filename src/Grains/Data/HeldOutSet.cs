@@ -7,8 +7,10 @@ namespace Hpf.Cluster.Grains.Data;
 /// </summary>
 public sealed class HeldOutSet
 {
-    private HeldOutSet(int[] users, int[] items, float[] counts, int unknownUsers, int unknownItems)
+    /// <summary>Nonzeros already mapped: <paramref name="users"/> and <paramref name="items"/> index the rows the scorer is given.</summary>
+    public HeldOutSet(int[] users, int[] items, float[] counts, int unknownUsers, int unknownItems)
     {
+        if (items.Length != users.Length || counts.Length != users.Length) throw new ArgumentException("users, items and counts need one element per nonzero");
         Users = users;
         Items = items;
         Counts = counts;

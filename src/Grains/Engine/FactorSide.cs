@@ -8,10 +8,11 @@ namespace Hpf.Cluster.Grains.Engine;
 /// parameters, float32 row-major [row × K], and the coordinate update of one row (HPF-MATH.md,
 /// "Alternating half-steps"). Users and items are the same code with the roles swapped.
 /// </summary>
-internal sealed class FactorSide
+internal sealed class FactorSide : CounterpartRows
 {
+    /// <param name="keepExpectedLog">Also keep E[log x] per row (<see cref="Elog"/>): a shard serves it to the other side's shards.</param>
     public FactorSide(string name, string[] ids, SparseRows rows, int factors, SimdWidth width,
-        double shapePrior, double activityPriorShape, double activityPriorRate)
+        double shapePrior, double activityPriorShape, double activityPriorRate, bool keepExpectedLog = false)
     {
         Name = name;
         Ids = ids;
@@ -28,6 +29,7 @@ internal sealed class FactorSide
         Expected = new float[n * factors];
         ExpElog = new float[n * Stride];
         ActivityRate = new float[n];
+        Elog = keepExpectedLog ? new float[n * factors] : null;
         ColumnSum = new double[factors];
         Blocks = new RowBlocks(rows, factors);
     }
@@ -40,7 +42,7 @@ internal sealed class FactorSide
     public int K { get; }
     public SimdWidth Width { get; }
     /// <summary>Row length of <see cref="ExpElog"/>: K padded to whole registers.</summary>
-    public int Stride { get; }
+    public override int Stride { get; }
 
     /// <summary>a (users) or c (items).</summary>
     public double ShapePrior { get; }
@@ -54,11 +56,13 @@ internal sealed class FactorSide
     /// <summary>E[x] = shape/rate, kept with the parameters: the column sums and the likelihood read it.</summary>
     public float[] Expected { get; }
     /// <summary>exp(E[log x] − row max), [row × Stride], zero-padded: what the other side's fused loop reads.</summary>
-    public float[] ExpElog { get; }
+    public override float[] ExpElog { get; }
+    /// <summary>E[log x], [row × K], when kept (see the constructor).</summary>
+    public float[]? Elog { get; }
     /// <summary>κrte (users) or τrte (items).</summary>
     public float[] ActivityRate { get; }
     /// <summary>Σ_rows E[x_rk]: B for items, T for users.</summary>
-    public double[] ColumnSum { get; }
+    public override double[] ColumnSum { get; }
 
     public int RowCount => Ids.Length;
 
@@ -82,14 +86,25 @@ internal sealed class FactorSide
         RecomputeColumnSums();
     }
 
-    /// <summary>Σ_rows E[x] in row order (used after initialisation and after loading a checkpoint).</summary>
+    /// <summary>
+    /// Σ_rows E[x] taken as a half-step takes it: per block of rows, then the blocks in order (after initialisation,
+    /// after a checkpoint is loaded, at the end of an SVI epoch), so a sum recomputed from the same parameters is
+    /// the same float64 value the half-step produced.
+    /// </summary>
     public void RecomputeColumnSums()
     {
         Array.Clear(ColumnSum);
-        for (var r = 0; r < RowCount; r++)
+        var block = new double[K];
+        var starts = Blocks.Starts;
+        for (var b = 0; b < Blocks.Count; b++)
         {
-            var expected = Expected.AsSpan(r * K, K);
-            for (var k = 0; k < K; k++) ColumnSum[k] += expected[k];
+            Array.Clear(block);
+            for (var r = starts[b]; r < starts[b + 1]; r++)
+            {
+                var expected = Expected.AsSpan(r * K, K);
+                for (var k = 0; k < K; k++) block[k] += expected[k];
+            }
+            for (var k = 0; k < K; k++) ColumnSum[k] += block[k];
         }
     }
 
@@ -99,7 +114,7 @@ internal sealed class FactorSide
     /// activity rate = prior rate + Σ_k E[x]. Refreshes E[x] and exp(E[log]) for the row.
     /// </summary>
     /// <returns>False when a parameter of the row came out NaN or infinite.</returns>
-    public bool UpdateRow(int r, FactorSide other, RowScratch scratch)
+    public bool UpdateRow(int r, CounterpartRows other, RowScratch scratch)
     {
         var w = ExpElog.AsSpan(r * Stride, Stride);
         var others = Rows.OthersOf(r);
@@ -135,18 +150,22 @@ internal sealed class FactorSide
             for (var k = 0; k < K; k++) sum += expected[k];
             ActivityRate[r] = (float)(ActivityPriorRate + sum);
         }
-        ExpectedLog.Compute(shape, rate, scratch.Elog);
-        var max = ExpectedLog.ExpShifted(scratch.Elog, ExpElog.AsSpan(r * Stride, Stride));
+        var elog = Elog is null ? scratch.Elog.AsSpan() : Elog.AsSpan(r * K, K);
+        ExpectedLog.Compute(shape, rate, elog);
+        var max = ExpectedLog.ExpShifted(elog, ExpElog.AsSpan(r * Stride, Stride));
         // NaN and ∞ propagate into the max of E[log] and into the activity rate (a sum of E[x]).
         return float.IsFinite(max) && float.IsFinite(ActivityRate[r]) && ActivityRate[r] > 0;
     }
 
     /// <summary>E[log x_r] from the row's current shape and rate.</summary>
-    public void ExpectedLogOf(int r, Span<float> elog) =>
-        ExpectedLog.Compute(Shape.AsSpan(r * K, K), Rate.AsSpan(r * K, K), elog);
+    public override void ExpectedLogOf(int r, Span<float> elog)
+    {
+        if (Elog is not null) Elog.AsSpan(r * K, K).CopyTo(elog);
+        else ExpectedLog.Compute(Shape.AsSpan(r * K, K), Rate.AsSpan(r * K, K), elog);
+    }
 
     /// <summary>The nonzeros the fast loop left out (normaliser underflow), computed from E[log] directly.</summary>
-    private void AddExactContributions(int r, FactorSide other, RowScratch scratch)
+    private void AddExactContributions(int r, CounterpartRows other, RowScratch scratch)
     {
         var w = ExpElog.AsSpan(r * Stride, Stride);
         var others = Rows.OthersOf(r);
@@ -155,7 +174,7 @@ internal sealed class FactorSide
         for (var n = 0; n < others.Length; n++)
         {
             var o = others[n];
-            if (!FusedShapePass.NeedsExactPath(w, other.ExpElog.AsSpan(o * Stride, Stride), Stride, Width)) continue;
+            if (!FusedShapePass.NeedsExactPath(w, other.ExpElog.AsSpan(o * other.Stride, Stride), Stride, Width)) continue;
             other.ExpectedLogOf(o, scratch.ElogOther);
             FusedShapePass.ExactShapeContribution(scratch.Elog, scratch.ElogOther, counts[n], scratch.ShapeSum);
         }

@@ -7,11 +7,11 @@ namespace Hpf.Cluster.Grains.Engine;
 internal sealed class HalfStep
 {
     private readonly FactorSide _side;
-    private readonly FactorSide _other;
+    private readonly CounterpartRows _other;
     private readonly int _threads;
     private readonly double[] _blockSums;
 
-    public HalfStep(FactorSide side, FactorSide other, int threads)
+    public HalfStep(FactorSide side, CounterpartRows other, int threads)
     {
         _side = side;
         _other = other;

@@ -4,15 +4,24 @@ namespace Hpf.Cluster.Grains.Engine;
 public sealed class HpfNumericException : Exception
 {
     public HpfNumericException(int iteration, string side, string rowId)
-        : base($"numerical failure at iteration {iteration}: a {side} parameter of {side} '{rowId}' is NaN or infinite")
+        : this(iteration, side, rowId, null)
+    {
+    }
+
+    /// <param name="shard">Where the row lives when training on a cluster ("user shard 3"), for the message.</param>
+    public HpfNumericException(int iteration, string side, string rowId, string? shard)
+        : base($"numerical failure at iteration {iteration}: a {side} parameter of {side} '{rowId}'{(shard is null ? "" : $" ({shard})")} is NaN or infinite")
     {
         Iteration = iteration;
         Side = side;
         RowId = rowId;
+        Shard = shard;
     }
 
     public int Iteration { get; }
     /// <summary>"user" or "item".</summary>
     public string Side { get; }
     public string RowId { get; }
+    /// <summary>The shard of the row, on a cluster; null in process.</summary>
+    public string? Shard { get; }
 }

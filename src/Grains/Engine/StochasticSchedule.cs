@@ -158,7 +158,7 @@ internal sealed class StochasticSchedule : ITrainingSchedule
                 var before = deltas.AsSpan(g * k, k);
                 var expected = global.Expected.AsSpan(o * k, k);
                 for (var f = 0; f < k; f++) before[f] = expected[f];
-                if (!StepTowards(global, local, o, statistic, anyExact ? worker.Exact : null, scale, RowStep(global, o), worker.Scratch))
+                if (!GlobalRowStep.StepTowards(global, o, statistic, anyExact ? worker.Exact : default, scale, RowStep(global, o), local.ColumnSum, worker.Scratch))
                 {
                     lock (deltas) failed = Math.Min(failed, o);
                 }
@@ -173,27 +173,6 @@ internal sealed class StochasticSchedule : ITrainingSchedule
             for (var f = 0; f < k; f++) global.ColumnSum[f] += delta[f];
         }
         return -1;
-    }
-
-    private static bool StepTowards(FactorSide global, FactorSide local, int o, ReadOnlySpan<float> statistics, double[]? exactSums,
-        double scale, double rho, RowScratch scratch)
-    {
-        var k = global.K;
-        var e = global.ExpElog.AsSpan(o * global.Stride, k);
-        var shape = global.Shape.AsSpan(o * k, k);
-        var rate = global.Rate.AsSpan(o * k, k);
-        var expectedActivity = global.ActivityShape / global.ActivityRate[o];
-        double expectedSum = 0;
-        for (var f = 0; f < k; f++)
-        {
-            var targetShape = global.ShapePrior + scale * ((double)e[f] * statistics[f] + (exactSums?[f] ?? 0));
-            var targetRate = expectedActivity + local.ColumnSum[f];
-            shape[f] = (float)((1 - rho) * shape[f] + rho * targetShape);
-            rate[f] = (float)((1 - rho) * rate[f] + rho * targetRate);
-            expectedSum += (double)shape[f] / rate[f];
-        }
-        global.ActivityRate[o] = (float)((1 - rho) * global.ActivityRate[o] + rho * (global.ActivityPriorRate + expectedSum));
-        return global.RefreshDerived(o, scratch, updateActivity: false);
     }
 
     /// <summary>The epoch's visiting order: a Fisher–Yates shuffle from the job seed, the epoch and the side.</summary>

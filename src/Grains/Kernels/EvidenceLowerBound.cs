@@ -23,13 +23,7 @@ public static class EvidenceLowerBound
             var others = data.ByUser.OthersOf(u);
             var counts = data.ByUser.CountsOf(u);
             for (var n = 0; n < others.Length; n++)
-            {
-                var max = double.NegativeInfinity;
-                for (var f = 0; f < k; f++) max = Math.Max(max, elogTheta[u * k + f] + elogBeta[others[n] * k + f]);
-                double sum = 0;
-                for (var f = 0; f < k; f++) sum += Math.Exp(elogTheta[u * k + f] + elogBeta[others[n] * k + f] - max);
-                likelihood += counts[n] * (max + Math.Log(sum));
-            }
+                likelihood += counts[n] * LogSumExp(elogTheta, u * k, elogBeta, others[n] * k, k);
         }
         likelihood -= data.SumLogFactorial;
 
@@ -41,6 +35,42 @@ public static class EvidenceLowerBound
         return likelihood
             + Side(model.UserShape, model.UserRate, elogTheta, model.UserActivityRate, k, p.A, p.APrime, p.BPrime)
             + Side(model.ItemShape, model.ItemRate, elogBeta, model.ItemPopularityRate, k, p.C, p.CPrime, p.DPrime);
+    }
+
+    /// <summary>
+    /// The prior and entropy terms of some rows of one side (a shard's rows): factors with shape prior
+    /// <paramref name="a"/>, activities with <paramref name="aPrime"/>, <paramref name="bPrime"/>.
+    /// </summary>
+    public static double RowTerms(float[] shape, float[] rate, float[] activityRate, int k, double a, double aPrime, double bPrime) =>
+        Side(shape, rate, ExpectedLogs(shape, rate), activityRate, k, a, aPrime, bPrime);
+
+    /// <summary>
+    /// Σ over the nonzeros of <paramref name="rows"/> of y·log Σ_k exp(E[log x_rk] + E[log o_k]), without log y!, with
+    /// the counterparts' E[log] taken in float64 from their parameters (<paramref name="otherShape"/>,
+    /// <paramref name="otherRate"/>, [rows × K], indexed by the nonzeros): a shard's part of the ELBO's first line.
+    /// </summary>
+    public static double NonzeroTerm(SparseRows rows, float[] shape, float[] rate, float[] otherShape, float[] otherRate, int k)
+    {
+        var elogRows = ExpectedLogs(shape, rate);
+        var elogOthers = ExpectedLogs(otherShape, otherRate);
+        double likelihood = 0;
+        for (var u = 0; u < rows.Rows; u++)
+        {
+            var others = rows.OthersOf(u);
+            var counts = rows.CountsOf(u);
+            for (var n = 0; n < others.Length; n++)
+                likelihood += counts[n] * LogSumExp(elogRows, u * k, elogOthers, others[n] * k, k);
+        }
+        return likelihood;
+    }
+
+    private static double LogSumExp(double[] a, int aStart, double[] b, int bStart, int k)
+    {
+        var max = double.NegativeInfinity;
+        for (var f = 0; f < k; f++) max = Math.Max(max, a[aStart + f] + b[bStart + f]);
+        double sum = 0;
+        for (var f = 0; f < k; f++) sum += Math.Exp(a[aStart + f] + b[bStart + f] - max);
+        return max + Math.Log(sum);
     }
 
     /// <summary>The prior and entropy terms of one side: factors x with shape prior a, activities with a', b'.</summary>

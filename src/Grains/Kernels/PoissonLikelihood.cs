@@ -20,8 +20,19 @@ public static class PoissonLikelihood
     public static double Training(Dataset data, float[] userExpected, float[] itemExpected,
         ReadOnlySpan<double> userColumnSums, ReadOnlySpan<double> itemColumnSums, int factors, int threads = 1)
     {
-        var rows = data.ByUser;
-        // Fixed chunks of users, summed in chunk order: the same value whatever the thread count.
+        var total = NonzeroTerm(data.ByUser, userExpected, itemExpected, factors, threads);
+        double zeros = 0;
+        for (var k = 0; k < factors; k++) zeros += userColumnSums[k] * itemColumnSums[k];
+        return total - data.SumLogFactorial - zeros;
+    }
+
+    /// <summary>
+    /// Σ over the nonzeros of <paramref name="rows"/> of y·log(E[x_r]·E[o]) (without log y!), where each nonzero's
+    /// counterpart indexes <paramref name="otherExpected"/>: the whole training set's term, or a shard's part of it.
+    /// </summary>
+    public static double NonzeroTerm(SparseRows rows, float[] rowExpected, float[] otherExpected, int factors, int threads = 1)
+    {
+        // Fixed chunks of rows, summed in chunk order: the same value whatever the thread count.
         const int chunk = 512;
         var chunks = (rows.Rows + chunk - 1) / chunk;
         var partial = new double[chunks];
@@ -31,31 +42,32 @@ public static class PoissonLikelihood
             var end = Math.Min(rows.Rows, (c + 1) * chunk);
             for (var u = c * chunk; u < end; u++)
             {
-                var theta = userExpected.AsSpan(u * factors, factors);
+                var theta = rowExpected.AsSpan(u * factors, factors);
                 var others = rows.OthersOf(u);
                 var counts = rows.CountsOf(u);
                 for (var n = 0; n < others.Length; n++)
-                    sum += counts[n] * Math.Log(TensorPrimitives.Dot(theta, itemExpected.AsSpan(others[n] * factors, factors)));
+                    sum += counts[n] * Math.Log(TensorPrimitives.Dot(theta, otherExpected.AsSpan(others[n] * factors, factors)));
             }
             partial[c] = sum;
         });
         double total = 0;
         foreach (var p in partial) total += p;
-        double zeros = 0;
-        for (var k = 0; k < factors; k++) zeros += userColumnSums[k] * itemColumnSums[k];
-        return total - data.SumLogFactorial - zeros;
+        return total;
     }
 
     /// <summary>Mean over held-out nonzeros of (y log μ − μ − log y!); NaN for an empty set.</summary>
-    public static double HeldOutMean(HeldOutSet set, ReadOnlySpan<float> userExpected, ReadOnlySpan<float> itemExpected, int factors)
+    public static double HeldOutMean(HeldOutSet set, ReadOnlySpan<float> userExpected, ReadOnlySpan<float> itemExpected, int factors) =>
+        set.Count == 0 ? double.NaN : HeldOutSum(set, userExpected, itemExpected, factors) / set.Count;
+
+    /// <summary>Σ over held-out nonzeros of (y log μ − μ − log y!): a shard's part of the mean.</summary>
+    public static double HeldOutSum(HeldOutSet set, ReadOnlySpan<float> userExpected, ReadOnlySpan<float> itemExpected, int factors)
     {
-        if (set.Count == 0) return double.NaN;
         double sum = 0;
         for (var n = 0; n < set.Count; n++)
         {
             double mu = TensorPrimitives.Dot(userExpected.Slice(set.Users[n] * factors, factors), itemExpected.Slice(set.Items[n] * factors, factors));
             sum += set.Counts[n] * Math.Log(mu) - mu;
         }
-        return (sum - set.SumLogFactorial) / set.Count;
+        return sum - set.SumLogFactorial;
     }
 }

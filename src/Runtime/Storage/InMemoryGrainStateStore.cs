@@ -11,6 +11,15 @@ public sealed class InMemoryGrainStateStore : IGrainStateStore
 
     public Task InitializeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>The (grain type, grain id) pairs that have state: lets a test check that something left nothing behind.</summary>
+    public IReadOnlyList<(string Type, string Id)> Keys
+    {
+        get
+        {
+            lock (_gate) return [.. _states.Keys];
+        }
+    }
+
     public async Task<string?> ReadAsync(string grainType, string grainId, Func<Stream, CancellationToken, Task> readState, CancellationToken cancellationToken)
     {
         GrainStateKey.Validate(grainType, grainId);

@@ -1,0 +1,494 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Shards;
+using Hpf.Cluster.Runtime;
+using Hpf.Cluster.Runtime.Membership;
+using Microsoft.Extensions.Logging;
+
+namespace Hpf.Cluster.Grains.Coordinator;
+
+/// <summary>
+/// One per job: creates and places the shards, takes the uploads, seals the data and runs the training loop
+/// (<see cref="TrainingRun"/>) in the background, persisting its state at every complete checkpoint. Reentrant, so
+/// a status read is answered while a seal or a cancellation is in progress; the operations that change the job
+/// take one lock. An activation that finds a training job resumes it from its last complete checkpoint.
+/// </summary>
+[Reentrant]
+public sealed partial class CoordinatorGrain(IClusterMembershipView membership, ILogger<CoordinatorGrain> logger) : Grain, ICoordinatorGrain
+{
+    /// <summary>The activation stays while training runs in the background (no call keeps it busy then).</summary>
+    private static readonly TimeSpan RunKeepAlive = TimeSpan.FromDays(7);
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private CoordinatorState? _state;
+    private LiveProgress? _live;
+    private Task? _run;
+    private CancellationTokenSource? _runStop;
+
+    private string Job => GrainKey;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await Storage.ReadAsync(async (stream, ct) =>
+            _state = await JsonSerializer.DeserializeAsync<CoordinatorState>(stream, JobStore.JsonOptions, ct).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+        if (_state is { State: JobState.Training })
+        {
+            LogResuming(logger, Job, _state.Checkpoint.Iteration);
+            StartRun(restoreFirst: true);
+        }
+    }
+
+    public override async Task OnDeactivateAsync(CancellationToken cancellationToken)
+    {
+        // The job stays Training in storage: the next activation resumes it from its last complete checkpoint.
+        await StopRunAsync().ConfigureAwait(false);
+    }
+
+    public async Task<JobStatus> Create(JobSpec spec, bool replace, CancellationToken cancellationToken)
+    {
+        spec.Validate();
+        if (JobStore.NameProblem(Job) is { } problem) throw new ArgumentException(problem);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_state is not null)
+            {
+                if (!replace) throw new JobConflictException($"job '{Job}' already exists ({Word(_state.State)}); replace it or choose another name");
+                await DeleteCoreAsync(cancellationToken).ConfigureAwait(false);
+            }
+            var silos = membership.ActiveSilos;
+            var users = spec.UserShards > 0 ? spec.UserShards : JobSpec.DefaultShards(spec.ExpectedNonzeros, silos.Count);
+            var items = spec.ItemShards > 0 ? spec.ItemShards : JobSpec.DefaultShards(spec.ExpectedNonzeros, silos.Count);
+            var now = DateTimeOffset.UtcNow;
+            _state = new CoordinatorState
+            {
+                Spec = spec,
+                State = JobState.Created,
+                Created = now,
+                Updated = now,
+                UserShards = users,
+                ItemShards = items,
+                // Shard n of each side on silo n mod N: every silo works in every half-step, and user shard n sits
+                // with item shard n. A hint only holds while its silo is active; then placement is by hashing.
+                UserPlacement = Spread(silos, users),
+                ItemPlacement = Spread(silos, items),
+            };
+            _live = null;
+            await SaveAsync(cancellationToken).ConfigureAwait(false);
+            LogCreated(logger, Job, users, items);
+            return Status();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<ShardSet> BeginUpload(DataSetKind kind, string source, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var state = RequireState();
+            if (state.State is not (JobState.Created or JobState.Loading))
+                throw new JobConflictException($"job '{Job}' is {Word(state.State)}: data can only be uploaded before it starts");
+            if (state.Uploads.Any(u => u.Kind == kind))
+                throw new JobConflictException($"job '{Job}' already has its {Word(kind)} data; create it again to upload other data");
+            _state = state with { State = JobState.Loading, LoadStarted = state.LoadStarted ?? DateTimeOffset.UtcNow, Updated = DateTimeOffset.UtcNow };
+            await SaveAsync(cancellationToken).ConfigureAwait(false);
+            return Shards();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<JobStatus> CompleteUpload(UploadSummary summary, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var state = RequireState();
+            if (state.State != JobState.Loading) throw new JobConflictException($"job '{Job}' is {Word(state.State)}, not loading");
+            _state = state with { Uploads = [.. state.Uploads, summary], Updated = DateTimeOffset.UtcNow };
+            await SaveAsync(cancellationToken).ConfigureAwait(false);
+            return Status();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task RefuseUpload(UploadRefusal refusal, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            LogRefused(logger, Job, refusal.Source, refusal.TotalErrors);
+            await DeleteCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<JobStatus> Start(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var state = RequireState();
+            if (state.State != JobState.Loading || !state.Uploads.Any(u => u.Kind == DataSetKind.Training))
+                throw new JobConflictException($"job '{Job}' is {Word(state.State)}: it starts once its training data are uploaded");
+            DataSummary data;
+            try
+            {
+                data = await SealAsync(state, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (DataProblem(e) is { } problem)
+            {
+                // Unusable data: refused like a bad file, and nothing of the job is left.
+                await DeleteCoreAsync(CancellationToken.None).ConfigureAwait(false);
+                var source = state.Uploads.First(u => u.Kind == DataSetKind.Training).Source;
+                throw new DataFormatException([new DataFormatError(source, 0, "count", problem)], 1);
+            }
+            if (state.Spec.Training.Stop == StopRule.ValLlk && data.ValidationNonzeros == 0)
+            {
+                await DeleteCoreAsync(CancellationToken.None).ConfigureAwait(false);
+                throw new ArgumentException("the val-llk stop rule needs a validation set with at least one nonzero whose user and item are in the training data");
+            }
+            var loaded = state.LoadStarted is { } started ? (DateTimeOffset.UtcNow - started).TotalSeconds : 0;
+            _state = state with { State = JobState.Training, Data = data, LoadSeconds = loaded, Updated = DateTimeOffset.UtcNow };
+            await SaveAsync(cancellationToken).ConfigureAwait(false);
+            LogSealed(logger, Job, data.Users, data.Items, data.Nonzeros, loaded);
+            StartRun(restoreFirst: false);
+            return Status();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public Task<JobStatus?> GetStatus(CancellationToken cancellationToken) => Task.FromResult(_state is null ? null : Status());
+
+    public async Task<JobStatus> Cancel(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var state = RequireState();
+            if (state.State is JobState.Completed or JobState.Failed or JobState.Cancelled) return Status();
+            await StopRunAsync().ConfigureAwait(false);
+            // The run may have finished on its own meanwhile.
+            if (_state!.State is JobState.Completed or JobState.Failed) return Status();
+            _state = _state with { State = JobState.Cancelled, StopReason = "cancelled", Updated = DateTimeOffset.UtcNow };
+            await SaveAsync(CancellationToken.None).ConfigureAwait(false);
+            LogCancelled(logger, Job);
+            return Status();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task Delete(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            RequireState();
+            await DeleteCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public Task<ShardSet> GetShards(CancellationToken cancellationToken)
+    {
+        RequireState();
+        return Task.FromResult(Shards());
+    }
+
+    private async Task<DataSummary> SealAsync(CoordinatorState state, CancellationToken cancellationToken)
+    {
+        var shards = Shards();
+        var training = state.Spec.Training;
+        var indexed = await Task.WhenAll(
+            shards.Users.Select((s, n) => s.Index(new ShardPlan(Job, n, state.UserShards, state.ItemShards, training), cancellationToken))
+                .Concat(shards.Items.Select((s, n) => s.Index(new ShardPlan(Job, n, state.UserShards, state.ItemShards, training), cancellationToken)))).ConfigureAwait(false);
+        var users = indexed[..state.UserShards];
+        var items = indexed[state.UserShards..];
+        CheckReceived(state, users, items);
+
+        var linked = await Task.WhenAll(shards.Users.Select(s => s.Link(shards, cancellationToken))
+            .Concat(shards.Items.Select(s => s.Link(shards, cancellationToken)))).ConfigureAwait(false);
+        await Task.WhenAll(shards.Users.Select(s => s.SaveData(cancellationToken))
+            .Concat(shards.Items.Select(s => s.SaveData(cancellationToken)))).ConfigureAwait(false);
+
+        var userLinks = linked[..state.UserShards];
+        return new DataSummary
+        {
+            Users = users.Sum(s => (long)s.Rows),
+            Items = items.Sum(s => (long)s.Rows),
+            Nonzeros = users.Sum(s => s.Nonzeros),
+            Triplets = users.Sum(s => s.Triplets),
+            ValidationNonzeros = userLinks.Sum(s => s.ValidationNonzeros),
+            ValidationSkippedUnknownUser = userLinks.Sum(s => s.ValidationSkippedUnknownUser),
+            ValidationSkippedUnknownItem = userLinks.Sum(s => s.ValidationSkippedUnknownItem),
+        };
+    }
+
+    /// <summary>Every shard must hold what the uploads sent it: a shard re-activated mid-upload has lost its part.</summary>
+    private void CheckReceived(CoordinatorState state, ShardIndexSummary[] users, ShardIndexSummary[] items)
+    {
+        var sentToUsers = new long[state.UserShards];
+        var validationToUsers = new long[state.UserShards];
+        var sentToItems = new long[state.ItemShards];
+        foreach (var upload in state.Uploads)
+        {
+            var target = upload.Kind == DataSetKind.Training ? sentToUsers : validationToUsers;
+            for (var n = 0; n < target.Length && n < upload.UserShardTriplets.Length; n++) target[n] += upload.UserShardTriplets[n];
+            for (var n = 0; n < sentToItems.Length && n < upload.ItemShardTriplets.Length; n++) sentToItems[n] += upload.ItemShardTriplets[n];
+        }
+        for (var n = 0; n < users.Length; n++)
+        {
+            if (users[n].Triplets != sentToUsers[n] || users[n].ValidationTriplets != validationToUsers[n])
+                throw new JobConflictException($"user shard {n} of job '{Job}' holds {users[n].Triplets} training and {users[n].ValidationTriplets} validation triplets where " +
+                    $"{sentToUsers[n]} and {validationToUsers[n]} were sent (it lost part of the upload); create the job again and upload its data again");
+        }
+        for (var n = 0; n < items.Length; n++)
+        {
+            if (items[n].Triplets != sentToItems[n])
+                throw new JobConflictException($"item shard {n} of job '{Job}' holds {items[n].Triplets} triplets where {sentToItems[n]} were sent " +
+                    "(it lost part of the upload); create the job again and upload its data again");
+        }
+    }
+
+    private static string? DataProblem(Exception e) => e switch
+    {
+        ShardDataException data => data.Message,
+        GrainCallException call when call.RemoteExceptionType == typeof(ShardDataException).FullName => call.RemoteMessage,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(DataProblem).FirstOrDefault(p => p is not null),
+        _ => null,
+    };
+
+    private void StartRun(bool restoreFirst)
+    {
+        var state = _state!;
+        _runStop = new CancellationTokenSource();
+        var stop = _runStop.Token;
+        DelayDeactivation(RunKeepAlive);
+        var run = new TrainingRun(Job, state.Spec, state.Data!, Shards(), state.Checkpoint, state.Rollbacks, logger,
+            SaveCheckpointAsync, progress => _live = progress, WaitForViewAsync);
+        _run = Task.Run(async () =>
+        {
+            try
+            {
+                var outcome = await run.RunAsync(restoreFirst, stop).ConfigureAwait(false);
+                await FinishRunAsync(outcome).ConfigureAwait(false);
+            }
+            finally
+            {
+                DelayDeactivation(TimeSpan.Zero);
+            }
+        }, CancellationToken.None);
+    }
+
+    private async Task StopRunAsync()
+    {
+        if (_run is not { } run) return;
+        _runStop?.Cancel();
+        try
+        {
+            await run.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogRunFault(logger, e, Job);
+        }
+        _run = null;
+        _runStop?.Dispose();
+        _runStop = null;
+    }
+
+    private async Task FinishRunAsync(TrainingOutcome outcome)
+    {
+        if (outcome.WasStopped || _state is null) return;
+        var state = _state;
+        _state = outcome.State == JobState.Completed
+            ? state with
+            {
+                State = JobState.Completed,
+                Checkpoint = outcome.Final ?? state.Checkpoint,
+                StopReason = outcome.StopReason,
+                Iterations = outcome.Iterations,
+                SecondsPerIteration = outcome.SecondsPerIteration,
+                Rollbacks = outcome.Rollbacks,
+                Updated = DateTimeOffset.UtcNow,
+            }
+            : state with { State = JobState.Failed, Error = outcome.Error, Rollbacks = outcome.Rollbacks, Updated = DateTimeOffset.UtcNow };
+        _live = null;
+        await SaveAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task SaveCheckpointAsync(TrainingCheckpoint checkpoint)
+    {
+        _state = _state! with { Checkpoint = checkpoint, Rollbacks = _live?.Rollbacks ?? _state.Rollbacks, Updated = DateTimeOffset.UtcNow };
+        await SaveAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task WaitForViewAsync(TimeSpan limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await membership.WaitForChangeAsync(membership.Version, cancellationToken).WaitAsync(limit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // No change within the limit: the view may already be settled; try again.
+        }
+    }
+
+    private async Task DeleteCoreAsync(CancellationToken cancellationToken)
+    {
+        await StopRunAsync().ConfigureAwait(false);
+        if (_state is not null)
+        {
+            var shards = Shards();
+            await Task.WhenAll(shards.Users.Select(s => s.Discard(cancellationToken))
+                .Concat(shards.Items.Select(s => s.Discard(cancellationToken)))).ConfigureAwait(false);
+        }
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Storage.ClearAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+        await GrainFactory.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).Remove(Job, cancellationToken).ConfigureAwait(false);
+        LogDeleted(logger, Job);
+        _state = null;
+        _live = null;
+    }
+
+    private async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var state = _state!;
+            await Storage.WriteAsync((stream, ct) => JsonSerializer.SerializeAsync(stream, state, JobStore.JsonOptions, ct), cancellationToken).ConfigureAwait(false);
+            await GrainFactory.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key)
+                .Record(new JobListing(Job, state.State, state.Updated), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private JobStatus Status()
+    {
+        var state = _state!;
+        var live = _live;
+        var checkpoint = state.Checkpoint;
+        var curve = live?.Curve ?? checkpoint.Curve;
+        var last = curve.Length > 0 ? curve[^1] : null;
+        return new JobStatus
+        {
+            Job = Job,
+            State = state.State,
+            Spec = state.Spec,
+            UserShards = state.UserShards,
+            ItemShards = state.ItemShards,
+            Sources = state.Uploads.Select(u => u.Source).ToArray(),
+            Data = state.Data,
+            Iteration = live?.Iteration ?? (state.State == JobState.Completed ? state.Iterations : checkpoint.Iteration),
+            LogLikelihood = live?.LogLikelihood ?? (state.Spec.Training.Stop == StopRule.ValLlk ? last?.ValidationLogLikelihood : last?.TrainLogLikelihood),
+            ElapsedSeconds = live?.ElapsedSeconds ?? checkpoint.ElapsedSeconds,
+            RemainingSeconds = state.State == JobState.Training ? live?.RemainingSeconds : null,
+            BytesMoved = live?.BytesMoved ?? checkpoint.BytesMoved,
+            BytesLastHalfStep = live?.BytesLastHalfStep ?? 0,
+            LastCheckpoint = checkpoint.Iteration,
+            Rollbacks = live?.Rollbacks ?? state.Rollbacks,
+            SecondsPerIteration = state.SecondsPerIteration,
+            LoadSeconds = state.LoadSeconds,
+            StopReason = state.StopReason,
+            Error = state.Error,
+            Curve = curve,
+            ElboTrace = live?.ElboTrace ?? checkpoint.ElboTrace,
+            Created = state.Created,
+            Updated = state.Updated,
+        };
+    }
+
+    private ShardSet Shards()
+    {
+        var state = RequireState();
+        var users = new IUserShardGrain[state.UserShards];
+        for (var n = 0; n < users.Length; n++)
+        {
+            var key = ShardSet.UserShardKey(Job, n);
+            users[n] = Hint(state.UserPlacement, n) is { } hint ? GrainFactory.GetGrain<IUserShardGrain>(key, hint) : GrainFactory.GetGrain<IUserShardGrain>(key);
+        }
+        var items = new IItemShardGrain[state.ItemShards];
+        for (var n = 0; n < items.Length; n++)
+        {
+            var key = ShardSet.ItemShardKey(Job, n);
+            items[n] = Hint(state.ItemPlacement, n) is { } hint ? GrainFactory.GetGrain<IItemShardGrain>(key, hint) : GrainFactory.GetGrain<IItemShardGrain>(key);
+        }
+        return new ShardSet(users, items);
+    }
+
+    private static SiloAddress? Hint(string?[] placement, int shard) =>
+        shard < placement.Length && placement[shard] is { Length: > 0 } text ? SiloAddress.Parse(text) : null;
+
+    private static string?[] Spread(IReadOnlyList<SiloAddress> silos, int shards)
+    {
+        var hints = new string?[shards];
+        if (silos.Count == 0) return hints;
+        for (var n = 0; n < shards; n++) hints[n] = silos[n % silos.Count].ToString();
+        return hints;
+    }
+
+    private CoordinatorState RequireState() => _state ?? throw new JobNotFoundException(Job);
+
+    private static string Word(JobState state) => state.ToString().ToLowerInvariant();
+
+    private static string Word(DataSetKind kind) => kind.ToString().ToLowerInvariant();
+
+    [LoggerMessage(EventId = 600, Level = LogLevel.Information, Message = "Job {Job} created with {UserShards} user shards and {ItemShards} item shards")]
+    private static partial void LogCreated(ILogger logger, string job, int userShards, int itemShards);
+
+    [LoggerMessage(EventId = 601, Level = LogLevel.Warning, Message = "Job {Job}: {Source} refused with {Errors} bad lines; the job is deleted")]
+    private static partial void LogRefused(ILogger logger, string job, string source, long errors);
+
+    [LoggerMessage(EventId = 602, Level = LogLevel.Information, Message = "Job {Job} sealed: {Users} users, {Items} items, {Nonzeros} nonzeros, loaded in {Seconds:F2} s")]
+    private static partial void LogSealed(ILogger logger, string job, long users, long items, long nonzeros, double seconds);
+
+    [LoggerMessage(EventId = 603, Level = LogLevel.Information, Message = "Job {Job} resuming from the checkpoint of iteration {Iteration}")]
+    private static partial void LogResuming(ILogger logger, string job, int iteration);
+
+    [LoggerMessage(EventId = 604, Level = LogLevel.Information, Message = "Job {Job} cancelled")]
+    private static partial void LogCancelled(ILogger logger, string job);
+
+    [LoggerMessage(EventId = 605, Level = LogLevel.Information, Message = "Job {Job} deleted")]
+    private static partial void LogDeleted(ILogger logger, string job);
+
+    [LoggerMessage(EventId = 606, Level = LogLevel.Error, Message = "Job {Job}: the training loop ended with a fault")]
+    private static partial void LogRunFault(ILogger logger, Exception exception, string job);
+}

@@ -1,0 +1,15 @@
+using Hpf.Cluster.Grains.Interfaces;
+
+namespace Hpf.Cluster.Grains.Coordinator;
+
+/// <summary>How a training run ended: completed (with its final checkpoint), failed (with why), or stopped on request.</summary>
+internal sealed record TrainingOutcome(JobState State, string? StopReason, string? Error, int Iterations, double SecondsPerIteration, int Rollbacks)
+{
+    /// <summary>The finished model's record (iteration, curve, timings), when completed.</summary>
+    public TrainingCheckpoint? Final { get; init; }
+
+    /// <summary>Stopped between steps because the run was asked to stop; the job itself decides what that means.</summary>
+    public bool WasStopped => State == JobState.Training;
+
+    public static TrainingOutcome Stopped(int rollbacks) => new(JobState.Training, null, null, 0, 0, rollbacks);
+}

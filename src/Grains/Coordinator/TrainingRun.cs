@@ -1,0 +1,375 @@
+using System.Diagnostics;
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Shards;
+using Hpf.Cluster.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace Hpf.Cluster.Grains.Coordinator;
+
+/// <summary>
+/// The training loop of one job, as its coordinator runs it over the shards: full batch (user half-step, then item
+/// half-step, each over all shards of the side in parallel, with the column sums aggregated here in between) or
+/// SVI (mini-batches of the local side, then the global step on the other), the likelihood checks and the stop
+/// rule, checkpoints, and the NaN guard, as the in-process trainer does them. A shard call that fails (a lost silo,
+/// a shard that lost its state) rolls every shard back to the last complete checkpoint and goes on from there.
+/// </summary>
+internal sealed partial class TrainingRun
+{
+    /// <summary>Failed attempts in a row (no checkpoint completed in between) before the job is failed.</summary>
+    public const int MaxConsecutiveRollbacks = 5;
+
+    private readonly string _job;
+    private readonly JobSpec _spec;
+    private readonly TrainingOptions _options;
+    private readonly DataSummary _data;
+    private readonly ShardSet _shards;
+    private readonly ILogger _logger;
+    private readonly Func<TrainingCheckpoint, Task> _checkpointed;
+    private readonly Action<LiveProgress> _progress;
+    private readonly Func<TimeSpan, CancellationToken, Task> _waitForView;
+    private TrainingCheckpoint _checkpoint;
+    private int _rollbacks;
+
+    // The live state of the run, valid between two shard steps.
+    private long _userVersion, _itemVersion, _steps;
+    private double[] _userSums = [], _itemSums = [];
+    private List<LikelihoodPoint> _curve = [];
+    private List<double> _elbo = [];
+    private long _bytes, _bytesLastStep;
+    private double? _lastChecked;
+
+    public TrainingRun(string job, JobSpec spec, DataSummary data, ShardSet shards, TrainingCheckpoint from, int rollbacks, ILogger logger,
+        Func<TrainingCheckpoint, Task> checkpointed, Action<LiveProgress> progress, Func<TimeSpan, CancellationToken, Task> waitForView)
+    {
+        _job = job;
+        _spec = spec;
+        _options = spec.Training;
+        _data = data;
+        _shards = shards;
+        _checkpoint = from;
+        _rollbacks = rollbacks;
+        _logger = logger;
+        _checkpointed = checkpointed;
+        _progress = progress;
+        _waitForView = waitForView;
+    }
+
+    /// <param name="restoreFirst">The shards may not hold the checkpoint's parameters (a resumed job): restore them before the first step.</param>
+    /// <param name="stop">Cancelled to stop (the user cancelled, or the coordinator is deactivating): the run ends after the current step.</param>
+    public async Task<TrainingOutcome> RunAsync(bool restoreFirst, CancellationToken stop)
+    {
+        var failuresInARow = 0;
+        var restore = restoreFirst;
+        while (true)
+        {
+            try
+            {
+                if (restore) await RestoreAsync(stop).ConfigureAwait(false);
+                return await TrainAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return TrainingOutcome.Stopped(_rollbacks);
+            }
+            catch (HpfNumericException e)
+            {
+                return Failed(e.Message);
+            }
+            catch (Exception e) when (IsRecoverable(e) && !stop.IsCancellationRequested)
+            {
+                if (++failuresInARow > MaxConsecutiveRollbacks)
+                    return Failed($"gave up after {MaxConsecutiveRollbacks} attempts to go on from the checkpoint of iteration {_checkpoint.Iteration}: {e.Message}");
+                _rollbacks++;
+                LogRollback(_logger, e, _job, _checkpoint.Iteration, failuresInARow);
+                // Let the membership view settle (a dead silo voted out) before the shards are placed again.
+                try
+                {
+                    await _waitForView(TimeSpan.FromSeconds(Math.Min(10, failuresInARow * 2)), stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    return TrainingOutcome.Stopped(_rollbacks);
+                }
+                restore = true;
+            }
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                return Failed(e.Message);
+            }
+        }
+    }
+
+    private TrainingOutcome Failed(string error)
+    {
+        LogFailed(_logger, _job, error);
+        return new TrainingOutcome(JobState.Failed, null, error, _checkpoint.Iteration, 0, _rollbacks);
+    }
+
+    /// <summary>A failure of the cluster rather than of the job: a call that could not reach or complete on a silo, or a shard whose state is not what it should be.</summary>
+    private static bool IsRecoverable(Exception e) => e switch
+    {
+        GrainCallException call => call.RemoteExceptionType != typeof(HpfNumericException).FullName,
+        ShardStateException or TimeoutException or HttpRequestException or IOException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.All(IsRecoverable),
+        _ => false,
+    };
+
+    private async Task RestoreAsync(CancellationToken stop)
+    {
+        var c = _checkpoint;
+        var users = _shards.Users.Select(s => s.RestoreCheckpoint(new CheckpointRequest(c.Iteration, c.Slot, c.UserVersion, c.StepCounter), _shards, stop));
+        var items = _shards.Items.Select(s => s.RestoreCheckpoint(new CheckpointRequest(c.Iteration, c.Slot, c.ItemVersion, c.StepCounter), _shards, stop));
+        await Task.WhenAll(users.Concat(items)).ConfigureAwait(false);
+        LogRestored(_logger, _job, c.Iteration);
+    }
+
+    private async Task<TrainingOutcome> TrainAsync(CancellationToken stop)
+    {
+        var o = _options;
+        var c = _checkpoint;
+        _userVersion = c.UserVersion;
+        _itemVersion = c.ItemVersion;
+        _steps = c.StepCounter;
+        _bytes = c.BytesMoved;
+        _curve = [.. c.Curve];
+        _elbo = [.. c.ElboTrace];
+        _userSums = await SumAsync(_shards.Users, stop).ConfigureAwait(false);
+        _itemSums = await SumAsync(_shards.Items, stop).ConfigureAwait(false);
+        var criterion = new StopCriterion(o.Stop, o.StopThreshold);
+        _lastChecked = null;
+        foreach (var point in _curve)
+        {
+            // Replays the checks before the checkpoint, so the rule compares with what it compared with before.
+            var value = o.Stop == StopRule.ValLlk ? point.ValidationLogLikelihood : point.TrainLogLikelihood;
+            if (o.Stop is StopRule.TrainLlk or StopRule.ValLlk && value is { } v) criterion.ShouldStop(v, out _);
+            _lastChecked = value;
+        }
+        if (_spec.TraceElbo && _elbo.Count == 0 && !o.IsStochastic) _elbo.Add(await ElboAsync(stop).ConfigureAwait(false));
+
+        var clock = Stopwatch.StartNew();
+        var reason = $"reached the maximum of {o.MaxIterations} iterations";
+        var iteration = c.Iteration;
+        while (iteration < o.MaxIterations)
+        {
+            stop.ThrowIfCancellationRequested();
+            iteration++;
+            if (o.IsStochastic) await EpochAsync(iteration, stop).ConfigureAwait(false);
+            else await FullBatchIterationAsync(iteration, stop).ConfigureAwait(false);
+
+            var stopNow = false;
+            if (iteration % o.CheckEvery == 0 || iteration == o.MaxIterations)
+            {
+                var check = await CheckAsync(iteration, c.ElapsedSeconds + clock.Elapsed.TotalSeconds, stop).ConfigureAwait(false);
+                if (o.Stop != StopRule.MaxIter && criterion.ShouldStop(check, out var why))
+                {
+                    reason = $"{why} at iteration {iteration}";
+                    stopNow = true;
+                }
+            }
+            var elapsed = c.ElapsedSeconds + clock.Elapsed.TotalSeconds;
+            var done = iteration - c.Iteration;
+            double? remaining = stopNow ? 0 : clock.Elapsed.TotalSeconds / done * (o.MaxIterations - iteration);
+            Report(iteration, elapsed, remaining);
+            if (stopNow) break;
+            if (_spec.CheckpointEvery > 0 && iteration % _spec.CheckpointEvery == 0 && iteration < o.MaxIterations)
+            {
+                var slot = iteration / _spec.CheckpointEvery % 2;
+                await WriteCheckpointAsync(iteration, slot, c.ElapsedSeconds + clock.Elapsed.TotalSeconds, stop).ConfigureAwait(false);
+            }
+        }
+
+        var seconds = c.ElapsedSeconds + clock.Elapsed.TotalSeconds;
+        // The finished model goes to the final slot of every shard; only then is the job complete.
+        var final = await WriteCheckpointAsync(iteration, CheckpointRequest.FinalSlot, seconds, stop).ConfigureAwait(false);
+        LogCompleted(_logger, _job, iteration, reason);
+        return new TrainingOutcome(JobState.Completed, reason, null, iteration, seconds / Math.Max(1, iteration), _rollbacks) { Final = final };
+    }
+
+    private async Task FullBatchIterationAsync(int iteration, CancellationToken stop)
+    {
+        // Shard calls are not cancelled midway: a half-step finishes on every shard or the job rolls back.
+        var users = await Task.WhenAll(_shards.Users.Select(s =>
+            s.HalfStep(new HalfStepRequest(iteration, _userVersion + 1, _itemVersion, _itemSums), CancellationToken.None))).ConfigureAwait(false);
+        ThrowIfFailed(users.Select(r => r.FailedRow), iteration, "user");
+        _userVersion++;
+        _userSums = AddUp(users.Select(r => r.ColumnSums));
+        var bytes = users.Sum(r => r.BytesFetched);
+        if (_spec.TraceElbo) _elbo.Add(await ElboAsync(CancellationToken.None).ConfigureAwait(false));
+        stop.ThrowIfCancellationRequested();
+
+        var items = await Task.WhenAll(_shards.Items.Select(s =>
+            s.HalfStep(new HalfStepRequest(iteration, _itemVersion + 1, _userVersion, _userSums), CancellationToken.None))).ConfigureAwait(false);
+        ThrowIfFailed(items.Select(r => r.FailedRow), iteration, "item");
+        _itemVersion++;
+        _itemSums = AddUp(items.Select(r => r.ColumnSums));
+        _bytesLastStep = items.Sum(r => r.BytesFetched);
+        _bytes += bytes + _bytesLastStep;
+        if (_spec.TraceElbo) _elbo.Add(await ElboAsync(CancellationToken.None).ConfigureAwait(false));
+    }
+
+    /// <summary>One SVI epoch over the local side (HPF-MATH.md, "SVI"); with both batch sizes set, odd iterations are user epochs.</summary>
+    private async Task EpochAsync(int iteration, CancellationToken stop)
+    {
+        var o = _options;
+        var userEpoch = o.UsersPerBatch is not null && (o.ItemsPerBatch is null || iteration % 2 == 1);
+        IShardGrain[] local = userEpoch ? _shards.Users : _shards.Items;
+        IShardGrain[] global = userEpoch ? _shards.Items : _shards.Users;
+        var rows = userEpoch ? _data.Users : _data.Items;
+        var batchSize = userEpoch ? o.UsersPerBatch!.Value : o.ItemsPerBatch!.Value;
+        var batches = (int)Math.Max(1, (rows + batchSize - 1) / batchSize);
+        var step = StepSize.From(o);
+        for (var b = 0; b < batches; b++)
+        {
+            stop.ThrowIfCancellationRequested();
+            var localVersion = userEpoch ? _userVersion : _itemVersion;
+            var globalVersion = userEpoch ? _itemVersion : _userVersion;
+            var globalSums = userEpoch ? _itemSums : _userSums;
+            var t = _steps + 1;
+            var results = await Task.WhenAll(local.Select(s =>
+                s.LocalStep(new LocalStepRequest(iteration, b, batches, t, localVersion + 1, globalVersion, globalSums), CancellationToken.None))).ConfigureAwait(false);
+            ThrowIfFailed(results.Select(r => r.FailedRow), iteration, userEpoch ? "user" : "item");
+            var localSums = AddUp([userEpoch ? _userSums : _itemSums, .. results.Select(r => r.ColumnSumDelta)]);
+            SetSums(userEpoch, localSums, localVersion + 1);
+            var inBatch = results.Sum(r => r.Rows);
+            var bytes = results.Sum(r => r.BytesFetched + r.BytesSent);
+            if (inBatch > 0)
+            {
+                _steps = t;
+                var scale = (double)rows / inBatch;
+                var updates = await Task.WhenAll(global.Select(s =>
+                    s.GlobalStep(new GlobalStepRequest(t, globalVersion + 1, step.At(t), scale, localSums), CancellationToken.None))).ConfigureAwait(false);
+                ThrowIfFailed(updates.Select(r => r.FailedRow), iteration, userEpoch ? "item" : "user");
+                SetSums(!userEpoch, AddUp([globalSums, .. updates.Select(r => r.ColumnSumDelta)]), globalVersion + 1);
+            }
+            _bytesLastStep = bytes;
+            _bytes += bytes;
+        }
+        // The running sums drift by rounding over many batches; start each epoch from exact ones, as the engine does.
+        _userSums = await SumAsync(_shards.Users, CancellationToken.None).ConfigureAwait(false);
+        _itemSums = await SumAsync(_shards.Items, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private void SetSums(bool users, double[] sums, long version)
+    {
+        if (users)
+        {
+            _userSums = sums;
+            _userVersion = version;
+        }
+        else
+        {
+            _itemSums = sums;
+            _itemVersion = version;
+        }
+    }
+
+    /// <returns>The value the stop rule checks.</returns>
+    private async Task<double> CheckAsync(int iteration, double elapsed, CancellationToken stop)
+    {
+        var o = _options;
+        var parts = await Task.WhenAll(_shards.Users.Select(s =>
+            s.Check(new CheckRequest(_userVersion, _itemVersion, o.Stop == StopRule.DiffNorm), CancellationToken.None))).ConfigureAwait(false);
+        double train = 0, validationSum = 0, diff = 0;
+        long validationCount = 0;
+        foreach (var p in parts)
+        {
+            train += p.TrainTerm;
+            validationSum += p.ValidationSum;
+            validationCount += p.ValidationCount;
+            diff += p.DiffNormSquared;
+            _bytes += p.BytesFetched;
+        }
+        for (var k = 0; k < o.Factors; k++) train -= _userSums[k] * _itemSums[k];
+        if (!double.IsFinite(train)) throw new HpfNumericException(iteration, "user", "(training log-likelihood)");
+        double? validation = validationCount > 0 ? validationSum / validationCount : null;
+        _curve.Add(new LikelihoodPoint(iteration, train, validation, elapsed));
+        _lastChecked = o.Stop == StopRule.ValLlk ? validation : train;
+        return o.Stop switch
+        {
+            StopRule.DiffNorm => Math.Sqrt(diff),
+            StopRule.ValLlk => validation ?? throw new InvalidOperationException("the val-llk rule needs validation nonzeros whose user and item are in the training data"),
+            _ => train,
+        };
+    }
+
+    private async Task<double> ElboAsync(CancellationToken stop)
+    {
+        var request = new CheckRequest(_userVersion, _itemVersion, false);
+        var users = await Task.WhenAll(_shards.Users.Select(s => s.Elbo(request with { Version = _userVersion, OtherVersion = _itemVersion }, stop))).ConfigureAwait(false);
+        var items = await Task.WhenAll(_shards.Items.Select(s => s.Elbo(request with { Version = _itemVersion, OtherVersion = _userVersion }, stop))).ConfigureAwait(false);
+        var elbo = users.Sum() + items.Sum();
+        for (var k = 0; k < _options.Factors; k++) elbo -= _userSums[k] * _itemSums[k];
+        return elbo;
+    }
+
+    private async Task<TrainingCheckpoint> WriteCheckpointAsync(int iteration, int slot, double elapsed, CancellationToken stop)
+    {
+        var users = _shards.Users.Select(s => s.WriteCheckpoint(new CheckpointRequest(iteration, slot, _userVersion, _steps), CancellationToken.None));
+        var items = _shards.Items.Select(s => s.WriteCheckpoint(new CheckpointRequest(iteration, slot, _itemVersion, _steps), CancellationToken.None));
+        var written = await Task.WhenAll(users.Concat(items)).ConfigureAwait(false);
+        var checkpoint = new TrainingCheckpoint
+        {
+            Iteration = iteration,
+            Slot = slot,
+            UserVersion = _userVersion,
+            ItemVersion = _itemVersion,
+            StepCounter = _steps,
+            ElapsedSeconds = elapsed,
+            BytesMoved = _bytes,
+            Curve = [.. _curve],
+            ElboTrace = [.. _elbo],
+        };
+        LogCheckpoint(_logger, _job, iteration, slot, written.Sum(w => w.Bytes), written.Max(w => w.Seconds));
+        if (slot != CheckpointRequest.FinalSlot)
+        {
+            // Complete only now that every shard has written it: from here on a rollback comes back to this iteration.
+            _checkpoint = checkpoint;
+            await _checkpointed(checkpoint).ConfigureAwait(false);
+        }
+        return checkpoint;
+    }
+
+    private void Report(int iteration, double elapsed, double? remaining) =>
+        _progress(new LiveProgress(iteration, _lastChecked, elapsed, remaining, _bytes, _bytesLastStep, [.. _curve], [.. _elbo], _rollbacks));
+
+    private static async Task<double[]> SumAsync(IShardGrain[] shards, CancellationToken stop) =>
+        AddUp(await Task.WhenAll(shards.Select(s => s.ColumnSums(stop))).ConfigureAwait(false));
+
+    /// <summary>Σ of the shards' partial sums in shard order, so the total does not depend on which answered first.</summary>
+    private static double[] AddUp(IEnumerable<double[]> parts)
+    {
+        double[]? total = null;
+        foreach (var part in parts)
+        {
+            total ??= new double[part.Length];
+            for (var k = 0; k < part.Length; k++) total[k] += part[k];
+        }
+        return total ?? [];
+    }
+
+    private void ThrowIfFailed(IEnumerable<string?> failedRows, int iteration, string side)
+    {
+        var shard = 0;
+        foreach (var row in failedRows)
+        {
+            if (row is not null) throw new HpfNumericException(iteration, side, row, $"{side} shard {shard}");
+            shard++;
+        }
+    }
+
+    [LoggerMessage(EventId = 500, Level = LogLevel.Warning, Message = "Job {Job}: a shard call failed; rolling back to the checkpoint of iteration {Iteration} (attempt {Attempt})")]
+    private static partial void LogRollback(ILogger logger, Exception exception, string job, int iteration, int attempt);
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "Job {Job}: shards restored to iteration {Iteration}")]
+    private static partial void LogRestored(ILogger logger, string job, int iteration);
+
+    [LoggerMessage(EventId = 502, Level = LogLevel.Information, Message = "Job {Job}: checkpoint of iteration {Iteration} in slot {Slot} complete, {Bytes} bytes, slowest shard {Seconds:F2} s")]
+    private static partial void LogCheckpoint(ILogger logger, string job, int iteration, int slot, long bytes, double seconds);
+
+    [LoggerMessage(EventId = 503, Level = LogLevel.Information, Message = "Job {Job} completed after {Iterations} iterations: {Reason}")]
+    private static partial void LogCompleted(ILogger logger, string job, int iterations, string reason);
+
+    [LoggerMessage(EventId = 504, Level = LogLevel.Error, Message = "Job {Job} failed: {Error}")]
+    private static partial void LogFailed(ILogger logger, string job, string error);
+}

@@ -1,0 +1,127 @@
+using System.Numerics.Tensors;
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Kernels;
+
+namespace Hpf.Cluster.Grains.Shards;
+
+/// <summary>
+/// The sufficient statistics a local shard's batch rows contribute to the global rows they touch: per touched
+/// counterpart position p, Σ (y / ⟨w_r, e_p⟩)·w_r over the batch rows r that have a nonzero with it (w from the rows
+/// just updated), and y·φ in float64 for the nonzeros whose products underflow. Buffers are reused from batch to batch.
+/// </summary>
+internal sealed class BatchStatistics
+{
+    private readonly int _factors;
+    private readonly int _stride;
+    private int[] _slotOf = [];
+    private float[] _sums = [];
+    private double[] _exact = [];
+    private bool[] _hasExact = [];
+
+    public BatchStatistics(int factors, int stride)
+    {
+        _factors = factors;
+        _stride = stride;
+    }
+
+    /// <summary>Touched counterpart positions, ascending.</summary>
+    public List<int> Positions { get; } = [];
+
+    /// <summary>Marks the counterparts of the batch rows and returns how many there are.</summary>
+    public int Collect(FactorSide local, ReadOnlySpan<int> batch, int counterpartRows)
+    {
+        if (_slotOf.Length < counterpartRows)
+        {
+            _slotOf = new int[counterpartRows];
+            Array.Fill(_slotOf, -1);
+        }
+        foreach (var p in Positions) _slotOf[p] = -1;
+        Positions.Clear();
+        foreach (var r in batch)
+        {
+            foreach (var p in local.Rows.OthersOf(r))
+            {
+                if (_slotOf[p] >= 0) continue;
+                _slotOf[p] = 0;
+                Positions.Add(p);
+            }
+        }
+        Positions.Sort();
+        for (var s = 0; s < Positions.Count; s++) _slotOf[Positions[s]] = s;
+        return Positions.Count;
+    }
+
+    /// <summary>Accumulates the statistics of the batch rows (already updated) against the gathered rows.</summary>
+    public void Accumulate(FactorSide local, ReadOnlySpan<int> batch, CounterpartRows gathered, RowScratch scratch)
+    {
+        var n = Positions.Count;
+        if (_sums.Length < n * _stride)
+        {
+            _sums = new float[n * _stride];
+            _exact = new double[n * _factors];
+            _hasExact = new bool[n];
+        }
+        _sums.AsSpan(0, n * _stride).Clear();
+        _exact.AsSpan(0, n * _factors).Clear();
+        _hasExact.AsSpan(0, n).Clear();
+        var stride = _stride;
+        foreach (var r in batch)
+        {
+            var w = local.ExpElog.AsSpan(r * stride, stride);
+            var others = local.Rows.OthersOf(r);
+            var counts = local.Rows.CountsOf(r);
+            var haveOwnElog = false;
+            for (var j = 0; j < others.Length; j++)
+            {
+                var p = others[j];
+                var slot = _slotOf[p];
+                var e = gathered.ExpElog.AsSpan(p * stride, stride);
+                var s = TensorPrimitives.Dot(w, e);
+                var sum = _sums.AsSpan(slot * stride, stride);
+                if (s >= FusedShapePass.MinNormalizer)
+                {
+                    TensorPrimitives.MultiplyAdd(w, counts[j] / s, sum, sum);
+                    continue;
+                }
+                if (!haveOwnElog)
+                {
+                    local.ExpectedLogOf(r, scratch.Elog);
+                    haveOwnElog = true;
+                }
+                gathered.ExpectedLogOf(p, scratch.ElogOther);
+                FusedShapePass.ExactShapeContribution(scratch.Elog, scratch.ElogOther, counts[j], _exact.AsSpan(slot * _factors, _factors));
+                _hasExact[slot] = true;
+            }
+        }
+    }
+
+    /// <summary>The statistics of the touched positions in [<paramref name="from"/>, <paramref name="to"/>) (one other shard's part), K per position.</summary>
+    public (int[] Positions, float[] Sums, int[] ExactPositions, double[] Exact) Part(int from, int to)
+    {
+        var first = Positions.BinarySearch(from);
+        if (first < 0) first = ~first;
+        var last = Positions.BinarySearch(to);
+        if (last < 0) last = ~last;
+        var count = last - first;
+        var positions = new int[count];
+        var sums = new float[count * _factors];
+        var exactCount = 0;
+        for (var s = first; s < last; s++)
+        {
+            positions[s - first] = Positions[s] - from;
+            _sums.AsSpan(s * _stride, _factors).CopyTo(sums.AsSpan((s - first) * _factors, _factors));
+            if (_hasExact[s]) exactCount++;
+        }
+        var exactPositions = new int[exactCount];
+        var exact = new double[exactCount * _factors];
+        var x = 0;
+        for (var s = first; s < last; s++)
+        {
+            if (!_hasExact[s]) continue;
+            exactPositions[x] = Positions[s] - from;
+            _exact.AsSpan(s * _factors, _factors).CopyTo(exact.AsSpan(x * _factors, _factors));
+            x++;
+        }
+        return (positions, sums, exactPositions, exact);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text;
+using System.Text.Json;
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Runtime;
+using Hpf.Cluster.Runtime.Membership;
+
+namespace Hpf.Cluster.Grains.Shards;
+
+/// <summary>
+/// A sealed shard's data as persisted once at the seal (its parameters go to checkpoints): the plan, the rows and
+/// nonzeros, the gathered-table layout, the validation nonzeros, the subscriptions and the other side's shards.
+/// Arrays travel as raw bytes.
+/// </summary>
+internal static class ShardDataFormat
+{
+    private const string Magic = "hpf-shard-data";
+    private const int Version = 1;
+
+    public static void Write(Stream stream, SealedShard shard, IShardGrain[] others)
+    {
+        using var writer = new BinaryWriter(new BufferedStream(stream, 1 << 16), Encoding.UTF8, leaveOpen: false);
+        writer.Write(Magic);
+        writer.Write(Version);
+        writer.Write(JsonSerializer.Serialize(shard.Plan, JobStore.JsonOptions));
+        writer.Write(shard.UserSide);
+        RawBinary.WriteStrings(writer, shard.Ids);
+        var layout = shard.Layout;
+        RawBinary.Write<int>(writer, layout.Rows.RowStart);
+        RawBinary.Write<int>(writer, layout.Rows.Other);
+        RawBinary.Write<float>(writer, layout.Rows.Counts);
+        RawBinary.Write<int>(writer, layout.PartStart);
+        RawBinary.Write<int>(writer, layout.ValidationStart);
+        var validation = layout.Validation;
+        RawBinary.Write<int>(writer, validation.Users);
+        RawBinary.Write<int>(writer, validation.Items);
+        RawBinary.Write<float>(writer, validation.Counts);
+        writer.Write(validation.SkippedUnknownUser);
+        writer.Write(validation.SkippedUnknownItem);
+        shard.Subscriptions.Write(writer);
+        writer.Write(others.Length);
+        foreach (var other in others)
+        {
+            var reference = (GrainReference)(object)other;
+            writer.Write(reference.GrainId.Key);
+            writer.Write(reference.PlacementHint?.ToString() ?? "");
+        }
+        writer.Flush();
+    }
+
+    /// <returns>The shard (parameters not loaded) and the keys and placement hints of the other side's shards.</returns>
+    public static (SealedShard Shard, (string Key, SiloAddress? Hint)[] Others) Read(Stream stream)
+    {
+        using var reader = new BinaryReader(new BufferedStream(stream, 1 << 16), Encoding.UTF8, leaveOpen: false);
+        if (reader.ReadString() != Magic) throw new InvalidDataException("not a shard data state");
+        var version = reader.ReadInt32();
+        if (version != Version) throw new InvalidDataException($"shard data state version {version}; this silo reads version {Version}");
+        var plan = JsonSerializer.Deserialize<ShardPlan>(reader.ReadString(), JobStore.JsonOptions)
+            ?? throw new InvalidDataException("a shard data state without its plan");
+        var userSide = reader.ReadBoolean();
+        var ids = RawBinary.ReadStrings(reader);
+        var rows = new SparseRows(RawBinary.Read<int>(reader), RawBinary.Read<int>(reader), RawBinary.Read<float>(reader));
+        var partStart = RawBinary.Read<int>(reader);
+        var validationStart = RawBinary.Read<int>(reader);
+        var validation = new HeldOutSet(RawBinary.Read<int>(reader), RawBinary.Read<int>(reader), RawBinary.Read<float>(reader), reader.ReadInt32(), reader.ReadInt32());
+        var subscriptions = ShardSubscriptions.Read(reader);
+        var others = new (string, SiloAddress?)[reader.ReadInt32()];
+        for (var j = 0; j < others.Length; j++)
+        {
+            var key = reader.ReadString();
+            var hint = reader.ReadString();
+            others[j] = (key, hint.Length > 0 ? SiloAddress.Parse(hint) : null);
+        }
+        var layout = new SealedLayout(rows, partStart, validationStart, validation);
+        return (new SealedShard(plan, userSide, ids, layout, subscriptions), others);
+    }
+}

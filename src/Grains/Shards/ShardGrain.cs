@@ -1,0 +1,624 @@
+using System.Diagnostics;
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Kernels;
+using Hpf.Cluster.Runtime;
+using Hpf.Cluster.Runtime.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Hpf.Cluster.Grains.Shards;
+
+/// <summary>
+/// A shard of one side of a job's model (HPF-MATH.md, "Alternating half-steps" and "SVI"): users and items are the
+/// same code with the roles swapped, as in the engine, whose row update (<see cref="FactorSide"/>) this runs over
+/// the rows it gathers from the other side's shards. Its sealed data are its grain state; its parameters go to two
+/// alternating checkpoint slots and a final slot beside it.
+/// </summary>
+public abstract partial class ShardGrain : Grain, IShardGrain
+{
+    /// <summary>Parameters not loaded: a fresh activation before a restore, or a shard that was never sealed.</summary>
+    private const long NoParameters = -1;
+
+    private readonly IGrainStateStore _store;
+    private readonly ILogger _logger;
+    private readonly string?[] _slotETags = new string?[CheckpointRequest.FinalSlot + 1];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, float[]> _fetchBuffers = new();
+    private readonly List<StatisticsChunk> _pendingStatistics = [];
+    private ShardSubscriptions _subscriptions = new();
+    private ShardLoadBuffer? _buffer;
+    private IndexedShard? _indexed;
+    private ShardPlan? _plan;
+    private SealedShard? _shard;
+    private IShardGrain[] _others = [];
+    private float[] _expectedTable = [];
+    private EpochBatches? _epoch;
+    private BatchStatistics? _statistics;
+    private long _version = NoParameters;
+    private volatile bool _updating;
+
+    protected ShardGrain(IGrainStateStore store, ILogger logger)
+    {
+        _store = store;
+        _logger = logger;
+    }
+
+    /// <summary>True for user shards (θ, ξ, validation), false for item shards (β, η).</summary>
+    protected abstract bool IsUserSide { get; }
+
+    private string SideName => IsUserSide ? "user" : "item";
+    private string OtherSideName => IsUserSide ? "item" : "user";
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var found = await Storage.ReadAsync((stream, _) =>
+        {
+            var (shard, others) = ShardDataFormat.Read(stream);
+            _shard = shard;
+            _plan = shard.Plan;
+            _subscriptions = shard.Subscriptions;
+            _others = new IShardGrain[others.Length];
+            for (var j = 0; j < others.Length; j++) _others[j] = OtherShard(others[j].Key, others[j].Hint);
+            return Task.CompletedTask;
+        }, cancellationToken).ConfigureAwait(false);
+        for (var slot = 0; slot < _slotETags.Length; slot++)
+        {
+            // Learn each slot's etag (the stream is not read) so this activation may overwrite what it finds.
+            _slotETags[slot] = await _store.ReadAsync(SlotType(slot), GrainKey, (_, _) => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+        }
+        if (found && _slotETags[CheckpointRequest.FinalSlot] is not null)
+        {
+            // A finished job's shard serves its model as soon as it is activated (after a restart, say).
+            await ReadSlotAsync(CheckpointRequest.FinalSlot, expectedIteration: null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Loading
+
+    public Task AddTriplets(TripletChunk chunk, CancellationToken cancellationToken)
+    {
+        if (_indexed is not null || _shard is not null) throw new InvalidOperationException($"{SideName} shard {GrainKey} is already sealed; its data cannot grow");
+        if (chunk.Kind == DataSetKind.Validation && !IsUserSide) throw new ArgumentException("validation triplets go to user shards only");
+        (_buffer ??= new ShardLoadBuffer()).Add(chunk);
+        return Task.CompletedTask;
+    }
+
+    public async Task Discard(CancellationToken cancellationToken)
+    {
+        _buffer = null;
+        _indexed = null;
+        _shard = null;
+        _version = NoParameters;
+        _fetchBuffers.Clear();
+        await Storage.ClearAsync(cancellationToken).ConfigureAwait(false);
+        for (var slot = 0; slot < _slotETags.Length; slot++)
+        {
+            await _store.ClearAsync(SlotType(slot), GrainKey, _slotETags[slot], cancellationToken).ConfigureAwait(false);
+            _slotETags[slot] = null;
+        }
+        DeactivateOnIdle();
+    }
+
+    public Task<ShardIndexSummary> Index(ShardPlan plan, CancellationToken cancellationToken)
+    {
+        if (_shard is not null) throw new InvalidOperationException($"{SideName} shard {GrainKey} is already sealed");
+        _plan = plan;
+        var buffer = _buffer ?? new ShardLoadBuffer();
+        try
+        {
+            _indexed = buffer.Index(SideName, OtherSideName, IsUserSide ? plan.ItemShards : plan.UserShards);
+        }
+        catch (OverflowException e)
+        {
+            throw new ShardDataException(e.Message);
+        }
+        _buffer = null;
+        return Task.FromResult(new ShardIndexSummary(_indexed.Ids.Length, _indexed.Nonzeros, _indexed.Triplets, buffer.ValidationTriplets));
+    }
+
+    public Task<int[]> Resolve(int fromShard, DataSetKind kind, string[] ids, CancellationToken cancellationToken)
+    {
+        var indexed = _indexed ?? throw new InvalidOperationException($"{SideName} shard {GrainKey} resolves ids only during the seal");
+        var local = new int[ids.Length];
+        var found = 0;
+        for (var j = 0; j < ids.Length; j++)
+        {
+            local[j] = indexed.IndexOf(ids[j]);
+            if (local[j] >= 0) found++;
+        }
+        if (kind == DataSetKind.Training)
+        {
+            if (found != ids.Length) return Task.FromResult(local);   // the caller reports the inconsistency
+            _subscriptions.Set(fromShard, kind, local);
+        }
+        else
+        {
+            var rows = new int[found];
+            var k = 0;
+            foreach (var r in local)
+            {
+                if (r >= 0) rows[k++] = r;
+            }
+            _subscriptions.Set(fromShard, kind, rows);
+        }
+        return Task.FromResult(local);
+    }
+
+    public async Task<ShardLinkSummary> Link(ShardSet shards, CancellationToken cancellationToken)
+    {
+        var indexed = _indexed ?? throw new InvalidOperationException($"{SideName} shard {GrainKey} must be indexed before it is linked");
+        var plan = _plan!;
+        _others = IsUserSide ? shards.Items : shards.Users;
+        var shardNumber = plan.Shard;
+        var validationFound = new int[_others.Length][];
+        await Task.WhenAll(Enumerable.Range(0, _others.Length).Select(async j =>
+        {
+            var ids = indexed.OtherIdsOf(j);
+            if (ids.Length > 0)
+            {
+                var local = await _others[j].Resolve(shardNumber, DataSetKind.Training, ids, cancellationToken).ConfigureAwait(false);
+                var missing = Array.IndexOf(local, -1);
+                if (missing >= 0)
+                {
+                    throw new ShardStateException($"{OtherSideName} '{ids[missing]}' of {SideName} shard {GrainKey} is not in {OtherSideName} shard {j}: " +
+                        "that shard lost part of the upload; upload the data again");
+                }
+            }
+            var validationIds = indexed.ValidationOnlyIdsOf(j);
+            validationFound[j] = validationIds.Length == 0 ? []
+                : await _others[j].Resolve(shardNumber, DataSetKind.Validation, validationIds, cancellationToken).ConfigureAwait(false);
+        })).ConfigureAwait(false);
+
+        var layout = indexed.Link(_others.Length, validationFound);
+        _shard = new SealedShard(plan, IsUserSide, indexed.Ids, layout, _subscriptions);
+        _shard.Initialize();
+        _version = 0;
+        var validation = layout.Validation;
+        LogLinked(_logger, GrainKey, _shard.Rows, layout.Rows.Nonzeros, layout.TrainingRows);
+        return new ShardLinkSummary(validation.Count, validation.SkippedUnknownUser, validation.SkippedUnknownItem);
+    }
+
+    public async Task<long> SaveData(CancellationToken cancellationToken)
+    {
+        var shard = RequireShard();
+        long bytes = 0;
+        await Storage.WriteAsync((stream, _) =>
+        {
+            var counting = new CountingStream(stream);
+            ShardDataFormat.Write(counting, shard, _others);
+            bytes = counting.Written;
+            return Task.CompletedTask;
+        }, cancellationToken).ConfigureAwait(false);
+        // From here on the shard's own data are persisted and the other side's resolves are in them.
+        _indexed = null;
+        return bytes;
+    }
+
+    // Full batch
+
+    public async Task<HalfStepResult> HalfStep(HalfStepRequest request, CancellationToken cancellationToken)
+    {
+        var shard = RequireVersion(request.Version - 1, "a half-step");
+        _updating = true;
+        try
+        {
+            var bytes = await FetchAllAsync(shard, RowContent.ExpectedLog, request.OtherVersion, cancellationToken).ConfigureAwait(false);
+            request.OtherColumnSums.AsSpan().CopyTo(shard.Gathered.ColumnSum);
+            var failed = shard.HalfStep.Run(cancellationToken);
+            if (failed >= 0) return new HalfStepResult(shard.Side.ColumnSum, shard.Ids[failed], bytes);
+            _version = request.Version;
+            return new HalfStepResult((double[])shard.Side.ColumnSum.Clone(), null, bytes);
+        }
+        finally
+        {
+            _updating = false;
+        }
+    }
+
+    public Task<float[]> FetchRows(RowFetch fetch, CancellationToken cancellationToken)
+    {
+        var shard = _shard;
+        if (shard is null || _updating || _version != fetch.ExpectedVersion)
+        {
+            throw new ShardStateException($"{SideName} shard {GrainKey} is at version {(_updating ? "(updating)" : _version.ToString())}, " +
+                $"a {OtherSideName} shard asked for rows of version {fetch.ExpectedVersion}");
+        }
+        var k = shard.K;
+        var side = shard.Side;
+        var training = shard.Subscriptions.TrainingOf(fetch.Subscriber);
+        if (fetch.Positions is { } positions)
+        {
+            var subset = new float[positions.Length * k];
+            var source = fetch.Content == RowContent.Expected ? side.Expected : side.Elog!;
+            for (var i = 0; i < positions.Length; i++) source.AsSpan(training[positions[i]] * k, k).CopyTo(subset.AsSpan(i * k, k));
+            return Task.FromResult(subset);
+        }
+        switch (fetch.Content)
+        {
+            case RowContent.ExpectedLog:
+                return Task.FromResult(CopyRows(side.Elog!, training, [], k, Buffer(fetch.Subscriber * 2, training.Length * k)));
+            case RowContent.Expected:
+                var validation = shard.Subscriptions.ValidationOf(fetch.Subscriber);
+                return Task.FromResult(CopyRows(side.Expected, training, validation, k, Buffer(fetch.Subscriber * 2 + 1, (training.Length + validation.Length) * k)));
+            default:
+                var parameters = new float[training.Length * 2 * k];
+                for (var i = 0; i < training.Length; i++)
+                {
+                    side.Shape.AsSpan(training[i] * k, k).CopyTo(parameters.AsSpan(i * 2 * k, k));
+                    side.Rate.AsSpan(training[i] * k, k).CopyTo(parameters.AsSpan(i * 2 * k + k, k));
+                }
+                return Task.FromResult(parameters);
+        }
+    }
+
+    public async Task<CheckResult> Check(CheckRequest request, CancellationToken cancellationToken)
+    {
+        var shard = RequireVersion(request.Version, "a check");
+        if (!IsUserSide) return new CheckResult(0, 0, 0, 0, 0);
+        var k = shard.K;
+        var layout = shard.Layout;
+        if (_expectedTable.Length != layout.ExpectedRows * k) _expectedTable = new float[layout.ExpectedRows * k];
+        var bytes = await FetchExpectedAsync(shard, request.OtherVersion, cancellationToken).ConfigureAwait(false);
+        var side = shard.Side;
+        var train = PoissonLikelihood.NonzeroTerm(side.Rows, side.Expected, _expectedTable, k, shard.Threads) - shard.SumLogFactorial;
+        var validation = layout.Validation.Count > 0 ? PoissonLikelihood.HeldOutSum(layout.Validation, side.Expected, _expectedTable, k) : 0;
+        double diff = 0;
+        if (request.DiffNorm)
+        {
+            var previous = shard.PreviousExpected;
+            for (var j = 0; j < side.Expected.Length; j++)
+            {
+                double d = side.Expected[j] - previous[j];
+                diff += d * d;
+            }
+            side.Expected.CopyTo(previous, 0);
+        }
+        return new CheckResult(train, validation, layout.Validation.Count, diff, bytes);
+    }
+
+    public async Task<double> Elbo(CheckRequest request, CancellationToken cancellationToken)
+    {
+        var shard = RequireVersion(request.Version, "an ELBO");
+        var p = shard.Plan.Training.Priors;
+        var side = shard.Side;
+        var k = shard.K;
+        var rows = IsUserSide
+            ? EvidenceLowerBound.RowTerms(side.Shape, side.Rate, side.ActivityRate, k, p.A, p.APrime, p.BPrime)
+            : EvidenceLowerBound.RowTerms(side.Shape, side.Rate, side.ActivityRate, k, p.C, p.CPrime, p.DPrime);
+        if (!IsUserSide) return rows;
+        // The nonzero term, with the items' E[log] taken in float64 from their parameters as the engine's ELBO does.
+        var counterparts = shard.Layout.TrainingRows;
+        var otherShape = new float[counterparts * k];
+        var otherRate = new float[counterparts * k];
+        await Task.WhenAll(Enumerable.Range(0, _others.Length).Where(j => shard.Gathered.RowsOf(j) > 0).Select(async j =>
+        {
+            var parameters = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Parameters, request.OtherVersion, null), cancellationToken).ConfigureAwait(false);
+            var first = shard.Layout.PartStart[j];
+            for (var i = 0; i < shard.Gathered.RowsOf(j); i++)
+            {
+                parameters.AsSpan(i * 2 * k, k).CopyTo(otherShape.AsSpan((first + i) * k, k));
+                parameters.AsSpan(i * 2 * k + k, k).CopyTo(otherRate.AsSpan((first + i) * k, k));
+            }
+        })).ConfigureAwait(false);
+        return rows + EvidenceLowerBound.NonzeroTerm(side.Rows, side.Shape, side.Rate, otherShape, otherRate, k) - shard.SumLogFactorial;
+    }
+
+    // SVI
+
+    public async Task<LocalStepResult> LocalStep(LocalStepRequest request, CancellationToken cancellationToken)
+    {
+        var shard = RequireVersion(request.Version - 1, "an SVI local step");
+        var k = shard.K;
+        var side = shard.Side;
+        if (_epoch is null || _epoch.Epoch != request.Epoch || _epoch.Batches != request.Batches)
+            _epoch = new EpochBatches(shard.Plan.Training.Seed, request.Epoch, SideName, shard.Ids, request.Batches);
+        var batch = _epoch.RowsOf(request.Batch).ToArray();
+        var delta = new double[k];
+        if (batch.Length == 0)
+        {
+            _version = request.Version;
+            return new LocalStepResult(delta, 0, null, 0, 0);
+        }
+        _updating = true;
+        try
+        {
+            var statistics = _statistics ??= new BatchStatistics(k, side.Stride);
+            statistics.Collect(side, batch, shard.Layout.TrainingRows);
+            long fetched = 0;
+            var partStart = shard.Layout.PartStart;
+            await Task.WhenAll(Enumerable.Range(0, _others.Length).Select(async j =>
+            {
+                var positions = PositionsIn(statistics.Positions, partStart[j], partStart[j + 1]);
+                if (positions.Length == 0) return;
+                var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.ExpectedLog, request.OtherVersion, positions), cancellationToken).ConfigureAwait(false);
+                if (!shard.Gathered.FillRows(j, positions, rows)) throw new ShardStateException($"{OtherSideName} shard {j} sent rows that are not finite");
+                Interlocked.Add(ref fetched, rows.Length * sizeof(float));
+            })).ConfigureAwait(false);
+            request.OtherColumnSums.AsSpan().CopyTo(shard.Gathered.ColumnSum);
+
+            var before = new float[batch.Length * k];
+            for (var b = 0; b < batch.Length; b++) side.Expected.AsSpan(batch[b] * k, k).CopyTo(before.AsSpan(b * k, k));
+            var failed = int.MaxValue;
+            Parallel.For(0, batch.Length, new ParallelOptions { MaxDegreeOfParallelism = shard.Threads, CancellationToken = cancellationToken },
+                () => new RowScratch(k, side.Stride),
+                (b, _, scratch) =>
+                {
+                    if (!side.UpdateRow(batch[b], shard.Gathered, scratch))
+                    {
+                        lock (batch) failed = Math.Min(failed, batch[b]);
+                    }
+                    return scratch;
+                },
+                _ => { });
+            if (failed != int.MaxValue) return new LocalStepResult(delta, batch.Length, shard.Ids[failed], fetched, 0);
+            for (var b = 0; b < batch.Length; b++)
+            {
+                var now = side.Expected.AsSpan(batch[b] * k, k);
+                for (var f = 0; f < k; f++) delta[f] += (double)now[f] - before[b * k + f];
+            }
+
+            statistics.Accumulate(side, batch, shard.Gathered, new RowScratch(k, side.Stride));
+            long sent = 0;
+            await Task.WhenAll(Enumerable.Range(0, _others.Length).Select(async j =>
+            {
+                var (positions, sums, exactPositions, exact) = statistics.Part(partStart[j], partStart[j + 1]);
+                if (positions.Length == 0) return;
+                await _others[j].AddStatistics(new StatisticsChunk(request.Step, shard.Plan.Shard, positions, sums, exactPositions, exact), cancellationToken).ConfigureAwait(false);
+                Interlocked.Add(ref sent, sums.Length * sizeof(float) + exact.Length * sizeof(double) + (positions.Length + exactPositions.Length) * sizeof(int));
+            })).ConfigureAwait(false);
+            _version = request.Version;
+            return new LocalStepResult(delta, batch.Length, null, fetched, sent);
+        }
+        finally
+        {
+            _updating = false;
+        }
+    }
+
+    public Task AddStatistics(StatisticsChunk chunk, CancellationToken cancellationToken)
+    {
+        RequireShard();
+        _pendingStatistics.Add(chunk);
+        return Task.CompletedTask;
+    }
+
+    public Task<GlobalStepResult> GlobalStep(GlobalStepRequest request, CancellationToken cancellationToken)
+    {
+        var shard = RequireVersion(request.Version - 1, "an SVI global step");
+        var k = shard.K;
+        var side = shard.Side;
+        var stride = side.Stride;
+        // Statistics of this step, added in sender order so the sums do not depend on arrival order.
+        var chunks = _pendingStatistics.Where(c => c.Step == request.Step).OrderBy(c => c.FromShard).ToList();
+        _pendingStatistics.RemoveAll(c => c.Step <= request.Step);
+        var slotOf = new Dictionary<int, int>();
+        var touched = new List<int>();
+        foreach (var chunk in chunks)
+        {
+            var rows = shard.Subscriptions.TrainingOf(chunk.FromShard);
+            foreach (var position in chunk.Rows) AddTouched(rows[position]);
+            foreach (var position in chunk.ExactRows) AddTouched(rows[position]);
+        }
+        touched.Sort();
+        for (var s = 0; s < touched.Count; s++) slotOf[touched[s]] = s;
+        var sums = new float[touched.Count * stride];
+        var exact = new double[touched.Count * k];
+        var hasExact = new bool[touched.Count];
+        foreach (var chunk in chunks)
+        {
+            var rows = shard.Subscriptions.TrainingOf(chunk.FromShard);
+            for (var i = 0; i < chunk.Rows.Length; i++)
+            {
+                var slot = slotOf[rows[chunk.Rows[i]]];
+                var target = sums.AsSpan(slot * stride, k);
+                System.Numerics.Tensors.TensorPrimitives.Add(target, chunk.Statistics.AsSpan(i * k, k), target);
+            }
+            for (var i = 0; i < chunk.ExactRows.Length; i++)
+            {
+                var slot = slotOf[rows[chunk.ExactRows[i]]];
+                hasExact[slot] = true;
+                for (var f = 0; f < k; f++) exact[slot * k + f] += chunk.Exact[i * k + f];
+            }
+        }
+
+        var perRow = shard.Plan.Training.StepSchedule == StepSchedule.PerRow;
+        var step = StepSize.From(shard.Plan.Training);
+        var deltas = new double[touched.Count * k];
+        var failed = int.MaxValue;
+        Parallel.For(0, touched.Count, new ParallelOptions { MaxDegreeOfParallelism = shard.Threads, CancellationToken = cancellationToken },
+            () => new RowScratch(k, stride),
+            (s, _, scratch) =>
+            {
+                var o = touched[s];
+                var expected = side.Expected.AsSpan(o * k, k);
+                var before = deltas.AsSpan(s * k, k);
+                for (var f = 0; f < k; f++) before[f] = expected[f];
+                var rho = perRow ? step.At(++shard.RowSteps[o]) : request.Rho;
+                if (!GlobalRowStep.StepTowards(side, o, sums.AsSpan(s * stride, stride), hasExact[s] ? exact.AsSpan(s * k, k) : default, request.Scale, rho, request.OtherColumnSums, scratch))
+                {
+                    lock (deltas) failed = Math.Min(failed, o);
+                }
+                for (var f = 0; f < k; f++) before[f] = expected[f] - before[f];
+                return scratch;
+            },
+            _ => { });
+        var delta = new double[k];
+        if (failed != int.MaxValue) return Task.FromResult(new GlobalStepResult(delta, touched.Count, shard.Ids[failed]));
+        for (var s = 0; s < touched.Count; s++)
+        {
+            for (var f = 0; f < k; f++) delta[f] += deltas[s * k + f];
+        }
+        _version = request.Version;
+        return Task.FromResult(new GlobalStepResult(delta, touched.Count, null));
+
+        void AddTouched(int row)
+        {
+            if (slotOf.TryAdd(row, -1)) touched.Add(row);
+        }
+    }
+
+    public Task<double[]> ColumnSums(CancellationToken cancellationToken)
+    {
+        var shard = RequireParameters();
+        shard.Side.RecomputeColumnSums();
+        return Task.FromResult((double[])shard.Side.ColumnSum.Clone());
+    }
+
+    // Checkpoints and the model
+
+    public async Task<CheckpointResult> WriteCheckpoint(CheckpointRequest request, CancellationToken cancellationToken)
+    {
+        var shard = RequireVersion(request.Version, "a checkpoint");
+        var clock = Stopwatch.StartNew();
+        long bytes = 0;
+        _slotETags[request.Slot] = await _store.WriteAsync(SlotType(request.Slot), GrainKey, (stream, _) =>
+        {
+            var counting = new CountingStream(stream);
+            ShardCheckpointFormat.Write(counting, shard, request.Iteration, request.Version, request.StepCounter);
+            bytes = counting.Written;
+            return Task.CompletedTask;
+        }, _slotETags[request.Slot], cancellationToken).ConfigureAwait(false);
+        LogCheckpoint(_logger, GrainKey, request.Iteration, request.Slot, bytes, clock.Elapsed.TotalMilliseconds);
+        return new CheckpointResult(bytes, clock.Elapsed.TotalSeconds);
+    }
+
+    public async Task RestoreCheckpoint(CheckpointRequest request, ShardSet shards, CancellationToken cancellationToken)
+    {
+        var shard = RequireShard();
+        _others = IsUserSide ? shards.Items : shards.Users;
+        _pendingStatistics.Clear();
+        _epoch = null;
+        if (request.Iteration == 0 && request.Slot != CheckpointRequest.FinalSlot)
+        {
+            shard.Initialize();
+            _version = 0;
+            return;
+        }
+        await ReadSlotAsync(request.Slot, request.Iteration, cancellationToken).ConfigureAwait(false);
+        if (_version != request.Version)
+            throw new ShardStateException($"{SideName} shard {GrainKey}'s checkpoint slot {request.Slot} is at version {_version}, not {request.Version}");
+    }
+
+    public Task<ShardRows> ModelRows(int start, int count, CancellationToken cancellationToken)
+    {
+        var shard = RequireParameters();
+        var k = shard.K;
+        var side = shard.Side;
+        start = Math.Clamp(start, 0, shard.Rows);
+        count = Math.Clamp(count, 0, shard.Rows - start);
+        return Task.FromResult(new ShardRows(shard.Rows, shard.Ids[start..(start + count)],
+            side.Shape.AsSpan(start * k, count * k).ToArray(), side.Rate.AsSpan(start * k, count * k).ToArray(),
+            side.ActivityRate.AsSpan(start, count).ToArray()));
+    }
+
+    private async Task ReadSlotAsync(int slot, int? expectedIteration, CancellationToken cancellationToken)
+    {
+        var shard = RequireShard();
+        var iteration = -1;
+        long version = NoParameters;
+        _version = NoParameters;
+        var etag = await _store.ReadAsync(SlotType(slot), GrainKey, (stream, _) =>
+        {
+            (iteration, version, var _) = ShardCheckpointFormat.Read(stream, shard);
+            return Task.CompletedTask;
+        }, cancellationToken).ConfigureAwait(false);
+        if (etag is null) throw new ShardStateException($"{SideName} shard {GrainKey} has no checkpoint in slot {slot}");
+        _slotETags[slot] = etag;
+        if (expectedIteration is { } wanted && iteration != wanted)
+            throw new ShardStateException($"{SideName} shard {GrainKey}'s checkpoint slot {slot} holds iteration {iteration}, not {wanted}");
+        if (!shard.RefreshAll()) throw new ShardStateException($"{SideName} shard {GrainKey}'s checkpoint slot {slot} holds parameters that are not finite");
+        _version = version;
+    }
+
+    private async Task<long> FetchAllAsync(SealedShard shard, RowContent content, long otherVersion, CancellationToken cancellationToken)
+    {
+        long bytes = 0;
+        var gathered = shard.Gathered;
+        await Task.WhenAll(Enumerable.Range(0, _others.Length).Where(j => gathered.RowsOf(j) > 0).Select(async j =>
+        {
+            var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, content, otherVersion, null), cancellationToken).ConfigureAwait(false);
+            if (!gathered.Fill(j, rows)) throw new ShardStateException($"{OtherSideName} shard {j} sent rows that are not finite");
+            Interlocked.Add(ref bytes, rows.Length * sizeof(float));
+        })).ConfigureAwait(false);
+        return bytes;
+    }
+
+    private async Task<long> FetchExpectedAsync(SealedShard shard, long otherVersion, CancellationToken cancellationToken)
+    {
+        long bytes = 0;
+        var layout = shard.Layout;
+        var k = shard.K;
+        await Task.WhenAll(Enumerable.Range(0, _others.Length).Select(async j =>
+        {
+            var training = layout.PartStart[j + 1] - layout.PartStart[j];
+            var validation = layout.ValidationStart[j + 1] - layout.ValidationStart[j];
+            if (training + validation == 0) return;
+            var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Expected, otherVersion, null), cancellationToken).ConfigureAwait(false);
+            if (rows.Length != (training + validation) * k)
+                throw new ShardStateException($"{OtherSideName} shard {j} sent {rows.Length / k} rows of E[x] where {training + validation} were resolved");
+            rows.AsSpan(0, training * k).CopyTo(_expectedTable.AsSpan(layout.PartStart[j] * k));
+            rows.AsSpan(training * k).CopyTo(_expectedTable.AsSpan(layout.ValidationStart[j] * k));
+            Interlocked.Add(ref bytes, rows.Length * sizeof(float));
+        })).ConfigureAwait(false);
+        return bytes;
+    }
+
+    private static int[] PositionsIn(List<int> positions, int from, int to)
+    {
+        var first = positions.BinarySearch(from);
+        if (first < 0) first = ~first;
+        var last = positions.BinarySearch(to);
+        if (last < 0) last = ~last;
+        var result = new int[last - first];
+        for (var s = first; s < last; s++) result[s - first] = positions[s] - from;
+        return result;
+    }
+
+    /// <summary>
+    /// The buffer a full fetch is copied into, one per subscriber and content, reused: the subscriber reads it before
+    /// it fetches again, and a call across silos serialises it before this shard can be asked for the same rows.
+    /// </summary>
+    private float[] Buffer(int key, int length)
+    {
+        if (!_fetchBuffers.TryGetValue(key, out var buffer) || buffer.Length != length)
+        {
+            buffer = new float[length];
+            _fetchBuffers[key] = buffer;
+        }
+        return buffer;
+    }
+
+    private static float[] CopyRows(float[] source, int[] first, int[] second, int k, float[] destination)
+    {
+        for (var i = 0; i < first.Length; i++) source.AsSpan(first[i] * k, k).CopyTo(destination.AsSpan(i * k, k));
+        for (var i = 0; i < second.Length; i++) source.AsSpan(second[i] * k, k).CopyTo(destination.AsSpan((first.Length + i) * k, k));
+        return destination;
+    }
+
+    private SealedShard RequireShard() => _shard ?? throw new ShardStateException($"{SideName} shard {GrainKey} holds no sealed data");
+
+    private SealedShard RequireParameters()
+    {
+        var shard = RequireShard();
+        return _version == NoParameters ? throw new ShardStateException($"{SideName} shard {GrainKey} has no parameters loaded (restore a checkpoint first)") : shard;
+    }
+
+    private SealedShard RequireVersion(long version, string what)
+    {
+        var shard = RequireShard();
+        if (_version != version)
+            throw new ShardStateException($"{SideName} shard {GrainKey} is at version {_version}, {what} expected {version}");
+        return shard;
+    }
+
+    private IShardGrain OtherShard(string key, Runtime.Membership.SiloAddress? hint) => IsUserSide
+        ? hint is null ? GrainFactory.GetGrain<IItemShardGrain>(key) : GrainFactory.GetGrain<IItemShardGrain>(key, hint)
+        : hint is null ? GrainFactory.GetGrain<IUserShardGrain>(key) : GrainFactory.GetGrain<IUserShardGrain>(key, hint);
+
+    private string SlotType(int slot) => ShardCheckpointFormat.SlotType(GrainId.Type, slot);
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Shard {Shard} sealed: {Rows} rows, {Nonzeros} nonzeros, {Counterparts} counterpart rows to fetch")]
+    private static partial void LogLinked(ILogger logger, string shard, int rows, int nonzeros, int counterparts);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Debug, Message = "Shard {Shard} wrote iteration {Iteration} to slot {Slot}: {Bytes} bytes in {Milliseconds:F0} ms")]
+    private static partial void LogCheckpoint(ILogger logger, string shard, int iteration, int slot, long bytes, double milliseconds);
+}

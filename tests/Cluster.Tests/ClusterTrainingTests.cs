@@ -1,0 +1,52 @@
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Runtime.Storage;
+
+namespace Hpf.Cluster.Cluster.Tests;
+
+/// <summary>Training through the grains against the in-process trainer: same seed, same data, same model.</summary>
+public sealed class ClusterTrainingTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private static readonly SyntheticDataset Sample = SyntheticDataset.Generate(new SyntheticOptions { Users = 300, Items = 200, Factors = 6, Seed = 11 });
+
+    private static TrainingOptions Options(int maxIterations = 12) => new()
+    {
+        Factors = 8,
+        MaxIterations = maxIterations,
+        CheckEvery = 4,
+        Stop = StopRule.MaxIter,
+        Seed = 5,
+        Threads = 2,
+    };
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 3, 2)]
+    public async Task A_job_on_one_silo_or_three_gives_the_in_process_model(int silos, int userShards, int itemShards)
+    {
+        var options = Options();
+        var expected = new InProcessTrainer(options).Train(Sample.Data);
+
+        await using var cluster = await TrainingCluster.StartAsync(silos, new InMemoryGrainStateStore());
+        var grains = cluster.Client;
+        var spec = new JobSpec { Training = options, UserShards = userShards, ItemShards = itemShards, CheckpointEvery = 5 };
+        await ClusterJob.SubmitAsync(grains, "same", spec, Sample.Data);
+        var status = await ClusterJob.WaitAsync(grains, "same");
+
+        Assert.Equal(JobState.Completed, status.State);
+        Assert.Equal(options.MaxIterations, status.Iteration);
+        Assert.Equal(Sample.Data.Users, status.Data!.Users);
+        Assert.Equal(Sample.Data.Items, status.Data.Items);
+        Assert.Equal(Sample.Data.Nonzeros, status.Data.Nonzeros);
+        var model = await ClusterJob.ReadModelAsync(grains, "same", options);
+        var difference = ModelComparison.MaxRelativeDifference(expected.Model, model);
+        output.WriteLine($"{silos} silos, {userShards}×{itemShards} shards: largest relative difference {difference:G3}, {status.BytesMoved} bytes moved");
+        Assert.True(difference < 1e-4, $"largest relative difference {difference:G3}");
+        // The likelihood curve is the engine's too, check for check.
+        Assert.Equal(expected.Report.Curve.Select(p => p.Iteration), status.Curve.Select(p => p.Iteration));
+        for (var c = 0; c < status.Curve.Length; c++)
+            Assert.Equal(expected.Report.Curve[c].TrainLogLikelihood, status.Curve[c].TrainLogLikelihood, 1e-6 * Math.Abs(expected.Report.Curve[c].TrainLogLikelihood));
+        Assert.True(status.BytesMoved > 0);
+    }
+}

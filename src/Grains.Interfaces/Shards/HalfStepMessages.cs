@@ -40,5 +40,11 @@ public sealed record CheckRequest(long Version, long OtherVersion, bool DiffNorm
 /// <param name="DiffNormSquared">‖E[θ] − E[θ] at the previous check‖² over its rows.</param>
 public sealed record CheckResult(double TrainTerm, double ValidationSum, long ValidationCount, double DiffNormSquared, long BytesFetched);
 
+/// <summary>
+/// A shard's part of the ELBO: its rows' prior and entropy terms (and, for user shards, its nonzeros' term), and its
+/// Σ shape/rate per factor in float64, from which the coordinator takes the −Σ_k T_k·B_k term as the engine's ELBO does.
+/// </summary>
+public sealed record ElboPart(double Terms, double[] ColumnSums);
+
 /// <summary>The parameters of rows [start, start + count) of a shard, for reading a model out. κrte or τrte per row.</summary>
 public sealed record ShardRows(int TotalRows, string[] Ids, float[] Shape, float[] Rate, float[] ActivityRate);

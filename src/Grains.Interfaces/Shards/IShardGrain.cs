@@ -57,7 +57,7 @@ public interface IShardGrain : IGrainWithStringKey
     Task<CheckResult> Check(CheckRequest request, CancellationToken cancellationToken);
 
     /// <summary>This shard's terms of the ELBO (a diagnostic; see <see cref="JobSpec.TraceElbo"/>).</summary>
-    Task<double> Elbo(CheckRequest request, CancellationToken cancellationToken);
+    Task<ElboPart> Elbo(CheckRequest request, CancellationToken cancellationToken);
 
     // SVI
 

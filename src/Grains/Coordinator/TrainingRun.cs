@@ -298,8 +298,10 @@ internal sealed partial class TrainingRun
         var request = new CheckRequest(_userVersion, _itemVersion, false);
         var users = await Task.WhenAll(_shards.Users.Select(s => s.Elbo(request with { Version = _userVersion, OtherVersion = _itemVersion }, stop))).ConfigureAwait(false);
         var items = await Task.WhenAll(_shards.Items.Select(s => s.Elbo(request with { Version = _itemVersion, OtherVersion = _userVersion }, stop))).ConfigureAwait(false);
-        var elbo = users.Sum() + items.Sum();
-        for (var k = 0; k < _options.Factors; k++) elbo -= _userSums[k] * _itemSums[k];
+        var elbo = users.Sum(p => p.Terms) + items.Sum(p => p.Terms);
+        var userSums = AddUp(users.Select(p => p.ColumnSums));
+        var itemSums = AddUp(items.Select(p => p.ColumnSums));
+        for (var k = 0; k < _options.Factors; k++) elbo -= userSums[k] * itemSums[k];
         return elbo;
     }
 

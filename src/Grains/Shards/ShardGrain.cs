@@ -275,7 +275,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         return new CheckResult(train, validation, layout.Validation.Count, diff, bytes);
     }
 
-    public async Task<double> Elbo(CheckRequest request, CancellationToken cancellationToken)
+    public async Task<ElboPart> Elbo(CheckRequest request, CancellationToken cancellationToken)
     {
         var shard = RequireVersion(request.Version, "an ELBO");
         var p = shard.Plan.Training.Priors;
@@ -284,7 +284,9 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var rows = IsUserSide
             ? EvidenceLowerBound.RowTerms(side.Shape, side.Rate, side.ActivityRate, k, p.A, p.APrime, p.BPrime)
             : EvidenceLowerBound.RowTerms(side.Shape, side.Rate, side.ActivityRate, k, p.C, p.CPrime, p.DPrime);
-        if (!IsUserSide) return rows;
+        var sums = new double[k];
+        for (var j = 0; j < side.Shape.Length; j++) sums[j % k] += (double)side.Shape[j] / side.Rate[j];
+        if (!IsUserSide) return new ElboPart(rows, sums);
         // The nonzero term, with the items' E[log] taken in float64 from their parameters as the engine's ELBO does.
         var counterparts = shard.Layout.TrainingRows;
         var otherShape = new float[counterparts * k];
@@ -299,7 +301,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
                 parameters.AsSpan(i * 2 * k + k, k).CopyTo(otherRate.AsSpan((first + i) * k, k));
             }
         })).ConfigureAwait(false);
-        return rows + EvidenceLowerBound.NonzeroTerm(side.Rows, side.Shape, side.Rate, otherShape, otherRate, k) - shard.SumLogFactorial;
+        return new ElboPart(rows + EvidenceLowerBound.NonzeroTerm(side.Rows, side.Shape, side.Rate, otherShape, otherRate, k) - shard.SumLogFactorial, sums);
     }
 
     // SVI

@@ -1,0 +1,103 @@
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Runtime;
+using Hpf.Cluster.Runtime.Storage;
+
+namespace Hpf.Cluster.Cluster.Tests;
+
+/// <summary>A job's life through the coordinator: refused input, two jobs at once, cancellation, and the errors a client sees.</summary>
+public sealed class JobLifecycleTests
+{
+    private static readonly SyntheticDataset Sample = SyntheticDataset.Generate(new SyntheticOptions { Users = 250, Items = 150, Factors = 4, Seed = 7 });
+
+    private static JobSpec Spec(int maxIterations = 10, ulong seed = 1) => new()
+    {
+        Training = new TrainingOptions { Factors = 4, MaxIterations = maxIterations, Stop = StopRule.MaxIter, Seed = seed, Threads = 1 },
+        UserShards = 2,
+        ItemShards = 2,
+    };
+
+    [Fact]
+    public async Task A_refused_upload_names_its_lines_and_leaves_nothing_behind()
+    {
+        var store = new InMemoryGrainStateStore();
+        await using var cluster = await TrainingCluster.StartAsync(2, store);
+        var grains = cluster.Client;
+        await grains.GetGrain<ICoordinatorGrain>("bad").Create(Spec(), replace: false, CancellationToken.None);
+        var text = "u1\ti1\t3\nu2\ti2\tlots\nu3\ti3\t-1\n" + string.Concat(Enumerable.Range(0, 40_000).Select(n => $"u{n}\ti{n % 300}\t1\n"));
+
+        var refused = await Assert.ThrowsAsync<DataFormatException>(() => ClusterJob.UploadTextAsync(grains, "bad", DataSetKind.Training, text, "ratings.tsv"));
+
+        Assert.Equal(2, refused.TotalErrors);
+        Assert.Equal("ratings.tsv:2: count 'lots' is not a number", refused.Errors[0].ToString());
+        Assert.Equal("ratings.tsv:3: count -1 is negative", refused.Errors[1].ToString());
+        Assert.Null(await grains.GetGrain<ICoordinatorGrain>("bad").GetStatus(CancellationToken.None));
+        Assert.DoesNotContain(await grains.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).List(CancellationToken.None), j => j.Job == "bad");
+        // No shard state, no coordinator state: only the registry's own (now empty) list is stored.
+        Assert.All(store.Keys, key => Assert.Equal(typeof(IJobRegistryGrain).FullName, key.Type));
+    }
+
+    [Fact]
+    public async Task Two_jobs_train_at_once_without_touching_each_other()
+    {
+        await using var cluster = await TrainingCluster.StartAsync(2, new InMemoryGrainStateStore());
+        var grains = cluster.Client;
+        await Task.WhenAll(
+            ClusterJob.SubmitAsync(grains, "first", Spec(12, seed: 1), Sample.Data),
+            ClusterJob.SubmitAsync(grains, "second", Spec(12, seed: 2), Sample.Data));
+        var first = await ClusterJob.WaitAsync(grains, "first");
+        var second = await ClusterJob.WaitAsync(grains, "second");
+
+        Assert.Equal(JobState.Completed, first.State);
+        Assert.Equal(JobState.Completed, second.State);
+        var alone = new Grains.Engine.InProcessTrainer(Spec(12, seed: 2).Training).Train(Sample.Data).Model;
+        var together = await ClusterJob.ReadModelAsync(grains, "second", Spec(12, seed: 2).Training);
+        Assert.True(ModelComparison.MaxRelativeDifference(alone, together) < 1e-4);
+        var listed = await grains.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).List(CancellationToken.None);
+        Assert.Equal(["first", "second"], listed.Select(j => j.Job));
+        Assert.All(listed, j => Assert.Equal(JobState.Completed, j.State));
+    }
+
+    [Fact]
+    public async Task Cancelling_stops_training_within_one_half_step()
+    {
+        await using var cluster = await TrainingCluster.StartAsync(1, new InMemoryGrainStateStore());
+        var grains = cluster.Client;
+        await ClusterJob.SubmitAsync(grains, "long", Spec(100_000), Sample.Data);
+        var running = await ClusterJob.WaitAsync(grains, "long", until: s => s.Iteration >= 3);
+
+        var cancelled = await grains.GetGrain<ICoordinatorGrain>("long").Cancel(CancellationToken.None);
+
+        Assert.Equal(JobState.Cancelled, cancelled.State);
+        var after = (await grains.GetGrain<ICoordinatorGrain>("long").GetStatus(CancellationToken.None))!;
+        await Task.Delay(300);
+        var later = (await grains.GetGrain<ICoordinatorGrain>("long").GetStatus(CancellationToken.None))!;
+        Assert.Equal(after.Iteration, later.Iteration);
+        Assert.True(after.Iteration >= running.Iteration);
+    }
+
+    [Fact]
+    public async Task A_client_gets_distinct_errors_for_a_missing_job_a_taken_name_and_a_bad_option()
+    {
+        await using var cluster = await TrainingCluster.StartAsync(1, new InMemoryGrainStateStore());
+        var coordinator = cluster.Client.GetGrain<ICoordinatorGrain>("taken");
+
+        var missing = await Assert.ThrowsAsync<GrainCallException>(() => coordinator.Start(CancellationToken.None));
+        Assert.Equal(typeof(JobNotFoundException).FullName, missing.RemoteExceptionType);
+
+        await coordinator.Create(Spec(), replace: false, CancellationToken.None);
+        var taken = await Assert.ThrowsAsync<GrainCallException>(() => coordinator.Create(Spec(), replace: false, CancellationToken.None));
+        Assert.Equal(typeof(JobConflictException).FullName, taken.RemoteExceptionType);
+        var notLoaded = await Assert.ThrowsAsync<GrainCallException>(() => coordinator.Start(CancellationToken.None));
+        Assert.Equal(typeof(JobConflictException).FullName, notLoaded.RemoteExceptionType);
+
+        var bad = await Assert.ThrowsAsync<GrainCallException>(() => cluster.Client.GetGrain<ICoordinatorGrain>("other")
+            .Create(Spec() with { CheckpointEvery = -1 }, replace: false, CancellationToken.None));
+        Assert.Equal(typeof(ArgumentOutOfRangeException).FullName, bad.RemoteExceptionType);
+        Assert.Contains("--checkpoint-every", bad.RemoteMessage);
+
+        var replaced = await coordinator.Create(Spec(maxIterations: 3), replace: true, CancellationToken.None);
+        Assert.Equal(JobState.Created, replaced.State);
+        Assert.Equal(3, replaced.Spec.Training.MaxIterations);
+    }
+}

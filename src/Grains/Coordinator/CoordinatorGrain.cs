@@ -38,6 +38,10 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
             cancellationToken).ConfigureAwait(false);
         if (_state is { State: JobState.Training })
         {
+            // Claim the job: a write gives the state a new etag, so an older activation still running somewhere (a
+            // silo voted dead, a frozen process) can no longer write it.
+            _state = _state with { Updated = DateTimeOffset.UtcNow };
+            await SaveAsync(cancellationToken).ConfigureAwait(false);
             LogResuming(logger, Job, _state.Checkpoint.Iteration);
             StartRun(restoreFirst: true);
         }

@@ -72,6 +72,12 @@ internal sealed partial class TrainingRun
             {
                 return TrainingOutcome.Stopped(_rollbacks);
             }
+            catch (ObjectDisposedException)
+            {
+                // This coordinator's own silo is gone (its runtime was torn down under it): another activation takes
+                // the job over from storage; this one must not write anything.
+                return TrainingOutcome.Stopped(_rollbacks);
+            }
             catch (HpfNumericException e)
             {
                 return Failed(e.Message);
@@ -110,7 +116,8 @@ internal sealed partial class TrainingRun
     private static bool IsRecoverable(Exception e) => e switch
     {
         GrainCallException call => call.RemoteExceptionType != typeof(HpfNumericException).FullName,
-        ShardStateException or TimeoutException or HttpRequestException or IOException => true,
+        // A call cancelled by something other than this run's stop token: a silo shutting down under it.
+        ShardStateException or TimeoutException or HttpRequestException or IOException or OperationCanceledException => true,
         AggregateException aggregate => aggregate.InnerExceptions.All(IsRecoverable),
         _ => false,
     };

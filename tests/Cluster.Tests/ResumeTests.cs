@@ -1,0 +1,78 @@
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Runtime.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Hpf.Cluster.Cluster.Tests;
+
+/// <summary>
+/// A job survives its silo being stopped and started again: grain state in a SQLite file, as the embedded silo
+/// keeps it under the data directory. The resumed job goes on from its last complete checkpoint and ends with the
+/// model an uninterrupted run gives.
+/// </summary>
+public sealed class ResumeTests : IAsyncLifetime
+{
+    private static readonly SyntheticDataset Sample = SyntheticDataset.Generate(new SyntheticOptions { Users = 300, Items = 200, Factors = 4, Seed = 31 });
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "hpf-resume-" + Guid.NewGuid().ToString("N"));
+    private SqliteGrainStateStore _store = null!;
+
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        _store = new SqliteGrainStateStore(Options.Create(new SqliteGrainStateStoreOptions { DataDirectory = _directory }), NullLogger<SqliteGrainStateStore>.Instance);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_job_resumes_from_its_checkpoint_after_the_silo_is_stopped_and_started_again()
+    {
+        var options = new TrainingOptions { Factors = 5, MaxIterations = 120, CheckEvery = 5, Stop = StopRule.MaxIter, Seed = 9, Threads = 1 };
+        var spec = new JobSpec { Training = options, UserShards = 2, ItemShards = 2, CheckpointEvery = 4 };
+        JobStatus before;
+        await using (var first = await TrainingCluster.StartAsync(1, _store))
+        {
+            await ClusterJob.SubmitAsync(first.Client, "resumed", spec, Sample.Data);
+            before = await ClusterJob.WaitAsync(first.Client, "resumed", until: s => s.LastCheckpoint >= 8 || s.IsFinished);
+            Assert.Equal(JobState.Training, before.State);
+        }
+
+        // A new silo over the same state: the watchdog finds the training job and its coordinator resumes it.
+        await using var second = await TrainingCluster.StartAsync(1, _store, watchdog: true);
+        var after = await ClusterJob.WaitAsync(second.Client, "resumed");
+
+        Assert.Equal(JobState.Completed, after.State);
+        Assert.Equal(options.MaxIterations, after.Iteration);
+        Assert.True(after.Curve.Length == options.MaxIterations / options.CheckEvery, $"{after.Curve.Length} checks");
+        var expected = new InProcessTrainer(options).Train(Sample.Data);
+        var model = await ClusterJob.ReadModelAsync(second.Client, "resumed", options);
+        Assert.Equal(0, ModelComparison.MaxRelativeDifference(expected.Model, model));
+        CurveAssert.Same(expected.Report.Curve, after.Curve);
+    }
+
+    [Fact]
+    public async Task A_completed_model_is_served_again_after_a_restart()
+    {
+        var options = new TrainingOptions { Factors = 4, MaxIterations = 8, Stop = StopRule.MaxIter, Seed = 2, Threads = 1 };
+        HpfModel trained;
+        await using (var first = await TrainingCluster.StartAsync(2, _store))
+        {
+            await ClusterJob.SubmitAsync(first.Client, "kept", new JobSpec { Training = options, UserShards = 2, ItemShards = 1 }, Sample.Data);
+            Assert.Equal(JobState.Completed, (await ClusterJob.WaitAsync(first.Client, "kept")).State);
+            trained = await ClusterJob.ReadModelAsync(first.Client, "kept", options);
+        }
+
+        await using var second = await TrainingCluster.StartAsync(1, _store);
+        var status = await second.Client.GetGrain<ICoordinatorGrain>("kept").GetStatus(CancellationToken.None);
+        Assert.Equal(JobState.Completed, status!.State);
+        Assert.Equal(0, ModelComparison.MaxRelativeDifference(trained, await ClusterJob.ReadModelAsync(second.Client, "kept", options)));
+    }
+}

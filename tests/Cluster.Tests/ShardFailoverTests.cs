@@ -1,0 +1,45 @@
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Runtime;
+using Hpf.Cluster.Runtime.Storage;
+
+namespace Hpf.Cluster.Cluster.Tests;
+
+/// <summary>
+/// A silo killed in the middle of training (in-process TestCluster; the membership board declares it dead as the
+/// protocol would): its shards come back on the survivors from the store, every shard rolls back to the last
+/// complete checkpoint, and the job ends with the model of a run that lost nothing.
+/// </summary>
+public sealed class ShardFailoverTests
+{
+    private static readonly SyntheticDataset Sample = SyntheticDataset.Generate(new SyntheticOptions { Users = 400, Items = 300, Factors = 4, Seed = 41 });
+
+    private static readonly TrainingOptions Options = new() { Factors = 5, MaxIterations = 40, CheckEvery = 5, Stop = StopRule.MaxIter, Seed = 4, Threads = 1 };
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Killing_a_silo_mid_training_loses_at_most_a_checkpoint_interval_and_nothing_of_the_model(bool killTheCoordinatorsSilo)
+    {
+        var store = new InMemoryGrainStateStore();
+        await using var cluster = await TrainingCluster.StartAsync(3, store, watchdog: true);
+        var grains = cluster.Client;
+        await ClusterJob.SubmitAsync(grains, "survivor", new JobSpec { Training = Options, UserShards = 3, ItemShards = 3, CheckpointEvery = 3 }, Sample.Data);
+        var before = await ClusterJob.WaitAsync(grains, "survivor", until: s => s.Iteration >= 10 || s.IsFinished);
+        Assert.Equal(JobState.Training, before.State);
+
+        var coordinator = new GrainId(typeof(ICoordinatorGrain).FullName!, "survivor");
+        var victim = cluster.Silos.First(s => s.HasActivation(coordinator) == killTheCoordinatorsSilo);
+        await cluster.KillSiloAsync(victim);
+        cluster.DeclareDead(victim.Address);
+
+        var after = await ClusterJob.WaitAsync(grains, "survivor", TimeSpan.FromMinutes(3));
+        Assert.True(after.State == JobState.Completed, $"{after.State}: {after.Error}");
+        Assert.True(after.Rollbacks >= 1 || killTheCoordinatorsSilo, "the lost shards were noticed and the job rolled back");
+        var expected = new InProcessTrainer(Options).Train(Sample.Data);
+        var model = await ClusterJob.ReadModelAsync(grains, "survivor", Options);
+        Assert.Equal(0, ModelComparison.MaxRelativeDifference(expected.Model, model));
+        CurveAssert.Same(expected.Report.Curve, after.Curve);
+    }
+}

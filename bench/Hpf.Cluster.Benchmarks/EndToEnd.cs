@@ -14,6 +14,8 @@ namespace Hpf.Cluster.Benchmarks;
 ///   end-to-end --movielens [--test-fraction 0.2]
 ///   end-to-end --synthetic-nonzeros 1000000 [--users N --items M]
 ///   common: [--k 50] [--threads 2] [--iterations 20] [--seed 1]
+///   through the grains: [--silos N] [--shards S] (N in-process silos on loopback, S shards a side, default N;
+///   --threads is then each shard's thread count)
 /// </summary>
 internal static class EndToEnd
 {
@@ -46,11 +48,17 @@ internal static class EndToEnd
         var k = Get(options, "k", 50);
         var threads = Get(options, "threads", 2);
         var iterations = Get(options, "iterations", 20);
-        var trainer = new InProcessTrainer(new TrainingOptions
+        var training = new TrainingOptions
         {
             Factors = k, Threads = threads, MaxIterations = iterations, Stop = StopRule.MaxIter, CheckEvery = iterations,
             Seed = (ulong)Get(options, "seed", 1),
-        });
+        };
+        if (options.ContainsKey("silos"))
+        {
+            var silos = Get(options, "silos", 1);
+            return ClusterEndToEnd.Run(train, source, loadSeconds, training, silos, Get(options, "shards", silos));
+        }
+        var trainer = new InProcessTrainer(training);
         var result = trainer.Train(train);
         var peak = Process.GetCurrentProcess().PeakWorkingSet64;
         var perIteration = result.Report.SecondsPerIteration;

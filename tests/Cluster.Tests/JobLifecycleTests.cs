@@ -77,6 +77,28 @@ public sealed class JobLifecycleTests
     }
 
     [Fact]
+    public async Task A_numerical_failure_fails_the_job_naming_iteration_shard_and_row_and_no_model_can_be_read()
+    {
+        await using var cluster = await TrainingCluster.StartAsync(2, new InMemoryGrainStateStore());
+        var grains = cluster.Client;
+        var spec = new JobSpec { Training = new TrainingOptions { Factors = 1, Threads = 1 }, UserShards = 2, ItemShards = 2 };
+        // Each count is a finite float, but with one factor alice's shape is their sum: beyond float32.
+        var text = "alice\tsong\t3e38\nalice\tother\t3e38\nalice\tthird\t3e38\nbob\tsong\t2\n";
+        await grains.GetGrain<ICoordinatorGrain>("nan").Create(spec, replace: false, CancellationToken.None);
+        await ClusterJob.UploadTextAsync(grains, "nan", DataSetKind.Training, text, "huge.tsv");
+        await grains.GetGrain<ICoordinatorGrain>("nan").Start(CancellationToken.None);
+        var status = await ClusterJob.WaitAsync(grains, "nan");
+
+        Assert.Equal(JobState.Failed, status.State);
+        Assert.Contains("iteration 1", status.Error);
+        Assert.Contains("user 'alice'", status.Error);
+        Assert.Contains("user shard", status.Error);
+        Assert.Equal(0, status.LastCheckpoint);
+        var reading = await Assert.ThrowsAsync<GrainCallException>(() => ClusterJob.ReadModelAsync(grains, "nan", spec.Training));
+        Assert.Contains("no parameters", reading.RemoteMessage);
+    }
+
+    [Fact]
     public async Task A_client_gets_distinct_errors_for_a_missing_job_a_taken_name_and_a_bad_option()
     {
         await using var cluster = await TrainingCluster.StartAsync(1, new InMemoryGrainStateStore());

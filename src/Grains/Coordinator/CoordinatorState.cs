@@ -47,6 +47,7 @@ internal sealed record TrainingCheckpoint
     public long StepCounter { get; init; }
     public double ElapsedSeconds { get; init; }
     public long BytesMoved { get; init; }
+    public long BytesLastHalfStep { get; init; }
     public LikelihoodPoint[] Curve { get; init; } = [];
     public double[] ElboTrace { get; init; } = [];
 }

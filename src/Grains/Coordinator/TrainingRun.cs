@@ -326,6 +326,7 @@ internal sealed partial class TrainingRun
             StepCounter = _steps,
             ElapsedSeconds = elapsed,
             BytesMoved = _bytes,
+            BytesLastHalfStep = _bytesLastStep,
             Curve = [.. _curve],
             ElboTrace = [.. _elbo],
         };

@@ -15,9 +15,14 @@ internal sealed class GatheredRows : CounterpartRows
     private readonly float[][] _parts;
     private readonly bool[] _owned;
     private readonly int _factors;
+    private readonly int _threads;
 
-    public GatheredRows(int[] partStart, int factors, int stride)
+    /// <summary>Floats of E[log] one worker exponentiates at a time.</summary>
+    private const int ParallelChunkFloats = 1 << 14;
+
+    public GatheredRows(int[] partStart, int factors, int stride, int threads = 1)
     {
+        _threads = Math.Max(1, threads);
         _partStart = partStart;
         _factors = factors;
         Stride = stride;
@@ -50,11 +55,20 @@ internal sealed class GatheredRows : CounterpartRows
         var stride = Stride;
         var first = _partStart[part];
         var finite = true;
-        for (var r = 0; r < rows; r++)
+        // Large parts are exponentiated on all the shard's threads: it is the one per-row cost a shard adds to a half-step.
+        var chunks = Math.Clamp(rows * k / ParallelChunkFloats, 1, Math.Max(1, _threads * 4));
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = _threads }, c =>
         {
-            var max = ExpectedLog.ExpShifted(elog.AsSpan(r * k, k), ExpElog.AsSpan((first + r) * stride, stride));
-            finite &= float.IsFinite(max);
-        }
+            var from = (int)((long)rows * c / chunks);
+            var to = (int)((long)rows * (c + 1) / chunks);
+            var ok = true;
+            for (var r = from; r < to; r++)
+            {
+                var max = ExpectedLog.ExpShifted(elog.AsSpan(r * k, k), ExpElog.AsSpan((first + r) * stride, stride));
+                ok &= float.IsFinite(max);
+            }
+            if (!ok) Volatile.Write(ref finite, false);
+        });
         return finite;
     }
 

@@ -25,7 +25,7 @@ internal sealed class SealedShard
             ? new FactorSide("user", ids, layout.Rows, K, resolved, p.A, p.APrime, p.APrime / p.BPrime, keepExpectedLog: true)
             : new FactorSide("item", ids, layout.Rows, K, resolved, p.C, p.CPrime, p.CPrime / p.DPrime, keepExpectedLog: true);
         Threads = o.EffectiveThreads;
-        Gathered = new GatheredRows(layout.PartStart, K, Side.Stride);
+        Gathered = new GatheredRows(layout.PartStart, K, Side.Stride, Threads);
         HalfStep = new HalfStep(Side, Gathered, Threads);
         double logFactorials = 0;
         foreach (var y in layout.Rows.Counts) logFactorials += LogFactorial.Of(y);

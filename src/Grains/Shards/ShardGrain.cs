@@ -204,7 +204,12 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             var bytes = await FetchAllAsync(shard, RowContent.ExpectedLog, request.OtherVersion, cancellationToken).ConfigureAwait(false);
             request.OtherColumnSums.AsSpan().CopyTo(shard.Gathered.ColumnSum);
             var failed = shard.HalfStep.Run(cancellationToken);
-            if (failed >= 0) return new HalfStepResult(shard.Side.ColumnSum, shard.Ids[failed], bytes);
+            if (failed >= 0)
+            {
+                // The parameters are broken: nothing may read them until a checkpoint is restored.
+                _version = NoParameters;
+                return new HalfStepResult(shard.Side.ColumnSum, shard.Ids[failed], bytes);
+            }
             _version = request.Version;
             return new HalfStepResult((double[])shard.Side.ColumnSum.Clone(), null, bytes);
         }
@@ -232,13 +237,17 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             for (var i = 0; i < positions.Length; i++) source.AsSpan(training[positions[i]] * k, k).CopyTo(subset.AsSpan(i * k, k));
             return Task.FromResult(subset);
         }
+        // A subscriber that needs every row, in order (one shard a side, say), gets this shard's own array: it is
+        // read (or, across silos, serialised) before the coordinator lets this side change again.
+        var everyRow = IsIdentity(training, shard.Rows);
         switch (fetch.Content)
         {
             case RowContent.ExpectedLog:
-                return Task.FromResult(CopyRows(side.Elog!, training, [], k, Buffer(fetch.Subscriber * 2, training.Length * k)));
+                return Task.FromResult(everyRow ? side.Elog! : CopyRows(side.Elog!, training, [], k, Buffer(fetch.Subscriber * 2, training.Length * k)));
             case RowContent.Expected:
                 var validation = shard.Subscriptions.ValidationOf(fetch.Subscriber);
-                return Task.FromResult(CopyRows(side.Expected, training, validation, k, Buffer(fetch.Subscriber * 2 + 1, (training.Length + validation.Length) * k)));
+                return Task.FromResult(everyRow && validation.Length == 0 ? side.Expected
+                    : CopyRows(side.Expected, training, validation, k, Buffer(fetch.Subscriber * 2 + 1, (training.Length + validation.Length) * k)));
             default:
                 var parameters = new float[training.Length * 2 * k];
                 for (var i = 0; i < training.Length; i++)
@@ -351,7 +360,11 @@ public abstract partial class ShardGrain : Grain, IShardGrain
                     return scratch;
                 },
                 _ => { });
-            if (failed != int.MaxValue) return new LocalStepResult(delta, batch.Length, shard.Ids[failed], fetched, 0);
+            if (failed != int.MaxValue)
+            {
+                _version = NoParameters;
+                return new LocalStepResult(delta, batch.Length, shard.Ids[failed], fetched, 0);
+            }
             for (var b = 0; b < batch.Length; b++)
             {
                 var now = side.Expected.AsSpan(batch[b] * k, k);
@@ -444,7 +457,11 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             },
             _ => { });
         var delta = new double[k];
-        if (failed != int.MaxValue) return Task.FromResult(new GlobalStepResult(delta, touched.Count, shard.Ids[failed]));
+        if (failed != int.MaxValue)
+        {
+            _version = NoParameters;
+            return Task.FromResult(new GlobalStepResult(delta, touched.Count, shard.Ids[failed]));
+        }
         for (var s = 0; s < touched.Count; s++)
         {
             for (var f = 0; f < k; f++) delta[f] += deltas[s * k + f];
@@ -587,6 +604,16 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             _fetchBuffers[key] = buffer;
         }
         return buffer;
+    }
+
+    private static bool IsIdentity(int[] rows, int count)
+    {
+        if (rows.Length != count) return false;
+        for (var r = 0; r < rows.Length; r++)
+        {
+            if (rows[r] != r) return false;
+        }
+        return true;
     }
 
     private static float[] CopyRows(float[] source, int[] first, int[] second, int k, float[] destination)

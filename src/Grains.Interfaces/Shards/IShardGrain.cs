@@ -86,4 +86,30 @@ public interface IShardGrain : IGrainWithStringKey
 
     /// <summary>Rows [start, start + count) of the shard's current model: ids and parameters.</summary>
     Task<ShardRows> ModelRows(int start, int count, CancellationToken cancellationToken);
+
+    // Serving: from the finished model, or while training from the shard's last checkpoint. Reentrant: they read
+    // the served arrays, which training does not write.
+
+    /// <summary>The iteration of the model this shard serves (its final one, or its last checkpoint); 0 when it has none.</summary>
+    [Reentrant]
+    Task<int> ServedIteration(CancellationToken cancellationToken);
+
+    /// <summary>A user of this (user) shard, trained or added; null when it has none of that id.</summary>
+    [Reentrant]
+    Task<ServedUser?> ServeUser(string user, CancellationToken cancellationToken);
+
+    /// <summary>This (item) shard's best items for a user's E[θ].</summary>
+    [Reentrant]
+    Task<RankedItems> TopItems(TopItemsRequest request, CancellationToken cancellationToken);
+
+    /// <summary>E[x] (and E[log x], finished models only) of the named rows.</summary>
+    [Reentrant]
+    Task<ServedRows> ServeRows(string[] ids, bool expectedLog, CancellationToken cancellationToken);
+
+    /// <summary>Σ over the served rows of E[x], per factor, in float64.</summary>
+    [Reentrant]
+    Task<double[]> ServedColumnSums(CancellationToken cancellationToken);
+
+    /// <summary>Stores a folded-in user in this (user) shard for serving; an existing one only with <paramref name="replaceExisting"/>.</summary>
+    Task AddUser(AddedUser user, bool replaceExisting, CancellationToken cancellationToken);
 }

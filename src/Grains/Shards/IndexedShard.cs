@@ -70,8 +70,9 @@ internal sealed class IndexedShard
     /// serve them (training rows of shard 0, of shard 1, …, then validation-only rows that were found, shard by shard)
     /// and points every nonzero at its counterpart's row there.
     /// </summary>
+    /// <param name="trainingFound">Per other shard, the local index there of each of <see cref="OtherIdsOf"/>.</param>
     /// <param name="validationFound">Per other shard, the local index there of each of <see cref="ValidationOnlyIdsOf"/> (−1: unknown item).</param>
-    public SealedLayout Link(int otherShardCount, int[][] validationFound)
+    public SealedLayout Link(int otherShardCount, int[][] trainingFound, int[][] validationFound)
     {
         // Training rows: ranks grouped by shard in rank order, which is what OtherIdsOf sent each shard.
         var partStart = new int[otherShardCount + 1];
@@ -83,6 +84,8 @@ internal sealed class IndexedShard
         var others = new int[OtherRanks.Length];
         for (var n = 0; n < others.Length; n++) others[n] = position[OtherRanks[n]];
         var rows = new SparseRows(RowStart, others, Counts);
+        var counterpartLocal = new int[OtherIds.Length];
+        for (var j = 0; j < otherShardCount; j++) trainingFound[j].AsSpan().CopyTo(counterpartLocal.AsSpan(partStart[j]));
 
         // Validation-only rows after all training rows, in the order each shard returns the ones it found.
         var validationStart = new int[otherShardCount + 1];
@@ -120,6 +123,6 @@ internal sealed class IndexedShard
             counts.Add(Validation.Counts[j]);
         }
         var heldOut = new HeldOutSet(users.ToArray(), items.ToArray(), counts.ToArray(), checked((int)Validation.SkippedUnknownUser), unknownItem);
-        return new SealedLayout(rows, partStart, validationStart, heldOut);
+        return new SealedLayout(rows, partStart, validationStart, heldOut, counterpartLocal);
     }
 }

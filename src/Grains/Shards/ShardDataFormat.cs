@@ -16,7 +16,7 @@ namespace Hpf.Cluster.Grains.Shards;
 internal static class ShardDataFormat
 {
     private const string Magic = "hpf-shard-data";
-    private const int Version = 1;
+    private const int Version = 2;
 
     public static void Write(Stream stream, SealedShard shard, IShardGrain[] others)
     {
@@ -32,6 +32,7 @@ internal static class ShardDataFormat
         RawBinary.Write<float>(writer, layout.Rows.Counts);
         RawBinary.Write<int>(writer, layout.PartStart);
         RawBinary.Write<int>(writer, layout.ValidationStart);
+        RawBinary.Write<int>(writer, layout.CounterpartLocal);
         var validation = layout.Validation;
         RawBinary.Write<int>(writer, validation.Users);
         RawBinary.Write<int>(writer, validation.Items);
@@ -63,6 +64,7 @@ internal static class ShardDataFormat
         var rows = new SparseRows(RawBinary.Read<int>(reader), RawBinary.Read<int>(reader), RawBinary.Read<float>(reader));
         var partStart = RawBinary.Read<int>(reader);
         var validationStart = RawBinary.Read<int>(reader);
+        var counterpartLocal = RawBinary.Read<int>(reader);
         var validation = new HeldOutSet(RawBinary.Read<int>(reader), RawBinary.Read<int>(reader), RawBinary.Read<float>(reader), reader.ReadInt32(), reader.ReadInt32());
         var subscriptions = ShardSubscriptions.Read(reader);
         var others = new (string, SiloAddress?)[reader.ReadInt32()];
@@ -72,7 +74,7 @@ internal static class ShardDataFormat
             var hint = reader.ReadString();
             others[j] = (key, hint.Length > 0 ? SiloAddress.Parse(hint) : null);
         }
-        var layout = new SealedLayout(rows, partStart, validationStart, validation);
+        var layout = new SealedLayout(rows, partStart, validationStart, validation, counterpartLocal);
         return (new SealedShard(plan, userSide, ids, layout, subscriptions), others);
     }
 }

@@ -68,8 +68,10 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         if (found && _slotETags[CheckpointRequest.FinalSlot] is not null)
         {
             // A finished job's shard serves its model as soon as it is activated (after a restart, say).
-            await ReadSlotAsync(CheckpointRequest.FinalSlot, expectedIteration: null, cancellationToken).ConfigureAwait(false);
+            var iteration = await ReadSlotAsync(CheckpointRequest.FinalSlot, expectedIteration: null, cancellationToken).ConfigureAwait(false);
+            ServeFinal(_shard!, iteration);
         }
+        if (IsUserSide) await LoadAddedUsersAsync(cancellationToken).ConfigureAwait(false);
     }
 
     // Loading
@@ -87,9 +89,11 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         _buffer = null;
         _indexed = null;
         _shard = null;
+        _served = null;
         _version = NoParameters;
         _fetchBuffers.Clear();
         await Storage.ClearAsync(cancellationToken).ConfigureAwait(false);
+        if (IsUserSide) await ClearAddedUsersAsync(cancellationToken).ConfigureAwait(false);
         for (var slot = 0; slot < _slotETags.Length; slot++)
         {
             await _store.ClearAsync(SlotType(slot), GrainKey, _slotETags[slot], cancellationToken).ConfigureAwait(false);
@@ -149,13 +153,16 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var plan = _plan!;
         _others = IsUserSide ? shards.Items : shards.Users;
         var shardNumber = plan.Shard;
+        var trainingFound = new int[_others.Length][];
         var validationFound = new int[_others.Length][];
         await Task.WhenAll(Enumerable.Range(0, _others.Length).Select(async j =>
         {
             var ids = indexed.OtherIdsOf(j);
+            trainingFound[j] = [];
             if (ids.Length > 0)
             {
                 var local = await _others[j].Resolve(shardNumber, DataSetKind.Training, ids, cancellationToken).ConfigureAwait(false);
+                trainingFound[j] = local;
                 var missing = Array.IndexOf(local, -1);
                 if (missing >= 0)
                 {
@@ -168,7 +175,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
                 : await _others[j].Resolve(shardNumber, DataSetKind.Validation, validationIds, cancellationToken).ConfigureAwait(false);
         })).ConfigureAwait(false);
 
-        var layout = indexed.Link(_others.Length, validationFound);
+        var layout = indexed.Link(_others.Length, trainingFound, validationFound);
         _shard = new SealedShard(plan, IsUserSide, indexed.Ids, layout, _subscriptions);
         _shard.Initialize();
         _version = 0;
@@ -497,6 +504,8 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             return Task.CompletedTask;
         }, _slotETags[request.Slot], cancellationToken).ConfigureAwait(false);
         LogCheckpoint(_logger, GrainKey, request.Iteration, request.Slot, bytes, clock.Elapsed.TotalMilliseconds);
+        if (request.Slot == CheckpointRequest.FinalSlot) ServeFinal(shard, request.Iteration);
+        else ServeCheckpoint(shard, request.Iteration);
         return new CheckpointResult(bytes, clock.Elapsed.TotalSeconds);
     }
 
@@ -529,7 +538,8 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             side.ActivityRate.AsSpan(start, count).ToArray()));
     }
 
-    private async Task ReadSlotAsync(int slot, int? expectedIteration, CancellationToken cancellationToken)
+    /// <returns>The iteration the slot holds.</returns>
+    private async Task<int> ReadSlotAsync(int slot, int? expectedIteration, CancellationToken cancellationToken)
     {
         var shard = RequireShard();
         var iteration = -1;
@@ -546,6 +556,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             throw new ShardStateException($"{SideName} shard {GrainKey}'s checkpoint slot {slot} holds iteration {iteration}, not {wanted}");
         if (!shard.RefreshAll()) throw new ShardStateException($"{SideName} shard {GrainKey}'s checkpoint slot {slot} holds parameters that are not finite");
         _version = version;
+        return iteration;
     }
 
     private async Task<long> FetchAllAsync(SealedShard shard, RowContent content, long otherVersion, CancellationToken cancellationToken)

@@ -1,0 +1,348 @@
+using System.Collections.Concurrent;
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Loading;
+using Hpf.Cluster.Runtime;
+
+namespace Hpf.Cluster.Grains.Serving;
+
+/// <summary>
+/// Answers questions of a job's trained model through the grains that hold it (DESIGN.md, "Serve"): top-N for a user
+/// (θ_u from its user shard, each item shard's best given θ_u, merged), predictions, fold-in of a new user's counts,
+/// add-user, cold start, and evaluation on a test set. Used by the silo's HTTP API; one instance per silo, caching
+/// which shards each job has (a finished job's never change; a training job's status is looked at again after a second).
+/// </summary>
+public sealed class JobModelQueries(IGrainFactory grains)
+{
+    private static readonly TimeSpan TrainingStatusAge = TimeSpan.FromSeconds(1);
+
+    /// <summary>Users evaluated at a time: each is a few grain calls, which overlap.</summary>
+    private const int UsersInFlight = 16;
+
+    private readonly ConcurrentDictionary<string, ServedJob> _jobs = new(StringComparer.Ordinal);
+
+    private sealed record ServedJob(JobStatus Status, ShardSet Shards, DateTime Fetched)
+    {
+        public bool FromCheckpoint => Status.State != JobState.Completed;
+        public int Iteration => FromCheckpoint ? Status.LastCheckpoint : Status.Iteration;
+        public int Factors => Status.Spec.Training.Factors;
+    }
+
+    /// <summary>The user's top <paramref name="count"/> items; those they have seen are left out unless <paramref name="includeSeen"/>.</summary>
+    /// <param name="pool">Rank only these item ids (unknown ones are ignored); null: every item.</param>
+    public async Task<RecommendationList> RecommendAsync(string job, string user, int count, bool includeSeen, string[]? pool, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var served = await JobAsync(job, cancellationToken).ConfigureAwait(false);
+        var view = await UserAsync(served, user, cancellationToken).ConfigureAwait(false);
+        var items = await TopAsync(served, view.Theta, count, includeSeen ? null : view.SeenByItemShard, pool, cancellationToken).ConfigureAwait(false);
+        return new RecommendationList(job, user, served.Iteration, served.FromCheckpoint, items);
+    }
+
+    /// <summary>A user with no data: the prior predictive ranks items by Σ_k E[β_ik] (HPF-MATH.md, "Predictions").</summary>
+    public async Task<RecommendationList> ColdStartAsync(string job, int count, string[]? pool, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var served = await JobAsync(job, cancellationToken).ConfigureAwait(false);
+        var ones = new float[served.Factors];
+        Array.Fill(ones, 1f);
+        var items = await TopAsync(served, ones, count, null, pool, cancellationToken).ConfigureAwait(false);
+        return new RecommendationList(job, null, served.Iteration, served.FromCheckpoint, items);
+    }
+
+    /// <summary>E[θ_u]·E[β_i] for each pair, in order.</summary>
+    /// <exception cref="UnknownUserException">A user the model does not have.</exception>
+    /// <exception cref="UnknownItemException">An item the model does not have.</exception>
+    public async Task<PredictionList> PredictAsync(string job, IReadOnlyList<(string User, string Item)> pairs, CancellationToken cancellationToken)
+    {
+        var served = await JobAsync(job, cancellationToken).ConfigureAwait(false);
+        var k = served.Factors;
+        var users = new Dictionary<string, ServedUser>(StringComparer.Ordinal);
+        foreach (var user in pairs.Select(p => p.User).Distinct(StringComparer.Ordinal))
+            users[user] = await UserAsync(served, user, cancellationToken).ConfigureAwait(false);
+        var items = await ItemRowsAsync(served, pairs.Select(p => p.Item), expectedLog: false, cancellationToken).ConfigureAwait(false);
+        var predictions = new Prediction[pairs.Count];
+        for (var j = 0; j < pairs.Count; j++)
+        {
+            var (user, item) = pairs[j];
+            if (!items.TryGetValue(item, out var row)) throw new UnknownItemException(job, item);
+            predictions[j] = new Prediction(user, item, Dot(users[user].Theta, row.Expected, k));
+        }
+        return new PredictionList(job, served.Iteration, served.FromCheckpoint, predictions);
+    }
+
+    /// <summary>
+    /// Folds a user's counts in against the fixed items and returns their factors and their top <paramref name="count"/>
+    /// items among those not counted. Items the model does not know are left out and listed.
+    /// </summary>
+    /// <param name="user">The user's id, which seeds the initialisation as it would a trained user's; null for an anonymous one.</param>
+    public async Task<FoldInResult> FoldInAsync(string job, string? user, IReadOnlyList<ItemCount> counts, int count, CancellationToken cancellationToken)
+    {
+        var served = await FinishedJobAsync(job, "fold-in", cancellationToken).ConfigureAwait(false);
+        var fold = await FoldAsync(served, user ?? "", counts, cancellationToken).ConfigureAwait(false);
+        var theta = new float[served.Factors];
+        System.Numerics.Tensors.TensorPrimitives.Divide(fold.Shape, fold.Rate, theta);
+        var items = count > 0 ? await TopAsync(served, theta, count, fold.Seen, null, cancellationToken).ConfigureAwait(false) : [];
+        return new FoldInResult(job, user, theta, fold.Shape, fold.Rate, fold.ActivityRate, fold.Updates, fold.Unknown, items);
+    }
+
+    /// <summary>
+    /// Folds the user in and stores them in their user shard, so later requests serve them like a trained user; item
+    /// parameters are not touched. An existing user is replaced only with <paramref name="replaceExisting"/>.
+    /// </summary>
+    public async Task<FoldInResult> AddUserAsync(string job, string user, IReadOnlyList<ItemCount> counts, bool replaceExisting, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(user);
+        var served = await FinishedJobAsync(job, "add-user", cancellationToken).ConfigureAwait(false);
+        var fold = await FoldAsync(served, user, counts, cancellationToken).ConfigureAwait(false);
+        var shard = served.Shards.Users[ShardRouting.ShardOf(user, served.Shards.Users.Length)];
+        await shard.AddUser(new AddedUser(user, fold.Shape, fold.Rate, fold.ActivityRate, fold.Seen, fold.SeenCounts), replaceExisting, cancellationToken).ConfigureAwait(false);
+        var theta = new float[served.Factors];
+        System.Numerics.Tensors.TensorPrimitives.Divide(fold.Shape, fold.Rate, theta);
+        return new FoldInResult(job, user, theta, fold.Shape, fold.Rate, fold.ActivityRate, fold.Updates, fold.Unknown, []);
+    }
+
+    /// <summary>
+    /// Scores the served model on a test set as the engine's evaluator does: held-out log-likelihood per scored test
+    /// nonzero; precision, recall and NDCG at <paramref name="k"/> of each user's ranking of every item not in their
+    /// training data, over users with scored test items. Rows whose user or item the model lacks are counted and skipped.
+    /// </summary>
+    public async Task<ClusterEvaluation> EvaluateAsync(string job, Dataset test, int k, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        var served = await JobAsync(job, cancellationToken).ConfigureAwait(false);
+        var factors = served.Factors;
+        var idealGain = new double[k + 1];
+        for (var r = 1; r <= k; r++) idealGain[r] = idealGain[r - 1] + 1.0 / Math.Log2(r + 1);
+
+        var perUser = new UserScore[test.Users];
+        using var gate = new SemaphoreSlim(UsersInFlight);
+        await Task.WhenAll(Enumerable.Range(0, test.Users).Select(async u =>
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                perUser[u] = await EvaluateUserAsync(served, test, u, k, idealGain, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        })).ConfigureAwait(false);
+
+        // Summed in user order, so the report does not depend on which user finished first.
+        double llk = 0, precision = 0, recall = 0, ndcg = 0, logFactorials = 0;
+        long scored = 0, unknownUser = 0, unknownItem = 0;
+        var evaluated = 0;
+        foreach (var score in perUser)
+        {
+            llk += score.LogLikelihood;
+            logFactorials += score.LogFactorials;
+            scored += score.Scored;
+            unknownUser += score.UnknownUser;
+            unknownItem += score.UnknownItem;
+            if (score.Scored == 0) continue;
+            evaluated++;
+            precision += score.Precision;
+            recall += score.Recall;
+            ndcg += score.Ndcg;
+        }
+        return new ClusterEvaluation(job, served.Iteration, served.FromCheckpoint,
+            scored > 0 ? (llk - logFactorials) / scored : double.NaN,
+            evaluated > 0 ? precision / evaluated : double.NaN, evaluated > 0 ? recall / evaluated : double.NaN, evaluated > 0 ? ndcg / evaluated : double.NaN,
+            k, evaluated, scored, unknownUser, unknownItem);
+    }
+
+    private readonly record struct UserScore(double LogLikelihood, double LogFactorials, long Scored, long UnknownUser, long UnknownItem, double Precision, double Recall, double Ndcg);
+
+    private async Task<UserScore> EvaluateUserAsync(ServedJob served, Dataset test, int u, int k, double[] idealGain, CancellationToken cancellationToken)
+    {
+        var items = test.ByUser.OthersOf(u).ToArray();
+        var counts = test.ByUser.CountsOf(u).ToArray();
+        var userId = test.UserIds[u];
+        var shard = served.Shards.Users[ShardRouting.ShardOf(userId, served.Shards.Users.Length)];
+        var view = await shard.ServeUser(userId, cancellationToken).ConfigureAwait(false);
+        if (view is null) return new UserScore(0, 0, 0, items.Length, 0, 0, 0, 0);
+
+        var rows = await ItemRowsAsync(served, items.Select(i => test.ItemIds[i]), expectedLog: false, cancellationToken).ConfigureAwait(false);
+        double llk = 0, logFactorials = 0;
+        long unknown = 0;
+        var relevant = new HashSet<string>(StringComparer.Ordinal);
+        for (var n = 0; n < items.Length; n++)
+        {
+            var item = test.ItemIds[items[n]];
+            if (!rows.TryGetValue(item, out var row))
+            {
+                unknown++;
+                continue;
+            }
+            var mu = Dot(view.Theta, row.Expected, served.Factors);
+            llk += counts[n] * Math.Log(mu) - mu;
+            logFactorials += LogFactorial.Of(counts[n]);
+            relevant.Add(item);
+        }
+        if (relevant.Count == 0) return new UserScore(0, 0, 0, 0, unknown, 0, 0, 0);
+
+        var ranked = await TopAsync(served, view.Theta, k, view.SeenByItemShard, null, cancellationToken).ConfigureAwait(false);
+        var hits = 0;
+        double gain = 0;
+        for (var r = 0; r < ranked.Length; r++)
+        {
+            if (!relevant.Contains(ranked[r].Item)) continue;
+            hits++;
+            gain += 1.0 / Math.Log2(r + 2);
+        }
+        var attainable = Math.Min(k, relevant.Count);
+        return new UserScore(llk, logFactorials, relevant.Count, 0, unknown, (double)hits / k, (double)hits / attainable, gain / idealGain[attainable]);
+    }
+
+    private sealed record FoldedUser(float[] Shape, float[] Rate, float ActivityRate, int Updates, string[] Unknown, int[][] Seen, float[][] SeenCounts);
+
+    private async Task<FoldedUser> FoldAsync(ServedJob served, string user, IReadOnlyList<ItemCount> counts, CancellationToken cancellationToken)
+    {
+        // Duplicate items are summed, as in training; zero counts add nothing.
+        var merged = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (var c in counts)
+        {
+            if (!double.IsFinite(c.Count) || c.Count < 0) throw new ArgumentException($"the count of item '{c.Item}' is {c.Count}; counts must be finite and ≥ 0");
+            if (c.Count == 0) continue;
+            merged[c.Item] = merged.GetValueOrDefault(c.Item) + c.Count;
+        }
+        var rows = await ItemRowsAsync(served, merged.Keys, expectedLog: true, cancellationToken).ConfigureAwait(false);
+        var k = served.Factors;
+        var known = merged.Where(p => rows.ContainsKey(p.Key)).ToList();
+        var elog = new float[known.Count * k];
+        var ys = new float[known.Count];
+        var shards = served.Shards.Items.Length;
+        var seen = new List<int>[shards];
+        var seenCounts = new List<float>[shards];
+        for (var j = 0; j < shards; j++)
+        {
+            seen[j] = [];
+            seenCounts[j] = [];
+        }
+        for (var n = 0; n < known.Count; n++)
+        {
+            var row = rows[known[n].Key];
+            row.ExpectedLog.AsSpan().CopyTo(elog.AsSpan(n * k, k));
+            ys[n] = (float)known[n].Value;
+            seen[row.Shard].Add(row.Local);
+            seenCounts[row.Shard].Add(ys[n]);
+        }
+        var columnSums = await ItemColumnSumsAsync(served, cancellationToken).ConfigureAwait(false);
+        var (shape, rate, activity, updates) = UserFoldIn.Run(user, elog, ys, columnSums, served.Status.Spec.Training);
+        var unknown = merged.Keys.Where(i => !rows.ContainsKey(i)).ToArray();
+        return new FoldedUser(shape, rate, activity, updates, unknown, [.. seen.Select(s => s.ToArray())], [.. seenCounts.Select(s => s.ToArray())]);
+    }
+
+    private async Task<double[]> ItemColumnSumsAsync(ServedJob served, CancellationToken cancellationToken)
+    {
+        var parts = await Task.WhenAll(served.Shards.Items.Select(s => s.ServedColumnSums(cancellationToken))).ConfigureAwait(false);
+        var sums = new double[served.Factors];
+        foreach (var part in parts)
+        {
+            for (var f = 0; f < sums.Length; f++) sums[f] += part[f];
+        }
+        return sums;
+    }
+
+    private sealed record ItemRow(int Shard, int Local, float[] Expected, float[] ExpectedLog);
+
+    /// <summary>E[β] (and E[log β]) of the named items that exist, by id, from their shards.</summary>
+    private static async Task<Dictionary<string, ItemRow>> ItemRowsAsync(ServedJob served, IEnumerable<string> items, bool expectedLog, CancellationToken cancellationToken)
+    {
+        var shards = served.Shards.Items;
+        var k = served.Factors;
+        var byShard = new List<string>[shards.Length];
+        for (var j = 0; j < shards.Length; j++) byShard[j] = [];
+        foreach (var item in items.Distinct(StringComparer.Ordinal)) byShard[ShardRouting.ShardOf(item, shards.Length)].Add(item);
+        var answers = await Task.WhenAll(Enumerable.Range(0, shards.Length).Select(j =>
+            byShard[j].Count == 0 ? Task.FromResult(new ServedRows([], [], [])) : shards[j].ServeRows([.. byShard[j]], expectedLog, cancellationToken))).ConfigureAwait(false);
+        var rows = new Dictionary<string, ItemRow>(StringComparer.Ordinal);
+        for (var j = 0; j < shards.Length; j++)
+        {
+            var found = 0;
+            for (var n = 0; n < byShard[j].Count; n++)
+            {
+                var local = answers[j].Local[n];
+                if (local < 0) continue;
+                rows[byShard[j][n]] = new ItemRow(j, local, answers[j].Expected.AsSpan(found * k, k).ToArray(),
+                    expectedLog ? answers[j].ExpectedLog.AsSpan(found * k, k).ToArray() : []);
+                found++;
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>Every item shard's best <paramref name="count"/> for θ, merged: score descending, then ordinal id (the engine's tie order).</summary>
+    private static async Task<Recommendation[]> TopAsync(ServedJob served, float[] theta, int count, int[][]? exclude, string[]? pool, CancellationToken cancellationToken)
+    {
+        var shards = served.Shards.Items;
+        var parts = await Task.WhenAll(shards.Select((shard, j) =>
+            shard.TopItems(new TopItemsRequest(theta, count, exclude is null ? [] : exclude[j], pool), cancellationToken))).ConfigureAwait(false);
+        var all = new List<Recommendation>(count * shards.Length);
+        foreach (var part in parts)
+        {
+            for (var r = 0; r < part.Items.Length; r++) all.Add(new Recommendation(part.Items[r], part.Scores[r]));
+        }
+        all.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : string.CompareOrdinal(a.Item, b.Item));
+        return [.. all.Take(count)];
+    }
+
+    private async Task<ServedUser> UserAsync(ServedJob served, string user, CancellationToken cancellationToken)
+    {
+        var shard = served.Shards.Users[ShardRouting.ShardOf(user, served.Shards.Users.Length)];
+        return await shard.ServeUser(user, cancellationToken).ConfigureAwait(false) ?? throw new UnknownUserException(served.Status.Job, user);
+    }
+
+    private async Task<ServedJob> FinishedJobAsync(string job, string what, CancellationToken cancellationToken)
+    {
+        var served = await JobAsync(job, cancellationToken).ConfigureAwait(false);
+        if (served.Status.State != JobState.Completed)
+            throw new ModelNotServableException(job, served.Status.State, $"job '{job}' is still training: {what} needs its finished model (recommend and predict serve its last checkpoint meanwhile)");
+        return served;
+    }
+
+    /// <summary>The job's shards and what they serve; refuses, each with its own message, a job with no model to serve.</summary>
+    private async Task<ServedJob> JobAsync(string job, CancellationToken cancellationToken)
+    {
+        if (_jobs.TryGetValue(job, out var cached) && (cached.Status.State == JobState.Completed || DateTime.UtcNow - cached.Fetched < TrainingStatusAge))
+            return cached;
+        var coordinator = grains.GetGrain<ICoordinatorGrain>(job);
+        var status = await coordinator.GetStatus(cancellationToken).ConfigureAwait(false);
+        if (status is null)
+        {
+            _jobs.TryRemove(job, out _);
+            throw new JobNotFoundException(job);
+        }
+        var problem = status.State switch
+        {
+            JobState.Completed => null,
+            JobState.Training when status.LastCheckpoint > 0 => null,
+            JobState.Training when status.Spec.CheckpointEvery == 0 => $"job '{job}' is training without checkpoints: its model is served once it completes",
+            JobState.Training => $"job '{job}' is training and has not written its first checkpoint yet (every {status.Spec.CheckpointEvery} iterations)",
+            JobState.Failed => $"job '{job}' failed, so it has no model to serve: {status.Error}",
+            JobState.Cancelled => $"job '{job}' was cancelled before it finished, so it has no model to serve",
+            _ => $"job '{job}' is {status.State.ToString().ToLowerInvariant()}: it has no model until it has trained",
+        };
+        if (problem is not null)
+        {
+            _jobs.TryRemove(job, out _);
+            throw new ModelNotServableException(job, status.State, problem);
+        }
+        var shards = cached is not null && cached.Status.Created == status.Created ? cached.Shards : await coordinator.GetShards(cancellationToken).ConfigureAwait(false);
+        var served = new ServedJob(status, shards, DateTime.UtcNow);
+        _jobs[job] = served;
+        return served;
+    }
+
+    /// <summary>Forgets what is known of a job (it was deleted or replaced).</summary>
+    public void Forget(string job) => _jobs.TryRemove(job, out _);
+
+    private static double Dot(float[] theta, float[] beta, int k)
+    {
+        double sum = 0;
+        for (var f = 0; f < k; f++) sum += (double)theta[f] * beta[f];
+        return sum;
+    }
+}

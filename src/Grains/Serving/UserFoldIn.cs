@@ -1,0 +1,55 @@
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Kernels;
+using Hpf.Cluster.Grains.Shards;
+
+namespace Hpf.Cluster.Grains.Serving;
+
+/// <summary>
+/// A user's factors from their counts with the items held fixed (HPF-MATH.md, "Predictions"; hpfrec's
+/// predict_factors): the user-local update (φ, shape, rate, activity) of the engine's own row code, iterated from
+/// the seeded initialisation a trained user of that id would have had until E[θ] settles.
+/// </summary>
+internal static class UserFoldIn
+{
+    public const int MaxUpdates = 1000;
+
+    /// <summary>Largest relative change of any E[θ_k] between two updates below which the user has settled.</summary>
+    public const double Tolerance = 1e-6;
+
+    /// <param name="elog">E[log β] of the user's items, [items × K], in the order of <paramref name="counts"/>.</param>
+    /// <param name="itemColumnSums">Σ_i E[β_ik] over every item of the model.</param>
+    public static (float[] Shape, float[] Rate, float ActivityRate, int Updates) Run(string user, float[] elog, float[] counts, double[] itemColumnSums, TrainingOptions options)
+    {
+        var k = options.Factors;
+        var n = counts.Length;
+        var p = options.Priors;
+        var others = new int[n];
+        for (var j = 0; j < n; j++) others[j] = j;
+        var rows = new SparseRows([0, n], others, counts);
+        var side = new FactorSide("user", [user], rows, k, SimdWidths.Resolve(SimdWidth.Auto), p.A, p.APrime, p.APrime / p.BPrime);
+        var items = new GatheredRows([0, n], k, side.Stride);
+        if (n > 0 && !items.Fill(0, elog)) throw new HpfNumericException(0, "item", "(an item of the fold-in)");
+        itemColumnSums.AsSpan().CopyTo(items.ColumnSum);
+        side.Initialize(options.Seed, p.APrime, p.BPrime);
+
+        var scratch = new RowScratch(k, side.Stride);
+        var previous = new float[k];
+        var updates = 0;
+        while (updates < MaxUpdates)
+        {
+            side.Expected.AsSpan(0, k).CopyTo(previous);
+            updates++;
+            if (!side.UpdateRow(0, items, scratch)) throw new HpfNumericException(updates, "user", user);
+            var change = 0.0;
+            for (var f = 0; f < k; f++)
+            {
+                var scale = Math.Max(Math.Abs(previous[f]), 1e-30);
+                change = Math.Max(change, Math.Abs(side.Expected[f] - previous[f]) / scale);
+            }
+            if (change < Tolerance) break;
+        }
+        return ((float[])side.Shape.Clone(), (float[])side.Rate.Clone(), side.ActivityRate[0], updates);
+    }
+}

@@ -48,6 +48,12 @@ internal sealed partial class SiloCallEndpoint(
             // The caller gave up (cancelled or timed out), possibly mid-body; nobody reads a response.
             return;
         }
+        catch (Exception ex) when (call is null && ex is IOException or OperationCanceledException)
+        {
+            // The body did not arrive whole: the caller went away (its reset can beat RequestAborted) or Kestrel
+            // refused the body. Kestrel answers or resets the stream, as for any body it could not deliver.
+            throw;
+        }
         catch (SiloUnavailableException ex)
         {
             response.Reset();

@@ -172,6 +172,31 @@ public sealed class LargeTransferTests(TwoSiloFixture fixture) : IClassFixture<T
         Assert.Equal(1000, (await caller.MakeThrough(onSilo1, 1000)).Length);
     }
 
+    [Fact]
+    public async Task A_caller_going_away_mid_body_is_neither_a_warning_nor_an_application_error()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var cluster = await TestCluster.StartAsync(1, new TestClusterOptions { LoggerProvider = logs });
+        var (grainId, method) = Method("gone", nameof(ITransferGrain.Receive));
+        using var writer = new WireWriter();
+        CallMessageCodec.WriteRequest(writer, grainId, null, method, [Values(Floats * 2)], 0);
+        var message = writer.WrittenMemory.ToArray();
+
+        // Several times: the caller's reset and Kestrel's RequestAborted race, and both orders must stay quiet.
+        for (var i = 0; i < 5; i++)
+        {
+            var content = new StallingContent(message, message.Length / 2);
+            using var cts = new CancellationTokenSource();
+            var post = PostAsync(cluster, cluster.Silos[0].Address, content, cts.Token);
+            await content.Stalled.WaitAsync(TimeSpan.FromSeconds(30));
+            await cts.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => post);
+        }
+        Assert.Equal(0, await cluster.Client.GetGrain<ITransferGrain>("gone").ReceivedCalls());
+
+        Assert.DoesNotContain(logs.Messages, m => m.StartsWith("Warning", StringComparison.Ordinal) || m.StartsWith("Error", StringComparison.Ordinal) || m.StartsWith("Critical", StringComparison.Ordinal));
+    }
+
     private static (GrainId GrainId, GrainMethodDescriptor Method) Method(string key, string name)
     {
         var grainType = typeof(ITransferGrain).FullName!;
@@ -179,7 +204,9 @@ public sealed class LargeTransferTests(TwoSiloFixture fixture) : IClassFixture<T
         return (new GrainId(grainType, key), descriptor.Methods.Single(m => m.Name == name));
     }
 
-    private async Task<byte[]> PostAsync(SiloAddress silo, HttpContent content, CancellationToken cancellationToken)
+    private Task<byte[]> PostAsync(SiloAddress silo, HttpContent content, CancellationToken cancellationToken) => PostAsync(fixture.Cluster, silo, content, cancellationToken);
+
+    private static async Task<byte[]> PostAsync(TestCluster cluster, SiloAddress silo, HttpContent content, CancellationToken cancellationToken)
     {
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, $"http://{silo.Host}:{silo.Port}{ClusterHeaders.CallPath}")
@@ -189,7 +216,7 @@ public sealed class LargeTransferTests(TwoSiloFixture fixture) : IClassFixture<T
             Content = content,
         };
         request.Headers.Add(ClusterHeaders.ClusterId, "test");
-        request.Headers.Add(ClusterHeaders.ClusterSecret, SecretOf(fixture.Cluster));
+        request.Headers.Add(ClusterHeaders.ClusterSecret, SecretOf(cluster));
         content.Headers.ContentType = new MediaTypeHeaderValue(ClusterHeaders.ContentType);
         using var response = await http.SendAsync(request, cancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

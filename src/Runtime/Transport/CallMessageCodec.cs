@@ -10,7 +10,7 @@ namespace Hpf.Cluster.Runtime.Transport;
 /// </summary>
 internal static class CallMessageCodec
 {
-    // 2: framed, large arrays in the tail.
+    // 2: the body is framed (WireFrame), large arrays after the head; the silos of a cluster run one build.
     private const byte Version = 2;
 
     public static void WriteRequest(WireWriter writer, GrainId grainId, SiloAddress? hint, GrainMethodDescriptor method, object?[] arguments, int hops)

@@ -1,28 +1,62 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Hpf.Cluster.Runtime.Serialization;
 
 /// <summary>
 /// Appends little-endian primitives and length-prefixed strings and byte blocks to a pooled, growing buffer.
-/// Dispose returns the buffer to the pool.
+/// Dispose returns the buffer to the pool. A framed writer (<see cref="BeginFrame"/>) keeps large primitive
+/// arrays by reference for the message's tail instead of copying them (see <see cref="WireFrame"/>).
 /// </summary>
 public sealed class WireWriter : IDisposable
 {
     private byte[] _buffer;
     private int _length;
+    private bool _framed;
+    private bool _sealed;
+    private List<Array>? _tail;
+    private long _tailLength;
 
     public WireWriter(int initialCapacity = 256) => _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
 
-    public int Length => _length;
+    /// <summary>Bytes of the whole message, including a framed message's tail.</summary>
+    public int Length => checked((int)(_length + _tailLength));
 
-    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _length);
+    /// <summary>The whole message in one buffer; a framed message's tail is copied in behind its head first.</summary>
+    public ReadOnlyMemory<byte> WrittenMemory
+    {
+        get
+        {
+            Flatten();
+            return _buffer.AsMemory(0, _length);
+        }
+    }
 
-    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
+    public ReadOnlySpan<byte> WrittenSpan => WrittenMemory.Span;
 
-    /// <summary>Forgets what was written, keeping the buffer.</summary>
-    public void Reset() => _length = 0;
+    /// <summary>Forgets what was written, keeping the buffer; a framed writer is plain again until the next <see cref="BeginFrame"/>.</summary>
+    public void Reset()
+    {
+        _length = 0;
+        _framed = false;
+        _sealed = false;
+        _tail?.Clear();
+        _tailLength = 0;
+    }
+
+    /// <summary>Starts a framed message on an empty writer: reserves the head length, and from here on large primitive arrays go to the tail.</summary>
+    internal void BeginFrame()
+    {
+        if (_length != 0 || _framed)
+        {
+            throw new InvalidOperationException("A frame starts on an empty writer.");
+        }
+        GetSpan(WireFrame.HeadLengthBytes);
+        _framed = true;
+    }
 
     public void WriteByte(byte value) => GetSpan(1)[0] = value;
 
@@ -56,9 +90,82 @@ public sealed class WireWriter : IDisposable
     /// <summary>The bytes as they are, with no length: the reader must know how many to take.</summary>
     public void WriteRaw(ReadOnlySpan<byte> bytes) => bytes.CopyTo(GetSpan(bytes.Length));
 
+    /// <summary>
+    /// Length (-1 for null), then the array's memory: copied here, or in a framed message when large, kept by
+    /// reference and sent in the tail (the caller must not change it until the message is sent).
+    /// </summary>
+    internal void WritePrimitiveArray<T>(T[]? array) where T : unmanaged
+    {
+        if (array is null)
+        {
+            WriteInt32(-1);
+            return;
+        }
+        WriteInt32(array.Length);
+        var bytes = (long)array.Length * Unsafe.SizeOf<T>();
+        if (_framed && bytes >= WireFrame.LargeArrayBytes)
+        {
+            (_tail ??= []).Add(array);
+            _tailLength += bytes;
+            return;
+        }
+        WriteRaw(MemoryMarshal.AsBytes(array.AsSpan()));
+    }
+
+    /// <summary>Writes the message to <paramref name="stream"/>: the head from the buffer, then each tail array from its own memory.</summary>
+    internal async ValueTask WriteToAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        Seal();
+        await stream.WriteAsync(_buffer.AsMemory(0, _length), cancellationToken).ConfigureAwait(false);
+        if (_tail is null)
+        {
+            return;
+        }
+        foreach (var array in _tail)
+        {
+            await stream.WriteAsync(new PrimitiveArrayMemory(array, Buffer.ByteLength(array)).Memory, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends the head of a framed message: its length goes in front, and nothing more may be written.</summary>
+    private void Seal()
+    {
+        if (!_framed || _sealed)
+        {
+            return;
+        }
+        BinaryPrimitives.WriteInt32LittleEndian(_buffer, _length - WireFrame.HeadLengthBytes);
+        _sealed = true;
+    }
+
+    private void Flatten()
+    {
+        Seal();
+        if (_tail is null || _tail.Count == 0)
+        {
+            return;
+        }
+        var tailLength = (int)_tailLength;
+        _sealed = false;
+        var span = GetSpan(tailLength);
+        _sealed = true;
+        foreach (var array in _tail)
+        {
+            var bytes = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(array), Buffer.ByteLength(array));
+            bytes.CopyTo(span);
+            span = span[bytes.Length..];
+        }
+        _tail.Clear();
+        _tailLength = 0;
+    }
+
     /// <summary>Reserves <paramref name="count"/> bytes at the end and returns them for the caller to fill.</summary>
     private Span<byte> GetSpan(int count)
     {
+        if (_sealed)
+        {
+            throw new InvalidOperationException("The framed message has been sent or read out; Reset before writing another.");
+        }
         if (_length + count > _buffer.Length)
         {
             Grow(_length + count);
@@ -82,6 +189,8 @@ public sealed class WireWriter : IDisposable
         var buffer = _buffer;
         _buffer = [];
         _length = 0;
+        _tail = null;
+        _tailLength = 0;
         if (buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);

@@ -4,15 +4,18 @@ using Hpf.Cluster.Runtime.Serialization;
 namespace Hpf.Cluster.Runtime.Transport;
 
 /// <summary>
-/// Layout of call and response bodies. Request: version, grain type, key, placement hint, method id, hops, then
-/// the arguments by their declared types. Response: a <see cref="CallStatus"/> and what it implies.
+/// Layout of call and response bodies, each a framed message (<see cref="WireFrame"/>: head length, head, then
+/// the bytes of large primitive arrays). Request head: version, grain type, key, placement hint, method id,
+/// hops, then the arguments by their declared types. Response head: a <see cref="CallStatus"/> and what it implies.
 /// </summary>
 internal static class CallMessageCodec
 {
-    private const byte Version = 1;
+    // 2: the body is framed (WireFrame), large arrays after the head; the silos of a cluster run one build.
+    private const byte Version = 2;
 
     public static void WriteRequest(WireWriter writer, GrainId grainId, SiloAddress? hint, GrainMethodDescriptor method, object?[] arguments, int hops)
     {
+        writer.BeginFrame();
         writer.WriteByte(Version);
         writer.WriteString(grainId.Type);
         writer.WriteString(grainId.Key);
@@ -26,8 +29,10 @@ internal static class CallMessageCodec
         }
     }
 
+    /// <summary>Decodes a request; with a streamed tail the large arrays are left in <see cref="WireReader.PendingArrays"/> to be filled.</summary>
     public static CallRequest ReadRequest(WireReader reader)
     {
+        reader.BeginFrame();
         var version = reader.ReadByte();
         if (version != Version)
         {
@@ -52,12 +57,14 @@ internal static class CallMessageCodec
         {
             arguments[i] = WireCodec.Read(reader, method.ParameterTypes[i]);
         }
+        reader.EndFrame();
         var hint = hintText is null ? null : SiloAddress.Parse(hintText);
         return new CallRequest(new GrainId(grainType, key), hint, descriptor, method, arguments, hops);
     }
 
     public static void WriteCompleted(WireWriter writer, GrainMethodDescriptor method, object? result)
     {
+        writer.BeginFrame();
         writer.WriteByte((byte)CallStatus.Completed);
         if (method.ResultType != typeof(void))
         {
@@ -67,6 +74,7 @@ internal static class CallMessageCodec
 
     public static void WriteFailed(WireWriter writer, string exceptionType, string message, string silo)
     {
+        writer.BeginFrame();
         writer.WriteByte((byte)CallStatus.Failed);
         writer.WriteString(exceptionType);
         writer.WriteString(message);
@@ -75,6 +83,7 @@ internal static class CallMessageCodec
 
     public static void WriteUnavailable(WireWriter writer, string reason)
     {
+        writer.BeginFrame();
         writer.WriteByte((byte)CallStatus.Unavailable);
         writer.WriteString(reason);
     }
@@ -82,11 +91,14 @@ internal static class CallMessageCodec
     /// <summary>Returns the result, or throws what the response says happened.</summary>
     public static object? ReadResponse(WireReader reader, GrainId grainId, GrainMethodDescriptor method)
     {
+        reader.BeginFrame();
         var status = (CallStatus)reader.ReadByte();
         switch (status)
         {
             case CallStatus.Completed:
-                return method.ResultType == typeof(void) ? null : WireCodec.Read(reader, method.ResultType);
+                var result = method.ResultType == typeof(void) ? null : WireCodec.Read(reader, method.ResultType);
+                reader.EndFrame();
+                return result;
             case CallStatus.Failed:
                 var type = reader.ReadString() ?? "";
                 var message = reader.ReadString() ?? "";

@@ -17,12 +17,12 @@ internal sealed class ResponseBody : IDisposable
 
     public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(ResponseBody))).AsMemory(0, Length);
 
-    public static async Task<ResponseBody> ReadAsync(HttpContent content, CancellationToken cancellationToken)
+    public static async Task<ResponseBody> ReadAsync(HttpContent content, long maxLength, CancellationToken cancellationToken)
     {
         var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            return await ReadAsync(stream, content.Headers.ContentLength, long.MaxValue, cancellationToken).ConfigureAwait(false);
+            return await ReadAsync(stream, content.Headers.ContentLength, maxLength, cancellationToken).ConfigureAwait(false);
         }
     }
 

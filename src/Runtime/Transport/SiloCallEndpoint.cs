@@ -35,20 +35,24 @@ internal sealed partial class SiloCallEndpoint(
         }
 
         var aborted = context.RequestAborted;
-        using var body = await ResponseBody.ReadAsync(request.Body, request.ContentLength, _maxMessageBytes, aborted).ConfigureAwait(false);
-        metrics.Received(body.Length);
         using var response = new WireWriter();
         CallRequest? call = null;
         try
         {
-            call = CallMessageCodec.ReadRequest(new WireReader(body.Memory) { GrainFactory = router.References });
+            call = await ReadCallAsync(request, aborted).ConfigureAwait(false);
             var result = await router.RouteAsync(call.GrainId, call.PlacementHint, call.Method, call.Arguments, call.Hops + 1, aborted).ConfigureAwait(false);
             CallMessageCodec.WriteCompleted(response, call.Method, result);
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        catch (Exception) when (aborted.IsCancellationRequested)
         {
-            // The caller gave up (cancelled or timed out); nobody reads a response.
+            // The caller gave up (cancelled or timed out), possibly mid-body; nobody reads a response.
             return;
+        }
+        catch (Exception ex) when (call is null && ex is IOException or OperationCanceledException)
+        {
+            // The body did not arrive whole: the caller went away (its reset can beat RequestAborted) or Kestrel
+            // refused the body. Kestrel answers or resets the stream, as for any body it could not deliver.
+            throw;
         }
         catch (SiloUnavailableException ex)
         {
@@ -75,7 +79,29 @@ internal sealed partial class SiloCallEndpoint(
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = ClusterHeaders.ContentType;
         context.Response.ContentLength = response.Length;
-        await context.Response.Body.WriteAsync(response.WrittenMemory, aborted).ConfigureAwait(false);
+        // Large arrays in a result go from their own memory to the stream, not through the message buffer.
+        await response.WriteToAsync(context.Response.Body, aborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Decodes the call while its body arrives: with a known length, large array arguments are read from the
+    /// stream straight into their arrays (<see cref="StreamedMessageReader"/>); without one, the body is read whole.
+    /// </summary>
+    private async Task<CallRequest> ReadCallAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is not { } length)
+        {
+            using var body = await ResponseBody.ReadAsync(request.Body, null, _maxMessageBytes, cancellationToken).ConfigureAwait(false);
+            metrics.Received(body.Length);
+            return CallMessageCodec.ReadRequest(new WireReader(body.Memory) { GrainFactory = router.References });
+        }
+        if (length > _maxMessageBytes)
+        {
+            throw new InvalidDataException($"Message of {length} bytes exceeds the limit of {_maxMessageBytes}.");
+        }
+        var call = await StreamedMessageReader.ReadAsync(request.Body, length, router.References, CallMessageCodec.ReadRequest, cancellationToken).ConfigureAwait(false);
+        metrics.Received(length);
+        return call;
     }
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "Refused a call from {Remote}: cluster credentials {Check}")]

@@ -21,6 +21,7 @@ internal sealed class SiloTransport : IAsyncDisposable
     private readonly string _clusterId;
     private readonly string _secret;
     private readonly RuntimeMetrics _metrics;
+    private readonly long _maxMessageBytes;
 
     public SiloTransport(IOptions<ClusterOptions> options, RuntimeMetrics metrics)
     {
@@ -28,6 +29,7 @@ internal sealed class SiloTransport : IAsyncDisposable
         _clusterId = value.ClusterId;
         _secret = value.ClusterSecret;
         _metrics = metrics;
+        _maxMessageBytes = value.MaxMessageBytes;
         var handler = new SocketsHttpHandler
         {
             EnableMultipleHttp2Connections = true,
@@ -91,7 +93,16 @@ internal sealed class SiloTransport : IAsyncDisposable
                 var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
                 throw new HttpRequestException($"Silo {silo} answered {(int)response.StatusCode}: {text}", null, response.StatusCode);
             }
-            var body = await ResponseBody.ReadAsync(response.Content, cancellationToken).ConfigureAwait(false);
+            ResponseBody body;
+            try
+            {
+                body = await ResponseBody.ReadAsync(response.Content, _maxMessageBytes, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                // An I/O failure to the caller, which reports it as a failed call naming this silo.
+                throw new IOException($"Silo {silo} answered with a message over the limit: {ex.Message}", ex);
+            }
             _metrics.Received(body.Length);
             return body;
         }

@@ -15,7 +15,7 @@ public sealed class ShardFailoverTests
 {
     private static readonly SyntheticDataset Sample = SyntheticDataset.Generate(new SyntheticOptions { Users = 400, Items = 300, Factors = 4, Seed = 41 });
 
-    private static readonly TrainingOptions Options = new() { Factors = 5, MaxIterations = 40, CheckEvery = 5, Stop = StopRule.MaxIter, Seed = 4, Threads = 1 };
+    private static readonly TrainingOptions Options = new() { Factors = 5, MaxIterations = 400, CheckEvery = 25, Stop = StopRule.MaxIter, Seed = 4, Threads = 1 };
 
     [Theory]
     [InlineData(false)]
@@ -25,7 +25,7 @@ public sealed class ShardFailoverTests
         var store = new InMemoryGrainStateStore();
         await using var cluster = await TrainingCluster.StartAsync(3, store, watchdog: true);
         var grains = cluster.Client;
-        await ClusterJob.SubmitAsync(grains, "survivor", new JobSpec { Training = Options, UserShards = 3, ItemShards = 3, CheckpointEvery = 3 }, Sample.Data);
+        await ClusterJob.SubmitAsync(grains, "survivor", new JobSpec { Training = Options, UserShards = 3, ItemShards = 3, CheckpointEvery = 10 }, Sample.Data);
         var before = await ClusterJob.WaitAsync(grains, "survivor", until: s => s.Iteration >= 10 || s.IsFinished);
         Assert.Equal(JobState.Training, before.State);
 

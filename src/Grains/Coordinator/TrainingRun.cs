@@ -195,24 +195,25 @@ internal sealed partial class TrainingRun
 
     private async Task FullBatchIterationAsync(int iteration, CancellationToken stop)
     {
-        // Shard calls are not cancelled midway: a half-step finishes on every shard or the job rolls back.
+        // Stopping cancels the calls, not the shards' updates: a shard that got its step finishes it, and a stopped run
+        // is only ever resumed from a checkpoint, so a step the coordinator did not see complete is simply redone.
         var users = await Task.WhenAll(_shards.Users.Select(s =>
-            s.HalfStep(new HalfStepRequest(iteration, _userVersion + 1, _itemVersion, _itemSums), CancellationToken.None))).ConfigureAwait(false);
+            s.HalfStep(new HalfStepRequest(iteration, _userVersion + 1, _itemVersion, _itemSums), stop))).ConfigureAwait(false);
         ThrowIfFailed(users.Select(r => r.FailedRow), iteration, "user");
         _userVersion++;
         _userSums = AddUp(users.Select(r => r.ColumnSums));
         var bytes = users.Sum(r => r.BytesFetched);
-        if (_spec.TraceElbo) _elbo.Add(await ElboAsync(CancellationToken.None).ConfigureAwait(false));
+        if (_spec.TraceElbo) _elbo.Add(await ElboAsync(stop).ConfigureAwait(false));
         stop.ThrowIfCancellationRequested();
 
         var items = await Task.WhenAll(_shards.Items.Select(s =>
-            s.HalfStep(new HalfStepRequest(iteration, _itemVersion + 1, _userVersion, _userSums), CancellationToken.None))).ConfigureAwait(false);
+            s.HalfStep(new HalfStepRequest(iteration, _itemVersion + 1, _userVersion, _userSums), stop))).ConfigureAwait(false);
         ThrowIfFailed(items.Select(r => r.FailedRow), iteration, "item");
         _itemVersion++;
         _itemSums = AddUp(items.Select(r => r.ColumnSums));
         _bytesLastStep = items.Sum(r => r.BytesFetched);
         _bytes += bytes + _bytesLastStep;
-        if (_spec.TraceElbo) _elbo.Add(await ElboAsync(CancellationToken.None).ConfigureAwait(false));
+        if (_spec.TraceElbo) _elbo.Add(await ElboAsync(stop).ConfigureAwait(false));
     }
 
     /// <summary>One SVI epoch over the local side (HPF-MATH.md, "SVI"); with both batch sizes set, odd iterations are user epochs.</summary>
@@ -234,7 +235,7 @@ internal sealed partial class TrainingRun
             var globalSums = userEpoch ? _itemSums : _userSums;
             var t = _steps + 1;
             var results = await Task.WhenAll(local.Select(s =>
-                s.LocalStep(new LocalStepRequest(iteration, b, batches, t, localVersion + 1, globalVersion, globalSums), CancellationToken.None))).ConfigureAwait(false);
+                s.LocalStep(new LocalStepRequest(iteration, b, batches, t, localVersion + 1, globalVersion, globalSums), stop))).ConfigureAwait(false);
             ThrowIfFailed(results.Select(r => r.FailedRow), iteration, userEpoch ? "user" : "item");
             var localSums = AddUp([userEpoch ? _userSums : _itemSums, .. results.Select(r => r.ColumnSumDelta)]);
             SetSums(userEpoch, localSums, localVersion + 1);
@@ -245,7 +246,7 @@ internal sealed partial class TrainingRun
                 _steps = t;
                 var scale = (double)rows / inBatch;
                 var updates = await Task.WhenAll(global.Select(s =>
-                    s.GlobalStep(new GlobalStepRequest(t, globalVersion + 1, step.At(t), scale, localSums), CancellationToken.None))).ConfigureAwait(false);
+                    s.GlobalStep(new GlobalStepRequest(t, globalVersion + 1, step.At(t), scale, localSums), stop))).ConfigureAwait(false);
                 ThrowIfFailed(updates.Select(r => r.FailedRow), iteration, userEpoch ? "item" : "user");
                 SetSums(!userEpoch, AddUp([globalSums, .. updates.Select(r => r.ColumnSumDelta)]), globalVersion + 1);
             }
@@ -253,8 +254,8 @@ internal sealed partial class TrainingRun
             _bytes += bytes;
         }
         // The running sums drift by rounding over many batches; start each epoch from exact ones, as the engine does.
-        _userSums = await SumAsync(_shards.Users, CancellationToken.None).ConfigureAwait(false);
-        _itemSums = await SumAsync(_shards.Items, CancellationToken.None).ConfigureAwait(false);
+        _userSums = await SumAsync(_shards.Users, stop).ConfigureAwait(false);
+        _itemSums = await SumAsync(_shards.Items, stop).ConfigureAwait(false);
     }
 
     private void SetSums(bool users, double[] sums, long version)
@@ -276,7 +277,7 @@ internal sealed partial class TrainingRun
     {
         var o = _options;
         var parts = await Task.WhenAll(_shards.Users.Select(s =>
-            s.Check(new CheckRequest(_userVersion, _itemVersion, o.Stop == StopRule.DiffNorm), CancellationToken.None))).ConfigureAwait(false);
+            s.Check(new CheckRequest(_userVersion, _itemVersion, o.Stop == StopRule.DiffNorm), stop))).ConfigureAwait(false);
         double train = 0, validationSum = 0, diff = 0;
         long validationCount = 0;
         foreach (var p in parts)
@@ -314,8 +315,8 @@ internal sealed partial class TrainingRun
 
     private async Task<TrainingCheckpoint> WriteCheckpointAsync(int iteration, int slot, double elapsed, CancellationToken stop)
     {
-        var users = _shards.Users.Select(s => s.WriteCheckpoint(new CheckpointRequest(iteration, slot, _userVersion, _steps), CancellationToken.None));
-        var items = _shards.Items.Select(s => s.WriteCheckpoint(new CheckpointRequest(iteration, slot, _itemVersion, _steps), CancellationToken.None));
+        var users = _shards.Users.Select(s => s.WriteCheckpoint(new CheckpointRequest(iteration, slot, _userVersion, _steps), stop));
+        var items = _shards.Items.Select(s => s.WriteCheckpoint(new CheckpointRequest(iteration, slot, _itemVersion, _steps), stop));
         var written = await Task.WhenAll(users.Concat(items)).ConfigureAwait(false);
         var checkpoint = new TrainingCheckpoint
         {

@@ -9,13 +9,12 @@ namespace Hpf.Cluster.Grains.Serving;
 /// <summary>
 /// Answers questions of a job's trained model through the grains that hold it (DESIGN.md, "Serve"): top-N for a user
 /// (θ_u from its user shard, each item shard's best given θ_u, merged), predictions, fold-in of a new user's counts,
-/// add-user, cold start, and evaluation on a test set. Used by the silo's HTTP API; one instance per silo, caching
-/// which shards each job has (a finished job's never change; a training job's status is looked at again after a second).
+/// add-user, cold start, and evaluation on a test set. Used by the silo's HTTP API; one instance per silo. Every request
+/// reads the job's status from its coordinator (one call), so a cancelled, failed, deleted or replaced job is noticed
+/// at once; the job's shard references are kept per job instance (its creation time).
 /// </summary>
 public sealed class JobModelQueries(IGrainFactory grains)
 {
-    private static readonly TimeSpan TrainingStatusAge = TimeSpan.FromSeconds(1);
-
     /// <summary>Users evaluated at a time: each is a few grain calls, which overlap.</summary>
     private const int UsersInFlight = 16;
 
@@ -306,8 +305,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
     /// <summary>The job's shards and what they serve; refuses, each with its own message, a job with no model to serve.</summary>
     private async Task<ServedJob> JobAsync(string job, CancellationToken cancellationToken)
     {
-        if (_jobs.TryGetValue(job, out var cached) && (cached.Status.State == JobState.Completed || DateTime.UtcNow - cached.Fetched < TrainingStatusAge))
-            return cached;
+        _jobs.TryGetValue(job, out var cached);
         var coordinator = grains.GetGrain<ICoordinatorGrain>(job);
         var status = await coordinator.GetStatus(cancellationToken).ConfigureAwait(false);
         if (status is null)

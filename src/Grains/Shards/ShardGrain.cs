@@ -210,7 +210,8 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         {
             var bytes = await FetchAllAsync(shard, RowContent.ExpectedLog, request.OtherVersion, cancellationToken).ConfigureAwait(false);
             request.OtherColumnSums.AsSpan().CopyTo(shard.Gathered.ColumnSum);
-            var failed = shard.HalfStep.Run(cancellationToken);
+            // Once the rows are being updated the step runs to its end: a half-updated shard would be neither version.
+            var failed = shard.HalfStep.Run(CancellationToken.None);
             if (failed >= 0)
             {
                 // The parameters are broken: nothing may read them until a checkpoint is restored.
@@ -356,7 +357,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             var before = new float[batch.Length * k];
             for (var b = 0; b < batch.Length; b++) side.Expected.AsSpan(batch[b] * k, k).CopyTo(before.AsSpan(b * k, k));
             var failed = int.MaxValue;
-            Parallel.For(0, batch.Length, new ParallelOptions { MaxDegreeOfParallelism = shard.Threads, CancellationToken = cancellationToken },
+            Parallel.For(0, batch.Length, new ParallelOptions { MaxDegreeOfParallelism = shard.Threads },
                 () => new RowScratch(k, side.Stride),
                 (b, _, scratch) =>
                 {
@@ -446,7 +447,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var step = StepSize.From(shard.Plan.Training);
         var deltas = new double[touched.Count * k];
         var failed = int.MaxValue;
-        Parallel.For(0, touched.Count, new ParallelOptions { MaxDegreeOfParallelism = shard.Threads, CancellationToken = cancellationToken },
+        Parallel.For(0, touched.Count, new ParallelOptions { MaxDegreeOfParallelism = shard.Threads },
             () => new RowScratch(k, stride),
             (s, _, scratch) =>
             {

@@ -2,6 +2,7 @@ using Hpf.Cluster.Runtime;
 using Hpf.Cluster.Runtime.Activation;
 using Hpf.Cluster.Runtime.Hosting;
 using Hpf.Cluster.Runtime.Membership;
+using Hpf.Cluster.Silo.Api;
 
 namespace Hpf.Cluster.Silo;
 
@@ -36,23 +37,35 @@ internal sealed class SiloConfiguration
 
     public SiloShutdownOptions Shutdown { get; } = new();
 
+    public ClientApiOptions Api { get; } = new();
+
+    /// <exception cref="SiloConfigurationException">A setting is missing or out of range; the message says which and how to set it.</exception>
     public static SiloConfiguration Bind(IConfiguration configuration)
     {
         var result = new SiloConfiguration();
-        configuration.GetSection("Cluster").Bind(result.Cluster);
-        var silo = configuration.GetSection("Silo");
-        silo.Bind(result.Endpoint);
-        result.GrainAssemblies.AddRange(silo.GetSection("GrainAssemblies").Get<string[]>() ?? []);
-        var membership = configuration.GetSection("Membership");
-        result.MembershipProvider = membership["Provider"] ?? result.MembershipProvider;
-        result.MembershipConnectionString = membership["ConnectionString"] ?? "";
-        membership.Bind(result.Membership);
-        var storage = configuration.GetSection("Storage");
-        result.StorageProvider = storage["Provider"] ?? result.StorageProvider;
-        result.StorageConnectionString = storage["ConnectionString"] ?? "";
-        result.StorageDataDirectory = storage["DataDirectory"] ?? result.StorageDataDirectory;
-        configuration.GetSection("GrainCollection").Bind(result.Collection);
-        configuration.GetSection("Shutdown").Bind(result.Shutdown);
+        try
+        {
+            configuration.GetSection("Cluster").Bind(result.Cluster);
+            var silo = configuration.GetSection("Silo");
+            silo.Bind(result.Endpoint);
+            result.GrainAssemblies.AddRange(silo.GetSection("GrainAssemblies").Get<string[]>() ?? []);
+            var membership = configuration.GetSection("Membership");
+            result.MembershipProvider = membership["Provider"] ?? result.MembershipProvider;
+            result.MembershipConnectionString = membership["ConnectionString"] ?? "";
+            membership.Bind(result.Membership);
+            var storage = configuration.GetSection("Storage");
+            result.StorageProvider = storage["Provider"] ?? result.StorageProvider;
+            result.StorageConnectionString = storage["ConnectionString"] ?? "";
+            result.StorageDataDirectory = storage["DataDirectory"] ?? result.StorageDataDirectory;
+            configuration.GetSection("GrainCollection").Bind(result.Collection);
+            configuration.GetSection("Shutdown").Bind(result.Shutdown);
+            configuration.GetSection("Api").Bind(result.Api);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key and the type it could not convert to.
+            throw new SiloConfigurationException(e.Message);
+        }
         result.Validate();
         return result;
     }
@@ -61,19 +74,35 @@ internal sealed class SiloConfiguration
     {
         if (string.IsNullOrEmpty(Cluster.ClusterSecret))
         {
-            throw new InvalidOperationException("No cluster secret: set Cluster:ClusterSecret (HPF_Cluster__ClusterSecret in the environment, or --Cluster:ClusterSecret=...). Every silo of the cluster needs the same one.");
+            throw new SiloConfigurationException("No cluster secret: set Cluster:ClusterSecret (HPF_Cluster__ClusterSecret in the environment, or --Cluster:ClusterSecret=...). Every silo of the cluster needs the same one.");
         }
         if (MembershipProvider is not ("Sqlite" or "Postgres"))
         {
-            throw new InvalidOperationException($"Membership:Provider is '{MembershipProvider}'; a silo runs on 'Sqlite' (one machine) or 'Postgres' (several).");
+            throw new SiloConfigurationException($"Membership:Provider is '{MembershipProvider}'; a silo runs on 'Sqlite' (one machine) or 'Postgres' (several).");
         }
         if (StorageProvider is not ("Sqlite" or "Postgres"))
         {
-            throw new InvalidOperationException($"Storage:Provider is '{StorageProvider}'; a silo stores grain state in 'Sqlite' or 'Postgres'.");
+            throw new SiloConfigurationException($"Storage:Provider is '{StorageProvider}'; a silo stores grain state in 'Sqlite' or 'Postgres'.");
         }
         if (string.IsNullOrEmpty(MembershipConnectionString))
         {
-            throw new InvalidOperationException("Membership:ConnectionString is empty.");
+            throw new SiloConfigurationException("Membership:ConnectionString is empty.");
+        }
+        if (string.IsNullOrEmpty(Api.ApiKey))
+        {
+            throw new SiloConfigurationException($"No API key: set Api:ApiKey (HPF_Api__ApiKey in the environment, or --Api:ApiKey=...). Clients send it in the {ClientApiOptions.ApiKeyHeader} header.");
+        }
+        if (Api.Port is < 0 or > 65535)
+        {
+            throw new SiloConfigurationException($"Api:Port is {Api.Port}; a port is between 0 (pick a free one) and 65535.");
+        }
+        if (Api.CertificatePath.Length > 0 && !File.Exists(Api.CertificatePath))
+        {
+            throw new SiloConfigurationException($"Api:CertificatePath names {Api.CertificatePath}, which does not exist.");
+        }
+        if (Api.Port != 0 && Api.Port == Endpoint.Port)
+        {
+            throw new SiloConfigurationException($"Api:Port and Silo:Port are both {Api.Port}; clients and silos need a port each.");
         }
     }
 }

@@ -38,7 +38,8 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public static string SiloDll => typeof(SiloProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "HpfSiloDll").Value!;
 
-    public static SiloProcess Start(int port, IEnumerable<string> arguments)
+    /// <param name="environment">Variables for the process only: secrets go here, where <c>ps</c> does not show them.</param>
+    public static SiloProcess Start(int port, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -52,6 +53,10 @@ internal sealed class SiloProcess : IAsyncDisposable
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
         var process = new Process { StartInfo = start };
         var silo = new SiloProcess(process, port);

@@ -18,6 +18,7 @@ public sealed class SiloProcessTests(ITestOutputHelper output) : IAsyncLifetime
     private const string ClusterId = "process-test";
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "hpf-silo-test-" + Guid.NewGuid().ToString("N"));
     private readonly string _secret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+    private readonly string _apiKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
     private readonly List<SiloProcess> _silos = [];
     private SqliteMembershipTable _table = null!;
     private MembershipTableView _view = null!;
@@ -73,7 +74,8 @@ public sealed class SiloProcessTests(ITestOutputHelper output) : IAsyncLifetime
             "--Shutdown:DrainTime=00:00:00.500",
             $"--Silo:GrainAssemblies:0={typeof(ProcessCounterGrain).Assembly.Location}",
             "--Logging:LogLevel:Default=Warning",
-        ]);
+            "--Api:Port=0",
+        ], new Dictionary<string, string> { ["HPF_Api__ApiKey"] = _apiKey });
         _silos.Add(silo);
         return silo;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using Hpf.Cluster.Client.Cluster;
 using Hpf.Cluster.Client.Commands;
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
@@ -59,7 +60,18 @@ public static class CliApp
         root.Subcommands.Add(new RecommendCommand(environment).Command);
         root.Subcommands.Add(new PredictCommand(environment).Command);
         root.Subcommands.Add(new JobsCommand(environment).Command);
+        root.Subcommands.Add(new StatusCommand(environment).Command);
+        root.Subcommands.Add(new CancelCommand(environment).Command);
         return root;
+    }
+
+    /// <summary>Every error on its own line, in the file:line: reason form editors jump to.</summary>
+    private static int ReportBadLines(CliOutput output, IReadOnlyList<string> errors, long totalErrors)
+    {
+        foreach (var error in errors) output.Fail(error);
+        if (totalErrors > errors.Count) output.Fail($"and {totalErrors - errors.Count} more errors");
+        output.Fail("the file was refused as a whole: nothing was trained, evaluated or saved");
+        return ExitCodes.BadData;
     }
 
     /// <summary>Prints what went wrong in the user's terms and picks the exit code; unexpected errors keep their type for bug reports.</summary>
@@ -71,11 +83,20 @@ public static class CliApp
                 output.Fail(c.Message);
                 return c.ExitCode;
             case DataFormatException d:
-                // Every error on its own line, in the file:line: reason form editors jump to.
-                foreach (var error in d.Errors) output.Fail(error.ToString());
-                if (d.TotalErrors > d.Errors.Count) output.Fail($"and {d.TotalErrors - d.Errors.Count} more errors");
-                output.Fail("the file was refused as a whole: nothing was trained, evaluated or saved");
-                return ExitCodes.BadData;
+                return ReportBadLines(output, d.Errors.Select(error => error.ToString()).ToList(), d.TotalErrors);
+            case ClusterApiException { Failure: ClusterFailure.BadData } c:
+                // The cluster read the file and found these lines; they are printed as the local reader prints its own.
+                return ReportBadLines(output, c.Errors, c.TotalErrors);
+            case ClusterApiException c:
+                output.Fail(c.Message);
+                return c.Failure switch
+                {
+                    ClusterFailure.Unreachable => ExitCodes.ClusterUnreachable,
+                    ClusterFailure.ApiKeyMissing or ClusterFailure.ApiKeyRefused => ExitCodes.ApiKeyRefused,
+                    ClusterFailure.JobNotFound => ExitCodes.JobNotFound,
+                    ClusterFailure.BadRequest => ExitCodes.BadOption,
+                    _ => ExitCodes.Failure,
+                };
             case FileNotFoundException f:
                 output.Fail($"file not found: {f.FileName ?? f.Message}");
                 return ExitCodes.BadData;

@@ -18,6 +18,12 @@ public static class ExitCodes
     public const int UnknownItem = 6;
     /// <summary>No saved job has the name given.</summary>
     public const int JobNotFound = 7;
-    /// <summary>Ctrl+C: the conventional 128 + SIGINT.</summary>
+    /// <summary>The cluster could not be reached (nothing listening, a broken connection, no answer in time).</summary>
+    public const int ClusterUnreachable = 8;
+    /// <summary>The cluster refused the API key, or none was given.</summary>
+    public const int ApiKeyRefused = 9;
+    /// <summary>The job failed on the cluster; its error is printed.</summary>
+    public const int JobFailed = 10;
+    /// <summary>Ctrl+C, or the job was cancelled on the cluster: the conventional 128 + SIGINT.</summary>
     public const int Cancelled = 130;
 }

@@ -1,30 +1,71 @@
 using System.CommandLine;
 using System.Globalization;
+using Hpf.Cluster.Client.Cluster;
 using Hpf.Cluster.Client.Rendering;
 using Spectre.Console;
 
 namespace Hpf.Cluster.Client.Commands;
 
-/// <summary><c>hpf jobs</c>: the saved jobs of the data directory, from their model.json files only.</summary>
+/// <summary>
+/// <c>hpf jobs</c>: the saved jobs of the data directory, from their model.json files only; with <c>--cluster URL</c>,
+/// the jobs of the cluster instead.
+/// </summary>
 internal sealed class JobsCommand
 {
     private readonly CommandEnvironment _environment;
+    private readonly Option<bool> _json = new("--json") { Description = "print the list as JSON" };
+    private readonly ClusterConnection _connection = new("list this cluster's jobs instead of the saved ones: the URL of a silo's client API");
 
     public JobsCommand(CommandEnvironment environment)
     {
         _environment = environment;
-        Command = new Command("jobs", "List the saved jobs");
-        Command.SetAction(parsed => Run(parsed));
+        Command = new Command("jobs", "List the saved jobs, or a cluster's jobs") { _json, _connection.Cluster, _connection.ApiKey };
+        Command.SetAction(RunAsync);
     }
 
     public Command Command { get; }
 
-    private int Run(ParseResult parsed)
+    private async Task<int> RunAsync(ParseResult parsed, CancellationToken cancellationToken)
+    {
+        using var client = _connection.Connect(parsed);
+        return client is null ? ListSaved(parsed) : await ListClusterAsync(client, parsed, cancellationToken);
+    }
+
+    private async Task<int> ListClusterAsync(ClusterApiClient client, ParseResult parsed, CancellationToken cancellationToken)
+    {
+        var output = _environment.Output;
+        var jobs = await client.ListJobsAsync(cancellationToken);
+        if (parsed.GetValue(_json))
+        {
+            output.WriteJson(jobs);
+            return ExitCodes.Success;
+        }
+        if (jobs.Length == 0)
+        {
+            output.Line($"no jobs on the cluster at {client.BaseAddress}");
+            return ExitCodes.Success;
+        }
+        var table = new Table().AddColumn("name").AddColumn("state").AddColumn("updated (UTC)");
+        foreach (var job in jobs)
+        {
+            table.AddRow(Markup.Escape(job.Job), job.State.ToString().ToLowerInvariant(),
+                job.Updated.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+        }
+        output.Console.Write(table);
+        return ExitCodes.Success;
+    }
+
+    private int ListSaved(ParseResult parsed)
     {
         var output = _environment.Output;
         var store = _environment.Store(parsed);
         var listing = store.List();
         foreach (var problem in listing.Unreadable) output.Warn(problem);
+        if (parsed.GetValue(_json))
+        {
+            output.WriteJson(listing.Jobs.Select(j => j.Manifest));
+            return ExitCodes.Success;
+        }
         if (listing.Jobs.Count == 0)
         {
             output.Line($"no jobs in {store.JobsDirectory}");

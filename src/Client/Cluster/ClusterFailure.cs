@@ -1,0 +1,22 @@
+namespace Hpf.Cluster.Client.Cluster;
+
+/// <summary>Why a call to the cluster's API did not succeed, in the terms the console reports (and picks exit codes by).</summary>
+internal enum ClusterFailure
+{
+    /// <summary>No connection, a broken one, or no answer in time.</summary>
+    Unreachable,
+    /// <summary>401: no API key was sent.</summary>
+    ApiKeyMissing,
+    /// <summary>403: the key sent is not the cluster's.</summary>
+    ApiKeyRefused,
+    /// <summary>404 for a job.</summary>
+    JobNotFound,
+    /// <summary>400 for an uploaded file with bad lines: <see cref="ClusterApiException.Errors"/> has them.</summary>
+    BadData,
+    /// <summary>400 for anything else (an option out of range, a bad name).</summary>
+    BadRequest,
+    /// <summary>409: the job is not in a state for this (it exists, it is training, it has not completed).</summary>
+    Conflict,
+    /// <summary>5xx, or an answer this client cannot read.</summary>
+    ServerError,
+}

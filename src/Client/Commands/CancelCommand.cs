@@ -1,0 +1,35 @@
+using System.CommandLine;
+using Hpf.Cluster.Client.Cluster;
+
+namespace Hpf.Cluster.Client.Commands;
+
+/// <summary><c>hpf cancel JOB --cluster URL</c>: stops a cluster job within one half-step; its last complete checkpoint is kept.</summary>
+internal sealed class CancelCommand
+{
+    private readonly CommandEnvironment _environment;
+    private readonly Argument<string> _job = new("JOB") { Description = "the job on the cluster" };
+    private readonly Option<bool> _json = new("--json") { Description = "print the job's status after the cancel as JSON" };
+    private readonly ClusterConnection _connection = new("the cluster: the URL of a silo's client API");
+
+    public CancelCommand(CommandEnvironment environment)
+    {
+        _environment = environment;
+        Command = new Command("cancel", "Cancel a job training on the cluster") { _job, _json, _connection.Cluster, _connection.ApiKey };
+        Command.SetAction(RunAsync);
+    }
+
+    public Command Command { get; }
+
+    private async Task<int> RunAsync(ParseResult parsed, CancellationToken cancellationToken)
+    {
+        using var client = _connection.ConnectRequired(parsed, "cancel");
+        var status = await client.CancelAsync(parsed.GetValue(_job)!, cancellationToken);
+        if (parsed.GetValue(_json))
+        {
+            _environment.Output.WriteJson(status);
+            return ExitCodes.Success;
+        }
+        StatusCommand.Describe(_environment.Output, status);
+        return ExitCodes.Success;
+    }
+}

@@ -1,5 +1,5 @@
 using System.Runtime.Loader;
-using Hpf.Cluster.Grains.Loading;
+using Hpf.Cluster.Grains;
 using Hpf.Cluster.Runtime;
 using Hpf.Cluster.Runtime.Hosting;
 using Hpf.Cluster.Runtime.Membership;
@@ -36,7 +36,7 @@ public static class HpfSiloBuilder
         {
             GrainInterfaceRegistry.RegisterAssembly(AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.GetFullPath(path)));
         }
-        AddHpfTraining(builder.Services);
+        AddHpfTraining(builder.Services, configuration);
         builder.AddClientApi(configuration.Api, configuration.Endpoint.BindAddress);
 
         var host = SiloHost.Create(builder, configuration.Endpoint, configuration.Cluster,
@@ -47,14 +47,13 @@ public static class HpfSiloBuilder
             configuration.Cluster.CertificatePath.Length > 0);
     }
 
-    /// <summary>
-    /// The HPF training grains and the services they need: the one place their registration goes (the grains' own
-    /// services, such as the job watchdog, are added here too).
-    /// </summary>
-    private static void AddHpfTraining(IServiceCollection services)
-    {
-        GrainInterfaceRegistry.RegisterAssembly(typeof(JobUpload).Assembly);
-    }
+    /// <summary>The HPF training grains and their own services (the job watchdog): the one place they are registered.</summary>
+    private static void AddHpfTraining(IServiceCollection services, SiloConfiguration configuration) =>
+        services.AddHpfTraining(o =>
+        {
+            o.Enabled = configuration.Watchdog.Enabled;
+            o.Interval = configuration.Watchdog.Interval;
+        });
 
     private static void AddMembershipAndStorage(IServiceCollection services, SiloConfiguration configuration)
     {

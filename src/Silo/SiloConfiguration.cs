@@ -1,3 +1,4 @@
+using Hpf.Cluster.Grains.Jobs;
 using Hpf.Cluster.Runtime;
 using Hpf.Cluster.Runtime.Activation;
 using Hpf.Cluster.Runtime.Hosting;
@@ -39,6 +40,9 @@ internal sealed class SiloConfiguration
 
     public ClientApiOptions Api { get; } = new();
 
+    /// <summary>The job watchdog that resumes training jobs whose coordinator's silo went away (section Watchdog).</summary>
+    public JobWatchdogOptions Watchdog { get; } = new();
+
     /// <exception cref="SiloConfigurationException">A setting is missing or out of range; the message says which and how to set it.</exception>
     public static SiloConfiguration Bind(IConfiguration configuration)
     {
@@ -60,6 +64,7 @@ internal sealed class SiloConfiguration
             configuration.GetSection("GrainCollection").Bind(result.Collection);
             configuration.GetSection("Shutdown").Bind(result.Shutdown);
             configuration.GetSection("Api").Bind(result.Api);
+            configuration.GetSection("Watchdog").Bind(result.Watchdog);
         }
         catch (InvalidOperationException e)
         {

@@ -73,6 +73,8 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
                 ["Storage:DataDirectory"] = directory,
                 // No peer's view needs to drop this silo before it closes.
                 ["Shutdown:DrainTime"] = "00:00:00",
+                // One job, driven by this process: there is no coordinator elsewhere to resume.
+                ["Watchdog:Enabled"] = "false",
             });
             silo = HpfSiloBuilder.Build(builder);
             await silo.StartAsync(cancellationToken).ConfigureAwait(false);

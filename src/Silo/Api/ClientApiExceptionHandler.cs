@@ -1,3 +1,5 @@
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Runtime;
 using Hpf.Cluster.Runtime.Activation;
 using Microsoft.AspNetCore.Diagnostics;
@@ -26,6 +28,14 @@ internal sealed class ClientApiExceptionHandler(IProblemDetailsService problems,
             return true;
         }
         var (status, title, detail) = Describe(exception);
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
+        if (exception is GrainCallException { RemoteExceptionType: var type } refused && type == typeof(DataFormatException).FullName)
+        {
+            // Bad data found while sealing: the job is gone, and the lines are listed as an upload's refusal lists them.
+            var errors = ErrorLines(refused.RemoteMessage);
+            problem.Extensions["errors"] = errors;
+            problem.Extensions["totalErrors"] = (long)errors.Length;
+        }
         if (status >= 500)
             ClientApiLog.RequestFailed(logger, httpContext.Request.Method, httpContext.Request.Path, status, detail);
         else
@@ -35,12 +45,15 @@ internal sealed class ClientApiExceptionHandler(IProblemDetailsService problems,
         {
             HttpContext = httpContext,
             Exception = exception,
-            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+            ProblemDetails = problem,
         }).ConfigureAwait(false);
     }
 
     internal static (int Status, string Title, string Detail) Describe(Exception exception) => exception switch
     {
+        // A refusal the job's own rules make (a conflict, no such job, bad data, a bad argument) reads as the grain put
+        // it; anything else keeps the grain, method and silo, which whoever runs the cluster needs.
+        GrainCallException call when StatusOf(call) is var status && status < 500 => (status, TitleOf(status), call.RemoteMessage),
         GrainCallException call => (StatusOf(call), "Grain call failed", call.Message),
         TimeoutException timeout => (StatusCodes.Status504GatewayTimeout, "Grain call timed out", timeout.Message),
         SiloUnavailableException unavailable => (StatusCodes.Status503ServiceUnavailable, "No silo available", unavailable.Message),
@@ -48,14 +61,29 @@ internal sealed class ClientApiExceptionHandler(IProblemDetailsService problems,
         _ => (StatusCodes.Status500InternalServerError, "Unexpected error", $"{exception.GetType().Name}: {exception.Message}"),
     };
 
-    /// <summary>By the type the grain threw: what the caller can do about it decides the status.</summary>
-    private static int StatusOf(GrainCallException call) => call.RemoteExceptionType switch
+    private static string TitleOf(int status) => status switch
     {
-        "System.InvalidOperationException" => StatusCodes.Status409Conflict,
-        "System.ArgumentException" or "System.ArgumentOutOfRangeException" or "System.ArgumentNullException"
-            or "System.FormatException" or "Hpf.Cluster.Grains.Data.DataFormatException" => StatusCodes.Status400BadRequest,
-        "System.Collections.Generic.KeyNotFoundException" => StatusCodes.Status404NotFound,
-        "System.TimeoutException" => StatusCodes.Status504GatewayTimeout,
-        _ => StatusCodes.Status500InternalServerError,
+        StatusCodes.Status404NotFound => "Job not found",
+        StatusCodes.Status409Conflict => "Job state conflict",
+        _ => "Request refused",
     };
+
+    /// <summary>A DataFormatException's message as its file:line lines (its first line is a count when there are several).</summary>
+    private static string[] ErrorLines(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return lines.Length > 1 && lines[0].EndsWith("no dataset was built", StringComparison.Ordinal) ? lines[1..] : lines;
+    }
+
+    /// <summary>By the type the grain threw: what the caller can do about it decides the status.</summary>
+    private static int StatusOf(GrainCallException call) =>
+        call.RemoteExceptionType == typeof(JobConflictException).FullName ? StatusCodes.Status409Conflict
+        : call.RemoteExceptionType == typeof(JobNotFoundException).FullName ? StatusCodes.Status404NotFound
+        : call.RemoteExceptionType == typeof(DataFormatException).FullName ? StatusCodes.Status400BadRequest
+        : call.RemoteExceptionType switch
+        {
+            "System.ArgumentException" or "System.ArgumentOutOfRangeException" or "System.ArgumentNullException" => StatusCodes.Status400BadRequest,
+            "System.TimeoutException" => StatusCodes.Status504GatewayTimeout,
+            _ => StatusCodes.Status500InternalServerError,
+        };
 }

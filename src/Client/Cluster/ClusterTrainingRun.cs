@@ -19,7 +19,15 @@ internal sealed class ClusterTrainingRun(ClusterApiClient client, CliOutput outp
     public async Task<(JobStatus Status, HpfModel Model)> TrainAsync(
         string job, JobSpec spec, bool replace, string file, string? validationFile, DatasetFormat format, CancellationToken cancellationToken)
     {
-        await client.CreateJobAsync(job, spec, replace, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await client.CreateJobAsync(job, spec, replace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ClusterApiException e) when (e.Failure == ClusterFailure.Conflict && !replace)
+        {
+            throw new CommandException(ExitCodes.BadOption,
+                $"job '{job}' already exists on the cluster at {client.BaseAddress}: pass --replace to replace it, or name this one with --job NAME", e);
+        }
         var started = false;
         try
         {

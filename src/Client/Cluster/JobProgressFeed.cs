@@ -32,8 +32,9 @@ internal sealed class JobProgressFeed(int maxIterations, StopRule rule)
         }
         if (status.IsFinished)
         {
-            // The last report says "nothing left", which is how the display knows the run is over.
-            if (!finalReported) sink.Report(Current(status, TimeSpan.Zero));
+            // The last report says "nothing left", which is how the display knows the run is over (unless a poll already
+            // showed this iteration: the display would print it twice).
+            if (!finalReported && status.Iteration > _reported) sink.Report(Current(status, TimeSpan.Zero));
             _finished = true;
             return;
         }

@@ -170,6 +170,23 @@ public sealed class SiloProcessTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.DoesNotContain(_secret, _silos[0].Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Hpf_Silo_without_an_API_key_exits_with_2_and_says_which_setting_is_missing()
+    {
+        var silo = SiloProcess.Start(FreePort(),
+        [
+            $"--Cluster:ClusterSecret={_secret}",
+            $"--Membership:ConnectionString={MembershipConnection}",
+            $"--Storage:DataDirectory={_directory}",
+        ]);
+        _silos.Add(silo);
+
+        Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(30)), silo.Output);
+        Assert.Equal(2, silo.ExitCode);
+        Assert.Contains("No API key: set Api:ApiKey", silo.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(_secret, silo.Output, StringComparison.Ordinal);
+    }
+
     private static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);

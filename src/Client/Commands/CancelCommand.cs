@@ -29,6 +29,8 @@ internal sealed class CancelCommand
             _environment.Output.WriteJson(status);
             return ExitCodes.Success;
         }
+        if (status.State != Grains.Interfaces.JobState.Cancelled)
+            _environment.Output.Warn($"job '{status.Job}' had already finished ({status.State.ToString().ToLowerInvariant()}); there was nothing to cancel");
         StatusCommand.Describe(_environment.Output, status);
         return ExitCodes.Success;
     }

@@ -1,0 +1,180 @@
+using System.Text.Json;
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Engine;
+
+namespace Hpf.Cluster.Client.Tests;
+
+/// <summary><c>hpf train/status/cancel/jobs --cluster</c> against a silo hosted in the test process, and the three training paths compared.</summary>
+[Collection(TrainedJobCollection.Name)]
+public sealed class ClusterCommandTests(TrainedJob job) : IAsyncLifetime
+{
+    private readonly ScratchDirectory _scratch = new();
+    private ClusterUnderTest _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = await ClusterUnderTest.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        _scratch.Dispose();
+    }
+
+    [Fact]
+    public async Task A_job_trained_on_a_cluster_is_saved_locally_and_serves_and_the_cluster_keeps_it()
+    {
+        var train = (await Cli(["train", job.TrainFile, "--job", "remote", "--k", "3", "--max-iter", "6", "--stop", "maxiter", "--check-every", "3",
+            "--threads", "1", "--user-shards", "2", "--item-shards", "2", "--validation", job.TestFile, .. _cluster.Arguments])).Succeeded();
+        Assert.Contains($"training job 'remote' on the cluster at {_cluster.Url}", train.Out);
+        Assert.Contains("(2 user and 2 item shards)", train.Out);
+        Assert.Matches(@"iteration 3/6  llk -?\d\.\d{3}e[+-]\d{2}  elapsed", train.Out);
+        Assert.Contains("iteration 6/6", train.Out);
+        Assert.Contains("final log-likelihood: train ", train.Out);
+        Assert.Contains($"saved job 'remote' in {Path.Combine(_scratch.DataDirectory, "jobs", "remote")}", train.Out);
+        Assert.DoesNotContain(_cluster.ApiKey, train.Out + train.Error, StringComparison.Ordinal);
+
+        var recommend = (await Cli("recommend", "remote", "--user", job.KnownUser, "-n", "3", "--json")).Succeeded();
+        using (var items = JsonDocument.Parse(recommend.Out))
+        {
+            Assert.Equal(3, items.RootElement.GetProperty("items").GetArrayLength());
+        }
+        var saved = new JobStore(_scratch.DataDirectory).Open("remote");
+        Assert.Equal(6, saved.Manifest.Iterations);
+        Assert.Equal([3, 6], saved.Manifest.Curve.Select(p => p.Iteration));
+        Assert.All(saved.Manifest.Curve, p => Assert.NotNull(p.ValidationLogLikelihood));
+
+        var status = (await Cli(["status", "remote", "--json", .. _cluster.Arguments])).Succeeded();
+        using (var json = JsonDocument.Parse(status.Out))
+        {
+            Assert.Equal("completed", json.RootElement.GetProperty("state").GetString());
+            Assert.Equal(6, json.RootElement.GetProperty("iteration").GetInt32());
+            Assert.Equal(saved.Manifest.Nonzeros, json.RootElement.GetProperty("data").GetProperty("nonzeros").GetInt64());
+        }
+        var text = (await Cli(["status", "remote", .. _cluster.Arguments])).Succeeded();
+        Assert.Contains("job 'remote': completed, iteration 6/6", text.Out);
+
+        var listed = (await Cli(["jobs", "--json", .. _cluster.Arguments])).Succeeded();
+        using (var jobs = JsonDocument.Parse(listed.Out))
+        {
+            Assert.Contains(jobs.RootElement.EnumerateArray(), j => j.GetProperty("job").GetString() == "remote" && j.GetProperty("state").GetString() == "completed");
+        }
+        var cancel = (await Cli(["cancel", "remote", .. _cluster.Arguments])).Succeeded();
+        Assert.Contains("nothing to cancel", cancel.Error);
+        // Without --cluster, jobs still lists the local store.
+        Assert.Contains("remote", (await Cli("jobs")).Succeeded().Out);
+    }
+
+    [Fact]
+    public async Task In_process_the_embedded_silo_and_a_cluster_of_shards_give_the_same_model()
+    {
+        string[] options = ["--k", "4", "--max-iter", "8", "--stop", "maxiter", "--check-every", "4", "--threads", "1", "--seed", "11"];
+        (await Cli(["train", job.TrainFile, "--job", "here", "--in-process", .. options])).Succeeded();
+        (await Cli(["train", job.TrainFile, "--job", "embedded", .. options])).Succeeded();
+        (await Cli(["train", job.TrainFile, "--job", "sharded", "--user-shards", "3", "--item-shards", "2", .. options, .. _cluster.Arguments])).Succeeded();
+
+        var store = new JobStore(_scratch.DataDirectory);
+        var reference = store.Open("here").LoadModel();
+        foreach (var name in new[] { "embedded", "sharded" })
+        {
+            var model = store.Open(name).LoadModel();
+            Assert.Equal(reference.UserIds, model.UserIds);
+            Assert.Equal(reference.ItemIds, model.ItemIds);
+            AssertClose(reference.UserShape, model.UserShape, name);
+            AssertClose(reference.UserRate, model.UserRate, name);
+            AssertClose(reference.UserActivityRate, model.UserActivityRate, name);
+            AssertClose(reference.ItemShape, model.ItemShape, name);
+            AssertClose(reference.ItemRate, model.ItemRate, name);
+            AssertClose(reference.ItemPopularityRate, model.ItemPopularityRate, name);
+            // The training set beside it is the file's, as the in-process path saves it.
+            Assert.Equal(TripletFileReader.Read(job.TrainFile).Nonzeros, store.Open(name).LoadTrainingSet().Nonzeros);
+        }
+    }
+
+    [Fact]
+    public async Task Cluster_failures_have_their_own_messages_and_exit_codes()
+    {
+        var wrongKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var refused = await Cli("jobs", "--cluster", _cluster.Url, "--api-key", wrongKey);
+        Assert.Equal(ExitCodes.ApiKeyRefused, refused.ExitCode);
+        Assert.Contains("refused the API key", refused.Error);
+        Assert.DoesNotContain(wrongKey, refused.Out + refused.Error, StringComparison.Ordinal);
+
+        var keyless = await Cli("train", job.TrainFile, "--cluster", _cluster.Url);
+        Assert.Equal(ExitCodes.ApiKeyRefused, keyless.ExitCode);
+        Assert.Contains("needs an API key", keyless.Error);
+
+        var unreachable = await Cli("status", "any", "--cluster", "http://127.0.0.1:1", "--api-key", "k");
+        Assert.Equal(ExitCodes.ClusterUnreachable, unreachable.ExitCode);
+        Assert.Contains("cannot reach the cluster at http://127.0.0.1:1/", unreachable.Error);
+
+        var missing = await Cli(["status", "ghost", .. _cluster.Arguments]);
+        Assert.Equal(ExitCodes.JobNotFound, missing.ExitCode);
+        Assert.Contains("job 'ghost' not found on the cluster", missing.Error);
+        Assert.Equal(ExitCodes.JobNotFound, (await Cli(["cancel", "ghost", .. _cluster.Arguments])).ExitCode);
+
+        var bad = _scratch.Write("bad.tsv", "u1\ti1\t3\nu2\ti2\tmany\nu3\n");
+        var refusedData = await Cli(["train", bad, .. _cluster.Arguments]);
+        Assert.Equal(ExitCodes.BadData, refusedData.ExitCode);
+        Assert.Contains($"{bad}:2: ", refusedData.Error);
+        Assert.Contains($"{bad}:3: ", refusedData.Error);
+        Assert.Equal(ExitCodes.JobNotFound, (await Cli(["status", "bad", .. _cluster.Arguments])).ExitCode);
+
+        string[] quick = ["--k", "2", "--max-iter", "2", "--threads", "1", "--job", "taken"];
+        (await Cli(["train", job.TrainFile, .. quick, .. _cluster.Arguments])).Succeeded();
+        var taken = await Cli(["train", job.TrainFile, .. quick, .. _cluster.Arguments]);
+        Assert.Equal(ExitCodes.BadOption, taken.ExitCode);
+        Assert.Contains("pass --replace", taken.Error);
+        (await Cli(["train", job.TrainFile, .. quick, "--replace", .. _cluster.Arguments])).Succeeded();
+
+        Assert.Equal(ExitCodes.BadOption, (await Cli(["train", job.TrainFile, "--in-process", .. _cluster.Arguments])).ExitCode);
+        Assert.Equal(ExitCodes.BadOption, (await Cli("train", job.TrainFile, "--in-process", "--user-shards", "2")).ExitCode);
+        Assert.Equal(ExitCodes.BadOption, (await Cli("train", job.TrainFile, "--cluster", "not a url")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Cancelling_the_console_cancels_the_job_on_the_cluster_and_saves_nothing()
+    {
+        using var interrupt = new CancellationTokenSource();
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var training = CliApp.RunAsync(
+            ["--data-dir", _scratch.DataDirectory, "train", job.TrainFile, "--job", "long", "--k", "3", "--max-iter", "1000000", "--stop", "maxiter",
+                "--check-every", "1000000", "--checkpoint-every", "0", "--threads", "1", .. _cluster.Arguments],
+            output, error, interrupt.Token);
+
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            Assert.False(training.IsCompleted, $"train ended early: {output}{error}");
+            Assert.True(DateTime.UtcNow < deadline, "the job never started iterating");
+            var status = await Cli(["status", "long", "--json", .. _cluster.Arguments]);
+            if (status.ExitCode == ExitCodes.Success)
+            {
+                using var json = JsonDocument.Parse(status.Out);
+                if (json.RootElement.GetProperty("state").GetString() == "training" && json.RootElement.GetProperty("iteration").GetInt32() > 0) break;
+            }
+            await Task.Delay(100);
+        }
+        await interrupt.CancelAsync();
+
+        Assert.Equal(ExitCodes.Cancelled, await training);
+        Assert.Contains("cancelled job 'long' on the cluster", error.ToString());
+        var after = (await Cli(["status", "long", "--json", .. _cluster.Arguments])).Succeeded();
+        using (var json = JsonDocument.Parse(after.Out))
+        {
+            Assert.Equal("cancelled", json.RootElement.GetProperty("state").GetString());
+        }
+        Assert.False(Directory.Exists(Path.Combine(_scratch.DataDirectory, "jobs", "long")));
+    }
+
+    private Task<CliRun> Cli(params string[] args) => CliRun.Of(["--data-dir", _scratch.DataDirectory, .. args]);
+
+    private static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var j = 0; j < expected.Length; j++)
+        {
+            var scale = Math.Max(Math.Max(Math.Abs(expected[j]), Math.Abs(actual[j])), 1e-30f);
+            Assert.True(Math.Abs(expected[j] - actual[j]) / scale <= 1e-5, $"{what}: parameter {j} is {actual[j]}, in process {expected[j]}");
+        }
+    }
+}

@@ -63,6 +63,7 @@ public static class HpfSiloBuilder
             {
                 o.ConnectionString = configuration.MembershipConnectionString;
                 o.ClusterId = configuration.Cluster.ClusterId;
+                o.Schema = configuration.MembershipSchema;
             });
         }
         else
@@ -83,7 +84,11 @@ public static class HpfSiloBuilder
         });
         if (configuration.StorageProvider == "Postgres")
         {
-            services.AddPostgresGrainStateStore(o => o.ConnectionString = configuration.StorageConnectionString);
+            services.AddPostgresGrainStateStore(o =>
+            {
+                o.ConnectionString = configuration.StorageConnectionString;
+                o.Schema = configuration.StorageSchema;
+            });
         }
         else
         {

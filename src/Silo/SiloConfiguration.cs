@@ -25,6 +25,9 @@ internal sealed class SiloConfiguration
     /// <summary>Never logged: a PostgreSQL connection string carries a password.</summary>
     public string MembershipConnectionString { get; set; } = "";
 
+    /// <summary>PostgreSQL schema of the membership tables: clusters sharing one database keep apart by it.</summary>
+    public string MembershipSchema { get; set; } = "hpf";
+
     public MembershipOptions Membership { get; } = new();
 
     public string StorageProvider { get; set; } = "Sqlite";
@@ -33,6 +36,9 @@ internal sealed class SiloConfiguration
     public string StorageConnectionString { get; set; } = "";
 
     public string StorageDataDirectory { get; set; } = "data";
+
+    /// <summary>PostgreSQL schema of the grain state tables.</summary>
+    public string StorageSchema { get; set; } = "hpf";
 
     public GrainCollectionOptions Collection { get; } = new();
 
@@ -56,11 +62,13 @@ internal sealed class SiloConfiguration
             var membership = configuration.GetSection("Membership");
             result.MembershipProvider = membership["Provider"] ?? result.MembershipProvider;
             result.MembershipConnectionString = membership["ConnectionString"] ?? "";
+            result.MembershipSchema = membership["Schema"] ?? result.MembershipSchema;
             membership.Bind(result.Membership);
             var storage = configuration.GetSection("Storage");
             result.StorageProvider = storage["Provider"] ?? result.StorageProvider;
             result.StorageConnectionString = storage["ConnectionString"] ?? "";
             result.StorageDataDirectory = storage["DataDirectory"] ?? result.StorageDataDirectory;
+            result.StorageSchema = storage["Schema"] ?? result.StorageSchema;
             configuration.GetSection("GrainCollection").Bind(result.Collection);
             configuration.GetSection("Shutdown").Bind(result.Shutdown);
             configuration.GetSection("Api").Bind(result.Api);

@@ -69,6 +69,8 @@ public sealed class ClusterCommandTests(TrainedJob job) : IAsyncLifetime
         string[] options = ["--k", "4", "--max-iter", "8", "--stop", "maxiter", "--check-every", "4", "--threads", "1", "--seed", "11"];
         (await Cli(["train", job.TrainFile, "--job", "here", "--in-process", .. options])).Succeeded();
         (await Cli(["train", job.TrainFile, "--job", "embedded", .. options])).Succeeded();
+        // The embedded silo's tables were this run's scratch space: only its lock file is left.
+        Assert.Equal(["lock"], Directory.GetFiles(Path.Combine(_scratch.DataDirectory, "silo")).Select(Path.GetFileName));
         (await Cli(["train", job.TrainFile, "--job", "sharded", "--user-shards", "3", "--item-shards", "2", .. options, .. _cluster.Arguments])).Succeeded();
 
         var store = new JobStore(_scratch.DataDirectory);

@@ -12,8 +12,9 @@ namespace Hpf.Cluster.Client.Cluster;
 /// A single silo inside the console's own process, built by <see cref="HpfSiloBuilder"/> like any other: loopback, free
 /// ports, SQLite membership and grain state under <c>&lt;data-dir&gt;/silo/</c>, and a cluster secret and API key made
 /// for this run. <c>hpf train</c> without <c>--cluster</c> runs its job through it with the same HTTP client as a real
-/// cluster. Its state is scratch space for one run (the saved job in the local store is what lasts), so a run starts
-/// from empty tables; a lock file keeps two console processes from sharing one.
+/// cluster. Its state is scratch space for one run (the saved job in the local store is what lasts): a run starts
+/// from empty tables and deletes them when it ends (SQLite does not give a deleted job's space back to the disk),
+/// and a lock file keeps two console processes from sharing them.
 /// </summary>
 internal sealed class EmbeddedSilo : IAsyncDisposable
 {
@@ -23,12 +24,14 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
 
     private readonly HpfSilo _silo;
     private readonly FileStream _lock;
+    private readonly string _directory;
     private bool _disposed;
 
-    private EmbeddedSilo(HpfSilo silo, FileStream lockFile, string apiKey)
+    private EmbeddedSilo(HpfSilo silo, FileStream lockFile, string directory, string apiKey)
     {
         _silo = silo;
         _lock = lockFile;
+        _directory = directory;
         ApiKey = apiKey;
     }
 
@@ -47,7 +50,7 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
         HpfSilo? silo = null;
         try
         {
-            ClearPreviousRun(directory);
+            DeleteTables(directory);
             var apiKey = NewSecret();
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions
             {
@@ -78,7 +81,7 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
             });
             silo = HpfSiloBuilder.Build(builder);
             await silo.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new EmbeddedSilo(silo, lockFile, apiKey);
+            return new EmbeddedSilo(silo, lockFile, directory, apiKey);
         }
         catch
         {
@@ -103,6 +106,14 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
             await _silo.DisposeAsync().ConfigureAwait(false);
             // The pools would keep the database files open for the rest of the process.
             SqliteConnection.ClearAllPools();
+            try
+            {
+                DeleteTables(_directory);
+            }
+            catch (IOException)
+            {
+                // The next run deletes them before it starts.
+            }
             await _lock.DisposeAsync().ConfigureAwait(false);
         }
     }
@@ -130,8 +141,8 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
         }
     }
 
-    /// <summary>Deletes the tables an earlier run left (one that was killed may have left a job in them).</summary>
-    private static void ClearPreviousRun(string directory)
+    /// <summary>Deletes the membership and grain-state files (under the lock): before a run, what a killed one left.</summary>
+    private static void DeleteTables(string directory)
     {
         foreach (var stem in new[] { "membership.db", "grain-state.db" })
         {

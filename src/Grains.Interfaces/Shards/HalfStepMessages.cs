@@ -24,12 +24,24 @@ public sealed record RowFetch(int Subscriber, RowContent Content, long ExpectedV
 /// <summary>What a row fetch returns per row.</summary>
 public enum RowContent
 {
-    /// <summary>E[log x]: what the fused loop and its exact path read.</summary>
-    ExpectedLog,
+    /// <summary>
+    /// The weights exp(E[log x] − row max) the fused loop reads (K per row), and E[log x] itself for the rows with a
+    /// weight below float32's normal range, which the exact path needs: the receiver takes no exponential.
+    /// </summary>
+    Weights,
     /// <summary>E[x]: what the likelihoods read.</summary>
     Expected,
     /// <summary>Shape then rate: what the ELBO reads, to take E[log] in float64.</summary>
     Parameters,
+}
+
+/// <summary>
+/// Rows fetched from a shard, [rows × K] (parameters: [rows × 2K]). With <see cref="RowContent.Weights"/>, the rows in
+/// <paramref name="ExactRows"/> (indices into the returned rows) also come with their E[log], [exact rows × K].
+/// </summary>
+public sealed record FetchedRows(float[] Values, int[] ExactRows, float[] ExactElog)
+{
+    public long Bytes => (Values.Length + ExactElog.Length + ExactRows.Length) * 4L;
 }
 
 /// <summary>A check after an iteration: the other side's version and whether diffnorm is wanted.</summary>

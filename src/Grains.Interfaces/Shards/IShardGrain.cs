@@ -47,11 +47,11 @@ public interface IShardGrain : IGrainWithStringKey
 
     /// <summary>
     /// Rows of this shard that shard <see cref="RowFetch.Subscriber"/> of the other side resolved, in the order it
-    /// resolved them: E[log x] or the Gamma parameters of its training rows, or E[x] of its training then validation
-    /// rows; [rows × K] (parameters: [rows × 2K], shape then rate per row).
+    /// resolved them: the fused loop's weights or the Gamma parameters of its training rows, or E[x] of its training
+    /// then validation rows.
     /// </summary>
     [Reentrant]
-    Task<float[]> FetchRows(RowFetch fetch, CancellationToken cancellationToken);
+    Task<FetchedRows> FetchRows(RowFetch fetch, CancellationToken cancellationToken);
 
     /// <summary>This shard's terms of the log-likelihoods and of diffnorm at a check (user shards; item shards return zeros).</summary>
     Task<CheckResult> Check(CheckRequest request, CancellationToken cancellationToken);

@@ -1,9 +1,10 @@
 namespace Hpf.Cluster.Grains.Engine;
 
 /// <summary>
-/// The other side's rows as a row update reads them: exp(E[log] − row max) for the fused loop, E[log] for the
-/// rare nonzeros that take the exact path, and the column sums over all of that side's rows. In process this is
-/// the other <see cref="FactorSide"/> itself; in a shard it is the rows gathered from the other side's shards.
+/// The other side's rows as a row update reads them: the weights exp(E[log] − row max) for the fused loop, their
+/// logarithms for the rare nonzeros that take the exact path, and the column sums over all of that side's rows. In
+/// process this is the other <see cref="FactorSide"/> itself; in a shard it is the rows gathered from the other
+/// side's shards, which ship the weights (no exponential is taken twice) and exact E[log] only where it is needed.
 /// </summary>
 internal abstract class CounterpartRows
 {
@@ -16,6 +17,13 @@ internal abstract class CounterpartRows
     /// <summary>Σ E[x_k] over every row of the other side (not only these): B for a user update, T for an item one.</summary>
     public abstract double[] ColumnSum { get; }
 
-    /// <summary>E[log x] of row <paramref name="row"/>.</summary>
-    public abstract void ExpectedLogOf(int row, Span<float> elog);
+    /// <summary>
+    /// E[log x] of row <paramref name="row"/> up to a constant of the row, which the exact path's normalisation
+    /// cancels: the logarithms of its weights, or, for a row with a weight below float32's normal range (whose
+    /// logarithm has lost precision, or is −∞), its E[log] itself.
+    /// </summary>
+    public abstract void LogWeightsOf(int row, Span<float> logWeights);
+
+    /// <summary>The smallest normal float32: weights below it are denormal or zero and their logarithm is not to be trusted.</summary>
+    public const float MinNormalWeight = 1.17549435e-38f;
 }

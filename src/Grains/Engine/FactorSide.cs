@@ -10,9 +10,8 @@ namespace Hpf.Cluster.Grains.Engine;
 /// </summary>
 internal sealed class FactorSide : CounterpartRows
 {
-    /// <param name="keepExpectedLog">Also keep E[log x] per row (<see cref="Elog"/>): a shard serves it to the other side's shards.</param>
     public FactorSide(string name, string[] ids, SparseRows rows, int factors, SimdWidth width,
-        double shapePrior, double activityPriorShape, double activityPriorRate, bool keepExpectedLog = false)
+        double shapePrior, double activityPriorShape, double activityPriorRate)
     {
         Name = name;
         Ids = ids;
@@ -29,7 +28,7 @@ internal sealed class FactorSide : CounterpartRows
         Expected = new float[n * factors];
         ExpElog = new float[n * Stride];
         ActivityRate = new float[n];
-        Elog = keepExpectedLog ? new float[n * factors] : null;
+        ExactRows = new bool[n];
         ColumnSum = new double[factors];
         Blocks = new RowBlocks(rows, factors);
     }
@@ -57,8 +56,8 @@ internal sealed class FactorSide : CounterpartRows
     public float[] Expected { get; }
     /// <summary>exp(E[log x] − row max), [row × Stride], zero-padded: what the other side's fused loop reads.</summary>
     public override float[] ExpElog { get; }
-    /// <summary>E[log x], [row × K], when kept (see the constructor).</summary>
-    public float[]? Elog { get; }
+    /// <summary>Rows with a weight below float32's normal range: their exact path reads E[log] itself (<see cref="CounterpartRows.LogWeightsOf"/>).</summary>
+    public bool[] ExactRows { get; }
     /// <summary>κrte (users) or τrte (items).</summary>
     public float[] ActivityRate { get; }
     /// <summary>Σ_rows E[x_rk]: B for items, T for users.</summary>
@@ -150,18 +149,23 @@ internal sealed class FactorSide : CounterpartRows
             for (var k = 0; k < K; k++) sum += expected[k];
             ActivityRate[r] = (float)(ActivityPriorRate + sum);
         }
-        var elog = Elog is null ? scratch.Elog.AsSpan() : Elog.AsSpan(r * K, K);
+        var elog = scratch.Elog.AsSpan();
         ExpectedLog.Compute(shape, rate, elog);
-        var max = ExpectedLog.ExpShifted(elog, ExpElog.AsSpan(r * Stride, Stride));
+        var weights = ExpElog.AsSpan(r * Stride, Stride);
+        var max = ExpectedLog.ExpShifted(elog, weights);
+        ExactRows[r] = System.Numerics.Tensors.TensorPrimitives.Min(weights[..K]) < MinNormalWeight;
         // NaN and ∞ propagate into the max of E[log] and into the activity rate (a sum of E[x]).
         return float.IsFinite(max) && float.IsFinite(ActivityRate[r]) && ActivityRate[r] > 0;
     }
 
     /// <summary>E[log x_r] from the row's current shape and rate.</summary>
-    public override void ExpectedLogOf(int r, Span<float> elog)
+    public void ExpectedLogOf(int r, Span<float> elog) =>
+        ExpectedLog.Compute(Shape.AsSpan(r * K, K), Rate.AsSpan(r * K, K), elog);
+
+    public override void LogWeightsOf(int r, Span<float> logWeights)
     {
-        if (Elog is not null) Elog.AsSpan(r * K, K).CopyTo(elog);
-        else ExpectedLog.Compute(Shape.AsSpan(r * K, K), Rate.AsSpan(r * K, K), elog);
+        if (ExactRows[r]) ExpectedLogOf(r, logWeights);
+        else System.Numerics.Tensors.TensorPrimitives.Log(ExpElog.AsSpan(r * Stride, K), logWeights[..K]);
     }
 
     /// <summary>The nonzeros the fast loop left out (normaliser underflow), computed from E[log] directly.</summary>
@@ -175,7 +179,7 @@ internal sealed class FactorSide : CounterpartRows
         {
             var o = others[n];
             if (!FusedShapePass.NeedsExactPath(w, other.ExpElog.AsSpan(o * other.Stride, Stride), Stride, Width)) continue;
-            other.ExpectedLogOf(o, scratch.ElogOther);
+            other.LogWeightsOf(o, scratch.ElogOther);
             FusedShapePass.ExactShapeContribution(scratch.Elog, scratch.ElogOther, counts[n], scratch.ShapeSum);
         }
     }

@@ -150,7 +150,7 @@ internal sealed class StochasticSchedule : ITrainingSchedule
                     }
                     // Underflow of the exp(E[log]) products: y·φ from E[log] directly.
                     local.ExpectedLogOf(r, worker.Scratch.Elog);
-                    global.ExpectedLogOf(o, worker.Scratch.ElogOther);
+                    global.LogWeightsOf(o, worker.Scratch.ElogOther);
                     FusedShapePass.ExactShapeContribution(worker.Scratch.Elog, worker.Scratch.ElogOther, groups.Counts[j], worker.Exact);
                     anyExact = true;
                 }

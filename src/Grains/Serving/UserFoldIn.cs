@@ -30,7 +30,7 @@ internal static class UserFoldIn
         var rows = new SparseRows([0, n], others, counts);
         var side = new FactorSide("user", [user], rows, k, SimdWidths.Resolve(SimdWidth.Auto), p.A, p.APrime, p.APrime / p.BPrime);
         var items = new GatheredRows([0, n], k, side.Stride);
-        if (n > 0 && !items.Fill(0, elog)) throw new HpfNumericException(0, "item", "(an item of the fold-in)");
+        if (n > 0 && !items.FillFromExpectedLog(0, elog)) throw new HpfNumericException(0, "item", "(an item of the fold-in)");
         itemColumnSums.AsSpan().CopyTo(items.ColumnSum);
         side.Initialize(options.Seed, p.APrime, p.BPrime);
 

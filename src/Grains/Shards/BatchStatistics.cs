@@ -88,7 +88,7 @@ internal sealed class BatchStatistics
                     local.ExpectedLogOf(r, scratch.Elog);
                     haveOwnElog = true;
                 }
-                gathered.ExpectedLogOf(p, scratch.ElogOther);
+                gathered.LogWeightsOf(p, scratch.ElogOther);
                 FusedShapePass.ExactShapeContribution(scratch.Elog, scratch.ElogOther, counts[j], _exact.AsSpan(slot * _factors, _factors));
                 _hasExact[slot] = true;
             }

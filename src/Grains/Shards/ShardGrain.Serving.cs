@@ -18,8 +18,8 @@ public abstract partial class ShardGrain
     private readonly ConcurrentDictionary<string, AddedUser> _added = new(StringComparer.Ordinal);
     private string? _addedETag;
 
-    /// <summary>The model a shard serves: E[x] (and, when final, E[log x]) per row, and its iteration.</summary>
-    private sealed record ServedModel(float[] Expected, float[]? ExpectedLog, int Iteration, bool Final);
+    /// <summary>The model a shard serves: E[x] per row, and its iteration; when final, the live parameters (E[log] from them).</summary>
+    private sealed record ServedModel(float[] Expected, int Iteration, bool Final);
 
     public Task<int> ServedIteration(CancellationToken cancellationToken) => Task.FromResult(_served?.Iteration ?? 0);
 
@@ -106,7 +106,7 @@ public abstract partial class ShardGrain
     {
         var shard = RequireShard();
         var served = RequireServed();
-        if (expectedLog && served.ExpectedLog is null)
+        if (expectedLog && !served.Final)
             throw new ShardStateException($"{SideName} shard {GrainKey} serves its last checkpoint, not a finished model: E[log] is served once the job has completed");
         var k = shard.K;
         var local = new int[ids.Length];
@@ -124,7 +124,7 @@ public abstract partial class ShardGrain
         {
             if (r < 0) continue;
             served.Expected.AsSpan(r * k, k).CopyTo(expected.AsSpan(f * k, k));
-            if (expectedLog) served.ExpectedLog!.AsSpan(r * k, k).CopyTo(elog.AsSpan(f * k, k));
+            if (expectedLog) shard.Side.ExpectedLogOf(r, elog.AsSpan(f * k, k));
             f++;
         }
         return Task.FromResult(new ServedRows(local, expected, elog));
@@ -185,10 +185,10 @@ public abstract partial class ShardGrain
     }
 
     /// <summary>After the final slot was written or read: the live parameters are the served model from now on.</summary>
-    private void ServeFinal(SealedShard shard, int iteration) => _served = new ServedModel(shard.Side.Expected, shard.Side.Elog, iteration, Final: true);
+    private void ServeFinal(SealedShard shard, int iteration) => _served = new ServedModel(shard.Side.Expected, iteration, Final: true);
 
     /// <summary>After a checkpoint was written while training: serve a copy of E[x] at it, which later steps do not touch.</summary>
-    private void ServeCheckpoint(SealedShard shard, int iteration) => _served = new ServedModel((float[])shard.Side.Expected.Clone(), null, iteration, Final: false);
+    private void ServeCheckpoint(SealedShard shard, int iteration) => _served = new ServedModel((float[])shard.Side.Expected.Clone(), iteration, Final: false);
 
     private ServedModel RequireServed() => _served ?? throw new ShardStateException($"{SideName} shard {GrainKey} has no model to serve yet (no checkpoint and not finished)");
 }

@@ -208,7 +208,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         _updating = true;
         try
         {
-            var bytes = await FetchAllAsync(shard, RowContent.ExpectedLog, request.OtherVersion, cancellationToken).ConfigureAwait(false);
+            var bytes = await FetchWeightsAsync(shard, request.OtherVersion, cancellationToken).ConfigureAwait(false);
             request.OtherColumnSums.AsSpan().CopyTo(shard.Gathered.ColumnSum);
             // Once the rows are being updated the step runs to its end: a half-updated shard would be neither version.
             var failed = shard.HalfStep.Run(CancellationToken.None);
@@ -227,7 +227,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         }
     }
 
-    public Task<float[]> FetchRows(RowFetch fetch, CancellationToken cancellationToken)
+    public Task<FetchedRows> FetchRows(RowFetch fetch, CancellationToken cancellationToken)
     {
         var shard = _shard;
         if (shard is null || _updating || _version != fetch.ExpectedVersion)
@@ -238,24 +238,18 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var k = shard.K;
         var side = shard.Side;
         var training = shard.Subscriptions.TrainingOf(fetch.Subscriber);
-        if (fetch.Positions is { } positions)
-        {
-            var subset = new float[positions.Length * k];
-            var source = fetch.Content == RowContent.Expected ? side.Expected : side.Elog!;
-            for (var i = 0; i < positions.Length; i++) source.AsSpan(training[positions[i]] * k, k).CopyTo(subset.AsSpan(i * k, k));
-            return Task.FromResult(subset);
-        }
-        // A subscriber that needs every row, in order (one shard a side, say), gets this shard's own array: it is
-        // read (or, across silos, serialised) before the coordinator lets this side change again.
-        var everyRow = IsIdentity(training, shard.Rows);
         switch (fetch.Content)
         {
-            case RowContent.ExpectedLog:
-                return Task.FromResult(everyRow ? side.Elog! : CopyRows(side.Elog!, training, [], k, Buffer(fetch.Subscriber * 2, training.Length * k)));
+            case RowContent.Weights:
+                return Task.FromResult(Weights(shard, fetch.Positions is null ? training : Select(training, fetch.Positions), fetch.Positions is null ? fetch.Subscriber : -1));
             case RowContent.Expected:
-                var validation = shard.Subscriptions.ValidationOf(fetch.Subscriber);
-                return Task.FromResult(everyRow && validation.Length == 0 ? side.Expected
-                    : CopyRows(side.Expected, training, validation, k, Buffer(fetch.Subscriber * 2 + 1, (training.Length + validation.Length) * k)));
+                var validation = fetch.Positions is null ? shard.Subscriptions.ValidationOf(fetch.Subscriber) : [];
+                var rows = fetch.Positions is null ? training : Select(training, fetch.Positions);
+                // A subscriber that needs every row, in order (one shard a side, say), gets this shard's own array: it is
+                // read (or, across silos, serialised) before the coordinator lets this side change again.
+                var values = fetch.Positions is null && validation.Length == 0 && IsIdentity(rows, shard.Rows) ? side.Expected
+                    : CopyRows(side.Expected, rows, validation, k, k, new float[(rows.Length + validation.Length) * k]);
+                return Task.FromResult(new FetchedRows(values, [], []));
             default:
                 var parameters = new float[training.Length * 2 * k];
                 for (var i = 0; i < training.Length; i++)
@@ -263,8 +257,19 @@ public abstract partial class ShardGrain : Grain, IShardGrain
                     side.Shape.AsSpan(training[i] * k, k).CopyTo(parameters.AsSpan(i * 2 * k, k));
                     side.Rate.AsSpan(training[i] * k, k).CopyTo(parameters.AsSpan(i * 2 * k + k, k));
                 }
-                return Task.FromResult(parameters);
+                return Task.FromResult(new FetchedRows(parameters, [], []));
         }
+    }
+
+    /// <summary>The fused loop's weights of <paramref name="rows"/>; a full fetch reuses a buffer kept per subscriber, which it reads before it fetches again.</summary>
+    private FetchedRows Weights(SealedShard shard, int[] rows, int subscriber) =>
+        WeightRows.Pack(shard.Side, rows, subscriber >= 0 ? Buffer(subscriber, rows.Length * shard.K) : null);
+
+    private static int[] Select(int[] rows, int[] positions)
+    {
+        var selected = new int[positions.Length];
+        for (var i = 0; i < positions.Length; i++) selected[i] = rows[positions[i]];
+        return selected;
     }
 
     public async Task<CheckResult> Check(CheckRequest request, CancellationToken cancellationToken)
@@ -310,7 +315,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var otherRate = new float[counterparts * k];
         await Task.WhenAll(Enumerable.Range(0, _others.Length).Where(j => shard.Gathered.RowsOf(j) > 0).Select(async j =>
         {
-            var parameters = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Parameters, request.OtherVersion, null), cancellationToken).ConfigureAwait(false);
+            var parameters = (await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Parameters, request.OtherVersion, null), cancellationToken).ConfigureAwait(false)).Values;
             var first = shard.Layout.PartStart[j];
             for (var i = 0; i < shard.Gathered.RowsOf(j); i++)
             {
@@ -348,9 +353,9 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             {
                 var positions = PositionsIn(statistics.Positions, partStart[j], partStart[j + 1]);
                 if (positions.Length == 0) return;
-                var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.ExpectedLog, request.OtherVersion, positions), cancellationToken).ConfigureAwait(false);
+                var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, request.OtherVersion, positions), cancellationToken).ConfigureAwait(false);
                 if (!shard.Gathered.FillRows(j, positions, rows)) throw new ShardStateException($"{OtherSideName} shard {j} sent rows that are not finite");
-                Interlocked.Add(ref fetched, rows.Length * sizeof(float));
+                Interlocked.Add(ref fetched, rows.Bytes);
             })).ConfigureAwait(false);
             request.OtherColumnSums.AsSpan().CopyTo(shard.Gathered.ColumnSum);
 
@@ -560,15 +565,15 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         return iteration;
     }
 
-    private async Task<long> FetchAllAsync(SealedShard shard, RowContent content, long otherVersion, CancellationToken cancellationToken)
+    private async Task<long> FetchWeightsAsync(SealedShard shard, long otherVersion, CancellationToken cancellationToken)
     {
         long bytes = 0;
         var gathered = shard.Gathered;
         await Task.WhenAll(Enumerable.Range(0, _others.Length).Where(j => gathered.RowsOf(j) > 0).Select(async j =>
         {
-            var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, content, otherVersion, null), cancellationToken).ConfigureAwait(false);
+            var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, otherVersion, null), cancellationToken).ConfigureAwait(false);
             if (!gathered.Fill(j, rows)) throw new ShardStateException($"{OtherSideName} shard {j} sent rows that are not finite");
-            Interlocked.Add(ref bytes, rows.Length * sizeof(float));
+            Interlocked.Add(ref bytes, rows.Bytes);
         })).ConfigureAwait(false);
         return bytes;
     }
@@ -583,7 +588,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             var training = layout.PartStart[j + 1] - layout.PartStart[j];
             var validation = layout.ValidationStart[j + 1] - layout.ValidationStart[j];
             if (training + validation == 0) return;
-            var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Expected, otherVersion, null), cancellationToken).ConfigureAwait(false);
+            var rows = (await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Expected, otherVersion, null), cancellationToken).ConfigureAwait(false)).Values;
             if (rows.Length != (training + validation) * k)
                 throw new ShardStateException($"{OtherSideName} shard {j} sent {rows.Length / k} rows of E[x] where {training + validation} were resolved");
             rows.AsSpan(0, training * k).CopyTo(_expectedTable.AsSpan(layout.PartStart[j] * k));
@@ -628,10 +633,11 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         return true;
     }
 
-    private static float[] CopyRows(float[] source, int[] first, int[] second, int k, float[] destination)
+    /// <summary>K values of each listed row of <paramref name="source"/> (rows <paramref name="stride"/> apart), packed.</summary>
+    private static float[] CopyRows(float[] source, int[] first, int[] second, int stride, int k, float[] destination)
     {
-        for (var i = 0; i < first.Length; i++) source.AsSpan(first[i] * k, k).CopyTo(destination.AsSpan(i * k, k));
-        for (var i = 0; i < second.Length; i++) source.AsSpan(second[i] * k, k).CopyTo(destination.AsSpan((first.Length + i) * k, k));
+        for (var i = 0; i < first.Length; i++) source.AsSpan(first[i] * stride, k).CopyTo(destination.AsSpan(i * k, k));
+        for (var i = 0; i < second.Length; i++) source.AsSpan(second[i] * stride, k).CopyTo(destination.AsSpan((first.Length + i) * k, k));
         return destination;
     }
 

@@ -1,0 +1,29 @@
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Interfaces;
+
+namespace Hpf.Cluster.Grains.Shards;
+
+/// <summary>
+/// What a shard sends for <see cref="RowContent.Weights"/>: the first K of each listed row's padded weights
+/// exp(E[log] − max), and E[log] of the rows with a weight below float32's normal range, so the receiver's
+/// <see cref="GatheredRows"/> holds exactly what the owning <see cref="FactorSide"/> holds.
+/// </summary>
+internal static class WeightRows
+{
+    /// <param name="buffer">Where to pack the weights (rows × K), or null for a new array.</param>
+    public static FetchedRows Pack(FactorSide side, int[] rows, float[]? buffer)
+    {
+        var k = side.K;
+        var stride = side.Stride;
+        var values = buffer ?? new float[rows.Length * k];
+        var exact = new List<int>();
+        for (var i = 0; i < rows.Length; i++)
+        {
+            side.ExpElog.AsSpan(rows[i] * stride, k).CopyTo(values.AsSpan(i * k, k));
+            if (side.ExactRows[rows[i]]) exact.Add(i);
+        }
+        var elog = new float[exact.Count * k];
+        for (var x = 0; x < exact.Count; x++) side.ExpectedLogOf(rows[exact[x]], elog.AsSpan(x * k, k));
+        return new FetchedRows(values, [.. exact], elog);
+    }
+}

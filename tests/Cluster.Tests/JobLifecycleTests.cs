@@ -38,6 +38,28 @@ public sealed class JobLifecycleTests
     }
 
     [Fact]
+    public async Task Data_the_seal_refuses_fail_the_job_as_bad_data_and_none_of_them_is_kept()
+    {
+        var store = new InMemoryGrainStateStore();
+        await using var cluster = await TrainingCluster.StartAsync(2, store);
+        var grains = cluster.Client;
+        await grains.GetGrain<ICoordinatorGrain>("overflow").Create(Spec(), replace: false, CancellationToken.None);
+        // Each line is in range; the two lines of one pair sum beyond float32, which only the shard holding both sees.
+        await ClusterJob.UploadTextAsync(grains, "overflow", DataSetKind.Training, "a\tb\t3e38\nc\td\t1\na\tb\t3e38\n", "plays.tsv");
+        var started = await grains.GetGrain<ICoordinatorGrain>("overflow").Start(CancellationToken.None);
+        Assert.True(started.Sealing || started.State == JobState.Failed);
+
+        var status = await ClusterJob.WaitAsync(grains, "overflow");
+
+        Assert.Equal(JobState.Failed, status.State);
+        Assert.Equal(JobFailure.Data, status.Failure);
+        Assert.Contains("plays.tsv", status.Error);
+        Assert.Contains("user 'a' and item 'b' sum beyond the float32 range", status.Error);
+        // Only the job's own record (which says why) and the registry's list are stored: no shard kept anything.
+        Assert.All(store.Keys, key => Assert.Contains(key.Type, new[] { typeof(IJobRegistryGrain).FullName, typeof(ICoordinatorGrain).FullName }));
+    }
+
+    [Fact]
     public async Task Two_jobs_train_at_once_without_touching_each_other()
     {
         await using var cluster = await TrainingCluster.StartAsync(2, new InMemoryGrainStateStore());
@@ -90,6 +112,7 @@ public sealed class JobLifecycleTests
         var status = await ClusterJob.WaitAsync(grains, "nan");
 
         Assert.Equal(JobState.Failed, status.State);
+        Assert.Equal(JobFailure.Numeric, status.Failure);
         Assert.Contains("iteration 1", status.Error);
         Assert.Contains("user 'alice'", status.Error);
         Assert.Contains("user shard", status.Error);

@@ -36,6 +36,13 @@ internal sealed class ClusterTrainingRun(ClusterApiClient client, CliOutput outp
                 await UploadAsync(job, DataSetKind.Validation, validationFile, format, cancellationToken).ConfigureAwait(false);
             var status = await client.StartAsync(job, cancellationToken).ConfigureAwait(false);
             started = true;
+            // The shards seal in the background; the data's sizes are known once they have.
+            while (status is { State: JobState.Loading })
+            {
+                await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+                status = await client.GetStatusAsync(job, cancellationToken).ConfigureAwait(false);
+            }
+            ThrowIfRefused(status);
             ReportLoaded(status, file, validationFile);
 
             var feed = new JobProgressFeed(spec.Training.MaxIterations, spec.Training.Stop);
@@ -103,15 +110,24 @@ internal sealed class ClusterTrainingRun(ClusterApiClient client, CliOutput outp
         return status;
     }
 
+    /// <summary>Data the seal refused are bad data, as a bad line is: the job trained nothing.</summary>
+    private static void ThrowIfRefused(JobStatus status)
+    {
+        if (status is { State: JobState.Failed, Failure: JobFailure.Data })
+            throw new CommandException(ExitCodes.BadData, $"job '{status.Job}' was refused: {status.Error}");
+    }
+
     private static void ThrowUnlessCompleted(JobStatus status)
     {
         switch (status.State)
         {
             case JobState.Completed:
                 return;
-            case JobState.Failed when status.Error is { } error && error.Contains("numerical failure", StringComparison.Ordinal):
+            case JobState.Failed when status.Failure == JobFailure.Numeric:
                 throw new CommandException(ExitCodes.NumericFailure,
-                    $"job '{status.Job}' failed: {error}\nno model was saved; extreme priors (--a, --a-prime, --b-prime, --c, --c-prime, --d-prime) are the usual cause");
+                    $"job '{status.Job}' failed: {status.Error}\nno model was saved; extreme priors (--a, --a-prime, --b-prime, --c, --c-prime, --d-prime) are the usual cause");
+            case JobState.Failed when status.Failure == JobFailure.Data:
+                throw new CommandException(ExitCodes.BadData, $"job '{status.Job}' was refused: {status.Error}");
             case JobState.Failed:
                 throw new CommandException(ExitCodes.JobFailed, $"job '{status.Job}' failed on the cluster at iteration {status.Iteration}: {status.Error ?? "no reason given"}");
             default:

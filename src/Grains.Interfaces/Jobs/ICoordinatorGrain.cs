@@ -26,9 +26,10 @@ public interface ICoordinatorGrain : IGrainWithStringKey
     Task RefuseUpload(UploadRefusal refusal, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Seals the shards (dense indices, counterpart maps, initial parameters, data persisted) and starts training
-    /// in the background; returns once training has started. Bad data found while sealing deletes the job, as a
-    /// refused upload does.
+    /// Starts the job: in the background the shards are sealed (dense indices, counterpart maps, initial parameters,
+    /// data persisted; the status says <see cref="JobStatus.Sealing"/>), then training runs. Returns at once, so a large
+    /// seal is not bound by a call timeout. Data found unusable while sealing fail the job (<see cref="JobFailure.Data"/>)
+    /// and are discarded.
     /// </summary>
     Task<JobStatus> Start(CancellationToken cancellationToken);
 

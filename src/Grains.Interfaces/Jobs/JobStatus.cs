@@ -35,6 +35,10 @@ public sealed record JobStatus
     public string? StopReason { get; init; }
     /// <summary>Why the job failed (or was refused), when it did.</summary>
     public string? Error { get; init; }
+    /// <summary>What kind of failure <see cref="Error"/> is.</summary>
+    public JobFailure Failure { get; init; }
+    /// <summary>Loading and the data are being sealed into the shards (after start, before training).</summary>
+    public bool Sealing { get; init; }
     public LikelihoodPoint[] Curve { get; init; } = [];
     /// <summary>With <see cref="JobSpec.TraceElbo"/>: the ELBO after every half-step, starting from the initial model.</summary>
     public double[] ElboTrace { get; init; } = [];

@@ -36,6 +36,16 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
         await Storage.ReadAsync(async (stream, ct) =>
             _state = await JsonSerializer.DeserializeAsync<CoordinatorState>(stream, JobStore.JsonOptions, ct).ConfigureAwait(false),
             cancellationToken).ConfigureAwait(false);
+        if (_state is { State: JobState.Loading, Sealing: true })
+        {
+            // The activation that was sealing is gone, and the shards' unsealed triplets may have gone with their silos.
+            _state = _state with
+            {
+                State = JobState.Failed, Sealing = false, Failure = JobFailure.Cluster, Updated = DateTimeOffset.UtcNow,
+                Error = $"the seal of job '{Job}' was interrupted (its coordinator's silo stopped); create the job and upload its data again",
+            };
+            await SaveAsync(cancellationToken).ConfigureAwait(false);
+        }
         if (_state is { State: JobState.Training })
         {
             // Claim the job: a write gives the state a new etag, so an older activation still running somewhere (a
@@ -150,36 +160,75 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
         try
         {
             var state = RequireState();
-            if (state.State != JobState.Loading || !state.Uploads.Any(u => u.Kind == DataSetKind.Training))
-                throw new JobConflictException($"job '{Job}' is {Word(state.State)}: it starts once its training data are uploaded");
-            DataSummary data;
-            try
-            {
-                data = await SealAsync(state, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (DataProblem(e) is { } problem)
-            {
-                // Unusable data: refused like a bad file, and nothing of the job is left.
-                await DeleteCoreAsync(CancellationToken.None).ConfigureAwait(false);
-                var source = state.Uploads.First(u => u.Kind == DataSetKind.Training).Source;
-                throw new DataFormatException([new DataFormatError(source, 0, "count", problem)], 1);
-            }
-            if (state.Spec.Training.Stop == StopRule.ValLlk && data.ValidationNonzeros == 0)
-            {
-                await DeleteCoreAsync(CancellationToken.None).ConfigureAwait(false);
-                throw new ArgumentException("the val-llk stop rule needs a validation set with at least one nonzero whose user and item are in the training data");
-            }
-            var loaded = state.LoadStarted is { } started ? (DateTimeOffset.UtcNow - started).TotalSeconds : 0;
-            _state = state with { State = JobState.Training, Data = data, LoadSeconds = loaded, Updated = DateTimeOffset.UtcNow };
+            if (state.State != JobState.Loading || state.Sealing || !state.Uploads.Any(u => u.Kind == DataSetKind.Training))
+                throw new JobConflictException($"job '{Job}' is {Word(state.State)}{(state.Sealing ? " (sealing)" : "")}: it starts once, after its training data are uploaded");
+            _state = state with { Sealing = true, Updated = DateTimeOffset.UtcNow };
             await SaveAsync(cancellationToken).ConfigureAwait(false);
-            LogSealed(logger, Job, data.Users, data.Items, data.Nonzeros, loaded);
-            StartRun(restoreFirst: false);
+            StartRun(restoreFirst: false, sealFirst: true);
             return Status();
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>The seal, on the run's task: true when the job may train; otherwise the job has failed or was stopped.</summary>
+    private async Task<bool> SealInBackgroundAsync(CancellationToken stop)
+    {
+        var state = _state!;
+        string? problem;
+        DataSummary data;
+        try
+        {
+            data = await SealAsync(state, stop).ConfigureAwait(false);
+            problem = state.Spec.Training.Stop == StopRule.ValLlk && data.ValidationNonzeros == 0
+                ? "the val-llk stop rule needs a validation set with at least one nonzero whose user and item are in the training data"
+                : null;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception e) when (DataProblem(e) is { } refused)
+        {
+            var source = state.Uploads.First(u => u.Kind == DataSetKind.Training).Source;
+            await FailSealAsync(JobFailure.Data, $"{source}: {refused}; nothing of the job's data was kept").ConfigureAwait(false);
+            return false;
+        }
+        catch (Exception e)
+        {
+            await FailSealAsync(JobFailure.Cluster, $"sealing the shards of job '{Job}' failed: {e.Message}").ConfigureAwait(false);
+            return false;
+        }
+        if (problem is not null)
+        {
+            await FailSealAsync(JobFailure.Data, problem).ConfigureAwait(false);
+            return false;
+        }
+        var loaded = state.LoadStarted is { } began ? (DateTimeOffset.UtcNow - began).TotalSeconds : 0;
+        _state = _state! with { State = JobState.Training, Sealing = false, Data = data, LoadSeconds = loaded, Updated = DateTimeOffset.UtcNow };
+        await SaveAsync(CancellationToken.None).ConfigureAwait(false);
+        LogSealed(logger, Job, data.Users, data.Items, data.Nonzeros, loaded);
+        return true;
+    }
+
+    /// <summary>A seal that cannot go on: the shards drop what they hold, and the job records why.</summary>
+    private async Task FailSealAsync(JobFailure failure, string error)
+    {
+        var shards = Shards();
+        try
+        {
+            await Task.WhenAll(shards.Users.Select(s => s.Discard(CancellationToken.None))
+                .Concat(shards.Items.Select(s => s.Discard(CancellationToken.None)))).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogRunFault(logger, e, Job);
+        }
+        _state = _state! with { State = JobState.Failed, Sealing = false, Failure = failure, Error = error, Updated = DateTimeOffset.UtcNow };
+        await SaveAsync(CancellationToken.None).ConfigureAwait(false);
+        LogSealFailed(logger, Job, error);
     }
 
     public Task<JobStatus?> GetStatus(CancellationToken cancellationToken) => Task.FromResult(_state is null ? null : Status());
@@ -194,7 +243,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
             await StopRunAsync().ConfigureAwait(false);
             // The run may have finished on its own meanwhile.
             if (_state!.State is JobState.Completed or JobState.Failed) return Status();
-            _state = _state with { State = JobState.Cancelled, StopReason = "cancelled", Updated = DateTimeOffset.UtcNow };
+            _state = _state with { State = JobState.Cancelled, Sealing = false, StopReason = "cancelled", Updated = DateTimeOffset.UtcNow };
             await SaveAsync(CancellationToken.None).ConfigureAwait(false);
             LogCancelled(logger, Job);
             return Status();
@@ -288,18 +337,19 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
         _ => null,
     };
 
-    private void StartRun(bool restoreFirst)
+    private void StartRun(bool restoreFirst, bool sealFirst = false)
     {
-        var state = _state!;
         _runStop = new CancellationTokenSource();
         var stop = _runStop.Token;
         DelayDeactivation(RunKeepAlive);
-        var run = new TrainingRun(Job, state.Spec, state.Data!, Shards(), state.Checkpoint, state.Rollbacks, logger,
-            SaveCheckpointAsync, progress => _live = progress, WaitForViewAsync);
         _run = Task.Run(async () =>
         {
             try
             {
+                if (sealFirst && !await SealInBackgroundAsync(stop).ConfigureAwait(false)) return;
+                var state = _state!;
+                var run = new TrainingRun(Job, state.Spec, state.Data!, Shards(), state.Checkpoint, state.Rollbacks, logger,
+                    SaveCheckpointAsync, progress => _live = progress, WaitForViewAsync);
                 var outcome = await run.RunAsync(restoreFirst, stop).ConfigureAwait(false);
                 await FinishRunAsync(outcome).ConfigureAwait(false);
             }
@@ -342,7 +392,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
                 Rollbacks = outcome.Rollbacks,
                 Updated = DateTimeOffset.UtcNow,
             }
-            : state with { State = JobState.Failed, Error = outcome.Error, Rollbacks = outcome.Rollbacks, Updated = DateTimeOffset.UtcNow };
+            : state with { State = JobState.Failed, Error = outcome.Error, Failure = outcome.Failure, Rollbacks = outcome.Rollbacks, Updated = DateTimeOffset.UtcNow };
         _live = null;
         await SaveAsync(CancellationToken.None).ConfigureAwait(false);
     }
@@ -433,6 +483,8 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
             LoadSeconds = state.LoadSeconds,
             StopReason = state.StopReason,
             Error = state.Error,
+            Failure = state.Failure,
+            Sealing = state.Sealing,
             Curve = curve,
             ElboTrace = live?.ElboTrace ?? checkpoint.ElboTrace,
             Created = state.Created,
@@ -492,6 +544,9 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
 
     [LoggerMessage(EventId = 605, Level = LogLevel.Information, Message = "Job {Job} deleted")]
     private static partial void LogDeleted(ILogger logger, string job);
+
+    [LoggerMessage(EventId = 607, Level = LogLevel.Warning, Message = "Job {Job}: the seal failed: {Error}")]
+    private static partial void LogSealFailed(ILogger logger, string job, string error);
 
     [LoggerMessage(EventId = 606, Level = LogLevel.Error, Message = "Job {Job}: the training loop ended with a fault")]
     private static partial void LogRunFault(ILogger logger, Exception exception, string job);

@@ -28,6 +28,9 @@ internal sealed record CoordinatorState
     public int Rollbacks { get; init; }
     public string? StopReason { get; init; }
     public string? Error { get; init; }
+    public JobFailure Failure { get; init; }
+    /// <summary>Started and being sealed: a coordinator activated in this state finds the seal interrupted.</summary>
+    public bool Sealing { get; init; }
     /// <summary>Set when training ended: the iterations run and the mean seconds per iteration.</summary>
     public int Iterations { get; init; }
     public double SecondsPerIteration { get; init; }

@@ -5,6 +5,8 @@ namespace Hpf.Cluster.Grains.Coordinator;
 /// <summary>How a training run ended: completed (with its final checkpoint), failed (with why), or stopped on request.</summary>
 internal sealed record TrainingOutcome(JobState State, string? StopReason, string? Error, int Iterations, double SecondsPerIteration, int Rollbacks)
 {
+    public JobFailure Failure { get; init; }
+
     /// <summary>The finished model's record (iteration, curve, timings), when completed.</summary>
     public TrainingCheckpoint? Final { get; init; }
 

@@ -80,12 +80,12 @@ internal sealed partial class TrainingRun
             }
             catch (HpfNumericException e)
             {
-                return Failed(e.Message);
+                return Failed(e.Message, JobFailure.Numeric);
             }
             catch (Exception e) when (IsRecoverable(e) && !stop.IsCancellationRequested)
             {
                 if (++failuresInARow > MaxConsecutiveRollbacks)
-                    return Failed($"gave up after {MaxConsecutiveRollbacks} attempts to go on from the checkpoint of iteration {_checkpoint.Iteration}: {e.Message}");
+                    return Failed($"gave up after {MaxConsecutiveRollbacks} attempts to go on from the checkpoint of iteration {_checkpoint.Iteration}: {e.Message}", JobFailure.Cluster);
                 _rollbacks++;
                 LogRollback(_logger, e, _job, _checkpoint.Iteration, failuresInARow);
                 // Let the membership view settle (a dead silo voted out) before the shards are placed again.
@@ -101,15 +101,15 @@ internal sealed partial class TrainingRun
             }
             catch (Exception e) when (!stop.IsCancellationRequested)
             {
-                return Failed(e.Message);
+                return Failed(e.Message, JobFailure.Cluster);
             }
         }
     }
 
-    private TrainingOutcome Failed(string error)
+    private TrainingOutcome Failed(string error, JobFailure failure)
     {
         LogFailed(_logger, _job, error);
-        return new TrainingOutcome(JobState.Failed, null, error, _checkpoint.Iteration, 0, _rollbacks);
+        return new TrainingOutcome(JobState.Failed, null, error, _checkpoint.Iteration, 0, _rollbacks) { Failure = failure };
     }
 
     /// <summary>A failure of the cluster rather than of the job: a call that could not reach or complete on a silo, or a shard whose state is not what it should be.</summary>

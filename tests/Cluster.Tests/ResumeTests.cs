@@ -14,7 +14,7 @@ namespace Hpf.Cluster.Cluster.Tests;
 /// </summary>
 public sealed class ResumeTests : IAsyncLifetime
 {
-    private static readonly SyntheticDataset Sample = SyntheticDataset.Generate(new SyntheticOptions { Users = 300, Items = 200, Factors = 4, Seed = 31 });
+    private static readonly SyntheticDataset Sample = SyntheticDataset.Generate(new SyntheticOptions { Users = 1000, Items = 500, Factors = 4, Seed = 31 });
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "hpf-resume-" + Guid.NewGuid().ToString("N"));
     private SqliteGrainStateStore _store = null!;
 
@@ -35,13 +35,13 @@ public sealed class ResumeTests : IAsyncLifetime
     [Fact]
     public async Task A_job_resumes_from_its_checkpoint_after_the_silo_is_stopped_and_started_again()
     {
-        var options = new TrainingOptions { Factors = 5, MaxIterations = 120, CheckEvery = 5, Stop = StopRule.MaxIter, Seed = 9, Threads = 1 };
-        var spec = new JobSpec { Training = options, UserShards = 2, ItemShards = 2, CheckpointEvery = 4 };
+        var options = new TrainingOptions { Factors = 5, MaxIterations = 1500, CheckEvery = 50, Stop = StopRule.MaxIter, Seed = 9, Threads = 1 };
+        var spec = new JobSpec { Training = options, UserShards = 2, ItemShards = 2, CheckpointEvery = 100 };
         JobStatus before;
         await using (var first = await TrainingCluster.StartAsync(1, _store))
         {
             await ClusterJob.SubmitAsync(first.Client, "resumed", spec, Sample.Data);
-            before = await ClusterJob.WaitAsync(first.Client, "resumed", until: s => s.LastCheckpoint >= 8 || s.IsFinished);
+            before = await ClusterJob.WaitAsync(first.Client, "resumed", until: s => s.LastCheckpoint >= 100 || s.IsFinished);
             Assert.Equal(JobState.Training, before.State);
         }
 

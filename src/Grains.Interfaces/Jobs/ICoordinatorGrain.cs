@@ -44,4 +44,11 @@ public interface ICoordinatorGrain : IGrainWithStringKey
 
     /// <summary>The job's shards, for reading the model out of them.</summary>
     Task<ShardSet> GetShards(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// hpfrec's partial_fit on a finished job: a further SVI pass over new users' counts, the job's step size
+    /// ρ_t = (t + τ0)^(−κ) going on from where its clock stopped. Each batch's users are folded in against the items
+    /// (their local step), the items they touch take the global step, and the users are stored for serving.
+    /// </summary>
+    Task<PartialFitResult> PartialFit(PartialFitRequest request, CancellationToken cancellationToken);
 }

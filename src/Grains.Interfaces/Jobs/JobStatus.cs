@@ -37,6 +37,9 @@ public sealed record JobStatus
     public string? Error { get; init; }
     /// <summary>What kind of failure <see cref="Error"/> is.</summary>
     public JobFailure Failure { get; init; }
+    /// <summary>Partial fits applied to the finished model, and the users they added.</summary>
+    public int PartialFits { get; init; }
+    public int PartialFitUsers { get; init; }
     /// <summary>Loading and the data are being sealed into the shards (after start, before training).</summary>
     public bool Sealing { get; init; }
     public LikelihoodPoint[] Curve { get; init; } = [];

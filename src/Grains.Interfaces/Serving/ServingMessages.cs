@@ -27,3 +27,10 @@ public sealed record ServedRows(int[] Local, float[] Expected, float[] ExpectedL
 /// local indices at each item shard) with their counts.
 /// </summary>
 public sealed record AddedUser(string User, float[] Shape, float[] Rate, float ActivityRate, int[][] SeenByItemShard, float[][] SeenCounts);
+
+/// <summary>
+/// One partial-fit step on a shard's served rows (the SVI global step of HPF-MATH.md on a finished model): per row,
+/// the batch's y·φ sums [rows × K], the step size, the scale (all rows of the other side / rows in the batch) and the
+/// other side's column sums after the batch's local step.
+/// </summary>
+public sealed record ServedRowsStep(int[] Rows, double[] Statistics, double Rho, double Scale, double[] OtherColumnSums);

@@ -112,4 +112,12 @@ public interface IShardGrain : IGrainWithStringKey
 
     /// <summary>Stores a folded-in user in this (user) shard for serving; an existing one only with <paramref name="replaceExisting"/>.</summary>
     Task AddUser(AddedUser user, bool replaceExisting, CancellationToken cancellationToken);
+
+    // Partial fit: a further SVI pass over a finished model.
+
+    /// <summary>Moves the named served rows by an SVI global step; a row that comes out NaN or ∞ leaves the whole model as it was.</summary>
+    Task<GlobalStepResult> StepServedRows(ServedRowsStep step, CancellationToken cancellationToken);
+
+    /// <summary>Writes the served (finished) model to the final slot again, after partial-fit steps; <paramref name="stepCounter"/> is the job's SVI clock.</summary>
+    Task<CheckpointResult> SaveServedModel(long stepCounter, CancellationToken cancellationToken);
 }

@@ -274,6 +274,46 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
         return Task.FromResult(Shards());
     }
 
+    public async Task<PartialFitResult> PartialFit(PartialFitRequest request, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var state = RequireState();
+            if (state.State != JobState.Completed)
+                throw new ModelNotServableException(Job, state.State, $"job '{Job}' is {Word(state.State)}: a partial fit goes on from a finished model");
+            var shards = Shards();
+            var final = state.Checkpoint;
+            var run = new Serving.PartialFitRun(Job, shards, state.Spec.Training, state.Data!.Users + state.PartialFitUsers, final.StepCounter);
+            PartialFitResult result;
+            try
+            {
+                result = await run.RunAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Whatever the pass did to the items goes: they serve the finished model as stored again.
+                await Task.WhenAll(shards.Items.Select(s => s.RestoreCheckpoint(
+                    new CheckpointRequest(final.Iteration, CheckpointRequest.FinalSlot, final.ItemVersion, final.StepCounter), shards, CancellationToken.None))).ConfigureAwait(false);
+                throw;
+            }
+            _state = state with
+            {
+                Checkpoint = final with { StepCounter = result.StepTo },
+                PartialFits = state.PartialFits + 1,
+                PartialFitUsers = state.PartialFitUsers + result.NewUsers,
+                Updated = DateTimeOffset.UtcNow,
+            };
+            await SaveAsync(cancellationToken).ConfigureAwait(false);
+            LogPartialFit(logger, Job, result.Users, result.Batches, result.StepFrom, result.StepTo);
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     private async Task<DataSummary> SealAsync(CoordinatorState state, CancellationToken cancellationToken)
     {
         var shards = Shards();
@@ -485,6 +525,8 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
             Error = state.Error,
             Failure = state.Failure,
             Sealing = state.Sealing,
+            PartialFits = state.PartialFits,
+            PartialFitUsers = state.PartialFitUsers,
             Curve = curve,
             ElboTrace = live?.ElboTrace ?? checkpoint.ElboTrace,
             Created = state.Created,
@@ -544,6 +586,9 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
 
     [LoggerMessage(EventId = 605, Level = LogLevel.Information, Message = "Job {Job} deleted")]
     private static partial void LogDeleted(ILogger logger, string job);
+
+    [LoggerMessage(EventId = 608, Level = LogLevel.Information, Message = "Job {Job}: partial fit of {Users} users in {Batches} batches, SVI clock {From} → {To}")]
+    private static partial void LogPartialFit(ILogger logger, string job, int users, int batches, long from, long to);
 
     [LoggerMessage(EventId = 607, Level = LogLevel.Warning, Message = "Job {Job}: the seal failed: {Error}")]
     private static partial void LogSealFailed(ILogger logger, string job, string error);

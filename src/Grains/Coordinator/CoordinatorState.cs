@@ -31,6 +31,8 @@ internal sealed record CoordinatorState
     public JobFailure Failure { get; init; }
     /// <summary>Started and being sealed: a coordinator activated in this state finds the seal interrupted.</summary>
     public bool Sealing { get; init; }
+    public int PartialFits { get; init; }
+    public int PartialFitUsers { get; init; }
     /// <summary>Set when training ended: the iterations run and the mean seconds per iteration.</summary>
     public int Iterations { get; init; }
     public double SecondsPerIteration { get; init; }

@@ -59,7 +59,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
         var users = new Dictionary<string, ServedUser>(StringComparer.Ordinal);
         foreach (var user in pairs.Select(p => p.User).Distinct(StringComparer.Ordinal))
             users[user] = await UserAsync(served, user, cancellationToken).ConfigureAwait(false);
-        var items = await ItemRowsAsync(served, pairs.Select(p => p.Item), expectedLog: false, cancellationToken).ConfigureAwait(false);
+        var items = await ServedItems.RowsAsync(served.Shards, served.Factors, pairs.Select(p => p.Item), expectedLog: false, cancellationToken).ConfigureAwait(false);
         var predictions = new Prediction[pairs.Count];
         for (var j = 0; j < pairs.Count; j++)
         {
@@ -78,7 +78,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
     public async Task<FoldInResult> FoldInAsync(string job, string? user, IReadOnlyList<ItemCount> counts, int count, CancellationToken cancellationToken)
     {
         var served = await FinishedJobAsync(job, "fold-in", cancellationToken).ConfigureAwait(false);
-        var fold = await FoldAsync(served, user ?? "", counts, cancellationToken).ConfigureAwait(false);
+        var fold = await ServedItems.FoldUserAsync(served.Shards, served.Status.Spec.Training, user ?? "", counts, statistics: false, cancellationToken).ConfigureAwait(false);
         var theta = new float[served.Factors];
         System.Numerics.Tensors.TensorPrimitives.Divide(fold.Shape, fold.Rate, theta);
         var items = count > 0 ? await TopAsync(served, theta, count, fold.Seen, null, cancellationToken).ConfigureAwait(false) : [];
@@ -93,7 +93,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
     {
         ArgumentException.ThrowIfNullOrEmpty(user);
         var served = await FinishedJobAsync(job, "add-user", cancellationToken).ConfigureAwait(false);
-        var fold = await FoldAsync(served, user, counts, cancellationToken).ConfigureAwait(false);
+        var fold = await ServedItems.FoldUserAsync(served.Shards, served.Status.Spec.Training, user, counts, statistics: false, cancellationToken).ConfigureAwait(false);
         var shard = served.Shards.Users[ShardRouting.ShardOf(user, served.Shards.Users.Length)];
         await shard.AddUser(new AddedUser(user, fold.Shape, fold.Rate, fold.ActivityRate, fold.Seen, fold.SeenCounts), replaceExisting, cancellationToken).ConfigureAwait(false);
         var theta = new float[served.Factors];
@@ -163,7 +163,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
         var view = await shard.ServeUser(userId, cancellationToken).ConfigureAwait(false);
         if (view is null) return new UserScore(0, 0, 0, items.Length, 0, 0, 0, 0);
 
-        var rows = await ItemRowsAsync(served, items.Select(i => test.ItemIds[i]), expectedLog: false, cancellationToken).ConfigureAwait(false);
+        var rows = await ServedItems.RowsAsync(served.Shards, served.Factors, items.Select(i => test.ItemIds[i]), expectedLog: false, cancellationToken).ConfigureAwait(false);
         double llk = 0, logFactorials = 0;
         long unknown = 0;
         var relevant = new HashSet<string>(StringComparer.Ordinal);
@@ -193,84 +193,6 @@ public sealed class JobModelQueries(IGrainFactory grains)
         }
         var attainable = Math.Min(k, relevant.Count);
         return new UserScore(llk, logFactorials, relevant.Count, 0, unknown, (double)hits / k, (double)hits / attainable, gain / idealGain[attainable]);
-    }
-
-    private sealed record FoldedUser(float[] Shape, float[] Rate, float ActivityRate, int Updates, string[] Unknown, int[][] Seen, float[][] SeenCounts);
-
-    private async Task<FoldedUser> FoldAsync(ServedJob served, string user, IReadOnlyList<ItemCount> counts, CancellationToken cancellationToken)
-    {
-        // Duplicate items are summed, as in training; zero counts add nothing.
-        var merged = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        foreach (var c in counts)
-        {
-            if (!double.IsFinite(c.Count) || c.Count < 0) throw new ArgumentException($"the count of item '{c.Item}' is {c.Count}; counts must be finite and ≥ 0");
-            if (c.Count == 0) continue;
-            merged[c.Item] = merged.GetValueOrDefault(c.Item) + c.Count;
-        }
-        var rows = await ItemRowsAsync(served, merged.Keys, expectedLog: true, cancellationToken).ConfigureAwait(false);
-        var k = served.Factors;
-        var known = merged.Where(p => rows.ContainsKey(p.Key)).ToList();
-        var elog = new float[known.Count * k];
-        var ys = new float[known.Count];
-        var shards = served.Shards.Items.Length;
-        var seen = new List<int>[shards];
-        var seenCounts = new List<float>[shards];
-        for (var j = 0; j < shards; j++)
-        {
-            seen[j] = [];
-            seenCounts[j] = [];
-        }
-        for (var n = 0; n < known.Count; n++)
-        {
-            var row = rows[known[n].Key];
-            row.ExpectedLog.AsSpan().CopyTo(elog.AsSpan(n * k, k));
-            ys[n] = (float)known[n].Value;
-            seen[row.Shard].Add(row.Local);
-            seenCounts[row.Shard].Add(ys[n]);
-        }
-        var columnSums = await ItemColumnSumsAsync(served, cancellationToken).ConfigureAwait(false);
-        var (shape, rate, activity, updates) = UserFoldIn.Run(user, elog, ys, columnSums, served.Status.Spec.Training);
-        var unknown = merged.Keys.Where(i => !rows.ContainsKey(i)).ToArray();
-        return new FoldedUser(shape, rate, activity, updates, unknown, [.. seen.Select(s => s.ToArray())], [.. seenCounts.Select(s => s.ToArray())]);
-    }
-
-    private async Task<double[]> ItemColumnSumsAsync(ServedJob served, CancellationToken cancellationToken)
-    {
-        var parts = await Task.WhenAll(served.Shards.Items.Select(s => s.ServedColumnSums(cancellationToken))).ConfigureAwait(false);
-        var sums = new double[served.Factors];
-        foreach (var part in parts)
-        {
-            for (var f = 0; f < sums.Length; f++) sums[f] += part[f];
-        }
-        return sums;
-    }
-
-    private sealed record ItemRow(int Shard, int Local, float[] Expected, float[] ExpectedLog);
-
-    /// <summary>E[β] (and E[log β]) of the named items that exist, by id, from their shards.</summary>
-    private static async Task<Dictionary<string, ItemRow>> ItemRowsAsync(ServedJob served, IEnumerable<string> items, bool expectedLog, CancellationToken cancellationToken)
-    {
-        var shards = served.Shards.Items;
-        var k = served.Factors;
-        var byShard = new List<string>[shards.Length];
-        for (var j = 0; j < shards.Length; j++) byShard[j] = [];
-        foreach (var item in items.Distinct(StringComparer.Ordinal)) byShard[ShardRouting.ShardOf(item, shards.Length)].Add(item);
-        var answers = await Task.WhenAll(Enumerable.Range(0, shards.Length).Select(j =>
-            byShard[j].Count == 0 ? Task.FromResult(new ServedRows([], [], [])) : shards[j].ServeRows([.. byShard[j]], expectedLog, cancellationToken))).ConfigureAwait(false);
-        var rows = new Dictionary<string, ItemRow>(StringComparer.Ordinal);
-        for (var j = 0; j < shards.Length; j++)
-        {
-            var found = 0;
-            for (var n = 0; n < byShard[j].Count; n++)
-            {
-                var local = answers[j].Local[n];
-                if (local < 0) continue;
-                rows[byShard[j][n]] = new ItemRow(j, local, answers[j].Expected.AsSpan(found * k, k).ToArray(),
-                    expectedLog ? answers[j].ExpectedLog.AsSpan(found * k, k).ToArray() : []);
-                found++;
-            }
-        }
-        return rows;
     }
 
     /// <summary>Every item shard's best <paramref name="count"/> for θ, merged: score descending, then ordinal id (the engine's tie order).</summary>

@@ -20,7 +20,10 @@ internal static class UserFoldIn
 
     /// <param name="elog">E[log β] of the user's items, [items × K], in the order of <paramref name="counts"/>.</param>
     /// <param name="itemColumnSums">Σ_i E[β_ik] over every item of the model.</param>
-    public static (float[] Shape, float[] Rate, float ActivityRate, int Updates) Run(string user, float[] elog, float[] counts, double[] itemColumnSums, TrainingOptions options)
+    /// <param name="statistics">When given ([items × K]), receives y·φ of each of the user's items at the settled factors:
+    /// what the user contributes to those items' shapes (an SVI global step's sufficient statistics).</param>
+    public static (float[] Shape, float[] Rate, float ActivityRate, int Updates) Run(string user, float[] elog, float[] counts, double[] itemColumnSums,
+        TrainingOptions options, double[]? statistics = null)
     {
         var k = options.Factors;
         var n = counts.Length;
@@ -50,6 +53,30 @@ internal static class UserFoldIn
             }
             if (change < Tolerance) break;
         }
+        if (statistics is not null) Statistics(side, items, counts, statistics, scratch);
         return ((float[])side.Shape.Clone(), (float[])side.Rate.Clone(), side.ActivityRate[0], updates);
+    }
+
+    /// <summary>y·φ_ik = y·w_k·e_ik / ⟨w, e_i⟩ per item, with the exact path's log-sum-exp where the products underflow.</summary>
+    private static void Statistics(FactorSide side, GatheredRows items, float[] counts, double[] statistics, RowScratch scratch)
+    {
+        var k = side.K;
+        var stride = side.Stride;
+        var w = side.ExpElog.AsSpan(0, stride);
+        side.ExpectedLogOf(0, scratch.Elog);
+        for (var n = 0; n < counts.Length; n++)
+        {
+            var target = statistics.AsSpan(n * k, k);
+            target.Clear();
+            var e = items.ExpElog.AsSpan(n * stride, stride);
+            var s = System.Numerics.Tensors.TensorPrimitives.Dot(w, e);
+            if (s >= FusedShapePass.MinNormalizer)
+            {
+                for (var f = 0; f < k; f++) target[f] = (double)counts[n] * w[f] * e[f] / s;
+                continue;
+            }
+            items.LogWeightsOf(n, scratch.ElogOther);
+            FusedShapePass.ExactShapeContribution(scratch.Elog, scratch.ElogOther, counts[n], target);
+        }
     }
 }

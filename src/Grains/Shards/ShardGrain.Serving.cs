@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Numerics.Tensors;
 using Hpf.Cluster.Grains.Evaluation;
 using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Engine;
 
 namespace Hpf.Cluster.Grains.Shards;
 
@@ -137,6 +138,13 @@ public abstract partial class ShardGrain
         var k = shard.K;
         var sums = new double[k];
         for (var j = 0; j < shard.Rows * k; j++) sums[j % k] += served.Expected[j];
+        // Added users are served like trained ones, so they count among the side's rows; one that replaces a trained
+        // user is counted once, with its new factors.
+        foreach (var user in _added.Values.OrderBy(u => u.User, StringComparer.Ordinal))
+        {
+            var trained = Array.BinarySearch(shard.Ids, user.User, StringComparer.Ordinal);
+            for (var f = 0; f < k; f++) sums[f] += (double)user.Shape[f] / user.Rate[f] - (trained >= 0 ? served.Expected[trained * k + f] : 0);
+        }
         return Task.FromResult(sums);
     }
 
@@ -166,6 +174,43 @@ public abstract partial class ShardGrain
             else _added[user.User] = before;
             throw;
         }
+    }
+
+    public async Task<GlobalStepResult> StepServedRows(ServedRowsStep step, CancellationToken cancellationToken)
+    {
+        var shard = RequireShard();
+        if (RequireServed() is not { Final: true }) throw new ShardStateException($"{SideName} shard {GrainKey} serves no finished model to fit further");
+        var k = shard.K;
+        var side = shard.Side;
+        var stride = side.Stride;
+        var perRow = shard.Plan.Training.StepSchedule == StepSchedule.PerRow;
+        var schedule = Engine.StepSize.From(shard.Plan.Training);
+        var zeros = new float[stride];
+        var scratch = new Engine.RowScratch(k, stride);
+        var delta = new double[k];
+        for (var i = 0; i < step.Rows.Length; i++)
+        {
+            var o = step.Rows[i];
+            var before = side.Expected.AsSpan(o * k, k).ToArray();
+            var rho = perRow ? schedule.At(++shard.RowSteps[o]) : step.Rho;
+            // The statistics are y·φ already: they enter as the exact sums, with no weight to multiply.
+            if (!Engine.GlobalRowStep.StepTowards(side, o, zeros, step.Statistics.AsSpan(i * k, k), step.Scale, rho, step.OtherColumnSums, scratch))
+            {
+                // No NaN model is served: back to the finished model as stored.
+                var iteration = await ReadSlotAsync(CheckpointRequest.FinalSlot, expectedIteration: null, cancellationToken).ConfigureAwait(false);
+                ServeFinal(shard, iteration);
+                return new GlobalStepResult(new double[k], i, shard.Ids[o]);
+            }
+            for (var f = 0; f < k; f++) delta[f] += (double)side.Expected[o * k + f] - before[f];
+        }
+        return new GlobalStepResult(delta, step.Rows.Length, null);
+    }
+
+    public async Task<CheckpointResult> SaveServedModel(long stepCounter, CancellationToken cancellationToken)
+    {
+        var served = RequireServed();
+        if (!served.Final) throw new ShardStateException($"{SideName} shard {GrainKey} serves no finished model");
+        return await WriteCheckpoint(new CheckpointRequest(served.Iteration, CheckpointRequest.FinalSlot, _version, stepCounter), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task LoadAddedUsersAsync(CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Serving;
 using Hpf.Cluster.Runtime.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -74,5 +75,15 @@ public sealed class ResumeTests : IAsyncLifetime
         var status = await second.Client.GetGrain<ICoordinatorGrain>("kept").GetStatus(CancellationToken.None);
         Assert.Equal(JobState.Completed, status!.State);
         Assert.Equal(0, ModelComparison.MaxRelativeDifference(trained, await ClusterJob.ReadModelAsync(second.Client, "kept", options)));
+
+        // A user added to the restarted cluster is written to the SQLite store and served by the next one.
+        var counts = new[] { new ItemCount(Sample.Data.ItemIds[0], 3), new ItemCount(Sample.Data.ItemIds[1], 1) };
+        var added = await new JobModelQueries(second.Client).AddUserAsync("kept", "late-comer", counts, replaceExisting: false, CancellationToken.None);
+        await second.DisposeAsync();
+        await using var third = await TrainingCluster.StartAsync(1, _store);
+        var predicted = await new JobModelQueries(third.Client).PredictAsync("kept", [("late-comer", Sample.Data.ItemIds[2])], CancellationToken.None);
+        var beta = new float[options.Factors];
+        trained.ExpectedBeta(trained.IndexOfItem(Sample.Data.ItemIds[2]), beta);
+        Assert.Equal(added.Theta.Zip(beta, (a, b) => (double)a * b).Sum(), predicted.Predictions[0].Score, 1e-5);
     }
 }

@@ -132,6 +132,7 @@ public sealed class ServingTests
         // Training with no checkpoint yet; cancelled.
         var uncheckpointed = new JobSpec { Training = Options with { MaxIterations = 100_000 }, UserShards = 1, ItemShards = 1, CheckpointEvery = 50_000 };
         await ClusterJob.SubmitAsync(grains, "early", uncheckpointed, Split.Train);
+        await ClusterJob.WaitAsync(grains, "early", until: s => s.State != JobState.Loading);
         var early = await Assert.ThrowsAsync<ModelNotServableException>(() => queries.RecommendAsync("early", Split.Train.UserIds[0], 5, false, null, CancellationToken.None));
         Assert.Contains("first checkpoint", early.Message);
         await grains.GetGrain<ICoordinatorGrain>("early").Cancel(CancellationToken.None);

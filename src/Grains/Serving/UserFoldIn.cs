@@ -11,7 +11,7 @@ namespace Hpf.Cluster.Grains.Serving;
 /// predict_factors): the user-local update (φ, shape, rate, activity) of the engine's own row code, iterated from
 /// the seeded initialisation a trained user of that id would have had until E[θ] settles.
 /// </summary>
-internal static class UserFoldIn
+public static class UserFoldIn
 {
     public const int MaxUpdates = 1000;
 

@@ -10,7 +10,9 @@ internal static class AddedUsersFormat
 
     public static void Write(Stream stream, IReadOnlyCollection<AddedUser> users)
     {
-        using var writer = new BinaryWriter(new BufferedStream(stream, 1 << 16), Encoding.UTF8, leaveOpen: false);
+        // The caller (a state store) owns the stream: it is flushed, never closed, here.
+        var buffered = new BufferedStream(stream, 1 << 16);
+        using var writer = new BinaryWriter(buffered, Encoding.UTF8, leaveOpen: true);
         writer.Write(Magic);
         writer.Write(users.Count);
         foreach (var user in users.OrderBy(u => u.User, StringComparer.Ordinal))
@@ -27,11 +29,12 @@ internal static class AddedUsersFormat
             }
         }
         writer.Flush();
+        buffered.Flush();
     }
 
     public static List<AddedUser> Read(Stream stream)
     {
-        using var reader = new BinaryReader(new BufferedStream(stream, 1 << 16), Encoding.UTF8, leaveOpen: false);
+        using var reader = new BinaryReader(new BufferedStream(stream, 1 << 16), Encoding.UTF8, leaveOpen: true);
         if (reader.ReadString() != Magic) throw new InvalidDataException("not a shard's added users");
         var count = reader.ReadInt32();
         var users = new List<AddedUser>(count);

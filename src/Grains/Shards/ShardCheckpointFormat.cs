@@ -14,7 +14,9 @@ internal static class ShardCheckpointFormat
 
     public static void Write(Stream stream, SealedShard shard, int iteration, long version, long stepCounter)
     {
-        using var writer = new BinaryWriter(new BufferedStream(stream, 1 << 16), Encoding.UTF8, leaveOpen: false);
+        // The caller (a state store) owns the stream: it is flushed, never closed, here.
+        var buffered = new BufferedStream(stream, 1 << 16);
+        using var writer = new BinaryWriter(buffered, Encoding.UTF8, leaveOpen: true);
         writer.Write(Magic);
         writer.Write(iteration);
         writer.Write(version);
@@ -27,13 +29,14 @@ internal static class ShardCheckpointFormat
         RawBinary.Write<float>(writer, side.ActivityRate);
         RawBinary.Write<long>(writer, shard.RowSteps);
         writer.Flush();
+        buffered.Flush();
     }
 
     /// <summary>Reads a checkpoint into the shard's parameter arrays.</summary>
     /// <returns>Its iteration, version and batch counter.</returns>
     public static (int Iteration, long Version, long StepCounter) Read(Stream stream, SealedShard shard)
     {
-        using var reader = new BinaryReader(new BufferedStream(stream, 1 << 16), Encoding.UTF8, leaveOpen: false);
+        using var reader = new BinaryReader(new BufferedStream(stream, 1 << 16), Encoding.UTF8, leaveOpen: true);
         if (reader.ReadString() != Magic) throw new InvalidDataException("not a shard checkpoint");
         var iteration = reader.ReadInt32();
         var version = reader.ReadInt64();

@@ -20,7 +20,9 @@ internal static class ShardDataFormat
 
     public static void Write(Stream stream, SealedShard shard, IShardGrain[] others)
     {
-        using var writer = new BinaryWriter(new BufferedStream(stream, 1 << 16), Encoding.UTF8, leaveOpen: false);
+        // The caller (a state store) owns the stream: it is flushed, never closed, here.
+        var buffered = new BufferedStream(stream, 1 << 16);
+        using var writer = new BinaryWriter(buffered, Encoding.UTF8, leaveOpen: true);
         writer.Write(Magic);
         writer.Write(Version);
         writer.Write(JsonSerializer.Serialize(shard.Plan, JobStore.JsonOptions));
@@ -48,12 +50,13 @@ internal static class ShardDataFormat
             writer.Write(reference.PlacementHint?.ToString() ?? "");
         }
         writer.Flush();
+        buffered.Flush();
     }
 
     /// <returns>The shard (parameters not loaded) and the keys and placement hints of the other side's shards.</returns>
     public static (SealedShard Shard, (string Key, SiloAddress? Hint)[] Others) Read(Stream stream)
     {
-        using var reader = new BinaryReader(new BufferedStream(stream, 1 << 16), Encoding.UTF8, leaveOpen: false);
+        using var reader = new BinaryReader(new BufferedStream(stream, 1 << 16), Encoding.UTF8, leaveOpen: true);
         if (reader.ReadString() != Magic) throw new InvalidDataException("not a shard data state");
         var version = reader.ReadInt32();
         if (version != Version) throw new InvalidDataException($"shard data state version {version}; this silo reads version {Version}");

@@ -56,6 +56,7 @@ public static class CliApp
         root.Subcommands.Add(new SplitCommand(environment).Command);
         root.Subcommands.Add(new TrainCommand(environment).Command);
         root.Subcommands.Add(new EvaluateCommand(environment).Command);
+        root.Subcommands.Add(new CrossValidateCommand(environment).Command);
         root.Subcommands.Add(new ExportCommand(environment).Command);
         root.Subcommands.Add(new RecommendCommand(environment).Command);
         root.Subcommands.Add(new PredictCommand(environment).Command);

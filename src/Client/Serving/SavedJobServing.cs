@@ -101,6 +101,7 @@ internal sealed class SavedJobServing(JobStore store, JobStoreEntry entry) : IMo
             return new ServedEvaluation(report, Iteration, FromCheckpoint: false);
         }, cancellationToken);
 
+    // Nothing is held open: the job's files are read whole and closed on first use.
     public void Dispose()
     {
     }

@@ -56,9 +56,12 @@ public static class CliApp
         root.Subcommands.Add(new SplitCommand(environment).Command);
         root.Subcommands.Add(new TrainCommand(environment).Command);
         root.Subcommands.Add(new EvaluateCommand(environment).Command);
+        root.Subcommands.Add(new CrossValidateCommand(environment).Command);
         root.Subcommands.Add(new ExportCommand(environment).Command);
         root.Subcommands.Add(new RecommendCommand(environment).Command);
         root.Subcommands.Add(new PredictCommand(environment).Command);
+        root.Subcommands.Add(new FoldInCommand(environment).Command);
+        root.Subcommands.Add(new AddUserCommand(environment).Command);
         root.Subcommands.Add(new JobsCommand(environment).Command);
         root.Subcommands.Add(new StatusCommand(environment).Command);
         root.Subcommands.Add(new CancelCommand(environment).Command);
@@ -94,6 +97,10 @@ public static class CliApp
                     ClusterFailure.Unreachable => ExitCodes.ClusterUnreachable,
                     ClusterFailure.ApiKeyMissing or ClusterFailure.ApiKeyRefused => ExitCodes.ApiKeyRefused,
                     ClusterFailure.JobNotFound => ExitCodes.JobNotFound,
+                    ClusterFailure.UnknownUser => ExitCodes.UnknownUser,
+                    ClusterFailure.UnknownItem => ExitCodes.UnknownItem,
+                    ClusterFailure.ModelNotServable => ExitCodes.JobNotServable,
+                    ClusterFailure.UserExists => ExitCodes.BadOption,
                     ClusterFailure.BadRequest => ExitCodes.BadOption,
                     _ => ExitCodes.Failure,
                 };

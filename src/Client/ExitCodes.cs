@@ -12,9 +12,9 @@ public static class ExitCodes
     public const int BadData = 3;
     /// <summary>Training hit NaN or ∞; no model was saved.</summary>
     public const int NumericFailure = 4;
-    /// <summary>The user id is not in the job's training data.</summary>
+    /// <summary>The user id is not in the job's model (neither trained nor added).</summary>
     public const int UnknownUser = 5;
-    /// <summary>The item id is not in the job's training data.</summary>
+    /// <summary>The item id is not in the job's model.</summary>
     public const int UnknownItem = 6;
     /// <summary>No saved job has the name given.</summary>
     public const int JobNotFound = 7;
@@ -24,6 +24,8 @@ public static class ExitCodes
     public const int ApiKeyRefused = 9;
     /// <summary>The job failed on the cluster; its error is printed.</summary>
     public const int JobFailed = 10;
+    /// <summary>The cluster's job has no model to serve yet or any more (training without a checkpoint, loading, failed, cancelled).</summary>
+    public const int JobNotServable = 11;
     /// <summary>Ctrl+C, or the job was cancelled on the cluster: the conventional 128 + SIGINT.</summary>
     public const int Cancelled = 130;
 }

@@ -94,7 +94,44 @@ internal sealed class ClusterApiClient : IDisposable
         }
     }
 
+    public Task<RecommendationList> RecommendAsync(string job, RecommendRequest request, CancellationToken cancellationToken) =>
+        PostJsonAsync<RecommendationList>(job, "recommendations", request, cancellationToken);
+
+    public Task<RecommendationList> ColdStartAsync(string job, ColdStartRequest request, CancellationToken cancellationToken) =>
+        PostJsonAsync<RecommendationList>(job, "cold-start", request, cancellationToken);
+
+    public Task<PredictionList> PredictAsync(string job, PredictRequest request, CancellationToken cancellationToken) =>
+        PostJsonAsync<PredictionList>(job, "predictions", request, cancellationToken);
+
+    public Task<FoldInResult> FoldInAsync(string job, FoldInRequest request, CancellationToken cancellationToken) =>
+        PostJsonAsync<FoldInResult>(job, "fold-in", request, cancellationToken);
+
+    public Task<FoldInResult> AddUserAsync(string job, AddUserRequest request, CancellationToken cancellationToken) =>
+        PostJsonAsync<FoldInResult>(job, "users", request, cancellationToken);
+
+    /// <summary>Streams a test file (as it is) to the cluster, which reads it with the engine's reader and scores the job's model on it.</summary>
+    /// <param name="source">The file name as the user gave it: for the Auto format and the cluster's file:line errors.</param>
+    public Task<ClusterEvaluation> EvaluateAsync(string job, Stream content, string source, DatasetFormat format, int k, CancellationToken cancellationToken)
+    {
+        var path = $"api/jobs/{Uri.EscapeDataString(job)}/evaluation?k={k}&format={format.ToString().ToLowerInvariant()}&source={Uri.EscapeDataString(source)}";
+        return SendAsync<ClusterEvaluation>(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StreamContent(content, 1 << 16) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            // An unknown job is refused before the body: the file is not sent for nothing.
+            request.Headers.ExpectContinue = true;
+            return request;
+        }, job, timeout: null, cancellationToken);
+    }
+
     public void Dispose() => _http.Dispose();
+
+    /// <summary>A serving request: small, but a model of many items may take a while to rank, so no short timeout.</summary>
+    private Task<T> PostJsonAsync<T>(string job, string endpoint, object body, CancellationToken cancellationToken) =>
+        SendAsync<T>(() => new HttpRequestMessage(HttpMethod.Post, $"api/jobs/{Uri.EscapeDataString(job)}/{endpoint}")
+        {
+            Content = JsonContent.Create(body, body.GetType(), options: ClientApiJson.Options),
+        }, job, timeout: null, cancellationToken);
 
     private async Task<T> SendAsync<T>(Func<HttpRequestMessage> request, string? job, TimeSpan? timeout, CancellationToken cancellationToken)
     {
@@ -147,6 +184,11 @@ internal sealed class ClusterApiClient : IDisposable
                 $"the cluster at {BaseAddress} needs an API key: give it with --api-key KEY or ${ClusterConnection.ApiKeyVariable}"),
             HttpStatusCode.Forbidden => new ClusterApiException(ClusterFailure.ApiKeyRefused,
                 $"the cluster at {BaseAddress} refused the API key (HTTP 403): {detail}"),
+            // The serving endpoints tell their refusals apart by title; the message is the cluster's own.
+            HttpStatusCode.NotFound when problem.Title == ServingProblems.UnknownUser => new ClusterApiException(ClusterFailure.UnknownUser, detail),
+            HttpStatusCode.NotFound when problem.Title == ServingProblems.UnknownItem => new ClusterApiException(ClusterFailure.UnknownItem, detail),
+            HttpStatusCode.Conflict when problem.Title == ServingProblems.ModelNotServable => new ClusterApiException(ClusterFailure.ModelNotServable, detail),
+            HttpStatusCode.Conflict when problem.Title == ServingProblems.UserExists => new ClusterApiException(ClusterFailure.UserExists, detail),
             HttpStatusCode.NotFound when problem.Detail is not null && job is not null => new ClusterApiException(ClusterFailure.JobNotFound,
                 $"job '{job}' not found on the cluster at {BaseAddress}"),
             HttpStatusCode.NotFound => new ClusterApiException(ClusterFailure.ServerError,

@@ -19,6 +19,18 @@ internal sealed class ClusterTrainingRun(ClusterApiClient client, CliOutput outp
     public async Task<(JobStatus Status, HpfModel Model)> TrainAsync(
         string job, JobSpec spec, bool replace, string file, string? validationFile, DatasetFormat format, CancellationToken cancellationToken)
     {
+        var final = await RunAsync(job, spec, replace, file, validationFile, format, cancellationToken).ConfigureAwait(false);
+        var model = await client.DownloadModelAsync(job, final.Spec.Training, cancellationToken).ConfigureAwait(false);
+        return (final, model);
+    }
+
+    /// <summary>
+    /// The job trained to completion on the cluster, where its model stays (to be served there); throws for a job that
+    /// failed or was cancelled, or data that were refused.
+    /// </summary>
+    public async Task<JobStatus> RunAsync(
+        string job, JobSpec spec, bool replace, string file, string? validationFile, DatasetFormat format, CancellationToken cancellationToken)
+    {
         try
         {
             await client.CreateJobAsync(job, spec, replace, cancellationToken).ConfigureAwait(false);
@@ -49,8 +61,7 @@ internal sealed class ClusterTrainingRun(ClusterApiClient client, CliOutput outp
             var final = await TrainingProgressDisplay.RunAsync(output, spec.Training.MaxIterations, spec.Training.CheckEvery,
                 sink => PollUntilFinishedAsync(job, status, feed, sink, cancellationToken), cancellationToken).ConfigureAwait(false);
             ThrowUnlessCompleted(final);
-            var model = await client.DownloadModelAsync(job, final.Spec.Training, cancellationToken).ConfigureAwait(false);
-            return (final, model);
+            return final;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

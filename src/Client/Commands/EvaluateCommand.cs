@@ -1,57 +1,59 @@
 using System.CommandLine;
 using System.Globalization;
-using Hpf.Cluster.Grains.Data;
-using Hpf.Cluster.Grains.Evaluation;
 using Spectre.Console;
 
 namespace Hpf.Cluster.Client.Commands;
 
-/// <summary><c>hpf evaluate JOB --test FILE</c>: held-out log-likelihood and top-K ranking quality of a saved job.</summary>
+/// <summary>
+/// <c>hpf evaluate JOB --test FILE</c>: held-out log-likelihood and top-K ranking quality of a saved job, or with
+/// <c>--cluster</c> of the cluster's job (the file is streamed to the cluster, which reads it with the same reader).
+/// </summary>
 internal sealed class EvaluateCommand
 {
     private readonly CommandEnvironment _environment;
-    private readonly Argument<string> _job = new("JOB") { Description = "the saved job" };
+    private readonly ServingOptions _serving = new();
+    private readonly Argument<string> _job = new("JOB") { Description = "the job: saved, or on the cluster with --cluster" };
     private readonly Option<string> _test = new("--test") { Description = "held-out triplets, in any format train reads", HelpName = "FILE", Required = true };
     private readonly Option<string> _format = OptionWords.Format();
     private readonly Option<int> _top = new("--top") { Description = "K of precision@K, recall@K and NDCG@K", DefaultValueFactory = _ => 20 };
-    private readonly Option<int> _threads = new("--threads") { Description = "worker threads, 0 = all cores", DefaultValueFactory = _ => 0 };
-    private readonly Option<bool> _json = new("--json") { Description = "print JSON instead of a table" };
+    private readonly Option<int> _threads = new("--threads") { Description = "worker threads here, 0 = all cores (the cluster uses its own)", DefaultValueFactory = _ => 0 };
 
     public EvaluateCommand(CommandEnvironment environment)
     {
         _environment = environment;
         Command = new Command("evaluate", "Score a saved job on held-out data: log-likelihood, precision, recall and NDCG at K")
         {
-            _job, _test, _format, _top, _threads, _json,
+            _job, _test, _format, _top, _threads, _serving.Json, _serving.Connection.Cluster, _serving.Connection.ApiKey,
         };
-        Command.SetAction((parsed, cancellationToken) => Task.Run(() => Run(parsed, cancellationToken), cancellationToken));
+        Command.SetAction(RunAsync);
     }
 
     public Command Command { get; }
 
-    private int Run(ParseResult parsed, CancellationToken cancellationToken)
+    private async Task<int> RunAsync(ParseResult parsed, CancellationToken cancellationToken)
     {
         var top = parsed.GetValue(_top);
         if (top < 1) throw new CommandException(ExitCodes.BadOption, $"option '--top' must be ≥ 1, got {top}");
         var threads = parsed.GetValue(_threads);
         if (threads < 0) throw new CommandException(ExitCodes.BadOption, $"option '--threads' must be ≥ 0 (0 = all cores), got {threads}");
-        var job = _environment.OpenJob(parsed, parsed.GetValue(_job)!);
         var testFile = parsed.GetValue(_test)!;
         var format = OptionWords.Parse(OptionWords.Formats, parsed.GetValue(_format)!);
-        var test = TripletFileReader.Read(testFile, format, cancellationToken);
-        var model = job.LoadModel();
-        var train = job.LoadTrainingSet();
-        var report = ModelEvaluator.Evaluate(model, train, test, top, threads, cancellationToken);
+        // Checked here, so that a typo is a local error and not a request.
+        if (!File.Exists(testFile)) throw new FileNotFoundException($"file not found: {testFile}", testFile);
+        using var model = _serving.Open(_environment, parsed, parsed.GetValue(_job)!);
+        var served = await model.EvaluateAsync(testFile, format, top, threads, cancellationToken);
+        var report = served.Report;
 
         var output = _environment.Output;
-        if (parsed.GetValue(_json))
+        if (parsed.GetValue(_serving.Json))
         {
-            output.WriteJson(new { job = job.Name, test = testFile, report });
+            output.WriteJson(new { job = model.Job, test = testFile, servedIteration = served.ServedIteration, fromCheckpoint = served.FromCheckpoint, report });
             return ExitCodes.Success;
         }
+        if (Rendering.ServedItemsTable.Origin(model.Job, served.ServedIteration, served.FromCheckpoint) is { } origin) output.Warn(origin);
         var k = report.K.ToString(CultureInfo.InvariantCulture);
         var table = new Table()
-            .Title(Markup.Escape($"job '{job.Name}' on {testFile}"))
+            .Title(Markup.Escape($"job '{model.Job}' on {testFile}"))
             .AddColumn("metric")
             .AddColumn(new TableColumn("value").RightAligned());
         table.AddRow("held-out log-likelihood (per nonzero)", Number(report.HeldOutLogLikelihood));

@@ -1,74 +1,86 @@
 using System.CommandLine;
-using System.Globalization;
-using Hpf.Cluster.Grains.Evaluation;
-using Spectre.Console;
+using Hpf.Cluster.Client.Rendering;
+using Hpf.Cluster.Grains.Interfaces;
 
 namespace Hpf.Cluster.Client.Commands;
 
-/// <summary><c>hpf recommend JOB --user ID</c>: the user's top items by E[θ_u]·E[β_i], items seen in training left out.</summary>
+/// <summary>
+/// <c>hpf recommend JOB --user ID</c>: the user's top items by E[θ_u]·E[β_i], items seen in training left out;
+/// <c>--new-user</c>: a cold start, the items a user with no data is most likely to count. From the saved job, or the
+/// cluster's job with <c>--cluster</c>.
+/// </summary>
 internal sealed class RecommendCommand
 {
     private readonly CommandEnvironment _environment;
-    private readonly Argument<string> _job = new("JOB") { Description = "the saved job" };
-    private readonly Option<string> _user = new("--user") { Description = "the user id, as in the training file", HelpName = "ID", Required = true };
+    private readonly ServingOptions _serving = new();
+    private readonly Argument<string> _job = new("JOB") { Description = "the job: saved, or on the cluster with --cluster" };
+    private readonly Option<string?> _user = new("--user") { Description = "the user id, as in the training file (or added with add-user)", HelpName = "ID" };
+    private readonly Option<bool> _newUser = new("--new-user") { Description = "recommend for a user with no data (cold start): items ranked by Σ_k E[β_ik]" };
     private readonly Option<int> _count = new("-n") { Description = "how many items", DefaultValueFactory = _ => 10 };
     private readonly Option<bool> _includeSeen = new("--include-seen") { Description = "also rank the items the user has counts for in the training data" };
-    private readonly Option<bool> _json = new("--json") { Description = "print JSON instead of a table" };
+    private readonly Option<string?> _pool = new("--pool") { Description = "rank only the item ids listed in FILE, one a line (ids the model lacks are ignored)", HelpName = "FILE" };
 
     public RecommendCommand(CommandEnvironment environment)
     {
         _environment = environment;
-        Command = new Command("recommend", "Rank items for a user by the predicted count E[θ_u]·E[β_i]") { _job, _user, _count, _includeSeen, _json };
-        Command.SetAction(parsed => Run(parsed));
+        Command = new Command("recommend", "Rank items for a user by the predicted count E[θ_u]·E[β_i], or for a new user with --new-user")
+        {
+            _job, _user, _newUser, _count, _includeSeen, _pool, _serving.Titles, _serving.Json, _serving.Connection.Cluster, _serving.Connection.ApiKey,
+        };
+        Command.SetAction(RunAsync);
     }
 
     public Command Command { get; }
 
-    private int Run(ParseResult parsed)
+    private async Task<int> RunAsync(ParseResult parsed, CancellationToken cancellationToken)
     {
         var count = parsed.GetValue(_count);
         if (count < 1) throw new CommandException(ExitCodes.BadOption, $"option '-n' must be ≥ 1, got {count}");
-        var userId = parsed.GetValue(_user)!;
-        var job = _environment.OpenJob(parsed, parsed.GetValue(_job)!);
-        var model = job.LoadModel();
-        var user = model.IndexOfUser(userId);
-        if (user < 0)
-            throw new CommandException(ExitCodes.UnknownUser, $"user '{userId}' is not in job '{job.Name}' (its training data has {model.Users} users)");
+        var userId = parsed.GetValue(_user);
+        var newUser = parsed.GetValue(_newUser);
+        if (newUser == (userId is not null))
+            throw new CommandException(ExitCodes.BadOption, newUser ? "--user and --new-user exclude each other: recommend for a known user, or for a new one" : "name the user with --user ID, or ask for a new user's items with --new-user");
         var includeSeen = parsed.GetValue(_includeSeen);
-        var seen = includeSeen ? ReadOnlySpan<int>.Empty : SeenItems(job, userId);
-        var ranked = new UserRanking(model).Top(user, count, seen);
+        if (newUser && includeSeen) throw new CommandException(ExitCodes.BadOption, "--include-seen has no meaning for a new user, who has seen nothing");
+        var pool = parsed.GetValue(_pool) is { } poolFile ? ReadPool(poolFile) : null;
+        var titles = _serving.ReadTitles(parsed);
+
+        using var model = _serving.Open(_environment, parsed, parsed.GetValue(_job)!);
+        var served = newUser
+            ? await model.ColdStartAsync(count, pool, cancellationToken)
+            : await model.RecommendAsync(userId!, count, includeSeen, pool, cancellationToken);
 
         var output = _environment.Output;
-        if (parsed.GetValue(_json))
+        if (parsed.GetValue(_serving.Json))
         {
             output.WriteJson(new
             {
-                job = job.Name,
-                user = userId,
+                job = served.Job,
+                user = served.User,
+                newUser,
                 includeSeen,
-                items = ranked.Select(r => new { item = model.ItemIds[r.Item], score = r.Score }),
+                servedIteration = served.ServedIteration,
+                fromCheckpoint = served.FromCheckpoint,
+                items = ServedItemsTable.Json(served.Items, titles),
             });
-            return ExitCodes.Success;
         }
-        var table = new Table()
-            .AddColumn(new TableColumn("rank").RightAligned())
-            .AddColumn("item")
-            .AddColumn(new TableColumn("score").RightAligned());
-        for (var n = 0; n < ranked.Count; n++)
+        else
         {
-            table.AddRow(
-                (n + 1).ToString(CultureInfo.InvariantCulture),
-                Markup.Escape(model.ItemIds[ranked[n].Item]),
-                ranked[n].Score.ToString("G6", CultureInfo.InvariantCulture));
+            if (ServedItemsTable.Origin(served.Job, served.ServedIteration, served.FromCheckpoint) is { } origin) output.Warn(origin);
+            output.Console.Write(ServedItemsTable.Of(served.Items, titles));
         }
-        output.Console.Write(table);
+        if (served.Items.Length == 0) output.Warn(NothingToRecommend(served, pool is not null, includeSeen));
         return ExitCodes.Success;
     }
 
-    private static ReadOnlySpan<int> SeenItems(Grains.Engine.JobStoreEntry job, string userId)
+    private static string NothingToRecommend(RecommendationList served, bool pooled, bool includeSeen) =>
+        pooled ? "no item to recommend: the model has none of the pool's items" + (includeSeen || served.User is null ? "" : " that the user has not seen")
+        : "no item to recommend: the user has counts for every item of the model (--include-seen ranks them)";
+
+    /// <summary>One item id a line; blank lines are skipped.</summary>
+    private static string[] ReadPool(string path)
     {
-        var train = job.LoadTrainingSet();
-        var row = train.IndexOfUser(userId);
-        return row < 0 ? ReadOnlySpan<int>.Empty : train.ByUser.OthersOf(row);
+        var ids = File.ReadLines(path).Select(line => line.Trim()).Where(line => line.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+        return ids.Length > 0 ? ids : throw new CommandException(ExitCodes.BadData, $"{path}: the pool has no item ids");
     }
 }

@@ -10,7 +10,7 @@ internal sealed class ApiKeySecuritySchemeTransformer : IOpenApiDocumentTransfor
     {
         document.Info.Title = "Hpf.Cluster client API";
         document.Info.Description =
-            "Jobs, their data, progress and trained models on an Hpf.Cluster silo. Every /api request carries the cluster's API key in the "
+            "Jobs, their data, progress and trained models on an Hpf.Cluster silo, and serving from those models (recommendations, cold start, predictions, fold-in, add-user, evaluation). Every /api request carries the cluster's API key in the "
             + ClientApiOptions.ApiKeyHeader + " header: none is 401, a wrong one 403. Errors are problem-details JSON.";
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();

@@ -10,8 +10,9 @@ namespace Hpf.Cluster.Silo.Api;
 /// <summary>
 /// Turns what an API handler throws into problem details with a clear message: a failed grain call by the kind of
 /// exception the grain threw (a state conflict is 409, a bad argument 400, anything else 500), a call timeout 504, no
-/// silo to take the call 503, an unreadable request 400. Only API requests are handled here; the runtime's endpoint
-/// answers for itself.
+/// silo to take the call 503, an unreadable request 400; and what the serving queries refuse, each with its own title
+/// (<see cref="ServingProblems"/>): an unknown user or item 404, no such job 404, no model to serve 409. Only API
+/// requests are handled here; the runtime's endpoint answers for itself.
 /// </summary>
 internal sealed class ClientApiExceptionHandler(IProblemDetailsService problems, ILogger<ClientApiExceptionHandler> logger) : IExceptionHandler
 {
@@ -36,6 +37,19 @@ internal sealed class ClientApiExceptionHandler(IProblemDetailsService problems,
             problem.Extensions["errors"] = errors;
             problem.Extensions["totalErrors"] = (long)errors.Length;
         }
+        switch (exception)
+        {
+            // What the client may want to act on without parsing the message.
+            case UnknownUserException unknown:
+                problem.Extensions["user"] = unknown.User;
+                break;
+            case UnknownItemException unknown:
+                problem.Extensions["item"] = unknown.Item;
+                break;
+            case ModelNotServableException notServable:
+                problem.Extensions["state"] = notServable.State.ToString().ToLowerInvariant();
+                break;
+        }
         if (status >= 500)
             ClientApiLog.RequestFailed(logger, httpContext.Request.Method, httpContext.Request.Path, status, detail);
         else
@@ -57,6 +71,12 @@ internal sealed class ClientApiExceptionHandler(IProblemDetailsService problems,
         GrainCallException call => (StatusOf(call), "Grain call failed", call.Message),
         TimeoutException timeout => (StatusCodes.Status504GatewayTimeout, "Grain call timed out", timeout.Message),
         SiloUnavailableException unavailable => (StatusCodes.Status503ServiceUnavailable, "No silo available", unavailable.Message),
+        UnknownUserException unknown => (StatusCodes.Status404NotFound, ServingProblems.UnknownUser, unknown.Message),
+        UnknownItemException unknown => (StatusCodes.Status404NotFound, ServingProblems.UnknownItem, unknown.Message),
+        JobNotFoundException missing => (StatusCodes.Status404NotFound, ServingProblems.JobNotFound, $"job '{missing.Job}' not found"),
+        ModelNotServableException notServable => (StatusCodes.Status409Conflict, ServingProblems.ModelNotServable, notServable.Message),
+        // The serving queries check their own arguments; the endpoints check first, so this is the rare case they missed.
+        ArgumentException argument => (StatusCodes.Status400BadRequest, ServingProblems.BadRequest, OptionMessage.Of(argument)),
         BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.InnerException is { } inner ? $"{bad.Message} {inner.Message}" : bad.Message),
         _ => (StatusCodes.Status500InternalServerError, "Unexpected error", $"{exception.GetType().Name}: {exception.Message}"),
     };

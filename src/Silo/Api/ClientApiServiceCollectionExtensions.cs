@@ -2,6 +2,8 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
+using Hpf.Cluster.Grains.Serving;
+using Hpf.Cluster.Runtime;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Hpf.Cluster.Silo.Api;
@@ -45,6 +47,8 @@ public static class ClientApiServiceCollectionExtensions
         });
         // Unreadable JSON reaches the exception handler, which answers with the parser's message.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        // One per silo: it keeps each served job's shard references between requests.
+        services.AddSingleton(sp => new JobModelQueries(sp.GetRequiredService<IGrainFactory>()));
         services.AddOpenApi(OpenApiDocumentName, o => o.AddDocumentTransformer<ApiKeySecuritySchemeTransformer>());
         return builder;
     }
@@ -65,6 +69,7 @@ public static class ClientApiServiceCollectionExtensions
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status500InternalServerError);
         api.MapJobEndpoints();
+        api.MapServingEndpoints();
         api.MapClusterEndpoints();
         // The document itself needs no key: it says how to send one.
         app.MapOpenApi().WithMetadata(ClientApiEndpointMetadata.Instance);

@@ -2,6 +2,7 @@ using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Loading;
+using Hpf.Cluster.Grains.Serving;
 using Hpf.Cluster.Runtime;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -150,11 +151,13 @@ internal static class JobEndpoints
         return TypedResults.Ok(await grains.GetGrain<ICoordinatorGrain>(job).Cancel(cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string job, IGrainFactory grains, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string job, IGrainFactory grains, JobModelQueries queries, CancellationToken cancellationToken)
     {
         var (status, problem) = await FindAsync(job, grains, cancellationToken).ConfigureAwait(false);
         if (status is null) return problem!;
         await grains.GetGrain<ICoordinatorGrain>(job).Delete(cancellationToken).ConfigureAwait(false);
+        // This silo's serving would notice the job is gone at its next request anyway; the shard references can go now.
+        queries.Forget(job);
         return TypedResults.NoContent();
     }
 

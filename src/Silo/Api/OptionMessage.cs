@@ -4,7 +4,7 @@ namespace Hpf.Cluster.Silo.Api;
 internal static class OptionMessage
 {
     /// <summary>The message without the " (Parameter 'x')" and "Actual value was" lines .NET appends to it.</summary>
-    public static string Of(ArgumentOutOfRangeException e)
+    public static string Of(ArgumentException e)
     {
         var message = e.Message;
         var actual = message.IndexOf("\nActual value", StringComparison.Ordinal);

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using Hpf.Cluster.Client.Cluster;
+using Hpf.Cluster.Client.Serving;
+
+namespace Hpf.Cluster.Client.Commands;
+
+/// <summary>
+/// The options the serving commands share: where the model is (a cluster with <c>--cluster URL</c> or $HPF_CLUSTER, else
+/// the saved job), <c>--json</c>, and <c>--titles FILE</c> to show item titles beside ids.
+/// </summary>
+internal sealed class ServingOptions
+{
+    public ClusterConnection Connection { get; } = new("ask this cluster's job instead of the saved one: the URL of a silo's client API");
+
+    public Option<bool> Json { get; } = new("--json") { Description = "print JSON instead of a table" };
+
+    public Option<string?> Titles { get; } = new("--titles")
+    {
+        Description = "show item titles from a MovieLens u.item file (id|title|…, Latin-1) beside the item ids",
+        HelpName = "FILE",
+    };
+
+    /// <summary>The model the command asks: the cluster's job when a cluster is named, else the saved job of that name.</summary>
+    public IModelServing Open(CommandEnvironment environment, ParseResult parsed, string job)
+    {
+        if (Connection.Connect(parsed) is { } client) return new ClusterModelServing(client, job);
+        var entry = environment.OpenJob(parsed, job);
+        return new SavedJobServing(environment.Store(parsed), entry);
+    }
+
+    /// <summary>The titles file, read before any model is asked, so that a typo in its name costs nothing; null without one.</summary>
+    public ItemTitles? ReadTitles(ParseResult parsed) => parsed.GetValue(Titles) is { } path ? ItemTitles.Read(path) : null;
+}

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using Hpf.Cluster.Grains.Interfaces;
+
+namespace Hpf.Cluster.Client.Commands;
+
+/// <summary>
+/// The hyperparameter and schedule options of a training run (<c>--k</c>, the priors, <c>--max-iter</c>, <c>--stop</c>,
+/// SVI batches and steps, <c>--seed</c>, <c>--threads</c>), shared by <c>train</c> and <c>cross-validate</c> so that
+/// both spell, default and check them alike. The defaults live in <see cref="TrainingOptions"/>; the console only shows them.
+/// </summary>
+internal sealed class TrainingOptionSet
+{
+    private static readonly TrainingOptions Defaults = new();
+
+    private readonly Option<int> _k = new("--k") { Description = "number of factors K", DefaultValueFactory = _ => Defaults.Factors };
+    private readonly Option<double> _a = Prior("--a", "shape of θ_uk", Defaults.Priors.A);
+    private readonly Option<double> _aPrime = Prior("--a-prime", "shape of the user activity ξ_u", Defaults.Priors.APrime);
+    private readonly Option<double> _bPrime = Prior("--b-prime", "mean of the user activity ξ_u", Defaults.Priors.BPrime);
+    private readonly Option<double> _c = Prior("--c", "shape of β_ik", Defaults.Priors.C);
+    private readonly Option<double> _cPrime = Prior("--c-prime", "shape of the item popularity η_i", Defaults.Priors.CPrime);
+    private readonly Option<double> _dPrime = Prior("--d-prime", "mean of the item popularity η_i", Defaults.Priors.DPrime);
+    private readonly Option<int> _maxIter = new("--max-iter") { Description = "upper bound on iterations (epochs for SVI)", DefaultValueFactory = _ => Defaults.MaxIterations };
+    private readonly Option<string> _stop = OptionWords.Create("--stop", OptionWords.StopRules, Defaults.Stop, "stopping rule");
+    private readonly Option<int> _checkEvery = new("--check-every") { Description = "iterations between likelihood checks", DefaultValueFactory = _ => Defaults.CheckEvery };
+    private readonly Option<double> _stopThreshold = new("--stop-threshold") { Description = "relative gain (llk rules) or ‖ΔE[θ]‖ (diffnorm) below which training stops", DefaultValueFactory = _ => Defaults.StopThreshold };
+    private readonly Option<int?> _usersPerBatch = new("--users-per-batch") { Description = "SVI over users: users per mini-batch", HelpName = "N" };
+    private readonly Option<int?> _itemsPerBatch = new("--items-per-batch") { Description = "SVI over items: items per mini-batch", HelpName = "N" };
+    private readonly Option<double> _stepTau0 = new("--step-tau0") { Description = "SVI step size ρ_t = (t + τ0)^(−κ): τ0", DefaultValueFactory = _ => Defaults.StepTau0 };
+    private readonly Option<double> _stepKappa = new("--step-kappa") { Description = "SVI step size: κ in (0.5, 1]", DefaultValueFactory = _ => Defaults.StepKappa };
+    private readonly Option<string> _stepSchedule = OptionWords.Create("--step-schedule", OptionWords.StepSchedules, Defaults.StepSchedule, "how SVI counts t");
+    private readonly Option<ulong> _seed = new("--seed") { Description = "random seed; same seed and data give the same model", DefaultValueFactory = _ => Defaults.Seed };
+    private readonly Option<int> _threads = new("--threads") { Description = "worker threads, 0 = all cores; never changes the result", DefaultValueFactory = _ => Defaults.Threads };
+
+    /// <summary>The options in the order help lists them.</summary>
+    public IEnumerable<Option> All =>
+    [
+        _k, _a, _aPrime, _bPrime, _c, _cPrime, _dPrime, _maxIter, _stop, _checkEvery, _stopThreshold,
+        _usersPerBatch, _itemsPerBatch, _stepTau0, _stepKappa, _stepSchedule, _seed, _threads,
+    ];
+
+    /// <summary>The options as given, checked: an option out of range is exit 2 with its name, as the console spells it.</summary>
+    public TrainingOptions Read(ParseResult parsed)
+    {
+        var options = new TrainingOptions
+        {
+            Factors = parsed.GetValue(_k),
+            Priors = new HpfPriors(parsed.GetValue(_a), parsed.GetValue(_aPrime), parsed.GetValue(_bPrime), parsed.GetValue(_c), parsed.GetValue(_cPrime), parsed.GetValue(_dPrime)),
+            MaxIterations = parsed.GetValue(_maxIter),
+            Stop = OptionWords.Parse(OptionWords.StopRules, parsed.GetValue(_stop)!),
+            CheckEvery = parsed.GetValue(_checkEvery),
+            StopThreshold = parsed.GetValue(_stopThreshold),
+            UsersPerBatch = parsed.GetValue(_usersPerBatch),
+            ItemsPerBatch = parsed.GetValue(_itemsPerBatch),
+            StepTau0 = parsed.GetValue(_stepTau0),
+            StepKappa = parsed.GetValue(_stepKappa),
+            StepSchedule = OptionWords.Parse(OptionWords.StepSchedules, parsed.GetValue(_stepSchedule)!),
+            Seed = parsed.GetValue(_seed),
+            Threads = parsed.GetValue(_threads),
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw CommandException.BadOption(e);
+        }
+        return options;
+    }
+
+    private static Option<double> Prior(string name, string meaning, double defaultValue) =>
+        new(name) { Description = $"prior: {meaning}", DefaultValueFactory = _ => defaultValue };
+}

@@ -65,6 +65,7 @@ public static class CliApp
         root.Subcommands.Add(new JobsCommand(environment).Command);
         root.Subcommands.Add(new StatusCommand(environment).Command);
         root.Subcommands.Add(new CancelCommand(environment).Command);
+        root.Subcommands.Add(new PartialFitCommand(environment).Command);
         return root;
     }
 

@@ -20,6 +20,31 @@ public sealed class ClusterCommandTests(TrainedJob job) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Partial_fit_folds_new_users_into_a_cluster_job_which_serves_them_afterwards()
+    {
+        (await Cli(["train", job.TrainFile, "--job", "growing", "--k", "3", "--max-iter", "6", "--stop", "maxiter", "--threads", "1", .. _cluster.Arguments])).Succeeded();
+        var train = TripletFileReader.Read(job.TrainFile);
+        var late = _scratch.Write("late.tsv", $"newcomer\t{train.ItemIds[0]}\t3\nnewcomer\t{train.ItemIds[2]}\t1\nother\t{train.ItemIds[1]}\t2\n");
+
+        var fitted = (await Cli(["partial-fit", "growing", late, "--users-per-batch", "1", .. _cluster.Arguments])).Succeeded();
+        Assert.Contains("partial fit of job 'growing': 2 users (2 new) in 2 batch(es)", fitted.Out);
+        var json = (await Cli(["partial-fit", "growing", late, "--json", .. _cluster.Arguments])).Succeeded();
+        using (var result = JsonDocument.Parse(json.Out))
+        {
+            Assert.Equal(0, result.RootElement.GetProperty("newUsers").GetInt32());   // both are in the model now
+            Assert.Equal(1, result.RootElement.GetProperty("batches").GetInt32());
+        }
+        var recommend = (await Cli(["recommend", "growing", "--user", "newcomer", "-n", "3", "--json", .. _cluster.Arguments])).Succeeded();
+        using (var items = JsonDocument.Parse(recommend.Out))
+        {
+            Assert.Equal(3, items.RootElement.GetProperty("items").GetArrayLength());
+        }
+        var local = await Cli("partial-fit", "growing", late);
+        Assert.Equal(ExitCodes.BadOption, local.ExitCode);
+        Assert.Contains("--cluster", local.Error);
+    }
+
+    [Fact]
     public async Task A_job_trained_on_a_cluster_is_saved_locally_and_serves_and_the_cluster_keeps_it()
     {
         var train = (await Cli(["train", job.TrainFile, "--job", "remote", "--k", "3", "--max-iter", "6", "--stop", "maxiter", "--check-every", "3",

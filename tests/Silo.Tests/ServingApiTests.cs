@@ -235,6 +235,33 @@ public sealed class ServingApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_partial_fit_serves_its_new_users_afterwards_and_refuses_bad_lines_and_unknown_jobs()
+    {
+        // A job of its own: the pass moves item parameters, which the other tests compare with the downloaded model.
+        await TrainAsync("growing", new JobSpec { Training = Training, UserShards = 2, ItemShards = 2 });
+        var items = Split.Train.ItemIds;
+        var body = $"late-1\t{items[0]}\t4\nlate-1\t{items[3]}\t1\nlate-2\t{items[1]}\t2\nlate-2\tnot-an-item\t5\n";
+        using var fitted = await _silo.Client.PostAsync("api/jobs/growing/partial-fit?usersPerBatch=1&source=late.tsv", new StringContent(body));
+        Assert.True(fitted.StatusCode == HttpStatusCode.OK, await fitted.Content.ReadAsStringAsync());
+        var result = (await fitted.Content.ReadFromJsonAsync<PartialFitResult>(ClientApiJson.Options))!;
+        Assert.Equal(2, result.Users);
+        Assert.Equal(2, result.NewUsers);
+        Assert.Equal(2, result.Batches);
+        Assert.Equal(["not-an-item"], result.UnknownItems);
+        Assert.Equal(result.StepFrom + 2, result.StepTo);
+
+        var served = await OkAsync<RecommendationList>("recommendations", new RecommendRequest { User = "late-1", N = 3 }, job: "growing");
+        Assert.Equal(3, served.Items.Length);
+        Assert.DoesNotContain(served.Items, r => r.Item == items[0] || r.Item == items[3]);
+
+        using var bad = await _silo.Client.PostAsync("api/jobs/growing/partial-fit?source=late.tsv", new StringContent($"late-3\t{items[0]}\t1\nlate-3\tx\tmany\n"));
+        var refused = await Problem(bad, HttpStatusCode.BadRequest);
+        Assert.Equal("late.tsv:2: count 'many' is not a number", refused.GetProperty("errors")[0].GetString());
+        using var ghost = await _silo.Client.PostAsync("api/jobs/ghost/partial-fit", new StringContent(body));
+        Assert.Equal(ServingProblems.JobNotFound, (await Problem(ghost, HttpStatusCode.NotFound)).GetProperty("title").GetString());
+    }
+
+    [Fact]
     public async Task The_serving_endpoints_need_the_key_and_are_in_the_OpenAPI_document()
     {
         using var none = await _silo.Anonymous.PostAsJsonAsync($"api/jobs/{Job}/recommendations", new RecommendRequest { User = "u1" }, ClientApiJson.Options);
@@ -245,7 +272,7 @@ public sealed class ServingApiTests : IAsyncLifetime
         using var response = await _silo.Anonymous.GetAsync("openapi/v1.json");
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var paths = document.RootElement.GetProperty("paths");
-        foreach (var path in new[] { "recommendations", "cold-start", "predictions", "fold-in", "users", "evaluation" })
+        foreach (var path in new[] { "recommendations", "cold-start", "predictions", "fold-in", "users", "evaluation", "partial-fit" })
         {
             var operation = paths.GetProperty($"/api/jobs/{{job}}/{path}").GetProperty("post");
             var responses = operation.GetProperty("responses");

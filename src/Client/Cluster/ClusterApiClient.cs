@@ -124,6 +124,20 @@ internal sealed class ClusterApiClient : IDisposable
         }, job, timeout: null, cancellationToken);
     }
 
+    /// <summary>A further SVI pass over new users' counts on a finished cluster job (hpfrec's partial_fit).</summary>
+    public Task<PartialFitResult> PartialFitAsync(string job, Stream content, string source, DatasetFormat format, int? usersPerBatch, CancellationToken cancellationToken)
+    {
+        var path = $"api/jobs/{Uri.EscapeDataString(job)}/partial-fit?format={format.ToString().ToLowerInvariant()}&source={Uri.EscapeDataString(source)}"
+            + (usersPerBatch is { } batch ? $"&usersPerBatch={batch}" : "");
+        return SendAsync<PartialFitResult>(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StreamContent(content, 1 << 16) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            request.Headers.ExpectContinue = true;
+            return request;
+        }, job, timeout: null, cancellationToken);
+    }
+
     public void Dispose() => _http.Dispose();
 
     /// <summary>A serving request: small, but a model of many items may take a while to rank, so no short timeout.</summary>

@@ -100,6 +100,7 @@ internal sealed class ClientApiExceptionHandler(IProblemDetailsService problems,
         call.RemoteExceptionType == typeof(JobConflictException).FullName ? StatusCodes.Status409Conflict
         : call.RemoteExceptionType == typeof(JobNotFoundException).FullName ? StatusCodes.Status404NotFound
         : call.RemoteExceptionType == typeof(DataFormatException).FullName ? StatusCodes.Status400BadRequest
+        : call.RemoteExceptionType == typeof(ModelNotServableException).FullName ? StatusCodes.Status409Conflict
         : call.RemoteExceptionType switch
         {
             "System.ArgumentException" or "System.ArgumentOutOfRangeException" or "System.ArgumentNullException" => StatusCodes.Status400BadRequest,

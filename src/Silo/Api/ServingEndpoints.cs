@@ -56,6 +56,12 @@ internal static class ServingEndpoints
             .WithDescription("The body is the file as it is (TSV, CSV, MovieLens u.data or Last.fm user_artists.dat), read with the engine's reader. A file with a bad line is refused whole: 400 with errors (file:line: reason) and totalErrors. " + ServedDescription)
             .Accepts<Stream>("application/octet-stream", "text/plain", "text/csv", "text/tab-separated-values")
             .WithServingProblems();
+        job.MapPost("/partial-fit", PartialFitAsync)
+            .WithName("PartialFit")
+            .WithSummary("A further SVI pass over new users' counts (hpfrec's partial_fit): the users are folded in, the items they touch take the SVI global step with the job's step size going on, and the users are stored for serving")
+            .WithDescription("The body is a triplet file of the new users (as a data upload), read with the engine's reader; a file with a bad line is refused whole (400, errors as file:line: reason). usersPerBatch cuts the users into mini-batches (default the job's users-per-batch, else all at once). Needs a completed job: 409 with title \"Model not servable\" otherwise.")
+            .Accepts<Stream>("application/octet-stream", "text/plain", "text/csv", "text/tab-separated-values")
+            .WithServingProblems();
         return job;
     }
 
@@ -158,30 +164,76 @@ internal static class ServingEndpoints
         }
         catch (DataFormatException refused)
         {
-            return TypedResults.Problem(new ProblemDetails
-            {
-                Status = StatusCodes.Status400BadRequest,
-                Title = "The file was refused",
-                Detail = $"{name}: {refused.TotalErrors} bad line(s); nothing was evaluated",
-                Extensions =
-                {
-                    ["errors"] = refused.Errors.Select(e => e.ToString()).ToArray(),
-                    ["totalErrors"] = refused.TotalErrors,
-                },
-            });
+            return Refused(name, refused, "nothing was evaluated");
         }
         return TypedResults.Ok(await queries.EvaluateAsync(job, test, cutoff, cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>The engine's reader over the request body, on a thread of its own (the reader is synchronous, the body is not).</summary>
+    private static async Task<Results<Ok<PartialFitResult>, ProblemHttpResult>> PartialFitAsync(
+        string job, int? usersPerBatch, string? format, string? source, Stream body, HttpContext context, IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        if (NameProblem(job) is { } bad) return bad;
+        if (usersPerBatch is < 1) return Bad($"\"usersPerBatch\" must be ≥ 1, got {usersPerBatch}");
+        if (!TryFormat(format ?? "auto", out var layout))
+            return Bad($"format '{format}' is not one of {string.Join(", ", FormatWords.Select(w => w.Word))}");
+        var coordinator = grains.GetGrain<ICoordinatorGrain>(job);
+        var status = await coordinator.GetStatus(cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(job);
+        if (status.State != JobState.Completed)
+            throw new ModelNotServableException(job, status.State, $"job '{job}' is {status.State.ToString().ToLowerInvariant()}: a partial fit goes on from a finished model");
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
+        var name = string.IsNullOrWhiteSpace(source) ? "partial-fit" : source;
+        Dataset batch;
+        try
+        {
+            batch = await ReadTripletsAsync(body, name, layout, "fit", cancellationToken).ConfigureAwait(false);
+        }
+        catch (DataFormatException refused)
+        {
+            return Refused(name, refused, "nothing was fitted");
+        }
+        var users = new List<string>(batch.Nonzeros);
+        var items = new List<string>(batch.Nonzeros);
+        var counts = new List<float>(batch.Nonzeros);
+        for (var u = 0; u < batch.Users; u++)
+        {
+            var others = batch.ByUser.OthersOf(u);
+            var ys = batch.ByUser.CountsOf(u);
+            for (var n = 0; n < others.Length; n++)
+            {
+                users.Add(batch.UserIds[u]);
+                items.Add(batch.ItemIds[others[n]]);
+                counts.Add(ys[n]);
+            }
+        }
+        return TypedResults.Ok(await coordinator.PartialFit(new PartialFitRequest([.. users], [.. items], [.. counts], usersPerBatch), cancellationToken).ConfigureAwait(false));
+    }
+
+    private static ProblemHttpResult Refused(string name, DataFormatException refused, string consequence) =>
+        TypedResults.Problem(new ProblemDetails
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "The file was refused",
+            Detail = $"{name}: {refused.TotalErrors} bad line(s); {consequence}",
+            Extensions =
+            {
+                ["errors"] = refused.Errors.Select(e => e.ToString()).ToArray(),
+                ["totalErrors"] = refused.TotalErrors,
+            },
+        });
+
     private static Task<Dataset> ReadTestSetAsync(Stream body, string source, DatasetFormat format, CancellationToken cancellationToken) =>
+        ReadTripletsAsync(body, source, format, "evaluate", cancellationToken);
+
+    /// <summary>The engine's reader over the request body, on a thread of its own (the reader is synchronous, the body is not).</summary>
+    private static Task<Dataset> ReadTripletsAsync(Stream body, string source, DatasetFormat format, string purpose, CancellationToken cancellationToken) =>
         Task.Factory.StartNew(() =>
         {
             using var text = new StreamReader(PipeReader.Create(body).AsStream(), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
             var builder = new DatasetBuilder();
             var summary = TripletFileReader.ReadInto(text, source, builder, format, cancellationToken);
             if (builder.Triplets == 0)
-                throw new DataFormatException([new DataFormatError(source, 0, "count", $"all {summary.DataLines} counts are zero; there is nothing to evaluate")], 1);
+                throw new DataFormatException([new DataFormatError(source, 0, "count", $"all {summary.DataLines} counts are zero; there is nothing to {purpose}")], 1);
             try
             {
                 return builder.Build();

@@ -10,14 +10,29 @@ internal sealed class SiloProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly List<SiloLogLine> _lines = [];
+    private readonly Stopwatch _clock;
 
-    private SiloProcess(Process process, int port)
+    private SiloProcess(Process process, int port, Stopwatch clock)
     {
         _process = process;
         Port = port;
+        _clock = clock;
     }
 
     public int Port { get; }
+
+    /// <summary>Every line the process wrote, stamped with when the test read it (on the clock given at start).</summary>
+    public IReadOnlyList<SiloLogLine> Lines
+    {
+        get
+        {
+            lock (_output)
+            {
+                return [.. _lines];
+            }
+        }
+    }
 
     public int Id => _process.Id;
 
@@ -39,7 +54,8 @@ internal sealed class SiloProcess : IAsyncDisposable
     public static string SiloDll => typeof(SiloProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "HpfSiloDll").Value!;
 
     /// <param name="environment">Variables for the process only: secrets go here, where <c>ps</c> does not show them.</param>
-    public static SiloProcess Start(int port, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="clock">Stamps each output line as it arrives, so a test can time what it reads from the logs.</param>
+    public static SiloProcess Start(int port, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, Stopwatch? clock = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -59,7 +75,7 @@ internal sealed class SiloProcess : IAsyncDisposable
             start.Environment[name] = value;
         }
         var process = new Process { StartInfo = start };
-        var silo = new SiloProcess(process, port);
+        var silo = new SiloProcess(process, port, clock ?? Stopwatch.StartNew());
         process.OutputDataReceived += (_, e) => silo.Append(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
         process.Start();
@@ -76,7 +92,11 @@ internal sealed class SiloProcess : IAsyncDisposable
     /// <summary>Resumes a frozen process (SIGCONT).</summary>
     public void Resume() => Send(SigCont);
 
+    /// <summary>Asks the process to stop (SIGTERM), as an orchestrator does: a graceful leave.</summary>
+    public void Terminate() => Send(SigTerm);
+
     // Linux signal numbers; the process tests run on Linux (CI and the build machine).
+    private const int SigTerm = 15;
     private const int SigCont = 18;
     private const int SigStop = 19;
 
@@ -114,6 +134,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         lock (_output)
         {
             _output.AppendLine(line);
+            _lines.Add(new SiloLogLine(_clock.Elapsed, line));
         }
     }
 

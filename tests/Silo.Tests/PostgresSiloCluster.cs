@@ -1,0 +1,313 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Silo.Api;
+
+namespace Hpf.Cluster.Silo.Tests;
+
+/// <summary>
+/// Real Hpf.Silo processes on loopback, sharing a membership table and grain state in PostgreSQL under a schema of
+/// their own, driven as a client drives them: through each silo's HTTP API. Each silo keeps its two ports for the
+/// life of the cluster, so a restarted silo comes back where it was (as a pod of a StatefulSet does). Secrets and the
+/// connection string go in the processes' environment, never on their command lines.
+/// </summary>
+internal sealed class PostgresSiloCluster : IAsyncDisposable
+{
+    // The timing the tests run with, explicit so they are fast and stable on CI's 2 cores: a heartbeat and a table
+    // read every 250 ms, and a silo silent for 2 s suspected (8 heartbeats, so a GC pause or a busy table does not
+    // get a live silo voted out). The watchdog looks for orphaned training jobs every second.
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan TableRefreshInterval = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan DeathTimeout = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan WatchdogInterval = TimeSpan.FromSeconds(1);
+
+    private static readonly TimeSpan RequestLimit = TimeSpan.FromSeconds(15);
+
+    private readonly string _connectionString;
+    private readonly string _secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+    private readonly string _apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+    private readonly string _clusterId = "pt-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly (int Silo, int Api)[] _ports;
+    private readonly SiloProcess?[] _current;
+    private readonly bool[] _meantToRun;
+    private readonly List<(int Slot, SiloProcess Process)> _all = [];
+    private readonly HttpClient[] _api;
+
+    private PostgresSiloCluster(string connectionString, int silos)
+    {
+        _connectionString = connectionString;
+        Schema = TestPostgres.UniqueSchema();
+        var taken = new HashSet<int>();
+        _ports = Enumerable.Range(0, silos).Select(_ => (FreePort(taken), FreePort(taken))).ToArray();
+        _current = new SiloProcess?[silos];
+        _meantToRun = new bool[silos];
+        _api = _ports.Select(p =>
+        {
+            var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{p.Api}/"), Timeout = Timeout.InfiniteTimeSpan };
+            client.DefaultRequestHeaders.Add(ClientApiOptions.ApiKeyHeader, _apiKey);
+            return client;
+        }).ToArray();
+    }
+
+    /// <summary>One clock for every silo's log lines and the test's own timings.</summary>
+    public Stopwatch Clock { get; } = Stopwatch.StartNew();
+
+    public string Schema { get; }
+
+    public int Count => _ports.Length;
+
+    public SiloProcess this[int slot] => _current[slot] ?? throw new InvalidOperationException($"silo {slot} is not running");
+
+    /// <summary>The slots whose process runs and was not stopped by the test.</summary>
+    public IEnumerable<int> Running => Enumerable.Range(0, Count).Where(s => _meantToRun[s] && _current[s] is { HasExited: false });
+
+    /// <summary>SIGKILL: the silo is gone without a word to anyone.</summary>
+    public void Kill(int slot)
+    {
+        _meantToRun[slot] = false;
+        this[slot].Kill();
+    }
+
+    /// <summary>SIGTERM: the silo leaves gracefully.</summary>
+    public void Terminate(int slot)
+    {
+        _meantToRun[slot] = false;
+        this[slot].Terminate();
+    }
+
+    /// <summary>Starts a cluster of <paramref name="silos"/> and waits until every silo sees all of them.</summary>
+    public static async Task<PostgresSiloCluster> StartAsync(string connectionString, int silos)
+    {
+        var cluster = new PostgresSiloCluster(connectionString, silos);
+        try
+        {
+            for (var slot = 0; slot < silos; slot++) cluster.StartSilo(slot);
+            await cluster.WaitForViewAsync(silos, TimeSpan.FromSeconds(90));
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the silo of a slot (again, after it was killed or stopped), on the slot's ports.</summary>
+    public SiloProcess StartSilo(int slot)
+    {
+        if (_current[slot] is { HasExited: false }) throw new InvalidOperationException($"silo {slot} still runs");
+        var (siloPort, apiPort) = _ports[slot];
+        var process = SiloProcess.Start(siloPort,
+        [
+            $"--Cluster:ClusterId={_clusterId}",
+            "--Cluster:CallTimeout=00:00:30",
+            $"--Silo:SiloName=silo-{slot}",
+            $"--Api:Port={apiPort}",
+            "--Membership:Provider=Postgres",
+            $"--Membership:Schema={Schema}",
+            $"--Membership:HeartbeatInterval={HeartbeatInterval:c}",
+            $"--Membership:TableRefreshInterval={TableRefreshInterval:c}",
+            $"--Membership:DeathTimeout={DeathTimeout:c}",
+            "--Membership:NumVotesForDeath=2",
+            "--Storage:Provider=Postgres",
+            $"--Storage:Schema={Schema}",
+            $"--Watchdog:Interval={WatchdogInterval:c}",
+            "--Shutdown:DrainTime=00:00:00.500",
+            // One line per event, stamped, so a test reads the coordinator's rollbacks from the logs.
+            "--Logging:Console:FormatterName=simple",
+            "--Logging:Console:FormatterOptions:SingleLine=true",
+            "--Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff ",
+        ], new Dictionary<string, string>
+        {
+            ["HPF_Cluster__ClusterSecret"] = _secret,
+            ["HPF_Api__ApiKey"] = _apiKey,
+            ["HPF_Membership__ConnectionString"] = _connectionString,
+            ["HPF_Storage__ConnectionString"] = _connectionString,
+        }, Clock);
+        _current[slot] = process;
+        _meantToRun[slot] = true;
+        _all.Add((slot, process));
+        return process;
+    }
+
+    /// <summary>Waits until every running silo's API answers and its view holds exactly <paramref name="active"/> silos.</summary>
+    public async Task WaitForViewAsync(int active, TimeSpan limit)
+    {
+        var deadline = Clock.Elapsed + limit;
+        while (true)
+        {
+            var views = await Task.WhenAll(Running.Select(ClusterInfoAsync));
+            if (views.All(v => v?.ActiveSiloCount == active)) return;
+            foreach (var slot in Enumerable.Range(0, Count).Where(s => _meantToRun[s] && _current[s]!.HasExited))
+                Assert.Fail($"silo {slot} exited with {_current[slot]!.ExitCode} while the cluster was starting:\n{Logs()}");
+            if (Clock.Elapsed > deadline) Assert.Fail($"the silos did not all see {active} active silos within {limit.TotalSeconds} s:\n{Logs()}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The silo's own address and view, or null when it does not answer.</summary>
+    public async Task<ClusterInfo?> ClusterInfoAsync(int slot)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            return await _api[slot].GetFromJsonAsync<ClusterInfo>("api/cluster", ClientApiJson.Options, timeout.Token);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Polls the given silos' views until none lists <paramref name="gone"/>; returns how long that took after
+    /// <paramref name="since"/> (on <see cref="Clock"/>) for the slowest of them.
+    /// </summary>
+    public async Task<TimeSpan> WaitUntilEveryViewDropsAsync(string gone, IReadOnlyList<int> survivors, TimeSpan since, TimeSpan limit)
+    {
+        var dropped = new TimeSpan?[survivors.Count];
+        while (dropped.Any(d => d is null))
+        {
+            for (var i = 0; i < survivors.Count; i++)
+            {
+                if (dropped[i] is not null) continue;
+                var info = await ClusterInfoAsync(survivors[i]);
+                if (info is not null && !info.ActiveSilos.Contains(gone)) dropped[i] = Clock.Elapsed - since;
+            }
+            if (Clock.Elapsed - since > limit) Assert.Fail($"the views still listed {gone} {limit.TotalSeconds} s later:\n{Logs()}");
+            await Task.Delay(25);
+        }
+        return dropped.Max(d => d!.Value);
+    }
+
+    /// <summary>Creates the job, uploads the TSV as its training data and starts it, all through one silo's API.</summary>
+    public async Task SubmitAsync(int slot, string job, JobSpec spec, byte[] tsv)
+    {
+        var api = _api[slot];
+        using var created = await api.PostAsJsonAsync("api/jobs", new CreateJobRequest { Name = job, Spec = spec }, ClientApiJson.Options);
+        await ExpectAsync(created, HttpStatusCode.Created, "create");
+        using var body = new ByteArrayContent(tsv);
+        using var uploaded = await api.PutAsync($"api/jobs/{job}/data?set=training&format=tsv&source={job}.tsv", body);
+        await ExpectAsync(uploaded, HttpStatusCode.OK, "upload");
+        using var started = await api.PostAsync($"api/jobs/{job}/start", null);
+        await ExpectAsync(started, HttpStatusCode.Accepted, "start");
+    }
+
+    /// <summary>The job's status as one silo answers it, or null when that silo cannot answer now (it is down, or the coordinator moves).</summary>
+    public async Task<JobStatus?> TryStatusAsync(int slot, string job)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(RequestLimit);
+            using var response = await _api[slot].GetAsync($"api/jobs/{job}", timeout.Token);
+            if (!response.IsSuccessStatusCode) return null;
+            return await response.Content.ReadFromJsonAsync<JobStatus>(ClientApiJson.Options, timeout.Token);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Polls the running silos in turn until the job's status satisfies <paramref name="until"/> or the job has finished.</summary>
+    public async Task<JobStatus> WaitForJobAsync(string job, Func<JobStatus, bool> until, TimeSpan limit)
+    {
+        var deadline = Clock.Elapsed + limit;
+        var turn = 0;
+        JobStatus? last = null;
+        while (Clock.Elapsed < deadline)
+        {
+            var running = Running.ToArray();
+            if (running.Length > 0 && await TryStatusAsync(running[turn++ % running.Length], job) is { } status)
+            {
+                last = status;
+                if (until(status) || status.IsFinished) return status;
+            }
+            await Task.Delay(20);
+        }
+        Assert.Fail($"job {job} did not get there within {limit.TotalSeconds} s (last seen: {last?.State} at iteration {last?.Iteration}):\n{Logs()}");
+        return null!;
+    }
+
+    public async Task<HpfModel> DownloadModelAsync(int slot, string job, TrainingOptions training)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var response = await _api[slot].GetAsync($"api/jobs/{job}/model", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        await ExpectAsync(response, HttpStatusCode.OK, "model download");
+        await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
+        return await ModelDownloadFormat.ReadAsync(stream, training, timeout.Token);
+    }
+
+    /// <summary>
+    /// The slot whose running silo last took up the job's coordinator: the one that logged its creation or its
+    /// resumption latest (only the coordinator's own silo logs those).
+    /// </summary>
+    public int CoordinatorOf(string job)
+    {
+        var best = (Slot: -1, At: TimeSpan.MinValue);
+        foreach (var slot in Running)
+        {
+            foreach (var line in this[slot].Lines)
+            {
+                if ((line.Text.Contains($"Job {job} created", StringComparison.Ordinal) || line.Text.Contains($"Job {job} resuming from", StringComparison.Ordinal)) && line.At > best.At)
+                    best = (slot, line.At);
+            }
+        }
+        return best.Slot >= 0 ? best.Slot : throw new InvalidOperationException($"no running silo logged the coordinator of job {job}:\n{Logs()}");
+    }
+
+    /// <summary>Every line any process of the cluster wrote, in every generation, that contains <paramref name="text"/>.</summary>
+    public IEnumerable<(int Slot, SiloProcess Process, SiloLogLine Line)> LinesContaining(string text) =>
+        _all.SelectMany(p => p.Process.Lines.Where(l => l.Text.Contains(text, StringComparison.Ordinal)).Select(l => (p.Slot, p.Process, l)));
+
+    /// <summary>Every process's output, for a failure message.</summary>
+    public string Logs()
+    {
+        var text = new StringBuilder();
+        foreach (var (slot, process) in _all)
+        {
+            text.Append("----- silo ").Append(slot).Append(" (pid ").Append(process.Id).Append(process.HasExited ? $", exited {process.ExitCode}" : "").AppendLine(") -----");
+            text.AppendLine(process.Output);
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Whether the secrets stayed out of every log and command line.</summary>
+    public void AssertSecretsNotShown()
+    {
+        foreach (var (_, process) in _all)
+        {
+            Assert.DoesNotContain(_secret, process.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain(_apiKey, process.Output, StringComparison.Ordinal);
+        }
+    }
+
+    private async Task ExpectAsync(HttpResponseMessage response, HttpStatusCode expected, string what)
+    {
+        if (response.StatusCode != expected)
+            Assert.Fail($"{what}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}\n{Logs()}");
+    }
+
+    private static int FreePort(HashSet<int> taken)
+    {
+        while (true)
+        {
+            using var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            if (taken.Add(port)) return port;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (_, process) in _all) await process.DisposeAsync();
+        foreach (var client in _api) client.Dispose();
+        await TestPostgres.DropSchemaAsync(_connectionString, Schema);
+    }
+}

@@ -297,7 +297,10 @@ public sealed partial class MembershipAgent : IHostedService, IClusterMembership
                 .Select(group => group.MaxBy(s => s.Time)!)
                 .Append(new SiloSuspicion(Self, now))
                 .ToList();
-            var othersActive = table.Rows.Count(r => r.Entry.Status == SiloStatus.Active && r.Entry.SiloAddress != suspect.SiloAddress);
+            // Only silos still heart-beating count towards the votes needed: a stale one cannot vote, and counting it
+            // would leave the survivor of a majority loss (two of three killed at once) short of votes for ever.
+            var othersActive = table.Rows.Count(r => r.Entry.Status == SiloStatus.Active && r.Entry.SiloAddress != suspect.SiloAddress
+                && (r.Entry.SiloAddress == Self || _time.GetElapsedTime(_observations[r.Entry.SiloAddress].ObservedAt) <= _options.DeathTimeout));
             var needed = Math.Clamp(_options.NumVotesForDeath, 1, Math.Max(1, othersActive));
             if (votes.Count >= needed)
                 return new PendingVote(suspect with { Status = SiloStatus.Dead, Suspicions = votes }, row.ETag, votes.Count, needed, unchanged);

@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Interfaces;
+
+namespace Hpf.Cluster.NodeFigures;
+
+/// <summary>
+/// The multi-node figures of the README, measured on real Hpf.Silo processes (loopback, PostgreSQL from $HPF_POSTGRES
+/// or $HPF_TEST_POSTGRES):
+///   detection    kill → every survivor's view without the dead silo, idle cluster of 3, both timing profiles
+///   kill         wall time of the 1M job with a shard silo or the coordinator's silo killed, against fault-free runs
+///   checkpoints  time per iteration and checkpoint size with a checkpoint every 1, 5, 20 iterations (and none),
+///                3 silos on PostgreSQL and 1 on SQLite
+/// <c>dotnet run -c Release --project bench/Hpf.Cluster.NodeFigures -- all|detection|kill|checkpoints [--runs N] [--k K]</c>
+/// </summary>
+public static partial class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var what = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
+        var runs = Option(args, "--runs", 3);
+        var k = Option(args, "--k", 50);
+        var postgres = Environment.GetEnvironmentVariable("HPF_POSTGRES") is { Length: > 0 } p ? p : Environment.GetEnvironmentVariable("HPF_TEST_POSTGRES");
+        if (string.IsNullOrEmpty(postgres))
+        {
+            await Console.Error.WriteLineAsync("Set HPF_POSTGRES (or HPF_TEST_POSTGRES, as .ci/start-postgres.sh prints it) to a PostgreSQL the silos may use.");
+            return 2;
+        }
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        Console.WriteLine($"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {runs} run(s) each, K = {k}");
+        if (what is "all" or "detection") await DetectionAsync(postgres, runs, stop.Token);
+        if (what is "all" or "kill" or "checkpoints")
+        {
+            var sample = SyntheticDataset.Generate(new SyntheticOptions { Users = 20_000, Items = 2_000, Factors = 10, Seed = 3, TargetNonzeros = 1_000_000 });
+            var text = new StringWriter();
+            sample.Data.WriteTsv(text);
+            var tsv = Encoding.UTF8.GetBytes(text.ToString());
+            Console.WriteLine($"data: {sample.Data.Nonzeros:N0} sampled nonzeros ({sample.Data.Users:N0} users × {sample.Data.Items:N0} items)");
+            if (what is "all" or "kill") await KillAsync(postgres, runs, k, tsv, stop.Token);
+            if (what is "all" or "checkpoints") await CheckpointsAsync(postgres, runs, k, tsv, stop.Token);
+        }
+        return 0;
+    }
+
+    private static async Task DetectionAsync(string postgres, int runs, CancellationToken cancellationToken)
+    {
+        Console.WriteLine();
+        Console.WriteLine("failure detection: SIGKILL of one of 3 idle silos on PostgreSQL → every survivor's view without it");
+        foreach (var timing in new[] { MembershipTiming.Fast, MembershipTiming.Defaults })
+        {
+            var times = new List<double>();
+            for (var run = 0; run < runs; run++)
+            {
+                await using var cluster = await SiloProcessCluster.StartAsync(3, postgres, timing, cancellationToken);
+                // Let a few heartbeats pass so the kill lands at a random point of the heartbeat cycle.
+                await Task.Delay(TimeSpan.FromSeconds(1) + Random.Shared.NextDouble() * timing.Heartbeat, cancellationToken);
+                var victim = Random.Shared.Next(3);
+                var address = (await cluster.InfoAsync(victim))!.Silo;
+                cluster.Kill(victim);
+                var killed = cluster.Clock.Elapsed;
+                times.Add((await cluster.UntilEveryViewDropsAsync(address, killed, cancellationToken)).TotalSeconds);
+            }
+            Console.WriteLine($"  {timing.Name}: {Summary(times)} s");
+        }
+    }
+
+    private static async Task KillAsync(string postgres, int runs, int k, byte[] tsv, CancellationToken cancellationToken)
+    {
+        var training = new TrainingOptions { Factors = k, MaxIterations = 100, CheckEvery = 10, Stop = StopRule.MaxIter, Seed = 7, Threads = 1 };
+        var spec = new JobSpec { Training = training, UserShards = 3, ItemShards = 3, CheckpointEvery = 10 };
+        const int killAfter = 55;
+        Console.WriteLine();
+        Console.WriteLine($"time lost to a kill: 3 silos on PostgreSQL, K = {k}, 100 iterations, checkpoint every 10, SIGKILL after iteration {killAfter};");
+        Console.WriteLine("  wall time from start to completed (upload and seal excluded), model against the fault-free cluster run");
+        HpfModel? reference = null;
+        var faultFree = new List<double>();
+        foreach (var (victimKind, timing) in new[] { ("none", MembershipTiming.Fast), ("shards", MembershipTiming.Fast), ("coordinator", MembershipTiming.Fast), ("shards", MembershipTiming.Defaults) })
+        {
+            var walls = new List<double>();
+            var detections = new List<double>();
+            var redone = new List<double>();
+            var worst = 0.0;
+            for (var run = 0; run < runs; run++)
+            {
+                await using var cluster = await SiloProcessCluster.StartAsync(3, postgres, timing, cancellationToken);
+                const string job = "figures";
+                await cluster.SubmitAsync(job, spec, tsv, cancellationToken);
+                var training0 = await cluster.WaitForJobAsync(job, s => s.State == JobState.Training, cancellationToken);
+                var started = cluster.Clock.Elapsed - TimeSpan.FromSeconds(training0.ElapsedSeconds);
+                if (victimKind != "none")
+                {
+                    var coordinator = cluster.CoordinatorOf(job);
+                    var victim = victimKind == "coordinator" ? coordinator : (coordinator + 1) % 3;
+                    var address = (await cluster.InfoAsync(victim))!.Silo;
+                    var before = await cluster.WaitForJobAsync(job, s => s.Iteration >= killAfter, cancellationToken);
+                    cluster.Kill(victim);
+                    var killed = cluster.Clock.Elapsed;
+                    detections.Add((await cluster.UntilEveryViewDropsAsync(address, killed, cancellationToken)).TotalSeconds);
+                    redone.Add(before.Iteration - before.LastCheckpoint);
+                }
+                var final = await cluster.WaitForJobAsync(job, s => s.IsFinished, cancellationToken);
+                if (final.State != JobState.Completed) throw new InvalidOperationException($"the job ended {final.State}: {final.Error}");
+                walls.Add((cluster.Clock.Elapsed - started).TotalSeconds);
+                var model = await cluster.DownloadModelAsync(job, training, cancellationToken);
+                if (reference is null) reference = model;
+                else worst = Math.Max(worst, MaxRelativeDifference(reference, model));
+            }
+            if (victimKind == "none") faultFree = walls;
+            var lost = walls.Select(w => w - faultFree.Average()).ToList();
+            Console.WriteLine(victimKind == "none"
+                ? $"  fault-free ({timing.Name}): {Summary(walls)} s"
+                : $"  {victimKind} silo killed ({timing.Name}): {Summary(walls)} s, lost {Summary(lost)} s; detection {Summary(detections)} s; " +
+                  $"iterations past the last checkpoint at the kill {Summary(redone)}; model difference {worst:G3}");
+        }
+    }
+
+    private static async Task CheckpointsAsync(string postgres, int runs, int k, byte[] tsv, CancellationToken cancellationToken)
+    {
+        var training = new TrainingOptions { Factors = k, MaxIterations = 60, CheckEvery = 10, Stop = StopRule.MaxIter, Seed = 7, Threads = 1 };
+        Console.WriteLine();
+        Console.WriteLine($"checkpoints: K = {k}, 60 iterations; mean time per iteration (the coordinator's clock), bytes per checkpoint (all shards), " +
+            "mean time of the slowest shard's write");
+        foreach (var (silos, store) in new[] { (3, postgres), (1, (string?)null) })
+        {
+            await using var cluster = await SiloProcessCluster.StartAsync(silos, store, MembershipTiming.Fast, cancellationToken);
+            // The first job pays the silos' JIT warm-up: run one unreported.
+            var measured = new Dictionary<int, List<(double PerIteration, int Checkpoints, double Bytes, double Slowest)>>();
+            foreach (var (every, report) in new[] { (0, false) }.Concat(Enumerable.Repeat(new[] { (0, true), (20, true), (5, true), (1, true) }, runs).SelectMany(r => r)))
+            {
+                var job = $"every-{every}";
+                var spec = new JobSpec { Training = training, UserShards = silos, ItemShards = silos, CheckpointEvery = every };
+                var submitted = cluster.Clock.Elapsed;
+                await cluster.SubmitAsync(job, spec, tsv, cancellationToken);
+                var final = await cluster.WaitForJobAsync(job, s => s.IsFinished, cancellationToken);
+                if (final.State != JobState.Completed) throw new InvalidOperationException($"the job ended {final.State}: {final.Error}");
+                if (!report) continue;
+                var coordinator = cluster.CoordinatorOf(job);
+                var written = cluster.Lines(coordinator).Where(l => l.At >= submitted)
+                    .Select(l => CheckpointLine().Match(l.Text)).Where(m => m.Success && m.Groups["job"].Value == job && m.Groups["slot"].Value != "2")
+                    .Select(m => (Bytes: long.Parse(m.Groups["bytes"].Value, CultureInfo.InvariantCulture), Seconds: double.Parse(m.Groups["seconds"].Value, CultureInfo.InvariantCulture)))
+                    .ToList();
+                (measured.TryGetValue(every, out var runsOf) ? runsOf : measured[every] = []).Add((final.SecondsPerIteration * 1e3, written.Count,
+                    written.Count > 0 ? written[0].Bytes / 1e6 : 0, written.Count > 0 ? written.Average(w => w.Seconds) * 1e3 : 0));
+            }
+            foreach (var (every, results) in measured)
+            {
+                Console.WriteLine($"  {silos} silo(s) on {(store is null ? "SQLite" : "PostgreSQL")}, every {(every == 0 ? "— (final only)" : every.ToString(CultureInfo.InvariantCulture))}: " +
+                    $"{Summary(results.Select(r => r.PerIteration).ToList())} ms per iteration, {results[0].Checkpoints} checkpoints" +
+                    (results[0].Checkpoints > 0 ? $" of {results[0].Bytes:F1} MB, slowest shard {Summary(results.Select(r => r.Slowest).ToList())} ms" : ""));
+            }
+        }
+    }
+
+    private static double MaxRelativeDifference(HpfModel a, HpfModel b)
+    {
+        var worst = 0.0;
+        foreach (var (x, y) in new[] { (a.UserShape, b.UserShape), (a.UserRate, b.UserRate), (a.ItemShape, b.ItemShape), (a.ItemRate, b.ItemRate) })
+        {
+            for (var j = 0; j < x.Length; j++)
+                worst = Math.Max(worst, Math.Abs(x[j] - y[j]) / Math.Max(Math.Max(Math.Abs(x[j]), Math.Abs(y[j])), 1e-30));
+        }
+        return worst;
+    }
+
+    private static string Summary(IReadOnlyList<double> values) =>
+        values.Count == 0 ? "—" : values.Count == 1 ? $"{values[0]:F2}" : $"{values.Min():F2}–{values.Max():F2} (mean {values.Average():F2})";
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    [GeneratedRegex(@"Job (?<job>\S+): checkpoint of iteration \d+ in slot (?<slot>\d+) complete, (?<bytes>\d+) bytes, slowest shard (?<seconds>[\d.]+) s")]
+    private static partial Regex CheckpointLine();
+}

@@ -1,3 +1,4 @@
+using Hpf.Cluster.Cluster.Tests;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Hpf.Cluster.Grains.Interfaces;
@@ -59,7 +60,7 @@ public sealed partial class GracefulLeaveTests(SampledJob job, ITestOutputHelper
         var restored = cluster[taker].Lines.First(l => l.At >= stoppedAt && l.Text.Contains($"shards restored to iteration {iteration}", StringComparison.Ordinal));
 
         var model = await cluster.DownloadModelAsync(survivors[0], name, job.Training);
-        var difference = ModelDifference.MaxRelative(job.Expected, model);
+        var difference = ModelComparison.MaxRelativeDifference(job.Expected, model);
         Assert.True(difference <= 1e-6, $"the model differs from the fault-free in-process run by {difference:G3}");
         Assert.Equal(job.ExpectedCurve.Select(p => p.Iteration), final.Curve.Select(p => p.Iteration));
         output.WriteLine($"SIGTERM to silo {leaver} ({(theCoordinatorsSilo ? "the coordinator's" : "shards only")}) after iteration {before.Iteration}: " +

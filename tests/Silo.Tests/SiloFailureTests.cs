@@ -1,3 +1,4 @@
+using Hpf.Cluster.Cluster.Tests;
 using System.Text.RegularExpressions;
 using Hpf.Cluster.Grains.Interfaces;
 using Xunit.Abstractions;
@@ -139,7 +140,7 @@ public sealed partial class SiloFailureTests(SampledJob job, ITestOutputHelper o
         cluster.StartSilo(2);
         await cluster.WaitForViewAsync(1, TimeSpan.FromSeconds(60));
         var served = await cluster.DownloadModelAsync(2, name, job.Training);
-        var servedDifference = ModelDifference.MaxRelative(job.Expected, served);
+        var servedDifference = ModelComparison.MaxRelativeDifference(job.Expected, served);
         Assert.True(servedDifference <= ModelTolerance, $"the model served after the second restart differs by {servedDifference:G3}");
         output.WriteLine($"all three killed after iteration {before.Iteration} (last checkpoint {before.LastCheckpoint}); restarted, resumed from " +
             $"{resumed[0].Iteration} {(resumed[0].At - killedAt).TotalSeconds:F2} s after the kill; completed; served again by one new silo after a second stop");
@@ -254,7 +255,7 @@ public sealed partial class SiloFailureTests(SampledJob job, ITestOutputHelper o
     private async Task AssertSameModelAsync(PostgresSiloCluster cluster, int slot, string name, JobStatus final)
     {
         var model = await cluster.DownloadModelAsync(slot, name, job.Training);
-        var difference = ModelDifference.MaxRelative(job.Expected, model);
+        var difference = ModelComparison.MaxRelativeDifference(job.Expected, model);
         Assert.True(difference <= ModelTolerance, $"the model differs from the fault-free in-process run by {difference:G3} (relative)");
         Assert.Equal(job.ExpectedCurve.Select(p => p.Iteration), final.Curve.Select(p => p.Iteration));
         foreach (var (expected, actual) in job.ExpectedCurve.Zip(final.Curve))

@@ -20,7 +20,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
 
     private readonly ConcurrentDictionary<string, ServedJob> _jobs = new(StringComparer.Ordinal);
 
-    private sealed record ServedJob(JobStatus Status, ShardSet Shards, DateTime Fetched)
+    private sealed record ServedJob(JobStatus Status, ShardSet Shards)
     {
         public bool FromCheckpoint => Status.State != JobState.Completed;
         public int Iteration => FromCheckpoint ? Status.LastCheckpoint : Status.Iteration;
@@ -251,7 +251,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
             throw new ModelNotServableException(job, status.State, problem);
         }
         var shards = cached is not null && cached.Status.Created == status.Created ? cached.Shards : await coordinator.GetShards(cancellationToken).ConfigureAwait(false);
-        var served = new ServedJob(status, shards, DateTime.UtcNow);
+        var served = new ServedJob(status, shards);
         _jobs[job] = served;
         return served;
     }

@@ -95,13 +95,19 @@ internal sealed class BatchStatistics
         }
     }
 
+    /// <summary>The touched positions in [<paramref name="from"/>, <paramref name="to"/>) (one other shard's part), relative to <paramref name="from"/>.</summary>
+    public int[] PositionsIn(int from, int to)
+    {
+        var (first, last) = Range(from, to);
+        var result = new int[last - first];
+        for (var s = first; s < last; s++) result[s - first] = Positions[s] - from;
+        return result;
+    }
+
     /// <summary>The statistics of the touched positions in [<paramref name="from"/>, <paramref name="to"/>) (one other shard's part), K per position.</summary>
     public (int[] Positions, float[] Sums, int[] ExactPositions, double[] Exact) Part(int from, int to)
     {
-        var first = Positions.BinarySearch(from);
-        if (first < 0) first = ~first;
-        var last = Positions.BinarySearch(to);
-        if (last < 0) last = ~last;
+        var (first, last) = Range(from, to);
         var count = last - first;
         var positions = new int[count];
         var sums = new float[count * _factors];
@@ -123,5 +129,15 @@ internal sealed class BatchStatistics
             x++;
         }
         return (positions, sums, exactPositions, exact);
+    }
+
+    /// <summary>Indices into <see cref="Positions"/> (ascending) of the positions in [from, to).</summary>
+    private (int First, int Last) Range(int from, int to)
+    {
+        var first = Positions.BinarySearch(from);
+        if (first < 0) first = ~first;
+        var last = Positions.BinarySearch(to);
+        if (last < 0) last = ~last;
+        return (first, last);
     }
 }

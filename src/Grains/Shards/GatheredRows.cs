@@ -85,7 +85,7 @@ internal sealed class GatheredRows : CounterpartRows
 
     public override void LogWeightsOf(int row, Span<float> logWeights)
     {
-        var part = PartOf(row);
+        var part = SealedLayout.PartOf(_partStart, row);
         if (_exact[part].TryGetValue(row, out var elog)) elog.AsSpan().CopyTo(logWeights);
         else System.Numerics.Tensors.TensorPrimitives.Log(ExpElog.AsSpan(row * Stride, _factors), logWeights[.._factors]);
     }
@@ -105,18 +105,5 @@ internal sealed class GatheredRows : CounterpartRows
         for (var x = 0; x < rows.ExactRows.Length; x++)
             _exact[part][first + positionOf(rows.ExactRows[x])] = rows.ExactElog.AsSpan(x * k, k).ToArray();
         return finite;
-    }
-
-    private int PartOf(int row)
-    {
-        // Few parts (one per shard of the other side): a binary search over their starts.
-        int lo = 0, hi = _exact.Length - 1;
-        while (lo < hi)
-        {
-            var mid = (lo + hi + 1) / 2;
-            if (_partStart[mid] <= row) lo = mid;
-            else hi = mid - 1;
-        }
-        return lo;
     }
 }

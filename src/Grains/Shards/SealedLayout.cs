@@ -12,13 +12,17 @@ namespace Hpf.Cluster.Grains.Shards;
 internal sealed record SealedLayout(SparseRows Rows, int[] PartStart, int[] ValidationStart, HeldOutSet Validation, int[] CounterpartLocal)
 {
     /// <summary>The other shard a gathered row comes from.</summary>
-    public int PartOf(int row)
+    public int PartOf(int row) => PartOf(PartStart, row);
+
+    /// <summary>The part of <paramref name="partStart"/> (parts' first rows, then the end) holding <paramref name="row"/>; empty parts are skipped.</summary>
+    public static int PartOf(int[] partStart, int row)
     {
-        int lo = 0, hi = PartStart.Length - 2;
+        // Few parts (one per shard of the other side): a binary search over their starts.
+        int lo = 0, hi = partStart.Length - 2;
         while (lo < hi)
         {
             var mid = (lo + hi + 1) / 2;
-            if (PartStart[mid] <= row) lo = mid;
+            if (partStart[mid] <= row) lo = mid;
             else hi = mid - 1;
         }
         return lo;

@@ -184,9 +184,9 @@ public abstract partial class ShardGrain
         var side = shard.Side;
         var stride = side.Stride;
         var perRow = shard.Plan.Training.StepSchedule == StepSchedule.PerRow;
-        var schedule = Engine.StepSize.From(shard.Plan.Training);
+        var schedule = StepSize.From(shard.Plan.Training);
         var zeros = new float[stride];
-        var scratch = new Engine.RowScratch(k, stride);
+        var scratch = new RowScratch(k, stride);
         var delta = new double[k];
         for (var i = 0; i < step.Rows.Length; i++)
         {
@@ -194,7 +194,7 @@ public abstract partial class ShardGrain
             var before = side.Expected.AsSpan(o * k, k).ToArray();
             var rho = perRow ? schedule.At(++shard.RowSteps[o]) : step.Rho;
             // The statistics are y·φ already: they enter as the exact sums, with no weight to multiply.
-            if (!Engine.GlobalRowStep.StepTowards(side, o, zeros, step.Statistics.AsSpan(i * k, k), step.Scale, rho, step.OtherColumnSums, scratch))
+            if (!GlobalRowStep.StepTowards(side, o, zeros, step.Statistics.AsSpan(i * k, k), step.Scale, rho, step.OtherColumnSums, scratch))
             {
                 // No NaN model is served: back to the finished model as stored.
                 var iteration = await ReadSlotAsync(CheckpointRequest.FinalSlot, expectedIteration: null, cancellationToken).ConfigureAwait(false);

@@ -351,7 +351,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             var partStart = shard.Layout.PartStart;
             await Task.WhenAll(Enumerable.Range(0, _others.Length).Select(async j =>
             {
-                var positions = PositionsIn(statistics.Positions, partStart[j], partStart[j + 1]);
+                var positions = statistics.PositionsIn(partStart[j], partStart[j + 1]);
                 if (positions.Length == 0) return;
                 var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, request.OtherVersion, positions), cancellationToken).ConfigureAwait(false);
                 if (!shard.Gathered.FillRows(j, positions, rows)) throw new ShardStateException($"{OtherSideName} shard {j} sent rows that are not finite");
@@ -596,17 +596,6 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             Interlocked.Add(ref bytes, rows.Length * sizeof(float));
         })).ConfigureAwait(false);
         return bytes;
-    }
-
-    private static int[] PositionsIn(List<int> positions, int from, int to)
-    {
-        var first = positions.BinarySearch(from);
-        if (first < 0) first = ~first;
-        var last = positions.BinarySearch(to);
-        if (last < 0) last = ~last;
-        var result = new int[last - first];
-        for (var s = first; s < last; s++) result[s - first] = positions[s] - from;
-        return result;
     }
 
     /// <summary>

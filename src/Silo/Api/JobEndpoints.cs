@@ -18,9 +18,6 @@ internal static class JobEndpoints
 {
     private static readonly (string Word, DataSetKind Value)[] DataSetWords = [("training", DataSetKind.Training), ("validation", DataSetKind.Validation)];
 
-    private static readonly (string Word, DatasetFormat Value)[] FormatWords =
-        [("auto", DatasetFormat.Auto), ("tsv", DatasetFormat.Tsv), ("csv", DatasetFormat.Csv), ("movielens", DatasetFormat.MovieLens), ("lastfm", DatasetFormat.LastFm)];
-
     public static RouteGroupBuilder MapJobEndpoints(this RouteGroupBuilder api)
     {
         var jobs = api.MapGroup("/jobs").WithTags("jobs");
@@ -106,10 +103,10 @@ internal static class JobEndpoints
         string job, string? set, string? format, string? source, Stream body, HttpContext context, IGrainFactory grains,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        if (!TryWord(DataSetWords, set ?? "training", out var kind))
+        if (!QueryWords.TryParse(DataSetWords, set ?? "training", out var kind))
             return Problem(StatusCodes.Status400BadRequest, "Bad data set", $"set '{set}' is not one of {string.Join(", ", DataSetWords.Select(w => w.Word))}");
-        if (!TryWord(FormatWords, format ?? "auto", out var layout))
-            return Problem(StatusCodes.Status400BadRequest, "Bad format", $"format '{format}' is not one of {string.Join(", ", FormatWords.Select(w => w.Word))}");
+        if (!QueryWords.TryParse(QueryWords.Formats, format ?? "auto", out var layout))
+            return Problem(StatusCodes.Status400BadRequest, "Bad format", $"format '{format}' is not one of {string.Join(", ", QueryWords.Formats.Select(w => w.Word))}");
         var (status, problem) = await FindAsync(job, grains, cancellationToken).ConfigureAwait(false);
         if (status is null) return problem!;
         // A data set may be far larger than the limit Kestrel puts on silo-to-silo messages; it streams through.
@@ -192,18 +189,4 @@ internal static class JobEndpoints
 
     /// <summary>The state as the JSON spells it.</summary>
     private static string Word(JobState state) => state.ToString().ToLowerInvariant();
-
-    private static bool TryWord<T>((string Word, T Value)[] words, string word, out T value)
-    {
-        foreach (var (w, v) in words)
-        {
-            if (string.Equals(w, word, StringComparison.OrdinalIgnoreCase))
-            {
-                value = v;
-                return true;
-            }
-        }
-        value = default!;
-        return false;
-    }
 }

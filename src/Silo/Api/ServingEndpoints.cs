@@ -19,9 +19,6 @@ namespace Hpf.Cluster.Silo.Api;
 /// </summary>
 internal static class ServingEndpoints
 {
-    private static readonly (string Word, DatasetFormat Value)[] FormatWords =
-        [("auto", DatasetFormat.Auto), ("tsv", DatasetFormat.Tsv), ("csv", DatasetFormat.Csv), ("movielens", DatasetFormat.MovieLens), ("lastfm", DatasetFormat.LastFm)];
-
     public static RouteGroupBuilder MapServingEndpoints(this RouteGroupBuilder api)
     {
         var job = api.MapGroup("/jobs/{job}").WithTags("serving");
@@ -149,8 +146,8 @@ internal static class ServingEndpoints
         if (NameProblem(job) is { } bad) return bad;
         var cutoff = k ?? 20;
         if (CountProblem("k", cutoff, min: 1) is { } badK) return badK;
-        if (!TryFormat(format ?? "auto", out var layout))
-            return Bad($"format '{format}' is not one of {string.Join(", ", FormatWords.Select(w => w.Word))}");
+        if (!QueryWords.TryParse(QueryWords.Formats, format ?? "auto", out var layout))
+            return Bad($"format '{format}' is not one of {string.Join(", ", QueryWords.Formats.Select(w => w.Word))}");
         // Refused before the body is read, so a typo in the job's name costs no upload (the client sends Expect: 100-continue).
         if (await grains.GetGrain<ICoordinatorGrain>(job).GetStatus(cancellationToken).ConfigureAwait(false) is null)
             throw new JobNotFoundException(job);
@@ -175,8 +172,8 @@ internal static class ServingEndpoints
     {
         if (NameProblem(job) is { } bad) return bad;
         if (usersPerBatch is < 1) return Bad($"\"usersPerBatch\" must be ≥ 1, got {usersPerBatch}");
-        if (!TryFormat(format ?? "auto", out var layout))
-            return Bad($"format '{format}' is not one of {string.Join(", ", FormatWords.Select(w => w.Word))}");
+        if (!QueryWords.TryParse(QueryWords.Formats, format ?? "auto", out var layout))
+            return Bad($"format '{format}' is not one of {string.Join(", ", QueryWords.Formats.Select(w => w.Word))}");
         var coordinator = grains.GetGrain<ICoordinatorGrain>(job);
         var status = await coordinator.GetStatus(cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(job);
         if (status.State != JobState.Completed)
@@ -271,18 +268,4 @@ internal static class ServingEndpoints
 
     private static ProblemHttpResult Bad(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: ServingProblems.BadRequest, detail: detail);
-
-    private static bool TryFormat(string word, out DatasetFormat format)
-    {
-        foreach (var (w, v) in FormatWords)
-        {
-            if (string.Equals(w, word, StringComparison.OrdinalIgnoreCase))
-            {
-                format = v;
-                return true;
-            }
-        }
-        format = default;
-        return false;
-    }
 }

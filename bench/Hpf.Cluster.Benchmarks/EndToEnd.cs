@@ -50,7 +50,7 @@ internal static class EndToEnd
         var iterations = Get(options, "iterations", 20);
         var training = new TrainingOptions
         {
-            Factors = k, Threads = threads, MaxIterations = iterations, Stop = StopRule.MaxIter, CheckEvery = iterations,
+            Factors = k, Members = Get(options, "members", new TrainingOptions().Members), Threads = threads, MaxIterations = iterations, Stop = StopRule.MaxIter, CheckEvery = iterations,
             Seed = (ulong)Get(options, "seed", 1),
         };
         if (options.ContainsKey("silos"))

@@ -18,11 +18,15 @@ public class IterationBenchmarks
     [Params(1, 2)]
     public int Threads { get; set; }
 
+    /// <summary>Plain HPF, and the default ensemble of two members sharing the 50 factors.</summary>
+    [Params(1, 2)]
+    public int Members { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
         var data = BenchmarkData.MovieLensOrSample();
-        var options = new TrainingOptions { Factors = 50, Threads = Threads };
+        var options = new TrainingOptions { Factors = 50, Members = Members, Threads = Threads };
         var state = new ModelState(data, options, Grains.Kernels.SimdWidth.Auto);
         _schedule = new FullBatchSchedule(state, Threads);
         // Start from a model past its first few iterations, where the time per iteration settles.

@@ -57,7 +57,7 @@ public sealed class ServingCommandTests(ServedClusterJob served) : IClassFixture
         Assert.Equal(JsonValueKind.Null, remote.RootElement.GetProperty("user").ValueKind);
         // The prior predictive: items by Σ_k E[β_ik].
         var model = new JobStore(served.DataDirectory).Open(Job).LoadModel();
-        var beta = model.ExpectedBetaMatrix();
+        var beta = model.ItemFactorMatrix();
         var popular = Enumerable.Range(0, model.Items)
             .Select(i => (Id: model.ItemIds[i], Score: beta.AsSpan(i * model.Factors, model.Factors).ToArray().Sum()))
             .OrderByDescending(x => x.Score).ThenBy(x => x.Id, StringComparer.Ordinal).Take(8).Select(x => x.Id);
@@ -148,7 +148,7 @@ public sealed class ServingCommandTests(ServedClusterJob served) : IClassFixture
             using var predicted = Json(await run(["predict", Job, "--user", user, "--item", served.Train.ItemIds[6], "--json"]));
             var model = store.Open(Job).LoadModel();
             var beta = new float[model.Factors];
-            model.ExpectedBeta(model.IndexOfItem(served.Train.ItemIds[6]), beta);
+            model.ItemFactors(model.IndexOfItem(served.Train.ItemIds[6]), beta);
             var expected = Floats(replaced, "theta").Zip(beta, (t, b) => (double)t * b).Sum();
             Assert.Equal(expected, predicted.RootElement.GetProperty("score").GetDouble(), 1e-5 * expected);
         }

@@ -48,14 +48,14 @@ internal static class ClusterJob
     {
         var shards = await grains.GetGrain<ICoordinatorGrain>(job).GetShards(CancellationToken.None);
         var k = options.Factors;
-        var users = await ReadSideAsync(shards.Users, k);
-        var items = await ReadSideAsync(shards.Items, k);
+        var users = await ReadSideAsync(shards.Users, k, options.Members);
+        var items = await ReadSideAsync(shards.Items, k, options.Members);
         return new HpfModel(options, users.Ids, items.Ids, users.Shape, users.Rate, users.Activity, items.Shape, items.Rate, items.Activity);
     }
 
-    private static async Task<(string[] Ids, float[] Shape, float[] Rate, float[] Activity)> ReadSideAsync(IShardGrain[] shards, int k)
+    private static async Task<(string[] Ids, float[] Shape, float[] Rate, float[] Activity)> ReadSideAsync(IShardGrain[] shards, int k, int members)
     {
-        var rows = new List<(string Id, float[] Shape, float[] Rate, float Activity)>();
+        var rows = new List<(string Id, float[] Shape, float[] Rate, float[] Activity)>();
         foreach (var shard in shards)
         {
             var start = 0;
@@ -63,12 +63,12 @@ internal static class ClusterJob
             {
                 var page = await shard.ModelRows(start, 500, CancellationToken.None);
                 for (var r = 0; r < page.Ids.Length; r++)
-                    rows.Add((page.Ids[r], page.Shape[(r * k)..((r + 1) * k)], page.Rate[(r * k)..((r + 1) * k)], page.ActivityRate[r]));
+                    rows.Add((page.Ids[r], page.Shape[(r * k)..((r + 1) * k)], page.Rate[(r * k)..((r + 1) * k)], page.ActivityRate[(r * members)..((r + 1) * members)]));
                 start += page.Ids.Length;
                 if (page.Ids.Length == 0 || start >= page.TotalRows) break;
             }
         }
         rows.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
-        return ([.. rows.Select(r => r.Id)], [.. rows.SelectMany(r => r.Shape)], [.. rows.SelectMany(r => r.Rate)], [.. rows.Select(r => r.Activity)]);
+        return ([.. rows.Select(r => r.Id)], [.. rows.SelectMany(r => r.Shape)], [.. rows.SelectMany(r => r.Rate)], [.. rows.SelectMany(r => r.Activity)]);
     }
 }

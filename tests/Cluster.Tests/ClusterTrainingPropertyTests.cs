@@ -99,7 +99,7 @@ public sealed class ClusterTrainingPropertyTests
     }
 
     private static double HeldOut(HpfModel model, HeldOutSet test) =>
-        PoissonLikelihood.HeldOutMean(test, model.ExpectedThetaMatrix(), model.ExpectedBetaMatrix(), model.Factors);
+        PoissonLikelihood.HeldOutMean(test, model.UserFactorMatrix(), model.ItemFactorMatrix(), model.Factors, members: 1);
 
     private static IEnumerable<(string, string, double)> Triplets(Dataset data)
     {

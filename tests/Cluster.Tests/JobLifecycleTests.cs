@@ -103,7 +103,7 @@ public sealed class JobLifecycleTests
     {
         await using var cluster = await TrainingCluster.StartAsync(2, new InMemoryGrainStateStore());
         var grains = cluster.Client;
-        var spec = new JobSpec { Training = new TrainingOptions { Factors = 1, Threads = 1 }, UserShards = 2, ItemShards = 2 };
+        var spec = new JobSpec { Training = new TrainingOptions { Factors = 1, Members = 1, Threads = 1 }, UserShards = 2, ItemShards = 2 };
         // Each count is a finite float, but with one factor alice's shape is their sum: beyond float32.
         var text = "alice\tsong\t3e38\nalice\tother\t3e38\nalice\tthird\t3e38\nbob\tsong\t2\n";
         await grains.GetGrain<ICoordinatorGrain>("nan").Create(spec, replace: false, CancellationToken.None);

@@ -116,7 +116,7 @@ public sealed class PartialFitTests
                 var beta = new float[model.Factors];
                 mus = items.Select(i =>
                 {
-                    model.ExpectedBeta(model.IndexOfItem(test.ItemIds[i]), beta);
+                    model.ItemFactors(model.IndexOfItem(test.ItemIds[i]), beta);
                     return theta.Zip(beta, (x, y) => (double)x * y).Sum();
                 }).ToArray();
             }

@@ -83,7 +83,7 @@ public sealed class ResumeTests : IAsyncLifetime
         await using var third = await TrainingCluster.StartAsync(1, _store);
         var predicted = await new JobModelQueries(third.Client).PredictAsync("kept", [("late-comer", Sample.Data.ItemIds[2])], CancellationToken.None);
         var beta = new float[options.Factors];
-        trained.ExpectedBeta(trained.IndexOfItem(Sample.Data.ItemIds[2]), beta);
+        trained.ItemFactors(trained.IndexOfItem(Sample.Data.ItemIds[2]), beta);
         Assert.Equal(added.Theta.Zip(beta, (a, b) => (double)a * b).Sum(), predicted.Predictions[0].Score, 1e-5);
     }
 }

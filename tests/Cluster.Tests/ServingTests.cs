@@ -66,7 +66,7 @@ public sealed class ServingTests
         var counts = Split.Train.ByUser.OthersOf(u).ToArray().Select((i, n) => new ItemCount(Split.Train.ItemIds[i], Split.Train.ByUser.CountsOf(u)[n])).ToList();
         var folded = await queries.FoldInAsync("serve", user, [.. counts, new ItemCount("not-an-item", 2)], 5, CancellationToken.None);
         var trained = new float[Options.Factors];
-        model.ExpectedTheta(model.IndexOfUser(user), trained);
+        model.UserFactors(model.IndexOfUser(user), trained);
         Assert.True(Cosine(trained, folded.Theta) > 0.99, $"cosine {Cosine(trained, folded.Theta):F4}");
         Assert.Equal(["not-an-item"], folded.UnknownItems);
         Assert.DoesNotContain(folded.Items, r => counts.Any(c => c.Item == r.Item));
@@ -78,7 +78,7 @@ public sealed class ServingTests
         Assert.DoesNotContain(recommended.Items, r => counts.Any(c => c.Item == r.Item));
         var newcomer = await queries.PredictAsync("serve", [("newcomer", Split.Train.ItemIds[0])], CancellationToken.None);
         var beta = new float[Options.Factors];
-        model.ExpectedBeta(0, beta);
+        model.ItemFactors(0, beta);
         Assert.Equal(added.Theta.Zip(beta, (a, b) => (double)a * b).Sum(), newcomer.Predictions[0].Score, 1e-5);
         var after = await ClusterJob.ReadModelAsync(cluster.Client, "serve", converged);
         Assert.Equal(model.ItemShape, after.ItemShape);
@@ -160,7 +160,7 @@ public sealed class ServingTests
     private static IEnumerable<string> BruteForce(HpfModel model, string user, int count, Func<string, bool> eligible)
     {
         var theta = new float[model.Factors];
-        model.ExpectedTheta(model.IndexOfUser(user), theta);
+        model.UserFactors(model.IndexOfUser(user), theta);
         return Enumerable.Range(0, model.Items)
             .Where(i => eligible(model.ItemIds[i]))
             .Select(i => (Id: model.ItemIds[i], Score: TensorPrimitives.Dot(theta, ExpectedBeta(model, i))))
@@ -171,7 +171,7 @@ public sealed class ServingTests
     private static float[] ExpectedBeta(HpfModel model, int item)
     {
         var beta = new float[model.Factors];
-        model.ExpectedBeta(item, beta);
+        model.ItemFactors(item, beta);
         return beta;
     }
 

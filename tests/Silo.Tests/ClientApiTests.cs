@@ -229,13 +229,14 @@ public sealed class ClientApiTests : IAsyncLifetime
         }
     }
 
-    /// <summary>The layout of README.md "Model download", written out by hand: one user and one item, K = 2.</summary>
+    /// <summary>The layout of README.md "Model download", written out by hand: one user and one item, K = 2, the default members.</summary>
     private static async Task WriteTwoRowModelAsync(Stream stream, TrainingOptions training)
     {
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         writer.Write("HPFMODL1"u8);
         writer.Write(ModelDownloadFormat.Version);
         writer.Write(training.Factors);
+        writer.Write(training.Members);
         writer.Write(1L);
         writer.Write(1L);
         writer.Write(1);
@@ -248,7 +249,8 @@ public sealed class ClientApiTests : IAsyncLifetime
             writer.Write(1);
             writer.Write(Encoding.UTF8.GetByteCount(id));
             writer.Write(Encoding.UTF8.GetBytes(id));
-            foreach (var value in new[] { 1f, 2f, 3f, 4f, 5f }) writer.Write(value);
+            // Shape and rate, K each, then an activity rate per member.
+            foreach (var value in new[] { 1f, 2f, 3f, 4f }.Concat(Enumerable.Range(5, training.Members).Select(v => (float)v))) writer.Write(value);
         }
         writer.Write("HPF-END!"u8);
         await stream.FlushAsync();

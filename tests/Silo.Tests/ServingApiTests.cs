@@ -288,7 +288,7 @@ public sealed class ServingApiTests : IAsyncLifetime
     private IEnumerable<string> Ranking(string user, int count, Func<string, bool> eligible)
     {
         var theta = new float[_model.Factors];
-        _model.ExpectedTheta(_model.IndexOfUser(user), theta);
+        _model.UserFactors(_model.IndexOfUser(user), theta);
         return Enumerable.Range(0, _model.Items)
             .Where(i => eligible(_model.ItemIds[i]))
             .Select(i => (Id: _model.ItemIds[i], Score: TensorPrimitives.Dot(theta, Beta(i))))
@@ -299,7 +299,7 @@ public sealed class ServingApiTests : IAsyncLifetime
     private float[] Beta(int item)
     {
         var beta = new float[_model.Factors];
-        _model.ExpectedBeta(item, beta);
+        _model.ItemFactors(item, beta);
         return beta;
     }
 

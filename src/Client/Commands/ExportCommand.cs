@@ -13,7 +13,7 @@ internal sealed class ExportCommand
     public ExportCommand(CommandEnvironment environment)
     {
         _environment = environment;
-        Command = new Command("export", "Write a job's expected factors E[θ] (theta.tsv) and E[β] (beta.tsv) and its model.json") { _job, _out };
+        Command = new Command("export", "Write a job's factors E[θ]/M (theta.tsv, M the ensemble's members) and E[β] (beta.tsv), whose dot products are the predicted counts, and its model.json") { _job, _out };
         Command.SetAction((parsed, cancellationToken) => Task.FromResult(Run(parsed, cancellationToken)));
     }
 

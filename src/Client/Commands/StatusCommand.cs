@@ -46,7 +46,7 @@ internal sealed class StatusCommand
             output.Line($"data: {data.Users} users, {data.Items} items, {data.Nonzeros} nonzeros; {status.UserShards} user and {status.ItemShards} item shards");
         if (status.Sources.Length > 0)
             output.Line($"sources: {string.Join(", ", status.Sources)}");
-        output.Line($"K = {training.Factors}, stop {OptionWords.WordOf(OptionWords.StopRules, training.Stop)}, seed {training.Seed}; last checkpoint at iteration {status.LastCheckpoint}, {status.Rollbacks} rollback(s)");
+        output.Line($"K = {training.Factors} ({training.Members} member(s)), stop {OptionWords.WordOf(OptionWords.StopRules, training.Stop)}, seed {training.Seed}; last checkpoint at iteration {status.LastCheckpoint}, {status.Rollbacks} rollback(s)");
         if (status.StopReason is { } reason) output.Line($"stopped: {reason}");
         if (status.Error is { } error) output.Line($"error: {error}");
     }

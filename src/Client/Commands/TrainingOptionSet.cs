@@ -4,7 +4,7 @@ using Hpf.Cluster.Grains.Interfaces;
 namespace Hpf.Cluster.Client.Commands;
 
 /// <summary>
-/// The hyperparameter and schedule options of a training run (<c>--k</c>, the priors, <c>--max-iter</c>, <c>--stop</c>,
+/// The hyperparameter and schedule options of a training run (<c>--k</c>, <c>--members</c>, the priors, <c>--max-iter</c>, <c>--stop</c>,
 /// SVI batches and steps, <c>--seed</c>, <c>--threads</c>), shared by <c>train</c> and <c>cross-validate</c> so that
 /// both spell, default and check them alike. The defaults live in <see cref="TrainingOptions"/>; the console only shows them.
 /// </summary>
@@ -13,6 +13,7 @@ internal sealed class TrainingOptionSet
     private static readonly TrainingOptions Defaults = new();
 
     private readonly Option<int> _k = new("--k") { Description = "number of factors K", DefaultValueFactory = _ => Defaults.Factors };
+    private readonly Option<int> _members = new("--members") { Description = "the model is the mean of this many HPF fits trained side by side, sharing the K factors (1 = plain HPF)", HelpName = "M", DefaultValueFactory = _ => Defaults.Members };
     private readonly Option<double> _a = Prior("--a", "shape of θ_uk", Defaults.Priors.A);
     private readonly Option<double> _aPrime = Prior("--a-prime", "shape of the user activity ξ_u", Defaults.Priors.APrime);
     private readonly Option<double> _bPrime = Prior("--b-prime", "mean of the user activity ξ_u", Defaults.Priors.BPrime);
@@ -34,7 +35,7 @@ internal sealed class TrainingOptionSet
     /// <summary>The options in the order help lists them.</summary>
     public IEnumerable<Option> All =>
     [
-        _k, _a, _aPrime, _bPrime, _c, _cPrime, _dPrime, _maxIter, _stop, _checkEvery, _stopThreshold,
+        _k, _members, _a, _aPrime, _bPrime, _c, _cPrime, _dPrime, _maxIter, _stop, _checkEvery, _stopThreshold,
         _usersPerBatch, _itemsPerBatch, _stepTau0, _stepKappa, _stepSchedule, _seed, _threads,
     ];
 
@@ -44,6 +45,7 @@ internal sealed class TrainingOptionSet
         var options = new TrainingOptions
         {
             Factors = parsed.GetValue(_k),
+            Members = parsed.GetValue(_members),
             Priors = new HpfPriors(parsed.GetValue(_a), parsed.GetValue(_aPrime), parsed.GetValue(_bPrime), parsed.GetValue(_c), parsed.GetValue(_cPrime), parsed.GetValue(_dPrime)),
             MaxIterations = parsed.GetValue(_maxIter),
             Stop = OptionWords.Parse(OptionWords.StopRules, parsed.GetValue(_stop)!),

@@ -70,7 +70,7 @@ internal sealed class SavedJobServing(JobStore store, JobStoreEntry entry) : IMo
         Task.Run(() =>
         {
             var fold = SavedModelFoldIn.Run(Model, user, counts, ItemColumnSums);
-            var theta = fold.Theta();
+            var theta = fold.Theta(Model.Members);
             var items = count > 0 ? new ThetaRanking(Model).Top(theta, count, fold.Items.ToHashSet(), pool: null) : [];
             return new FoldInResult(Job, user, theta, fold.Shape, fold.Rate, fold.ActivityRate, fold.Updates, fold.UnknownItems, items);
         }, cancellationToken);
@@ -89,7 +89,7 @@ internal sealed class SavedJobServing(JobStore store, JobStoreEntry entry) : IMo
             var saved = store.Save(manifest, withUser, trainWithUser, cancellationToken);
             (_model, _train) = (withUser, trainWithUser);
             entry = saved;
-            return new FoldInResult(Job, user, fold.Theta(), fold.Shape, fold.Rate, fold.ActivityRate, fold.Updates, fold.UnknownItems, []);
+            return new FoldInResult(Job, user, fold.Theta(Model.Members), fold.Shape, fold.Rate, fold.ActivityRate, fold.Updates, fold.UnknownItems, []);
         }, cancellationToken);
 
     public Task<ServedEvaluation> EvaluateAsync(string testFile, DatasetFormat format, int k, int threads, CancellationToken cancellationToken) =>

@@ -20,7 +20,8 @@ internal static class SavedJobWithUser
         var userIds = Spliced(model.UserIds, at, replace, [user]);
         var shape = Spliced(model.UserShape, at * k, replace ? k : 0, fold.Shape);
         var rate = Spliced(model.UserRate, at * k, replace ? k : 0, fold.Rate);
-        var activity = Spliced(model.UserActivityRate, at, replace ? 1 : 0, [fold.ActivityRate]);
+        var members = model.Members;
+        var activity = Spliced(model.UserActivityRate, at * members, replace ? members : 0, fold.ActivityRate);
         var withUser = new HpfModel(model.Options, userIds, model.ItemIds, shape, rate, activity, model.ItemShape, model.ItemRate, model.ItemPopularityRate);
 
         // The training set's users are the model's (a saved job keeps them equal), so the row goes in at the same place.

@@ -45,7 +45,7 @@ internal static class SavedModelFoldIn
     public static double[] ItemColumnSums(HpfModel model)
     {
         var k = model.Factors;
-        var beta = model.ExpectedBetaMatrix();
+        var beta = model.ItemFactorMatrix();
         var sums = new double[k];
         for (var j = 0; j < beta.Length; j++) sums[j % k] += beta[j];
         return sums;

@@ -10,7 +10,7 @@ namespace Hpf.Cluster.Client.Serving;
 /// </summary>
 internal sealed class ThetaRanking(HpfModel model)
 {
-    private readonly float[] _beta = model.ExpectedBetaMatrix();
+    private readonly float[] _beta = model.ItemFactorMatrix();
 
     /// <param name="excluded">Model indices never to return (the items the user has counts for).</param>
     /// <param name="pool">Rank only these model indices; null: every item.</param>

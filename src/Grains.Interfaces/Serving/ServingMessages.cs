@@ -26,7 +26,7 @@ public sealed record ServedRows(int[] Local, float[] Expected, float[] ExpectedL
 /// A user folded in against the fixed items and stored for serving: its Gamma parameters and the items it has (as
 /// local indices at each item shard) with their counts.
 /// </summary>
-public sealed record AddedUser(string User, float[] Shape, float[] Rate, float ActivityRate, int[][] SeenByItemShard, float[][] SeenCounts);
+public sealed record AddedUser(string User, float[] Shape, float[] Rate, float[] ActivityRate, int[][] SeenByItemShard, float[][] SeenCounts);
 
 /// <summary>
 /// One partial-fit step on a shard's served rows (the SVI global step of HPF-MATH.md on a finished model): per row,

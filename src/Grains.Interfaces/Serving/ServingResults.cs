@@ -20,7 +20,7 @@ public sealed record PredictionList(string Job, int ServedIteration, bool FromCh
 /// Gamma parameters, how many local updates it took, the items of the counts the model does not know (left out),
 /// and the user's top items among those they have not counted.
 /// </summary>
-public sealed record FoldInResult(string Job, string? User, float[] Theta, float[] Shape, float[] Rate, float ActivityRate, int Updates,
+public sealed record FoldInResult(string Job, string? User, float[] Theta, float[] Shape, float[] Rate, float[] ActivityRate, int Updates,
     string[] UnknownItems, Recommendation[] Items);
 
 /// <summary>A (item, count) of a user's data given to fold-in or add-user.</summary>

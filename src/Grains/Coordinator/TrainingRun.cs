@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Kernels;
 using Hpf.Cluster.Grains.Shards;
 using Hpf.Cluster.Runtime;
 using Microsoft.Extensions.Logging;
@@ -288,7 +289,7 @@ internal sealed partial class TrainingRun
             diff += p.DiffNormSquared;
             _bytes += p.BytesFetched;
         }
-        for (var k = 0; k < o.Factors; k++) train -= _userSums[k] * _itemSums[k];
+        train -= PoissonLikelihood.ZerosTerm(_userSums, _itemSums, o.Factors, o.Members);
         if (!double.IsFinite(train)) throw new HpfNumericException(iteration, "user", "(training log-likelihood)");
         double? validation = validationCount > 0 ? validationSum / validationCount : null;
         _curve.Add(new LikelihoodPoint(iteration, train, validation, elapsed));

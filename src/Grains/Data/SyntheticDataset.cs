@@ -92,7 +92,8 @@ public sealed class SyntheticDataset
     {
         var k = Factors;
         var priors = Options.Priors with { BPrime = Options.BPrime / Scale };
-        var training = new TrainingOptions { Factors = k, Priors = priors, Seed = Options.Seed };
+        // The generative model is one HPF model: a single member.
+        var training = new TrainingOptions { Factors = k, Members = 1, Priors = priors, Seed = Options.Seed };
         var users = _sortedUserIds.Length;
         var items = _sortedItemIds.Length;
         var userShape = new float[users * k];

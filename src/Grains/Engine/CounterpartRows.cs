@@ -1,3 +1,5 @@
+using Hpf.Cluster.Grains.Kernels;
+
 namespace Hpf.Cluster.Grains.Engine;
 
 /// <summary>
@@ -13,6 +15,9 @@ internal abstract class CounterpartRows
 
     /// <summary>Row length of <see cref="ExpElog"/>.</summary>
     public abstract int Stride { get; }
+
+    /// <summary>How a row splits into the ensemble's members, in parameters and in weights.</summary>
+    public abstract FactorMembers Members { get; }
 
     /// <summary>Σ E[x_k] over every row of the other side (not only these): B for a user update, T for an item one.</summary>
     public abstract double[] ColumnSum { get; }

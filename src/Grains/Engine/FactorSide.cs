@@ -6,11 +6,13 @@ namespace Hpf.Cluster.Grains.Engine;
 /// <summary>
 /// One side of the model (users with θ and ξ, or items with β and η): its nonzeros and its variational
 /// parameters, float32 row-major [row × K], and the coordinate update of one row (HPF-MATH.md,
-/// "Alternating half-steps"). Users and items are the same code with the roles swapped.
+/// "Alternating half-steps"). Users and items are the same code with the roles swapped. With several ensemble
+/// members (<see cref="FactorMembers"/>) each member is updated as its own HPF model: φ normalised over its factors,
+/// its own activity per row.
 /// </summary>
 internal sealed class FactorSide : CounterpartRows
 {
-    public FactorSide(string name, string[] ids, SparseRows rows, int factors, SimdWidth width,
+    public FactorSide(string name, string[] ids, SparseRows rows, int factors, int members, SimdWidth width,
         double shapePrior, double activityPriorShape, double activityPriorRate)
     {
         Name = name;
@@ -18,16 +20,18 @@ internal sealed class FactorSide : CounterpartRows
         Rows = rows;
         K = factors;
         Width = width;
-        Stride = SimdWidths.Stride(factors, width);
+        Members = new FactorMembers(factors, members, width);
+        Stride = Members.Stride;
         ShapePrior = shapePrior;
-        ActivityShape = activityPriorShape + factors * shapePrior;
+        ActivityShape = new double[members];
+        for (var m = 0; m < members; m++) ActivityShape[m] = activityPriorShape + Members.FactorCount(m) * shapePrior;
         ActivityPriorRate = activityPriorRate;
         var n = ids.Length;
         Shape = new float[n * factors];
         Rate = new float[n * factors];
         Expected = new float[n * factors];
         ExpElog = new float[n * Stride];
-        ActivityRate = new float[n];
+        ActivityRate = new float[n * members];
         ExactRows = new bool[n];
         ColumnSum = new double[factors];
         Blocks = new RowBlocks(rows, factors);
@@ -40,13 +44,14 @@ internal sealed class FactorSide : CounterpartRows
     public RowBlocks Blocks { get; }
     public int K { get; }
     public SimdWidth Width { get; }
-    /// <summary>Row length of <see cref="ExpElog"/>: K padded to whole registers.</summary>
+    public override FactorMembers Members { get; }
+    /// <summary>Row length of <see cref="ExpElog"/>: each member's factors padded to whole registers.</summary>
     public override int Stride { get; }
 
     /// <summary>a (users) or c (items).</summary>
     public double ShapePrior { get; }
-    /// <summary>κshp = a' + K·a (users) or τshp = c' + K·c (items): a constant.</summary>
-    public double ActivityShape { get; }
+    /// <summary>Per member, κshp = a' + K_m·a (users) or τshp = c' + K_m·c (items), K_m the member's factors: constants.</summary>
+    public double[] ActivityShape { get; }
     /// <summary>a'/b' (users) or c'/d' (items).</summary>
     public double ActivityPriorRate { get; }
 
@@ -54,11 +59,11 @@ internal sealed class FactorSide : CounterpartRows
     public float[] Rate { get; }
     /// <summary>E[x] = shape/rate, kept with the parameters: the column sums and the likelihood read it.</summary>
     public float[] Expected { get; }
-    /// <summary>exp(E[log x] − row max), [row × Stride], zero-padded: what the other side's fused loop reads.</summary>
+    /// <summary>exp(E[log x] − member max), [row × Stride] laid out by <see cref="Members"/>, zero-padded: what the other side's fused loop reads.</summary>
     public override float[] ExpElog { get; }
     /// <summary>Rows with a weight below float32's normal range: their exact path reads E[log] itself (<see cref="CounterpartRows.LogWeightsOf"/>).</summary>
     public bool[] ExactRows { get; }
-    /// <summary>κrte (users) or τrte (items).</summary>
+    /// <summary>κrte (users) or τrte (items), one per member: [row × members].</summary>
     public float[] ActivityRate { get; }
     /// <summary>Σ_rows E[x_rk]: B for items, T for users.</summary>
     public override double[] ColumnSum { get; }
@@ -67,23 +72,33 @@ internal sealed class FactorSide : CounterpartRows
 
     /// <summary>
     /// hpfrec's initialisation: shape and rate = <paramref name="initialValue"/> + 0.01·U(0,1), activity
-    /// rate = <paramref name="initialActivityRate"/>; the uniforms come from the seed and the row's id.
+    /// rate = <paramref name="initialActivityRate"/>; the uniforms come from the seed and the row's id. Member m draws
+    /// from <see cref="MemberSeed"/>(seed, m), so member 0 of any ensemble starts as a one-member model of that seed does.
     /// </summary>
     public void Initialize(ulong seed, double initialValue, double initialActivityRate)
     {
         var scratch = new RowScratch(K, Stride);
+        var members = Members.Count;
         for (var r = 0; r < RowCount; r++)
         {
-            var random = new RowRandom(seed, Name, Ids[r]);
             var shape = Shape.AsSpan(r * K, K);
             var rate = Rate.AsSpan(r * K, K);
-            for (var k = 0; k < K; k++) shape[k] = (float)(initialValue + 0.01 * random.NextFloat());
-            for (var k = 0; k < K; k++) rate[k] = (float)(initialValue + 0.01 * random.NextFloat());
-            ActivityRate[r] = (float)initialActivityRate;
+            for (var m = 0; m < members; m++)
+            {
+                var random = new RowRandom(MemberSeed(seed, m), Name, Ids[r]);
+                var memberShape = Members.FactorsOf(shape, m);
+                var memberRate = Members.FactorsOf(rate, m);
+                for (var k = 0; k < memberShape.Length; k++) memberShape[k] = (float)(initialValue + 0.01 * random.NextFloat());
+                for (var k = 0; k < memberRate.Length; k++) memberRate[k] = (float)(initialValue + 0.01 * random.NextFloat());
+                ActivityRate[r * members + m] = (float)initialActivityRate;
+            }
             RefreshDerived(r, scratch, updateActivity: false);
         }
         RecomputeColumnSums();
     }
+
+    /// <summary>The seed member m's initial values are drawn from: the job's seed for member 0, a fixed odd step on from it for the others.</summary>
+    public static ulong MemberSeed(ulong seed, int member) => unchecked(seed + (ulong)member * 0x9E3779B97F4A7C15UL);
 
     /// <summary>
     /// Σ_rows E[x] taken as a half-step takes it: per block of rows, then the blocks in order (after initialisation,
@@ -118,19 +133,38 @@ internal sealed class FactorSide : CounterpartRows
         var w = ExpElog.AsSpan(r * Stride, Stride);
         var others = Rows.OthersOf(r);
         var counts = Rows.CountsOf(r);
-        var shapeSum = scratch.ShapeSum;
-        var skipped = FusedShapePass.Accumulate(others, counts, w, other.ExpElog, Stride, shapeSum, scratch.Partial, Width);
-        for (var k = 0; k < K; k++) shapeSum[k] *= w[k];
+        var shapeSum = scratch.ShapeSum.AsSpan(0, Stride);
+        var members = Members;
+        var skipped = 0;
+        if (members.Count == 1)
+        {
+            skipped = FusedShapePass.Accumulate(others, counts, w, other.ExpElog, Stride, shapeSum, scratch.Partial, Width);
+        }
+        else
+        {
+            for (var m = 0; m < members.Count; m++)
+            {
+                skipped += FusedShapePass.Accumulate(others, counts, members.WeightsOf(w, m), other.ExpElog, Stride,
+                    members.WeightStart(m), members.WeightStride(m), members.WeightsOf(shapeSum, m), scratch.Partial, Width);
+            }
+        }
+        for (var k = 0; k < Stride; k++) shapeSum[k] *= w[k];
         if (skipped > 0) AddExactContributions(r, other, scratch);
 
+        // shapeSum is laid out as the weights are: member m's factor f at WeightStart(m) + f.
         var shape = Shape.AsSpan(r * K, K);
         var rate = Rate.AsSpan(r * K, K);
-        var expectedActivity = ActivityShape / ActivityRate[r];
         var otherSums = other.ColumnSum;
-        for (var k = 0; k < K; k++)
+        for (var m = 0; m < members.Count; m++)
         {
-            shape[k] = (float)(ShapePrior + shapeSum[k]);
-            rate[k] = (float)(expectedActivity + otherSums[k]);
+            var expectedActivity = ActivityShape[m] / ActivityRate[r * members.Count + m];
+            var first = members.FactorStart(m);
+            var weightFirst = members.WeightStart(m);
+            for (var f = 0; f < members.FactorCount(m); f++)
+            {
+                shape[first + f] = (float)(ShapePrior + shapeSum[weightFirst + f]);
+                rate[first + f] = (float)(expectedActivity + otherSums[first + f]);
+            }
         }
         return RefreshDerived(r, scratch);
     }
@@ -143,19 +177,25 @@ internal sealed class FactorSide : CounterpartRows
         var rate = Rate.AsSpan(r * K, K);
         var expected = Expected.AsSpan(r * K, K);
         System.Numerics.Tensors.TensorPrimitives.Divide(shape, rate, expected);
+        var members = Members;
+        var activity = ActivityRate.AsSpan(r * members.Count, members.Count);
         if (updateActivity)
         {
-            double sum = 0;
-            for (var k = 0; k < K; k++) sum += expected[k];
-            ActivityRate[r] = (float)(ActivityPriorRate + sum);
+            for (var m = 0; m < members.Count; m++)
+            {
+                double sum = 0;
+                foreach (var x in members.FactorsOf(expected, m)) sum += x;
+                activity[m] = (float)(ActivityPriorRate + sum);
+            }
         }
         var elog = scratch.Elog.AsSpan();
         ExpectedLog.Compute(shape, rate, elog);
         var weights = ExpElog.AsSpan(r * Stride, Stride);
-        var max = ExpectedLog.ExpShifted(elog, weights);
-        ExactRows[r] = System.Numerics.Tensors.TensorPrimitives.Min(weights[..K]) < MinNormalWeight;
-        // NaN and ∞ propagate into the max of E[log] and into the activity rate (a sum of E[x]).
-        return float.IsFinite(max) && float.IsFinite(ActivityRate[r]) && ActivityRate[r] > 0;
+        var finite = members.ExpShifted(elog, weights);
+        ExactRows[r] = members.MinWeight(weights) < MinNormalWeight;
+        // NaN and ∞ propagate into the max of E[log] and into the activity rates (sums of E[x]).
+        foreach (var a in activity) finite &= float.IsFinite(a) && a > 0;
+        return finite;
     }
 
     /// <summary>E[log x_r] from the row's current shape and rate.</summary>
@@ -165,22 +205,36 @@ internal sealed class FactorSide : CounterpartRows
     public override void LogWeightsOf(int r, Span<float> logWeights)
     {
         if (ExactRows[r]) ExpectedLogOf(r, logWeights);
-        else System.Numerics.Tensors.TensorPrimitives.Log(ExpElog.AsSpan(r * Stride, K), logWeights[..K]);
+        else Members.Log(ExpElog.AsSpan(r * Stride, Stride), logWeights);
     }
 
-    /// <summary>The nonzeros the fast loop left out (normaliser underflow), computed from E[log] directly.</summary>
+    /// <summary>The nonzeros the fast loop left out (normaliser underflow), computed from E[log] directly, member by member.</summary>
     private void AddExactContributions(int r, CounterpartRows other, RowScratch scratch)
     {
         var w = ExpElog.AsSpan(r * Stride, Stride);
         var others = Rows.OthersOf(r);
         var counts = Rows.CountsOf(r);
+        var members = Members;
         ExpectedLogOf(r, scratch.Elog);
+        var elog = scratch.Elog.AsSpan();
+        var elogOther = scratch.ElogOther.AsSpan();
+        var shapeSum = scratch.ShapeSum.AsSpan();
         for (var n = 0; n < others.Length; n++)
         {
             var o = others[n];
-            if (!FusedShapePass.NeedsExactPath(w, other.ExpElog.AsSpan(o * other.Stride, Stride), Stride, Width)) continue;
-            other.LogWeightsOf(o, scratch.ElogOther);
-            FusedShapePass.ExactShapeContribution(scratch.Elog, scratch.ElogOther, counts[n], scratch.ShapeSum);
+            var e = other.ExpElog.AsSpan(o * other.Stride, Stride);
+            var haveOther = false;
+            for (var m = 0; m < members.Count; m++)
+            {
+                if (!FusedShapePass.NeedsExactPath(members.WeightsOf(w, m), members.WeightsOf(e, m), members.WeightStride(m), Width)) continue;
+                if (!haveOther)
+                {
+                    other.LogWeightsOf(o, elogOther);
+                    haveOther = true;
+                }
+                FusedShapePass.ExactShapeContribution(members.FactorsOf(elog, m), members.FactorsOf(elogOther, m), counts[n],
+                    shapeSum.Slice(members.WeightStart(m), members.FactorCount(m)));
+            }
         }
     }
 }

@@ -53,7 +53,7 @@ public sealed class InProcessTrainer
             {
                 var trainLlk = state.TrainLogLikelihood(threads);
                 double? validationLlk = validation is { Count: > 0 }
-                    ? PoissonLikelihood.HeldOutMean(validation, state.Users.Expected, state.Items.Expected, o.Factors)
+                    ? PoissonLikelihood.HeldOutMean(validation, state.Users.Expected, state.Items.Expected, o.Factors, o.Members)
                     : null;
                 if (!double.IsFinite(trainLlk)) throw new HpfNumericException(iterations, "user", "(training log-likelihood)");
                 curve.Add(new LikelihoodPoint(iterations, trainLlk, validationLlk, clock.Elapsed.TotalSeconds));
@@ -91,9 +91,11 @@ public sealed class InProcessTrainer
         foreach (var side in new[] { state.Users, state.Items })
         {
             var k = side.K;
+            var members = side.Members.Count;
             for (var r = 0; r < side.RowCount; r++)
             {
-                if (!float.IsFinite(side.ActivityRate[r])) throw new HpfNumericException(iteration, side.Name, side.Ids[r]);
+                for (var m = 0; m < members; m++)
+                    if (!float.IsFinite(side.ActivityRate[r * members + m])) throw new HpfNumericException(iteration, side.Name, side.Ids[r]);
                 for (var f = 0; f < k; f++)
                 {
                     if (!float.IsFinite(side.Shape[r * k + f]) || !float.IsFinite(side.Rate[r * k + f]))

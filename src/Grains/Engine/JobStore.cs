@@ -145,12 +145,15 @@ public sealed class JobStore
         return new JobStoreListing(jobs, unreadable);
     }
 
-    /// <summary>Writes theta.tsv (E[θ], one row per user), beta.tsv (E[β], one row per item) and model.json into <paramref name="directory"/>.</summary>
+    /// <summary>
+    /// Writes theta.tsv (E[θ]/M, one row per user, M the ensemble's members), beta.tsv (E[β], one row per item) and
+    /// model.json into <paramref name="directory"/>: the dot product of a user's and an item's rows is the predicted count.
+    /// </summary>
     public static void Export(HpfModel model, JobStoreManifest manifest, string directory, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(directory);
-        AtomicFile.Write(Path.Combine(directory, ThetaFileName), stream => WriteFactors(stream, model.UserIds, model.ExpectedThetaMatrix(), model.Factors, cancellationToken));
-        AtomicFile.Write(Path.Combine(directory, BetaFileName), stream => WriteFactors(stream, model.ItemIds, model.ExpectedBetaMatrix(), model.Factors, cancellationToken));
+        AtomicFile.Write(Path.Combine(directory, ThetaFileName), stream => WriteFactors(stream, model.UserIds, model.UserFactorMatrix(), model.Factors, cancellationToken));
+        AtomicFile.Write(Path.Combine(directory, BetaFileName), stream => WriteFactors(stream, model.ItemIds, model.ItemFactorMatrix(), model.Factors, cancellationToken));
         AtomicFile.Write(Path.Combine(directory, ManifestFileName), stream => JsonSerializer.Serialize(stream, manifest, JsonOptions));
     }
 

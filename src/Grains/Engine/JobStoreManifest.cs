@@ -23,6 +23,8 @@ public sealed record JobStoreManifest
     public required int Nonzeros { get; init; }
 
     public required int K { get; init; }
+    /// <summary>The ensemble's members (<see cref="TrainingOptions.Members"/>); theta.tsv holds E[θ]/Members, so θ·β is the predicted count.</summary>
+    public int Members { get; init; } = 1;
     public required ulong Seed { get; init; }
     public required HpfPriors Priors { get; init; }
     public required StopRule StopRule { get; init; }
@@ -66,6 +68,7 @@ public sealed record JobStoreManifest
             Items = train.Items,
             Nonzeros = train.Nonzeros,
             K = o.Factors,
+            Members = o.Members,
             Seed = o.Seed,
             Priors = o.Priors,
             StopRule = o.Stop,

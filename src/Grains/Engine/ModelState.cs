@@ -13,8 +13,8 @@ internal sealed class ModelState
         Options = options;
         var p = options.Priors;
         var resolved = SimdWidths.Resolve(width);
-        Users = new FactorSide("user", data.UserIds, data.ByUser, options.Factors, resolved, p.A, p.APrime, p.APrime / p.BPrime);
-        Items = new FactorSide("item", data.ItemIds, data.ByItem, options.Factors, resolved, p.C, p.CPrime, p.CPrime / p.DPrime);
+        Users = new FactorSide("user", data.UserIds, data.ByUser, options.Factors, options.Members, resolved, p.A, p.APrime, p.APrime / p.BPrime);
+        Items = new FactorSide("item", data.ItemIds, data.ByItem, options.Factors, options.Members, resolved, p.C, p.CPrime, p.CPrime / p.DPrime);
         Users.Initialize(options.Seed, p.APrime, p.BPrime);
         Items.Initialize(options.Seed, p.CPrime, p.DPrime);
     }
@@ -30,5 +30,5 @@ internal sealed class ModelState
 
     /// <summary>The training log-likelihood of the current parameters.</summary>
     public double TrainLogLikelihood(int threads) => PoissonLikelihood.Training(
-        Data, Users.Expected, Items.Expected, Users.ColumnSum, Items.ColumnSum, Options.Factors, threads);
+        Data, Users.Expected, Items.Expected, Users.ColumnSum, Items.ColumnSum, Options.Factors, Options.Members, threads);
 }

@@ -14,7 +14,8 @@ namespace Hpf.Cluster.Grains.Engine;
 /// </summary>
 public static class ModelStoreFormat
 {
-    public const int Version = 1;
+    /// <summary>Version 2 adds the ensemble's member count to the options (and an activity per member); version 1 files read as one member.</summary>
+    public const int Version = 2;
     private static readonly byte[] ModelMagic = "HPFMODEL"u8.ToArray();
     private static readonly byte[] DatasetMagic = "HPFTRAIN"u8.ToArray();
     private static readonly byte[] EndMarker = "HPF-END!"u8.ToArray();
@@ -39,17 +40,17 @@ public static class ModelStoreFormat
     public static HpfModel ReadModel(Stream stream, out Guid saveId)
     {
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-        saveId = ReadHeader(reader, ModelMagic, "model");
-        var options = ReadOptions(reader);
+        saveId = ReadHeader(reader, ModelMagic, "model", out var version);
+        var options = ReadOptions(reader, version);
         var userIds = ReadIds(reader);
         var itemIds = ReadIds(reader);
         var k = options.Factors;
         var userShape = ReadArray<float>(reader, (long)userIds.Length * k);
         var userRate = ReadArray<float>(reader, (long)userIds.Length * k);
-        var userActivity = ReadArray<float>(reader, userIds.Length);
+        var userActivity = ReadArray<float>(reader, (long)userIds.Length * options.Members);
         var itemShape = ReadArray<float>(reader, (long)itemIds.Length * k);
         var itemRate = ReadArray<float>(reader, (long)itemIds.Length * k);
-        var itemPopularity = ReadArray<float>(reader, itemIds.Length);
+        var itemPopularity = ReadArray<float>(reader, (long)itemIds.Length * options.Members);
         ReadEnd(reader);
         return new HpfModel(options, userIds, itemIds, userShape, userRate, userActivity, itemShape, itemRate, itemPopularity);
     }
@@ -70,7 +71,7 @@ public static class ModelStoreFormat
     public static Dataset ReadDataset(Stream stream, out Guid saveId)
     {
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-        saveId = ReadHeader(reader, DatasetMagic, "training-set");
+        saveId = ReadHeader(reader, DatasetMagic, "training-set", out _);
         var userIds = ReadIds(reader);
         var itemIds = ReadIds(reader);
         var rowStart = ReadArray<int>(reader, userIds.Length + 1L);
@@ -94,12 +95,12 @@ public static class ModelStoreFormat
         writer.Write(saveId.ToByteArray());
     }
 
-    private static Guid ReadHeader(BinaryReader reader, byte[] magic, string what)
+    private static Guid ReadHeader(BinaryReader reader, byte[] magic, string what, out int version)
     {
         var seen = reader.ReadBytes(magic.Length);
         if (!seen.AsSpan().SequenceEqual(magic)) throw new InvalidDataException($"not an HPF {what} file");
-        var version = reader.ReadInt32();
-        if (version != Version) throw new InvalidDataException($"HPF {what} file format version {version} is not supported (this build reads version {Version})");
+        version = reader.ReadInt32();
+        if (version is < 1 or > Version) throw new InvalidDataException($"HPF {what} file format version {version} is not supported (this build reads version {Version})");
         return new Guid(ReadExactly(reader, 16));
     }
 
@@ -128,9 +129,10 @@ public static class ModelStoreFormat
         writer.Write((int)o.StepSchedule);
         writer.Write(o.Seed);
         writer.Write(o.Threads);
+        writer.Write(o.Members);
     }
 
-    private static TrainingOptions ReadOptions(BinaryReader reader)
+    private static TrainingOptions ReadOptions(BinaryReader reader, int version)
     {
         var factors = reader.ReadInt32();
         var priors = new HpfPriors(reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble());
@@ -150,6 +152,7 @@ public static class ModelStoreFormat
             Seed = reader.ReadUInt64(),
             Threads = reader.ReadInt32(),
         };
+        options = options with { Members = version >= 2 ? reader.ReadInt32() : 1 };
         try
         {
             options.Validate();

@@ -124,6 +124,7 @@ internal sealed class StochasticSchedule : ITrainingSchedule
         var rows = groups.GlobalRows;
         var k = global.K;
         var stride = global.Stride;
+        var members = global.Members;
         if (_globalDeltas.Length < rows.Count * k) _globalDeltas = new double[rows.Count * k];
         var deltas = _globalDeltas;
         var failed = int.MaxValue;
@@ -142,17 +143,29 @@ internal sealed class StochasticSchedule : ITrainingSchedule
                 {
                     var r = groups.LocalRows[j];
                     var w = local.ExpElog.AsSpan(r * stride, stride);
-                    var s = TensorPrimitives.Dot(w, e);
-                    if (s >= FusedShapePass.MinNormalizer)
+                    var haveLogs = false;
+                    for (var m = 0; m < members.Count; m++)
                     {
-                        TensorPrimitives.MultiplyAdd(w, groups.Counts[j] / s, statistic, statistic);
-                        continue;
+                        var wm = members.WeightsOf(w, m);
+                        var em = members.WeightsOf(e, m);
+                        var s = TensorPrimitives.Dot(wm, (ReadOnlySpan<float>)em);
+                        if (s >= FusedShapePass.MinNormalizer)
+                        {
+                            var sm = members.WeightsOf(statistic, m);
+                            TensorPrimitives.MultiplyAdd(wm, groups.Counts[j] / s, sm, sm);
+                            continue;
+                        }
+                        // Underflow of the exp(E[log]) products: y·φ from E[log] directly.
+                        if (!haveLogs)
+                        {
+                            local.ExpectedLogOf(r, worker.Scratch.Elog);
+                            global.LogWeightsOf(o, worker.Scratch.ElogOther);
+                            haveLogs = true;
+                        }
+                        FusedShapePass.ExactShapeContribution(members.FactorsOf(worker.Scratch.Elog.AsSpan(), m),
+                            members.FactorsOf(worker.Scratch.ElogOther.AsSpan(), m), groups.Counts[j], members.FactorsOf(worker.Exact.AsSpan(), m));
+                        anyExact = true;
                     }
-                    // Underflow of the exp(E[log]) products: y·φ from E[log] directly.
-                    local.ExpectedLogOf(r, worker.Scratch.Elog);
-                    global.LogWeightsOf(o, worker.Scratch.ElogOther);
-                    FusedShapePass.ExactShapeContribution(worker.Scratch.Elog, worker.Scratch.ElogOther, groups.Counts[j], worker.Exact);
-                    anyExact = true;
                 }
 
                 var before = deltas.AsSpan(g * k, k);

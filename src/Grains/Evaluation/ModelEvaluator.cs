@@ -40,8 +40,8 @@ public static class ModelEvaluator
         var userInModel = MapIds(train.UserIds, model.UserIds, model.IndexOfUser, "user");
         var itemInModel = MapIds(train.ItemIds, model.ItemIds, model.IndexOfItem, "item");
         var factors = model.Factors;
-        var theta = model.ExpectedThetaMatrix();
-        var beta = model.ExpectedBetaMatrix();
+        var theta = model.UserFactorMatrix();
+        var beta = model.ItemFactorMatrix();
 
         var logLikelihood = HeldOutLogLikelihood(heldOut, userInModel, itemInModel, theta, beta, factors, workers, ct);
         var (precision, recall, ndcg, users) = Ranking(model, train, heldOut, userInModel, itemInModel, theta, beta, k, workers, ct);

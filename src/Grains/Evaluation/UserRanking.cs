@@ -15,7 +15,7 @@ public sealed class UserRanking
     public UserRanking(HpfModel model)
     {
         _model = model;
-        _betaByFactor = ItemScores.ByFactor(model.ExpectedBetaMatrix(), model.Items, model.Factors);
+        _betaByFactor = ItemScores.ByFactor(model.ItemFactorMatrix(), model.Items, model.Factors);
     }
 
     /// <param name="user">The user's index in the model.</param>
@@ -27,7 +27,7 @@ public sealed class UserRanking
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var items = _model.Items;
         var theta = new float[_model.Factors];
-        _model.ExpectedTheta(user, theta);
+        _model.UserFactors(user, theta);
         var scores = new float[items];
         ItemScores.Compute(_betaByFactor, items, theta, 0, scores);
         foreach (var i in excluded) scores[i] = float.NegativeInfinity;

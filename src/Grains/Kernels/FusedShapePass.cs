@@ -34,20 +34,34 @@ public static unsafe class FusedShapePass
     /// <returns>How many nonzeros were left out for the exact path.</returns>
     public static int Accumulate(
         ReadOnlySpan<int> others, ReadOnlySpan<float> counts, ReadOnlySpan<float> w,
-        ReadOnlySpan<float> otherExpElog, int stride, Span<double> acc, Span<float> scratch, SimdWidth width)
+        ReadOnlySpan<float> otherExpElog, int stride, Span<double> acc, Span<float> scratch, SimdWidth width) =>
+        Accumulate(others, counts, w, otherExpElog, stride, 0, stride, acc, scratch, width);
+
+    /// <summary>
+    /// The same loop over one slice of the rows: each counterpart row o contributes its elements
+    /// [o·rowStride + offset, o·rowStride + offset + length), so an ensemble member (<see cref="FactorMembers"/>)
+    /// runs exactly as a model of its own size would.
+    /// </summary>
+    /// <param name="w">The row's weights of the slice, length elements.</param>
+    /// <param name="acc">length elements; scratch: length floats, any content.</param>
+    public static int Accumulate(
+        ReadOnlySpan<int> others, ReadOnlySpan<float> counts, ReadOnlySpan<float> w,
+        ReadOnlySpan<float> otherExpElog, int rowStride, int offset, int length, Span<double> acc, Span<float> scratch, SimdWidth width)
     {
-        if (w.Length < stride || acc.Length < stride || scratch.Length < stride || others.Length != counts.Length)
-            throw new ArgumentException("w, acc and scratch need stride elements; others and counts one per nonzero");
+        if (w.Length < length || acc.Length < length || scratch.Length < length || others.Length != counts.Length)
+            throw new ArgumentException("w, acc and scratch need length elements; others and counts one per nonzero");
+        if (offset < 0 || offset + length > rowStride) throw new ArgumentException("the slice must lie within a row");
         fixed (int* o = others)
-        fixed (float* y = counts, wp = w, e = otherExpElog, a32 = scratch)
+        fixed (float* y = counts, wp = w, table = otherExpElog, a32 = scratch)
         fixed (double* a64 = acc)
         {
+            var e = table + offset;
             return width switch
             {
-                SimdWidth.Bits512 when stride <= 4 * Lanes512.Width => RunInRegisters512(o, y, others.Length, wp, e, stride, a64),
-                SimdWidth.Bits512 => Run<Lanes512>(o, y, others.Length, wp, e, stride, a32, a64),
-                SimdWidth.Bits256 => Run<Lanes256>(o, y, others.Length, wp, e, stride, a32, a64),
-                SimdWidth.Scalar => Run<ScalarLanes>(o, y, others.Length, wp, e, stride, a32, a64),
+                SimdWidth.Bits512 when length <= 4 * Lanes512.Width => RunInRegisters512(o, y, others.Length, wp, e, rowStride, length, a64),
+                SimdWidth.Bits512 => Run<Lanes512>(o, y, others.Length, wp, e, rowStride, length, a32, a64),
+                SimdWidth.Bits256 => Run<Lanes256>(o, y, others.Length, wp, e, rowStride, length, a32, a64),
+                SimdWidth.Scalar => Run<ScalarLanes>(o, y, others.Length, wp, e, rowStride, length, a32, a64),
                 _ => throw new ArgumentOutOfRangeException(nameof(width), width, "resolve Auto first"),
             };
         }
@@ -87,7 +101,7 @@ public static unsafe class FusedShapePass
         for (var f = 0; f < k; f++) shapeSum[f] += y * Math.Exp(elogRow[f] + (double)elogOther[f] - max) / total;
     }
 
-    private static int Run<TLanes>(int* others, float* counts, int n, float* w, float* otherExpElog, int stride, float* acc32, double* acc64)
+    private static int Run<TLanes>(int* others, float* counts, int n, float* w, float* otherExpElog, int rowStride, int stride, float* acc32, double* acc64)
         where TLanes : struct, ISimdLanes
     {
         for (var k = 0; k < stride; k++)
@@ -99,7 +113,7 @@ public static unsafe class FusedShapePass
         var sinceFlush = 0;
         for (var j = 0; j < n; j++)
         {
-            var e = otherExpElog + (nint)others[j] * stride;
+            var e = otherExpElog + (nint)others[j] * rowStride;
             var s = TLanes.Dot(w, e, stride);
             if (!(s >= MinNormalizer))
             {
@@ -122,7 +136,7 @@ public static unsafe class FusedShapePass
     /// registers for the whole row, so each nonzero costs its own loads and FMAs only. The branches on
     /// the register count are the same for every nonzero and predicted perfectly.
     /// </summary>
-    private static int RunInRegisters512(int* others, float* counts, int n, float* w, float* otherExpElog, int stride, double* acc64)
+    private static int RunInRegisters512(int* others, float* counts, int n, float* w, float* otherExpElog, int rowStride, int stride, double* acc64)
     {
         var vectors = stride / Vector512<float>.Count;
         var w0 = Vector512.Load(w);
@@ -139,10 +153,10 @@ public static unsafe class FusedShapePass
             // rows): ask for one a few nonzeros ahead while this one computes.
             if (j + PrefetchDistance < n)
             {
-                var ahead = otherExpElog + (nint)others[j + PrefetchDistance] * stride;
+                var ahead = otherExpElog + (nint)others[j + PrefetchDistance] * rowStride;
                 for (var line = 0; line < stride; line += 16) Sse.Prefetch0(ahead + line);
             }
-            var e = otherExpElog + (nint)others[j] * stride;
+            var e = otherExpElog + (nint)others[j] * rowStride;
             var e0 = Vector512.Load(e);
             var d = e0 * w0;
             Vector512<float> e1 = default, e2 = default, e3 = default;

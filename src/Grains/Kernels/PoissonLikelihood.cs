@@ -4,8 +4,9 @@ using Hpf.Cluster.Grains.Data;
 namespace Hpf.Cluster.Grains.Kernels;
 
 /// <summary>
-/// Poisson log-likelihoods with μ_ui = E[θ_u]·E[β_i] (HPF-MATH.md, "Objectives"), log y! included so
-/// that the value is a true log-probability (≤ 0) however large the counts.
+/// Poisson log-likelihoods with μ_ui = E[θ_u]·E[β_i] / M (HPF-MATH.md, "Objectives"; M the ensemble's members, whose
+/// factors the dot product runs over, so μ is their mean), log y! included so that the value is a true
+/// log-probability (≤ 0) however large the counts.
 /// </summary>
 public static class PoissonLikelihood
 {
@@ -18,20 +19,27 @@ public static class PoissonLikelihood
     /// <param name="userColumnSums">Σ_u E[θ_uk].</param>
     /// <param name="itemColumnSums">Σ_i E[β_ik].</param>
     public static double Training(Dataset data, float[] userExpected, float[] itemExpected,
-        ReadOnlySpan<double> userColumnSums, ReadOnlySpan<double> itemColumnSums, int factors, int threads = 1)
+        ReadOnlySpan<double> userColumnSums, ReadOnlySpan<double> itemColumnSums, int factors, int members, int threads = 1)
     {
-        var total = NonzeroTerm(data.ByUser, userExpected, itemExpected, factors, threads);
+        var total = NonzeroTerm(data.ByUser, userExpected, itemExpected, factors, members, threads);
+        return total - data.SumLogFactorial - ZerosTerm(userColumnSums, itemColumnSums, factors, members);
+    }
+
+    /// <summary>Σ_u Σ_i μ_ui over the whole matrix, from the column sums: Σ_k (Σ_u E[θ_uk])(Σ_i E[β_ik]) / M.</summary>
+    public static double ZerosTerm(ReadOnlySpan<double> userColumnSums, ReadOnlySpan<double> itemColumnSums, int factors, int members)
+    {
         double zeros = 0;
         for (var k = 0; k < factors; k++) zeros += userColumnSums[k] * itemColumnSums[k];
-        return total - data.SumLogFactorial - zeros;
+        return zeros / members;
     }
 
     /// <summary>
-    /// Σ over the nonzeros of <paramref name="rows"/> of y·log(E[x_r]·E[o]) (without log y!), where each nonzero's
+    /// Σ over the nonzeros of <paramref name="rows"/> of y·log(E[x_r]·E[o] / M) (without log y!), where each nonzero's
     /// counterpart indexes <paramref name="otherExpected"/>: the whole training set's term, or a shard's part of it.
     /// </summary>
-    public static double NonzeroTerm(SparseRows rows, float[] rowExpected, float[] otherExpected, int factors, int threads = 1)
+    public static double NonzeroTerm(SparseRows rows, float[] rowExpected, float[] otherExpected, int factors, int members, int threads = 1)
     {
+        double scale = members;
         // Fixed chunks of rows, summed in chunk order: the same value whatever the thread count.
         const int chunk = 512;
         var chunks = (rows.Rows + chunk - 1) / chunk;
@@ -46,7 +54,7 @@ public static class PoissonLikelihood
                 var others = rows.OthersOf(u);
                 var counts = rows.CountsOf(u);
                 for (var n = 0; n < others.Length; n++)
-                    sum += counts[n] * Math.Log(TensorPrimitives.Dot(theta, otherExpected.AsSpan(others[n] * factors, factors)));
+                    sum += counts[n] * Math.Log(TensorPrimitives.Dot(theta, otherExpected.AsSpan(others[n] * factors, factors)) / scale);
             }
             partial[c] = sum;
         });
@@ -56,16 +64,17 @@ public static class PoissonLikelihood
     }
 
     /// <summary>Mean over held-out nonzeros of (y log μ − μ − log y!); NaN for an empty set.</summary>
-    public static double HeldOutMean(HeldOutSet set, ReadOnlySpan<float> userExpected, ReadOnlySpan<float> itemExpected, int factors) =>
-        set.Count == 0 ? double.NaN : HeldOutSum(set, userExpected, itemExpected, factors) / set.Count;
+    public static double HeldOutMean(HeldOutSet set, ReadOnlySpan<float> userExpected, ReadOnlySpan<float> itemExpected, int factors, int members) =>
+        set.Count == 0 ? double.NaN : HeldOutSum(set, userExpected, itemExpected, factors, members) / set.Count;
 
     /// <summary>Σ over held-out nonzeros of (y log μ − μ − log y!): a shard's part of the mean.</summary>
-    public static double HeldOutSum(HeldOutSet set, ReadOnlySpan<float> userExpected, ReadOnlySpan<float> itemExpected, int factors)
+    public static double HeldOutSum(HeldOutSet set, ReadOnlySpan<float> userExpected, ReadOnlySpan<float> itemExpected, int factors, int members)
     {
         double sum = 0;
+        double scale = members;
         for (var n = 0; n < set.Count; n++)
         {
-            double mu = TensorPrimitives.Dot(userExpected.Slice(set.Users[n] * factors, factors), itemExpected.Slice(set.Items[n] * factors, factors));
+            var mu = TensorPrimitives.Dot(userExpected.Slice(set.Users[n] * factors, factors), itemExpected.Slice(set.Items[n] * factors, factors)) / scale;
             sum += set.Counts[n] * Math.Log(mu) - mu;
         }
         return sum - set.SumLogFactorial;

@@ -25,6 +25,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
         public bool FromCheckpoint => Status.State != JobState.Completed;
         public int Iteration => FromCheckpoint ? Status.LastCheckpoint : Status.Iteration;
         public int Factors => Status.Spec.Training.Factors;
+        public int Members => Status.Spec.Training.Members;
     }
 
     /// <summary>The user's top <paramref name="count"/> items; those they have seen are left out unless <paramref name="includeSeen"/>.</summary>
@@ -34,7 +35,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var served = await JobAsync(job, cancellationToken).ConfigureAwait(false);
         var view = await UserAsync(served, user, cancellationToken).ConfigureAwait(false);
-        var items = await TopAsync(served, view.Theta, count, includeSeen ? null : view.SeenByItemShard, pool, cancellationToken).ConfigureAwait(false);
+        var items = await TopAsync(served, PredictionFactors(served, view.Theta), count, includeSeen ? null : view.SeenByItemShard, pool, cancellationToken).ConfigureAwait(false);
         return new RecommendationList(job, user, served.Iteration, served.FromCheckpoint, items);
     }
 
@@ -65,7 +66,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
         {
             var (user, item) = pairs[j];
             if (!items.TryGetValue(item, out var row)) throw new UnknownItemException(job, item);
-            predictions[j] = new Prediction(user, item, Dot(users[user].Theta, row.Expected, k));
+            predictions[j] = new Prediction(user, item, Predicted(served, users[user].Theta, row.Expected));
         }
         return new PredictionList(job, served.Iteration, served.FromCheckpoint, predictions);
     }
@@ -81,6 +82,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
         var fold = await ServedItems.FoldUserAsync(served.Shards, served.Status.Spec.Training, user ?? "", counts, statistics: false, cancellationToken).ConfigureAwait(false);
         var theta = new float[served.Factors];
         System.Numerics.Tensors.TensorPrimitives.Divide(fold.Shape, fold.Rate, theta);
+        theta = PredictionFactors(served, theta);
         var items = count > 0 ? await TopAsync(served, theta, count, fold.Seen, null, cancellationToken).ConfigureAwait(false) : [];
         return new FoldInResult(job, user, theta, fold.Shape, fold.Rate, fold.ActivityRate, fold.Updates, fold.Unknown, items);
     }
@@ -98,7 +100,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
         await shard.AddUser(new AddedUser(user, fold.Shape, fold.Rate, fold.ActivityRate, fold.Seen, fold.SeenCounts), replaceExisting, cancellationToken).ConfigureAwait(false);
         var theta = new float[served.Factors];
         System.Numerics.Tensors.TensorPrimitives.Divide(fold.Shape, fold.Rate, theta);
-        return new FoldInResult(job, user, theta, fold.Shape, fold.Rate, fold.ActivityRate, fold.Updates, fold.Unknown, []);
+        return new FoldInResult(job, user, PredictionFactors(served, theta), fold.Shape, fold.Rate, fold.ActivityRate, fold.Updates, fold.Unknown, []);
     }
 
     /// <summary>
@@ -175,14 +177,14 @@ public sealed class JobModelQueries(IGrainFactory grains)
                 unknown++;
                 continue;
             }
-            var mu = Dot(view.Theta, row.Expected, served.Factors);
+            var mu = Predicted(served, view.Theta, row.Expected);
             llk += counts[n] * Math.Log(mu) - mu;
             logFactorials += LogFactorial.Of(counts[n]);
             relevant.Add(item);
         }
         if (relevant.Count == 0) return new UserScore(0, 0, 0, 0, unknown, 0, 0, 0);
 
-        var ranked = await TopAsync(served, view.Theta, k, view.SeenByItemShard, null, cancellationToken).ConfigureAwait(false);
+        var ranked = await TopAsync(served, PredictionFactors(served, view.Theta), k, view.SeenByItemShard, null, cancellationToken).ConfigureAwait(false);
         var hits = 0;
         double gain = 0;
         for (var r = 0; r < ranked.Length; r++)
@@ -195,7 +197,10 @@ public sealed class JobModelQueries(IGrainFactory grains)
         return new UserScore(llk, logFactorials, relevant.Count, 0, unknown, (double)hits / k, (double)hits / attainable, gain / idealGain[attainable]);
     }
 
-    /// <summary>Every item shard's best <paramref name="count"/> for θ, merged: score descending, then ordinal id (the engine's tie order).</summary>
+    /// <summary>
+    /// Every item shard's best <paramref name="count"/> for θ (a user's <see cref="PredictionFactors"/>, so that a score
+    /// is the predicted count), merged: score descending, then ordinal id (the engine's tie order).
+    /// </summary>
     private static async Task<Recommendation[]> TopAsync(ServedJob served, float[] theta, int count, int[][]? exclude, string[]? pool, CancellationToken cancellationToken)
     {
         var shards = served.Shards.Items;
@@ -259,10 +264,20 @@ public sealed class JobModelQueries(IGrainFactory grains)
     /// <summary>Forgets what is known of a job (it was deleted or replaced).</summary>
     public void Forget(string job) => _jobs.TryRemove(job, out _);
 
-    private static double Dot(float[] theta, float[] beta, int k)
+    /// <summary>The predicted count E[θ]·E[β] / M: the ensemble members' mean.</summary>
+    private static double Predicted(ServedJob served, float[] theta, float[] beta)
     {
         double sum = 0;
-        for (var f = 0; f < k; f++) sum += (double)theta[f] * beta[f];
-        return sum;
+        for (var f = 0; f < served.Factors; f++) sum += (double)theta[f] * beta[f];
+        return sum / served.Members;
+    }
+
+    /// <summary>E[θ] / M: the user's factors whose dot product with E[β] is the predicted count.</summary>
+    private static float[] PredictionFactors(ServedJob served, float[] theta)
+    {
+        if (served.Members == 1) return theta;
+        var scaled = new float[theta.Length];
+        System.Numerics.Tensors.TensorPrimitives.Divide(theta, served.Members, scaled);
+        return scaled;
     }
 }

@@ -13,7 +13,7 @@ internal static class ServedItems
     public sealed record Row(int Shard, int Local, float[] Expected, float[] ExpectedLog);
 
     /// <summary>A user's counts folded in: Gamma parameters, the items kept (by shard, local index, with counts), those the model lacks, and y·φ per kept item when asked.</summary>
-    public sealed record FoldedUser(float[] Shape, float[] Rate, float ActivityRate, int Updates, string[] Unknown, int[][] Seen, float[][] SeenCounts,
+    public sealed record FoldedUser(float[] Shape, float[] Rate, float[] ActivityRate, int Updates, string[] Unknown, int[][] Seen, float[][] SeenCounts,
         double[][] Statistics);
 
     /// <summary>The named items that exist, by id, from their shards.</summary>

@@ -22,7 +22,8 @@ public static class UserFoldIn
     /// <param name="itemColumnSums">Σ_i E[β_ik] over every item of the model.</param>
     /// <param name="statistics">When given ([items × K]), receives y·φ of each of the user's items at the settled factors:
     /// what the user contributes to those items' shapes (an SVI global step's sufficient statistics).</param>
-    public static (float[] Shape, float[] Rate, float ActivityRate, int Updates) Run(string user, float[] elog, float[] counts, double[] itemColumnSums,
+    /// <returns>The user's shape and rate [K] and activity rates [members].</returns>
+    public static (float[] Shape, float[] Rate, float[] ActivityRate, int Updates) Run(string user, float[] elog, float[] counts, double[] itemColumnSums,
         TrainingOptions options, double[]? statistics = null)
     {
         var k = options.Factors;
@@ -31,8 +32,8 @@ public static class UserFoldIn
         var others = new int[n];
         for (var j = 0; j < n; j++) others[j] = j;
         var rows = new SparseRows([0, n], others, counts);
-        var side = new FactorSide("user", [user], rows, k, SimdWidths.Resolve(SimdWidth.Auto), p.A, p.APrime, p.APrime / p.BPrime);
-        var items = new GatheredRows([0, n], k, side.Stride);
+        var side = new FactorSide("user", [user], rows, k, options.Members, SimdWidths.Resolve(SimdWidth.Auto), p.A, p.APrime, p.APrime / p.BPrime);
+        var items = new GatheredRows([0, n], side.Members);
         if (n > 0 && !items.FillFromExpectedLog(0, elog)) throw new HpfNumericException(0, "item", "(an item of the fold-in)");
         itemColumnSums.AsSpan().CopyTo(items.ColumnSum);
         side.Initialize(options.Seed, p.APrime, p.BPrime);
@@ -54,14 +55,18 @@ public static class UserFoldIn
             if (change < Tolerance) break;
         }
         if (statistics is not null) Statistics(side, items, counts, statistics, scratch);
-        return ((float[])side.Shape.Clone(), (float[])side.Rate.Clone(), side.ActivityRate[0], updates);
+        return ((float[])side.Shape.Clone(), (float[])side.Rate.Clone(), (float[])side.ActivityRate.Clone(), updates);
     }
 
-    /// <summary>y·φ_ik = y·w_k·e_ik / ⟨w, e_i⟩ per item, with the exact path's log-sum-exp where the products underflow.</summary>
+    /// <summary>
+    /// y·φ_ik = y·w_k·e_ik / ⟨w, e_i⟩ per item, the dot product over k's member, with the exact path's log-sum-exp
+    /// where the products underflow.
+    /// </summary>
     private static void Statistics(FactorSide side, GatheredRows items, float[] counts, double[] statistics, RowScratch scratch)
     {
         var k = side.K;
         var stride = side.Stride;
+        var members = side.Members;
         var w = side.ExpElog.AsSpan(0, stride);
         side.ExpectedLogOf(0, scratch.Elog);
         for (var n = 0; n < counts.Length; n++)
@@ -69,14 +74,25 @@ public static class UserFoldIn
             var target = statistics.AsSpan(n * k, k);
             target.Clear();
             var e = items.ExpElog.AsSpan(n * stride, stride);
-            var s = System.Numerics.Tensors.TensorPrimitives.Dot(w, e);
-            if (s >= FusedShapePass.MinNormalizer)
+            var haveLogs = false;
+            for (var m = 0; m < members.Count; m++)
             {
-                for (var f = 0; f < k; f++) target[f] = (double)counts[n] * w[f] * e[f] / s;
-                continue;
+                var wm = members.WeightsOf(w, m);
+                var em = members.WeightsOf(e, m);
+                var tm = members.FactorsOf(target, m);
+                var s = System.Numerics.Tensors.TensorPrimitives.Dot(wm, em);
+                if (s >= FusedShapePass.MinNormalizer)
+                {
+                    for (var f = 0; f < tm.Length; f++) tm[f] = (double)counts[n] * wm[f] * em[f] / s;
+                    continue;
+                }
+                if (!haveLogs)
+                {
+                    items.LogWeightsOf(n, scratch.ElogOther);
+                    haveLogs = true;
+                }
+                FusedShapePass.ExactShapeContribution(members.FactorsOf(scratch.Elog.AsSpan(), m), members.FactorsOf(scratch.ElogOther.AsSpan(), m), counts[n], tm);
             }
-            items.LogWeightsOf(n, scratch.ElogOther);
-            FusedShapePass.ExactShapeContribution(scratch.Elog, scratch.ElogOther, counts[n], target);
         }
     }
 }

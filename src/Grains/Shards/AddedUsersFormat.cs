@@ -6,7 +6,8 @@ namespace Hpf.Cluster.Grains.Shards;
 /// <summary>The users a shard serves beside its trained ones (add-user), as one state of their own beside its data.</summary>
 internal static class AddedUsersFormat
 {
-    private const string Magic = "hpf-added-users";
+    // Version 2: an activity rate per ensemble member.
+    private const string Magic = "hpf-added-users/2";
 
     public static void Write(Stream stream, IReadOnlyCollection<AddedUser> users)
     {
@@ -20,7 +21,7 @@ internal static class AddedUsersFormat
             writer.Write(user.User);
             RawBinary.Write<float>(writer, user.Shape);
             RawBinary.Write<float>(writer, user.Rate);
-            writer.Write(user.ActivityRate);
+            RawBinary.Write<float>(writer, user.ActivityRate);
             writer.Write(user.SeenByItemShard.Length);
             for (var j = 0; j < user.SeenByItemShard.Length; j++)
             {
@@ -43,7 +44,7 @@ internal static class AddedUsersFormat
             var id = reader.ReadString();
             var shape = RawBinary.Read<float>(reader);
             var rate = RawBinary.Read<float>(reader);
-            var activity = reader.ReadSingle();
+            var activity = RawBinary.Read<float>(reader);
             var shards = reader.ReadInt32();
             var seen = new int[shards][];
             var counts = new float[shards][];

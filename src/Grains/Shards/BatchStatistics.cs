@@ -7,10 +7,12 @@ namespace Hpf.Cluster.Grains.Shards;
 /// <summary>
 /// The sufficient statistics a local shard's batch rows contribute to the global rows they touch: per touched
 /// counterpart position p, Σ (y / ⟨w_r, e_p⟩)·w_r over the batch rows r that have a nonzero with it (w from the rows
-/// just updated), and y·φ in float64 for the nonzeros whose products underflow. Buffers are reused from batch to batch.
+/// just updated), each member normalised over its own factors, and y·φ in float64 for the nonzeros whose products
+/// underflow. Buffers are reused from batch to batch.
 /// </summary>
 internal sealed class BatchStatistics
 {
+    private readonly FactorMembers _members;
     private readonly int _factors;
     private readonly int _stride;
     private int[] _slotOf = [];
@@ -18,10 +20,11 @@ internal sealed class BatchStatistics
     private double[] _exact = [];
     private bool[] _hasExact = [];
 
-    public BatchStatistics(int factors, int stride)
+    public BatchStatistics(FactorMembers members)
     {
-        _factors = factors;
-        _stride = stride;
+        _members = members;
+        _factors = members.Factors;
+        _stride = members.Stride;
     }
 
     /// <summary>Touched counterpart positions, ascending.</summary>
@@ -65,6 +68,7 @@ internal sealed class BatchStatistics
         _exact.AsSpan(0, n * _factors).Clear();
         _hasExact.AsSpan(0, n).Clear();
         var stride = _stride;
+        var members = _members;
         foreach (var r in batch)
         {
             var w = local.ExpElog.AsSpan(r * stride, stride);
@@ -76,21 +80,32 @@ internal sealed class BatchStatistics
                 var p = others[j];
                 var slot = _slotOf[p];
                 var e = gathered.ExpElog.AsSpan(p * stride, stride);
-                var s = TensorPrimitives.Dot(w, e);
                 var sum = _sums.AsSpan(slot * stride, stride);
-                if (s >= FusedShapePass.MinNormalizer)
+                var haveOtherElog = false;
+                for (var m = 0; m < members.Count; m++)
                 {
-                    TensorPrimitives.MultiplyAdd(w, counts[j] / s, sum, sum);
-                    continue;
+                    var wm = members.WeightsOf(w, m);
+                    var s = TensorPrimitives.Dot(wm, members.WeightsOf(e, m));
+                    if (s >= FusedShapePass.MinNormalizer)
+                    {
+                        var sm = members.WeightsOf(sum, m);
+                        TensorPrimitives.MultiplyAdd(wm, counts[j] / s, sm, sm);
+                        continue;
+                    }
+                    if (!haveOwnElog)
+                    {
+                        local.ExpectedLogOf(r, scratch.Elog);
+                        haveOwnElog = true;
+                    }
+                    if (!haveOtherElog)
+                    {
+                        gathered.LogWeightsOf(p, scratch.ElogOther);
+                        haveOtherElog = true;
+                    }
+                    FusedShapePass.ExactShapeContribution(members.FactorsOf(scratch.Elog.AsSpan(), m), members.FactorsOf(scratch.ElogOther.AsSpan(), m),
+                        counts[j], members.FactorsOf(_exact.AsSpan(slot * _factors, _factors), m));
+                    _hasExact[slot] = true;
                 }
-                if (!haveOwnElog)
-                {
-                    local.ExpectedLogOf(r, scratch.Elog);
-                    haveOwnElog = true;
-                }
-                gathered.LogWeightsOf(p, scratch.ElogOther);
-                FusedShapePass.ExactShapeContribution(scratch.Elog, scratch.ElogOther, counts[j], _exact.AsSpan(slot * _factors, _factors));
-                _hasExact[slot] = true;
             }
         }
     }
@@ -115,7 +130,7 @@ internal sealed class BatchStatistics
         for (var s = first; s < last; s++)
         {
             positions[s - first] = Positions[s] - from;
-            _sums.AsSpan(s * _stride, _factors).CopyTo(sums.AsSpan((s - first) * _factors, _factors));
+            _members.Compact(_sums.AsSpan(s * _stride, _stride), sums.AsSpan((s - first) * _factors, _factors));
             if (_hasExact[s]) exactCount++;
         }
         var exactPositions = new int[exactCount];

@@ -17,11 +17,14 @@ internal sealed class GatheredRows : CounterpartRows
     private readonly Dictionary<int, float[]>[] _exact;
     private readonly int _factors;
 
-    public GatheredRows(int[] partStart, int factors, int stride)
+    public GatheredRows(int[] partStart, FactorMembers members)
     {
         _partStart = partStart;
-        _factors = factors;
-        Stride = stride;
+        _factors = members.Factors;
+        Members = members;
+        Stride = members.Stride;
+        var factors = _factors;
+        var stride = Stride;
         _exact = new Dictionary<int, float[]>[partStart.Length - 1];
         for (var j = 0; j < _exact.Length; j++) _exact[j] = [];
         ExpElog = new float[partStart[^1] * stride];
@@ -30,6 +33,7 @@ internal sealed class GatheredRows : CounterpartRows
 
     public override float[] ExpElog { get; }
     public override int Stride { get; }
+    public override FactorMembers Members { get; }
     public override double[] ColumnSum { get; }
 
     public int Parts => _exact.Length;
@@ -77,8 +81,8 @@ internal sealed class GatheredRows : CounterpartRows
         for (var r = 0; r < count; r++)
         {
             var weights = ExpElog.AsSpan((first + r) * Stride, Stride);
-            finite &= float.IsFinite(ExpectedLog.ExpShifted(elog.AsSpan(r * k, k), weights));
-            if (System.Numerics.Tensors.TensorPrimitives.Min(weights[..k]) < MinNormalWeight) _exact[part][first + r] = elog.AsSpan(r * k, k).ToArray();
+            finite &= Members.ExpShifted(elog.AsSpan(r * k, k), weights);
+            if (Members.MinWeight(weights) < MinNormalWeight) _exact[part][first + r] = elog.AsSpan(r * k, k).ToArray();
         }
         return finite;
     }
@@ -87,7 +91,7 @@ internal sealed class GatheredRows : CounterpartRows
     {
         var part = SealedLayout.PartOf(_partStart, row);
         if (_exact[part].TryGetValue(row, out var elog)) elog.AsSpan().CopyTo(logWeights);
-        else System.Numerics.Tensors.TensorPrimitives.Log(ExpElog.AsSpan(row * Stride, _factors), logWeights[.._factors]);
+        else Members.Log(ExpElog.AsSpan(row * Stride, Stride), logWeights);
     }
 
     private bool Take(int part, FetchedRows rows, Func<int, int> positionOf)
@@ -100,7 +104,7 @@ internal sealed class GatheredRows : CounterpartRows
         {
             var source = values.AsSpan(i * k, k);
             finite &= float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(source));
-            source.CopyTo(ExpElog.AsSpan((first + positionOf(i)) * Stride, k));
+            Members.Expand(source, ExpElog.AsSpan((first + positionOf(i)) * Stride, Stride));
         }
         for (var x = 0; x < rows.ExactRows.Length; x++)
             _exact[part][first + positionOf(rows.ExactRows[x])] = rows.ExactElog.AsSpan(x * k, k).ToArray();

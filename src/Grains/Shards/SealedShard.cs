@@ -22,10 +22,10 @@ internal sealed class SealedShard
         K = o.Factors;
         var resolved = SimdWidths.Resolve(width);
         Side = userSide
-            ? new FactorSide("user", ids, layout.Rows, K, resolved, p.A, p.APrime, p.APrime / p.BPrime)
-            : new FactorSide("item", ids, layout.Rows, K, resolved, p.C, p.CPrime, p.CPrime / p.DPrime);
+            ? new FactorSide("user", ids, layout.Rows, K, o.Members, resolved, p.A, p.APrime, p.APrime / p.BPrime)
+            : new FactorSide("item", ids, layout.Rows, K, o.Members, resolved, p.C, p.CPrime, p.CPrime / p.DPrime);
         Threads = o.EffectiveThreads;
-        Gathered = new GatheredRows(layout.PartStart, K, Side.Stride);
+        Gathered = new GatheredRows(layout.PartStart, Side.Members);
         HalfStep = new HalfStep(Side, Gathered, Threads);
         double logFactorials = 0;
         foreach (var y in layout.Rows.Counts) logFactorials += LogFactorial.Of(y);

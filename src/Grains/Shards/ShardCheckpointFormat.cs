@@ -10,7 +10,8 @@ namespace Hpf.Cluster.Grains.Shards;
 /// </summary>
 internal static class ShardCheckpointFormat
 {
-    private const string Magic = "hpf-shard-checkpoint";
+    // Version 2: an activity rate per ensemble member.
+    private const string Magic = "hpf-shard-checkpoint/2";
 
     public static void Write(Stream stream, SealedShard shard, int iteration, long version, long stepCounter)
     {

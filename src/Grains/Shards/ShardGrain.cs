@@ -281,8 +281,9 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         if (_expectedTable.Length != layout.ExpectedRows * k) _expectedTable = new float[layout.ExpectedRows * k];
         var bytes = await FetchExpectedAsync(shard, request.OtherVersion, cancellationToken).ConfigureAwait(false);
         var side = shard.Side;
-        var train = PoissonLikelihood.NonzeroTerm(side.Rows, side.Expected, _expectedTable, k, shard.Threads) - shard.SumLogFactorial;
-        var validation = layout.Validation.Count > 0 ? PoissonLikelihood.HeldOutSum(layout.Validation, side.Expected, _expectedTable, k) : 0;
+        var members = side.Members.Count;
+        var train = PoissonLikelihood.NonzeroTerm(side.Rows, side.Expected, _expectedTable, k, members, shard.Threads) - shard.SumLogFactorial;
+        var validation = layout.Validation.Count > 0 ? PoissonLikelihood.HeldOutSum(layout.Validation, side.Expected, _expectedTable, k, members) : 0;
         double diff = 0;
         if (request.DiffNorm)
         {
@@ -304,8 +305,8 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var side = shard.Side;
         var k = shard.K;
         var rows = IsUserSide
-            ? EvidenceLowerBound.RowTerms(side.Shape, side.Rate, side.ActivityRate, k, p.A, p.APrime, p.BPrime)
-            : EvidenceLowerBound.RowTerms(side.Shape, side.Rate, side.ActivityRate, k, p.C, p.CPrime, p.DPrime);
+            ? EvidenceLowerBound.RowTerms(side.Shape, side.Rate, side.ActivityRate, side.Members, p.A, p.APrime, p.BPrime)
+            : EvidenceLowerBound.RowTerms(side.Shape, side.Rate, side.ActivityRate, side.Members, p.C, p.CPrime, p.DPrime);
         var sums = new double[k];
         for (var j = 0; j < side.Shape.Length; j++) sums[j % k] += (double)side.Shape[j] / side.Rate[j];
         if (!IsUserSide) return new ElboPart(rows, sums);
@@ -323,7 +324,9 @@ public abstract partial class ShardGrain : Grain, IShardGrain
                 parameters.AsSpan(i * 2 * k + k, k).CopyTo(otherRate.AsSpan((first + i) * k, k));
             }
         })).ConfigureAwait(false);
-        return new ElboPart(rows + EvidenceLowerBound.NonzeroTerm(side.Rows, side.Shape, side.Rate, otherShape, otherRate, k) - shard.SumLogFactorial, sums);
+        // Every member's bound has the data's log y! term.
+        return new ElboPart(rows + EvidenceLowerBound.NonzeroTerm(side.Rows, side.Shape, side.Rate, otherShape, otherRate, side.Members)
+            - side.Members.Count * shard.SumLogFactorial, sums);
     }
 
     // SVI
@@ -345,7 +348,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         _updating = true;
         try
         {
-            var statistics = _statistics ??= new BatchStatistics(k, side.Stride);
+            var statistics = _statistics ??= new BatchStatistics(side.Members);
             statistics.Collect(side, batch, shard.Layout.TrainingRows);
             long fetched = 0;
             var partStart = shard.Layout.PartStart;
@@ -437,8 +440,14 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             for (var i = 0; i < chunk.Rows.Length; i++)
             {
                 var slot = slotOf[rows[chunk.Rows[i]]];
-                var target = sums.AsSpan(slot * stride, k);
-                System.Numerics.Tensors.TensorPrimitives.Add(target, chunk.Statistics.AsSpan(i * k, k), target);
+                // The chunk is [K] per row; the sums are laid out as weights (each member in its own registers).
+                var target = sums.AsSpan(slot * stride, stride);
+                var source = chunk.Statistics.AsSpan(i * k, k);
+                for (var m = 0; m < side.Members.Count; m++)
+                {
+                    var part = side.Members.WeightsOf(target, m)[..side.Members.FactorCount(m)];
+                    System.Numerics.Tensors.TensorPrimitives.Add(part, side.Members.FactorsOf(source, m), part);
+                }
             }
             for (var i = 0; i < chunk.ExactRows.Length; i++)
             {
@@ -541,7 +550,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         count = Math.Clamp(count, 0, shard.Rows - start);
         return Task.FromResult(new ShardRows(shard.Rows, shard.Ids[start..(start + count)],
             side.Shape.AsSpan(start * k, count * k).ToArray(), side.Rate.AsSpan(start * k, count * k).ToArray(),
-            side.ActivityRate.AsSpan(start, count).ToArray()));
+            side.ActivityRate.AsSpan(start * side.Members.Count, count * side.Members.Count).ToArray()));
     }
 
     /// <returns>The iteration the slot holds.</returns>

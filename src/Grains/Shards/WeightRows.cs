@@ -4,7 +4,7 @@ using Hpf.Cluster.Grains.Interfaces;
 namespace Hpf.Cluster.Grains.Shards;
 
 /// <summary>
-/// What a shard sends for <see cref="RowContent.Weights"/>: the first K of each listed row's padded weights
+/// What a shard sends for <see cref="RowContent.Weights"/>: the K weights of each listed row without its padding
 /// exp(E[log] − max), and E[log] of the rows with a weight below float32's normal range, so the receiver's
 /// <see cref="GatheredRows"/> holds exactly what the owning <see cref="FactorSide"/> holds.
 /// </summary>
@@ -19,7 +19,7 @@ internal static class WeightRows
         var exact = new List<int>();
         for (var i = 0; i < rows.Length; i++)
         {
-            side.ExpElog.AsSpan(rows[i] * stride, k).CopyTo(values.AsSpan(i * k, k));
+            side.Members.Compact(side.ExpElog.AsSpan(rows[i] * stride, stride), values.AsSpan(i * k, k));
             if (side.ExactRows[rows[i]]) exact.Add(i);
         }
         var elog = new float[exact.Count * k];

@@ -12,14 +12,14 @@ namespace Hpf.Cluster.Silo.Api;
 /// their rows, so neither the silo nor the wire ever holds the whole model. Little-endian throughout; floats are
 /// their raw IEEE-754 bytes.
 /// <code>
-/// header   "HPFMODL1" (8 bytes ASCII), int32 version = 1, int32 K, int64 users, int64 items,
+/// header   "HPFMODL1" (8 bytes ASCII), int32 version = 2, int32 K, int32 members M, int64 users, int64 items,
 ///          int32 user shards, int32 item shards
 /// section  (one per shard: user shards 0.., then item shards 0..)
 ///          byte side (0 = users, 1 = items), int32 shard, int32 rows
 ///          pages until the section's rows are complete:
 ///            int32 n (≥ 1)
 ///            n ids, each int32 byte length + UTF-8 bytes
-///            float32[n × K] shape, float32[n × K] rate (row-major), float32[n] activity rate (κrte or τrte)
+///            float32[n × K] shape, float32[n × K] rate (row-major), float32[n × M] activity rates (κrte or τrte, one per member)
 /// trailer  "HPF-END!" (8 bytes ASCII)
 /// </code>
 /// Rows within a shard come in the shard's order; a reader sorts ids ordinally to get the engine's row order.
@@ -27,7 +27,8 @@ namespace Hpf.Cluster.Silo.Api;
 /// </summary>
 public static class ModelDownloadFormat
 {
-    public const int Version = 1;
+    // Version 2: the member count after K, and an activity per member.
+    public const int Version = 2;
     public const string ContentType = "application/vnd.hpf.model";
     private static readonly byte[] Magic = "HPFMODL1"u8.ToArray();
     private static readonly byte[] Trailer = "HPF-END!"u8.ToArray();
@@ -43,11 +44,13 @@ public static class ModelDownloadFormat
     public static async Task WriteAsync(Stream destination, JobStatus status, ShardSet shards, CancellationToken cancellationToken)
     {
         var k = status.Spec.Training.Factors;
+        var members = status.Spec.Training.Members;
         var data = status.Data ?? throw new InvalidOperationException($"job '{status.Job}' has no data summary; its model cannot be read out");
         var header = new ArrayBufferWriter<byte>(64);
         header.Write(Magic);
         WriteInt32(header, Version);
         WriteInt32(header, k);
+        WriteInt32(header, members);
         WriteInt64(header, data.Users);
         WriteInt64(header, data.Items);
         WriteInt32(header, shards.Users.Length);
@@ -73,7 +76,7 @@ public static class ModelDownloadFormat
                     var n = rows.Ids.Length;
                     if (n == 0 && start < total || start + n > total)
                         throw new InvalidDataException($"shard {shard} of the {(side == 0 ? "users" : "items")} returned {n} rows at {start} of its {total}");
-                    if (n > 0) WritePage(page, rows, k);
+                    if (n > 0) WritePage(page, rows, k, members);
                     await destination.WriteAsync(page.WrittenMemory, cancellationToken).ConfigureAwait(false);
                     await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
                     page.ResetWrittenCount();
@@ -101,14 +104,16 @@ public static class ModelDownloadFormat
             if (version != Version) throw new InvalidDataException($"the model download has layout version {version}; this client reads version {Version}");
             var k = await reader.Int32Async(cancellationToken).ConfigureAwait(false);
             if (k != training.Factors) throw new InvalidDataException($"the model download has K = {k}, the job's options say {training.Factors}");
+            var members = await reader.Int32Async(cancellationToken).ConfigureAwait(false);
+            if (members != training.Members) throw new InvalidDataException($"the model download has {members} members, the job's options say {training.Members}");
             var users = await reader.Int64Async(cancellationToken).ConfigureAwait(false);
             var items = await reader.Int64Async(cancellationToken).ConfigureAwait(false);
             if (users is < 0 or > int.MaxValue || items is < 0 or > int.MaxValue || (users + items) * k > Array.MaxLength)
                 throw new InvalidDataException($"the model download claims {users} users and {items} items at K = {k}");
             var userShards = await reader.Int32Async(cancellationToken).ConfigureAwait(false);
             var itemShards = await reader.Int32Async(cancellationToken).ConfigureAwait(false);
-            var userSide = new SideRows((int)users, k);
-            var itemSide = new SideRows((int)items, k);
+            var userSide = new SideRows((int)users, k, members);
+            var itemSide = new SideRows((int)items, k, members);
             for (var s = 0; s < userShards + itemShards; s++)
             {
                 var expectedSide = s < userShards ? 0 : 1;
@@ -138,11 +143,11 @@ public static class ModelDownloadFormat
         }
     }
 
-    private static void WritePage(ArrayBufferWriter<byte> page, ShardRows rows, int k)
+    private static void WritePage(ArrayBufferWriter<byte> page, ShardRows rows, int k, int members)
     {
         var n = rows.Ids.Length;
-        if (rows.Shape.Length != n * k || rows.Rate.Length != n * k || rows.ActivityRate.Length != n)
-            throw new InvalidDataException($"a shard returned {n} ids with {rows.Shape.Length} shape, {rows.Rate.Length} rate and {rows.ActivityRate.Length} activity values at K = {k}");
+        if (rows.Shape.Length != n * k || rows.Rate.Length != n * k || rows.ActivityRate.Length != n * members)
+            throw new InvalidDataException($"a shard returned {n} ids with {rows.Shape.Length} shape, {rows.Rate.Length} rate and {rows.ActivityRate.Length} activity values at K = {k}, {members} members");
         WriteInt32(page, n);
         foreach (var id in rows.Ids)
         {
@@ -239,12 +244,12 @@ public static class ModelDownloadFormat
     }
 
     /// <summary>One side's rows as they arrive, then sorted into the engine's ordinal id order.</summary>
-    private sealed class SideRows(int rows, int k)
+    private sealed class SideRows(int rows, int k, int members)
     {
         private readonly string[] _ids = new string[rows];
         private readonly float[] _shape = new float[(long)rows * k];
         private readonly float[] _rate = new float[(long)rows * k];
-        private readonly float[] _activity = new float[rows];
+        private readonly float[] _activity = new float[rows * members];
         private int _count;
 
         public async ValueTask ReadPageAsync(DownloadReader reader, int n, CancellationToken cancellationToken)
@@ -257,7 +262,7 @@ public static class ModelDownloadFormat
             }
             await reader.FloatsAsync(_shape, _count * k, n * k, cancellationToken).ConfigureAwait(false);
             await reader.FloatsAsync(_rate, _count * k, n * k, cancellationToken).ConfigureAwait(false);
-            await reader.FloatsAsync(_activity, _count, n, cancellationToken).ConfigureAwait(false);
+            await reader.FloatsAsync(_activity, _count * members, n * members, cancellationToken).ConfigureAwait(false);
             _count += n;
         }
 
@@ -275,13 +280,13 @@ public static class ModelDownloadFormat
             }
             var shape = new float[_shape.Length];
             var rate = new float[_rate.Length];
-            var activity = new float[rows];
+            var activity = new float[rows * members];
             for (var r = 0; r < rows; r++)
             {
                 var from = order[r];
                 _shape.AsSpan(from * k, k).CopyTo(shape.AsSpan(r * k, k));
                 _rate.AsSpan(from * k, k).CopyTo(rate.AsSpan(r * k, k));
-                activity[r] = _activity[from];
+                _activity.AsSpan(from * members, members).CopyTo(activity.AsSpan(r * members, members));
             }
             return (ids, shape, rate, activity);
         }

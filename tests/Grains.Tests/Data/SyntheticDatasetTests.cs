@@ -158,7 +158,7 @@ public class SyntheticDatasetTests
         Assert.Equal(Small.Users, model.Users);
         Assert.Equal(Small.Items, model.Items);
         var theta = new float[Small.Factors];
-        model.ExpectedTheta(model.IndexOfUser("u42"), theta);
+        model.UserFactors(model.IndexOfUser("u42"), theta);
         for (var k = 0; k < Small.Factors; k++) Assert.Equal((float)sample.Theta[42 * Small.Factors + k], theta[k]);
         Assert.Equal(sample.TrueMean(42, 7), model.Predict(model.IndexOfUser("u42"), model.IndexOfItem("i7")), 1e-6 * sample.TrueMean(42, 7));
     }

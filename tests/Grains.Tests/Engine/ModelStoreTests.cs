@@ -157,7 +157,7 @@ public sealed class ModelStoreTests : IDisposable
         var target = Path.Combine(_root, "export");
         JobStore.Export(model, saved.Manifest, target);
 
-        var theta = model.ExpectedThetaMatrix();
+        var theta = model.UserFactorMatrix();
         var rows = File.ReadAllLines(Path.Combine(target, JobStore.ThetaFileName));
         Assert.Equal(model.Users, rows.Length);
         for (var u = 0; u < rows.Length; u++)

@@ -12,11 +12,14 @@ public class RecoveryTests
     private static readonly ModelSamples.Sample Sample = ModelSamples.Draw(users: 800, items: 500, factors: Factors, seed: 17);
     private static readonly (Dataset Train, HeldOutSet Test) Split = SplitSample(Sample, seed: 3);
 
-    [Fact]
-    public void FullBatchHeldOutLikelihoodIsCloseToThatOfTheTrueFactors()
+    /// <summary>Plain HPF with the true K; an ensemble of two members needs the true K in each member.</summary>
+    [Theory]
+    [InlineData(Factors, 1)]
+    [InlineData(2 * Factors, 2)]
+    public void FullBatchHeldOutLikelihoodIsCloseToThatOfTheTrueFactors(int factors, int members)
     {
         var truth = TrueHeldOut();
-        var result = new InProcessTrainer(new TrainingOptions { Factors = Factors, Seed = 5, Threads = 2 }).Train(Split.Train);
+        var result = new InProcessTrainer(new TrainingOptions { Factors = factors, Members = members, Seed = 5, Threads = 2 }).Train(Split.Train);
         var fitted = HeldOut(result.Model);
         var popularity = PopularityHeldOut();
         // The true factors score best; a rank-one popularity model is the floor. The fit closes most of
@@ -42,7 +45,7 @@ public class RecoveryTests
     }
 
     private static double HeldOut(HpfModel model) =>
-        PoissonLikelihood.HeldOutMean(Split.Test, model.ExpectedThetaMatrix(), model.ExpectedBetaMatrix(), model.Factors);
+        PoissonLikelihood.HeldOutMean(Split.Test, model.UserFactorMatrix(), model.ItemFactorMatrix(), model.Factors, members: 1);
 
     private static double TrueHeldOut()
     {
@@ -59,7 +62,7 @@ public class RecoveryTests
             var original = int.Parse(train.ItemIds[i].AsSpan(1));
             for (var k = 0; k < Factors; k++) beta[i * Factors + k] = (float)Sample.Beta[original * Factors + k];
         }
-        return PoissonLikelihood.HeldOutMean(Split.Test, theta, beta, Factors);
+        return PoissonLikelihood.HeldOutMean(Split.Test, theta, beta, Factors, members: 1);
     }
 
     /// <summary>A rank-one model: μ_ui ∝ (user total)(item total), the baseline a recovered model must beat.</summary>
@@ -80,7 +83,7 @@ public class RecoveryTests
         }
         var total = (float)train.TotalCount;
         for (var i = 0; i < itemTotals.Length; i++) itemTotals[i] /= total;
-        return PoissonLikelihood.HeldOutMean(Split.Test, userTotals, itemTotals, 1);
+        return PoissonLikelihood.HeldOutMean(Split.Test, userTotals, itemTotals, 1, members: 1);
     }
 
     private static (Dataset, HeldOutSet) SplitSample(ModelSamples.Sample sample, int seed)

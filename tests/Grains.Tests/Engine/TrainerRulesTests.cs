@@ -19,10 +19,12 @@ public class TrainerRulesTests
         Assert.True(report.SecondsPerIteration > 0);
     }
 
-    [Fact]
-    public void TrainLlkStopsWhenTheRelativeGainFallsBelowTheThreshold()
+    [Theory]
+    [InlineData(4, 1)]
+    [InlineData(8, 2)]
+    public void TrainLlkStopsWhenTheRelativeGainFallsBelowTheThreshold(int factors, int members)
     {
-        var report = new InProcessTrainer(new TrainingOptions { Factors = 4, MaxIterations = 500, CheckEvery = 5, StopThreshold = 1e-3 })
+        var report = new InProcessTrainer(new TrainingOptions { Factors = factors, Members = members, MaxIterations = 500, CheckEvery = 5, StopThreshold = 1e-3 })
             .Train(Sample.Data).Report;
         Assert.True(report.Iterations < 500, report.StopReason);
         var last = report.Curve[^1].TrainLogLikelihood;
@@ -99,7 +101,7 @@ public class TrainerRulesTests
         builder.Add("alice", "third", 3e38);
         builder.Add("bob", "song", 2);
         var error = Assert.Throws<HpfNumericException>(() =>
-            new InProcessTrainer(new TrainingOptions { Factors = 1 }).Train(builder.Build()));
+            new InProcessTrainer(new TrainingOptions { Factors = 1, Members = 1 }).Train(builder.Build()));
         Assert.Equal(1, error.Iteration);
         Assert.Contains("iteration 1", error.Message);
         Assert.Equal("user", error.Side);

@@ -17,7 +17,7 @@ public class ModelEvaluatorTests
     /// <summary>A model whose expectations are the given factors (shape = value, rate = 1); ids must be in ordinal order.</summary>
     private static HpfModel ModelOf(string[] userIds, float[] theta, string[] itemIds, float[] beta, int factors)
     {
-        var options = new TrainingOptions { Factors = factors };
+        var options = new TrainingOptions { Factors = factors, Members = 1 };
         float[] Ones(int n) => Enumerable.Repeat(1f, n).ToArray();
         return new HpfModel(options, userIds, itemIds, theta, Ones(theta.Length), Ones(userIds.Length), beta, Ones(beta.Length), Ones(itemIds.Length));
     }

@@ -11,7 +11,7 @@ public sealed class UserRankingTests
     {
         var items = scores.Select((_, i) => $"i{i}").ToArray();
         return new HpfModel(
-            new TrainingOptions { Factors = 1 }, ["u"], items,
+            new TrainingOptions { Factors = 1, Members = 1 }, ["u"], items,
             [1f], [1f], [1f],
             scores, Enumerable.Repeat(1f, scores.Length).ToArray(), Enumerable.Repeat(1f, scores.Length).ToArray());
     }

@@ -10,26 +10,40 @@ public class FusedShapePassTests
 {
     public static TheoryData<SimdWidth> Widths() => new() { SimdWidth.Scalar, SimdWidth.Bits256, SimdWidth.Bits512 };
 
-    /// <summary>Every width with K giving 1, 2, 3 and 4 AVX-512 registers a row (the register path) and 5 (the general loop).</summary>
-    public static TheoryData<SimdWidth, int> WidthsAndFactors()
+    public static TheoryData<SimdWidth, int> WidthsAndMembers() => new()
     {
-        var data = new TheoryData<SimdWidth, int>();
+        { SimdWidth.Scalar, 1 }, { SimdWidth.Bits256, 1 }, { SimdWidth.Bits512, 1 },
+        { SimdWidth.Scalar, 2 }, { SimdWidth.Bits256, 2 }, { SimdWidth.Bits512, 2 },
+    };
+
+    /// <summary>
+    /// Every width with K giving 1, 2, 3 and 4 AVX-512 registers a row (the register path) and 5 (the general loop),
+    /// as one member and as an ensemble of 2 or 3 members of unequal sizes (7 = 4 + 3, 50 = 17 + 17 + 16, …).
+    /// </summary>
+    public static TheoryData<SimdWidth, int, int> WidthsFactorsAndMembers()
+    {
+        var data = new TheoryData<SimdWidth, int, int>();
         foreach (var width in new[] { SimdWidth.Scalar, SimdWidth.Bits256, SimdWidth.Bits512 })
+        {
             foreach (var factors in new[] { 7, 20, 40, 50, 70 })
-                data.Add(width, factors);
+                data.Add(width, factors, 1);
+            foreach (var (factors, members) in new[] { (7, 2), (50, 2), (50, 3), (70, 2), (140, 2) })
+                data.Add(width, factors, members);
+        }
         return data;
     }
 
     /// <summary>
     /// One user half-step of the engine (fused loop, rates, activities) against the update written out
-    /// naively in float64 from HPF-MATH.md: φ normalised with the max subtracted, then the sums.
+    /// naively in float64 from HPF-MATH.md: φ normalised with the max subtracted, then the sums; with several
+    /// members, each member's φ normalised over its own factors and each member's activity its own.
     /// </summary>
     [Theory]
-    [MemberData(nameof(WidthsAndFactors))]
-    public void UserHalfStepMatchesNaiveFloat64Update(SimdWidth width, int factors)
+    [MemberData(nameof(WidthsFactorsAndMembers))]
+    public void UserHalfStepMatchesNaiveFloat64Update(SimdWidth width, int factors, int members)
     {
         var sample = ModelSamples.Draw(users: 40, items: 30, factors: 4, seed: 11);
-        var options = new TrainingOptions { Factors = factors, Seed = 4, Threads = 2 };
+        var options = new TrainingOptions { Factors = factors, Members = members, Seed = 4, Threads = 2 };
         var state = new ModelState(sample.Data, options, width);
         var expected = NaiveUserHalfStep(state);
 
@@ -49,34 +63,38 @@ public class FusedShapePassTests
 
     /// <summary>Rows whose exp(E[log]) products underflow float32 go down the exact path and give the same update.</summary>
     [Theory]
-    [MemberData(nameof(Widths))]
-    public void UnderflowingNonzerosTakeTheExactPath(SimdWidth width)
+    [MemberData(nameof(WidthsAndMembers))]
+    public void UnderflowingNonzerosTakeTheExactPath(SimdWidth width, int members)
     {
         var sample = ModelSamples.Draw(users: 12, items: 10, factors: 5, seed: 2);
-        var options = new TrainingOptions { Factors = 5, Threads = 1 };
+        var options = new TrainingOptions { Factors = 5, Members = members, Threads = 1 };
         var state = new ModelState(sample.Data, options, width);
-        // Opposite corners: user 0 is strong only in factor 0, every item only in factor 4, each by about e^95,
-        // so every product of the shifted exponentials is about e^-95: below float32's normal range.
+        // Opposite corners of every member: user 0 is strong only in a member's first factor, every item only in its
+        // last, each by about e^95, so every product of the shifted exponentials is about e^-95: below float32's normal range.
         var users = state.Users;
         var items = state.Items;
+        var layout = users.Members;
+        bool FirstOfMember(int k) => Enumerable.Range(0, members).Any(m => layout.FactorStart(m) == k);
+        bool LastOfMember(int k) => Enumerable.Range(0, members).Any(m => layout.FactorStart(m) + layout.FactorCount(m) - 1 == k);
         for (var k = 0; k < 5; k++)
         {
-            users.Shape[k] = k == 0 ? 1e6f : 1f;
-            users.Rate[k] = k == 0 ? 1f : 1e35f;
+            users.Shape[k] = FirstOfMember(k) ? 1e6f : 1f;
+            users.Rate[k] = FirstOfMember(k) ? 1f : 1e35f;
         }
         for (var i = 0; i < items.RowCount; i++)
         {
             for (var k = 0; k < 5; k++)
             {
-                items.Shape[i * 5 + k] = k == 4 ? 1e6f : 1f;
-                items.Rate[i * 5 + k] = k == 4 ? 1f : 1e35f;
+                items.Shape[i * 5 + k] = LastOfMember(k) ? 1e6f : 1f;
+                items.Rate[i * 5 + k] = LastOfMember(k) ? 1f : 1e35f;
             }
         }
         var scratch = new RowScratch(5, users.Stride);
         users.RefreshDerived(0, scratch, updateActivity: false);
         for (var i = 0; i < items.RowCount; i++) items.RefreshDerived(i, scratch, updateActivity: false);
         var w = users.ExpElog.AsSpan(0, users.Stride);
-        Assert.True(FusedShapePass.NeedsExactPath(w, items.ExpElog.AsSpan(0, users.Stride), users.Stride, users.Width));
+        for (var m = 0; m < members; m++)
+            Assert.True(FusedShapePass.NeedsExactPath(layout.WeightsOf(w, m), layout.WeightsOf(items.ExpElog.AsSpan(0, users.Stride), m), layout.WeightStride(m), users.Width));
 
         var expected = NaiveUserHalfStep(state);
         new FullBatchSchedule(state, threads: 1).RunUserHalfStep(1, CancellationToken.None);
@@ -92,12 +110,16 @@ public class FusedShapePassTests
         var users = state.Users;
         var items = state.Items;
         var k = users.K;
+        var members = state.Options.Members;
+        // Member m's factors: the first K mod M members one more than K / M, in order.
+        var size = Enumerable.Range(0, members).Select(m => k / members + (m < k % members ? 1 : 0)).ToArray();
+        var start = new int[members];
+        for (var m = 1; m < members; m++) start[m] = start[m - 1] + size[m - 1];
         var shape = new double[users.Shape.Length];
         var rate = new double[users.Rate.Length];
-        var activity = new double[users.RowCount];
+        var activity = new double[users.RowCount * members];
         var itemSums = new double[k];
         for (var j = 0; j < items.Shape.Length; j++) itemSums[j % k] += (double)items.Shape[j] / items.Rate[j];
-        var kappaShape = p.APrime + k * p.A;
         for (var u = 0; u < users.RowCount; u++)
         {
             var sums = new double[k];
@@ -106,25 +128,34 @@ public class FusedShapePassTests
             for (var n = 0; n < others.Length; n++)
             {
                 var i = others[n];
-                var logits = new double[k];
-                for (var f = 0; f < k; f++)
+                for (var m = 0; m < members; m++)
                 {
-                    logits[f] = MathNetSpecial.DiGamma(users.Shape[u * k + f]) - Math.Log(users.Rate[u * k + f])
-                        + MathNetSpecial.DiGamma(items.Shape[i * k + f]) - Math.Log(items.Rate[i * k + f]);
+                    var logits = new double[size[m]];
+                    for (var j = 0; j < size[m]; j++)
+                    {
+                        var f = start[m] + j;
+                        logits[j] = MathNetSpecial.DiGamma(users.Shape[u * k + f]) - Math.Log(users.Rate[u * k + f])
+                            + MathNetSpecial.DiGamma(items.Shape[i * k + f]) - Math.Log(items.Rate[i * k + f]);
+                    }
+                    var max = logits.Max();
+                    var total = logits.Sum(l => Math.Exp(l - max));
+                    for (var j = 0; j < size[m]; j++) sums[start[m] + j] += counts[n] * Math.Exp(logits[j] - max) / total;
                 }
-                var max = logits.Max();
-                var total = logits.Sum(l => Math.Exp(l - max));
-                for (var f = 0; f < k; f++) sums[f] += counts[n] * Math.Exp(logits[f] - max) / total;
             }
-            var expectedActivity = kappaShape / users.ActivityRate[u];
-            double expectedSum = 0;
-            for (var f = 0; f < k; f++)
+            for (var m = 0; m < members; m++)
             {
-                shape[u * k + f] = p.A + sums[f];
-                rate[u * k + f] = expectedActivity + itemSums[f];
-                expectedSum += shape[u * k + f] / rate[u * k + f];
+                var kappaShape = p.APrime + size[m] * p.A;
+                var expectedActivity = kappaShape / users.ActivityRate[u * members + m];
+                double expectedSum = 0;
+                for (var j = 0; j < size[m]; j++)
+                {
+                    var f = start[m] + j;
+                    shape[u * k + f] = p.A + sums[f];
+                    rate[u * k + f] = expectedActivity + itemSums[f];
+                    expectedSum += shape[u * k + f] / rate[u * k + f];
+                }
+                activity[u * members + m] = p.APrime / p.BPrime + expectedSum;
             }
-            activity[u] = p.APrime / p.BPrime + expectedSum;
         }
         return new NaiveResult(shape, rate, activity);
     }

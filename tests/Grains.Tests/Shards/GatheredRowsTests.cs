@@ -41,7 +41,7 @@ public sealed class GatheredRowsTests
         Assert.Contains(true, items.ExactRows);
 
         var all = Enumerable.Range(0, items.RowCount).ToArray();
-        var gathered = new GatheredRows([0, items.RowCount], 5, users.Stride);
+        var gathered = new GatheredRows([0, items.RowCount], users.Members);
         Assert.True(gathered.Fill(0, WeightRows.Pack(items, all, null)));
         items.ColumnSum.CopyTo(gathered.ColumnSum, 0);
         var fromSide = new float[5];

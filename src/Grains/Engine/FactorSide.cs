@@ -140,6 +140,11 @@ internal sealed class FactorSide : CounterpartRows
         {
             skipped = FusedShapePass.Accumulate(others, counts, w, other.ExpElog, Stride, shapeSum, scratch.Partial, Width);
         }
+        else if (members.Count == 2 && Width == SimdWidth.Bits512 && Stride <= 64)
+        {
+            // The default ensemble at K ≤ 64: both members in one pass over the nonzeros.
+            skipped = FusedShapePass.AccumulateTwoMembers512(others, counts, w, other.ExpElog, Stride, members.WeightStride(0), shapeSum);
+        }
         else
         {
             for (var m = 0; m < members.Count; m++)

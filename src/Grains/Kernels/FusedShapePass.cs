@@ -68,6 +68,30 @@ public static unsafe class FusedShapePass
     }
 
     /// <summary>
+    /// Two ensemble members in one pass over the nonzeros (AVX-512, a row of at most four registers): member 0 is the
+    /// first <paramref name="firstMemberStride"/> elements of each row, member 1 the rest, each normalised by its own
+    /// ⟨w, e⟩. The same sums as <see cref="Accumulate(ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, Span{double}, Span{float}, SimdWidth)"/>
+    /// once per member, for one read of each nonzero's index, count and row instead of two.
+    /// </summary>
+    /// <returns>How many (nonzero, member) pairs were left out for the exact path.</returns>
+    public static int AccumulateTwoMembers512(
+        ReadOnlySpan<int> others, ReadOnlySpan<float> counts, ReadOnlySpan<float> w,
+        ReadOnlySpan<float> otherExpElog, int stride, int firstMemberStride, Span<double> acc)
+    {
+        var lanes = Vector512<float>.Count;
+        if (stride > 4 * lanes || stride % lanes != 0 || firstMemberStride % lanes != 0 || firstMemberStride <= 0 || firstMemberStride >= stride)
+            throw new ArgumentException("two members of whole AVX-512 registers, four registers at most");
+        if (w.Length < stride || acc.Length < stride || others.Length != counts.Length)
+            throw new ArgumentException("w and acc need stride elements; others and counts one per nonzero");
+        fixed (int* o = others)
+        fixed (float* y = counts, wp = w, e = otherExpElog)
+        fixed (double* a64 = acc)
+        {
+            return RunTwoMembersInRegisters512(o, y, others.Length, wp, e, stride, firstMemberStride / lanes, a64);
+        }
+    }
+
+    /// <summary>
     /// Whether a nonzero's normaliser ⟨w, e⟩ is too small for the fast path: the same float32 sum, in
     /// the same order, as <see cref="Accumulate"/> takes, so each nonzero goes down exactly one path.
     /// </summary>
@@ -186,6 +210,80 @@ public static unsafe class FusedShapePass
             a1 = Vector512.FusedMultiplyAdd(c, e1, a1);
             a2 = Vector512.FusedMultiplyAdd(c, e2, a2);
             a3 = Vector512.FusedMultiplyAdd(c, e3, a3);
+            if (++sinceFlush == FlushEvery)
+            {
+                FlushRegisters(a0, a1, a2, a3, acc64, vectors);
+                a0 = a1 = a2 = a3 = default;
+                sinceFlush = 0;
+            }
+        }
+        FlushRegisters(a0, a1, a2, a3, acc64, vectors);
+        return skipped;
+    }
+
+    /// <summary>
+    /// <see cref="RunInRegisters512"/> with the row's registers split between two members: registers [0, first) are
+    /// member 0's, [first, vectors) member 1's. A member whose normaliser is too small adds nothing (its coefficient is
+    /// 0) and is counted for the exact path.
+    /// </summary>
+    private static int RunTwoMembersInRegisters512(int* others, float* counts, int n, float* w, float* otherExpElog, int stride, int first, double* acc64)
+    {
+        var vectors = stride / Vector512<float>.Count;
+        var w0 = Vector512.Load(w);
+        var w1 = Vector512.Load(w + 16);
+        var w2 = vectors > 2 ? Vector512.Load(w + 32) : Vector512<float>.Zero;
+        var w3 = vectors > 3 ? Vector512.Load(w + 48) : Vector512<float>.Zero;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (var k = 0; k < stride; k++) acc64[k] = 0;
+        var skipped = 0;
+        var sinceFlush = 0;
+        for (var j = 0; j < n; j++)
+        {
+            if (j + PrefetchDistance < n)
+            {
+                var ahead = otherExpElog + (nint)others[j + PrefetchDistance] * stride;
+                for (var line = 0; line < stride; line += 16) Sse.Prefetch0(ahead + line);
+            }
+            var e = otherExpElog + (nint)others[j] * stride;
+            var e0 = Vector512.Load(e);
+            var e1 = Vector512.Load(e + 16);
+            var e2 = vectors > 2 ? Vector512.Load(e + 32) : Vector512<float>.Zero;
+            var e3 = vectors > 3 ? Vector512.Load(e + 48) : Vector512<float>.Zero;
+            // Each member's dot product in the order Lanes512.Dot takes it, so NeedsExactPath agrees nonzero by nonzero.
+            Vector512<float> d0, d1;
+            switch (first)
+            {
+                case 1:
+                    d0 = e0 * w0;
+                    d1 = e1 * w1;
+                    if (vectors > 2) d1 = Vector512.FusedMultiplyAdd(e2, w2, d1);
+                    if (vectors > 3) d1 = Vector512.FusedMultiplyAdd(e3, w3, d1);
+                    break;
+                case 2:
+                    d0 = Vector512.FusedMultiplyAdd(e1, w1, e0 * w0);
+                    d1 = e2 * w2;
+                    if (vectors > 3) d1 = Vector512.FusedMultiplyAdd(e3, w3, d1);
+                    break;
+                default:
+                    d0 = Vector512.FusedMultiplyAdd(e2, w2, Vector512.FusedMultiplyAdd(e1, w1, e0 * w0));
+                    d1 = e3 * w3;
+                    break;
+            }
+            var s0 = Vector512.Sum(d0);
+            var s1 = Vector512.Sum(d1);
+            var c0 = 0f;
+            var c1 = 0f;
+            if (s0 >= MinNormalizer) c0 = counts[j] / s0;
+            else skipped++;
+            if (s1 >= MinNormalizer) c1 = counts[j] / s1;
+            else skipped++;
+            if (c0 == 0 && c1 == 0) continue;
+            var v0 = Vector512.Create(c0);
+            var v1 = Vector512.Create(c1);
+            a0 = Vector512.FusedMultiplyAdd(v0, e0, a0);
+            a1 = Vector512.FusedMultiplyAdd(first > 1 ? v0 : v1, e1, a1);
+            a2 = Vector512.FusedMultiplyAdd(first > 2 ? v0 : v1, e2, a2);
+            a3 = Vector512.FusedMultiplyAdd(v1, e3, a3);
             if (++sinceFlush == FlushEvery)
             {
                 FlushRegisters(a0, a1, a2, a3, acc64, vectors);

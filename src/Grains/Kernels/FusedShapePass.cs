@@ -173,13 +173,7 @@ public static unsafe class FusedShapePass
         var sinceFlush = 0;
         for (var j = 0; j < n; j++)
         {
-            // The counterpart rows are scattered over the other side's table (larger than L2 from ~10k
-            // rows): ask for one a few nonzeros ahead while this one computes.
-            if (j + PrefetchDistance < n)
-            {
-                var ahead = otherExpElog + (nint)others[j + PrefetchDistance] * rowStride;
-                for (var line = 0; line < stride; line += 16) Sse.Prefetch0(ahead + line);
-            }
+            PrefetchAhead(others, j, n, otherExpElog, rowStride, stride);
             var e = otherExpElog + (nint)others[j] * rowStride;
             var e0 = Vector512.Load(e);
             var d = e0 * w0;
@@ -239,11 +233,7 @@ public static unsafe class FusedShapePass
         var sinceFlush = 0;
         for (var j = 0; j < n; j++)
         {
-            if (j + PrefetchDistance < n)
-            {
-                var ahead = otherExpElog + (nint)others[j + PrefetchDistance] * stride;
-                for (var line = 0; line < stride; line += 16) Sse.Prefetch0(ahead + line);
-            }
+            PrefetchAhead(others, j, n, otherExpElog, stride, stride);
             var e = otherExpElog + (nint)others[j] * stride;
             var e0 = Vector512.Load(e);
             var e1 = Vector512.Load(e + 16);
@@ -293,6 +283,18 @@ public static unsafe class FusedShapePass
         }
         FlushRegisters(a0, a1, a2, a3, acc64, vectors);
         return skipped;
+    }
+
+    /// <summary>
+    /// The counterpart rows are scattered over the other side's table (larger than L2 from ~10k rows): ask for the row
+    /// a few nonzeros ahead while this one computes.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchAhead(int* others, int j, int n, float* table, int rowStride, int length)
+    {
+        if (j + PrefetchDistance >= n) return;
+        var ahead = table + (nint)others[j + PrefetchDistance] * rowStride;
+        for (var line = 0; line < length; line += 16) Sse.Prefetch0(ahead + line);
     }
 
     private static void FlushRegisters(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, double* acc64, int vectors)

@@ -213,6 +213,40 @@ internal sealed class FactorSide : CounterpartRows
         else Members.Log(ExpElog.AsSpan(r * Stride, Stride), logWeights);
     }
 
+    /// <summary>
+    /// One nonzero's part of an SVI global row's sufficient statistic, member by member: (y / ⟨w_r, e_o⟩)·w_r added to
+    /// <paramref name="statistic"/> (laid out as a weight row), or, for a member whose products underflow, y·φ from
+    /// E[log] added to <paramref name="exact"/> ([K]). Row r is this side's (just updated), row o the global side's.
+    /// </summary>
+    /// <returns>Whether any member took the exact path.</returns>
+    public bool AddStatistic(int r, CounterpartRows global, int o, float y, Span<float> statistic, Span<double> exact, RowScratch scratch)
+    {
+        var members = Members;
+        var w = ExpElog.AsSpan(r * Stride, Stride);
+        var e = global.ExpElog.AsSpan(o * global.Stride, Stride);
+        var haveLogs = false;
+        for (var m = 0; m < members.Count; m++)
+        {
+            var wm = members.WeightsOf(w, m);
+            var s = System.Numerics.Tensors.TensorPrimitives.Dot(wm, members.WeightsOf(e, m));
+            if (s >= FusedShapePass.MinNormalizer)
+            {
+                var sm = members.WeightsOf(statistic, m);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(wm, y / s, sm, sm);
+                continue;
+            }
+            if (!haveLogs)
+            {
+                ExpectedLogOf(r, scratch.Elog);
+                global.LogWeightsOf(o, scratch.ElogOther);
+                haveLogs = true;
+            }
+            FusedShapePass.ExactShapeContribution(members.FactorsOf(scratch.Elog.AsSpan(), m), members.FactorsOf(scratch.ElogOther.AsSpan(), m), y,
+                members.FactorsOf(exact, m));
+        }
+        return haveLogs;
+    }
+
     /// <summary>The nonzeros the fast loop left out (normaliser underflow), computed from E[log] directly, member by member.</summary>
     private void AddExactContributions(int r, CounterpartRows other, RowScratch scratch)
     {

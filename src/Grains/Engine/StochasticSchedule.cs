@@ -124,7 +124,6 @@ internal sealed class StochasticSchedule : ITrainingSchedule
         var rows = groups.GlobalRows;
         var k = global.K;
         var stride = global.Stride;
-        var members = global.Members;
         if (_globalDeltas.Length < rows.Count * k) _globalDeltas = new double[rows.Count * k];
         var deltas = _globalDeltas;
         var failed = int.MaxValue;
@@ -134,39 +133,12 @@ internal sealed class StochasticSchedule : ITrainingSchedule
             (g, _, worker) =>
             {
                 var o = rows[g];
-                var e = global.ExpElog.AsSpan(o * stride, stride);
                 var statistic = worker.Statistic.AsSpan();
                 statistic.Clear();
                 Array.Clear(worker.Exact);
                 var anyExact = false;
                 for (var j = groups.GroupStart[g]; j < groups.GroupStart[g + 1]; j++)
-                {
-                    var r = groups.LocalRows[j];
-                    var w = local.ExpElog.AsSpan(r * stride, stride);
-                    var haveLogs = false;
-                    for (var m = 0; m < members.Count; m++)
-                    {
-                        var wm = members.WeightsOf(w, m);
-                        var em = members.WeightsOf(e, m);
-                        var s = TensorPrimitives.Dot(wm, (ReadOnlySpan<float>)em);
-                        if (s >= FusedShapePass.MinNormalizer)
-                        {
-                            var sm = members.WeightsOf(statistic, m);
-                            TensorPrimitives.MultiplyAdd(wm, groups.Counts[j] / s, sm, sm);
-                            continue;
-                        }
-                        // Underflow of the exp(E[log]) products: y·φ from E[log] directly.
-                        if (!haveLogs)
-                        {
-                            local.ExpectedLogOf(r, worker.Scratch.Elog);
-                            global.LogWeightsOf(o, worker.Scratch.ElogOther);
-                            haveLogs = true;
-                        }
-                        FusedShapePass.ExactShapeContribution(members.FactorsOf(worker.Scratch.Elog.AsSpan(), m),
-                            members.FactorsOf(worker.Scratch.ElogOther.AsSpan(), m), groups.Counts[j], members.FactorsOf(worker.Exact.AsSpan(), m));
-                        anyExact = true;
-                    }
-                }
+                    anyExact |= local.AddStatistic(groups.LocalRows[j], global, o, groups.Counts[j], statistic, worker.Exact, worker.Scratch);
 
                 var before = deltas.AsSpan(g * k, k);
                 var expected = global.Expected.AsSpan(o * k, k);

@@ -68,44 +68,15 @@ internal sealed class BatchStatistics
         _exact.AsSpan(0, n * _factors).Clear();
         _hasExact.AsSpan(0, n).Clear();
         var stride = _stride;
-        var members = _members;
         foreach (var r in batch)
         {
-            var w = local.ExpElog.AsSpan(r * stride, stride);
             var others = local.Rows.OthersOf(r);
             var counts = local.Rows.CountsOf(r);
-            var haveOwnElog = false;
             for (var j = 0; j < others.Length; j++)
             {
-                var p = others[j];
-                var slot = _slotOf[p];
-                var e = gathered.ExpElog.AsSpan(p * stride, stride);
-                var sum = _sums.AsSpan(slot * stride, stride);
-                var haveOtherElog = false;
-                for (var m = 0; m < members.Count; m++)
-                {
-                    var wm = members.WeightsOf(w, m);
-                    var s = TensorPrimitives.Dot(wm, members.WeightsOf(e, m));
-                    if (s >= FusedShapePass.MinNormalizer)
-                    {
-                        var sm = members.WeightsOf(sum, m);
-                        TensorPrimitives.MultiplyAdd(wm, counts[j] / s, sm, sm);
-                        continue;
-                    }
-                    if (!haveOwnElog)
-                    {
-                        local.ExpectedLogOf(r, scratch.Elog);
-                        haveOwnElog = true;
-                    }
-                    if (!haveOtherElog)
-                    {
-                        gathered.LogWeightsOf(p, scratch.ElogOther);
-                        haveOtherElog = true;
-                    }
-                    FusedShapePass.ExactShapeContribution(members.FactorsOf(scratch.Elog.AsSpan(), m), members.FactorsOf(scratch.ElogOther.AsSpan(), m),
-                        counts[j], members.FactorsOf(_exact.AsSpan(slot * _factors, _factors), m));
+                var slot = _slotOf[others[j]];
+                if (local.AddStatistic(r, gathered, others[j], counts[j], _sums.AsSpan(slot * stride, stride), _exact.AsSpan(slot * _factors, _factors), scratch))
                     _hasExact[slot] = true;
-                }
             }
         }
     }

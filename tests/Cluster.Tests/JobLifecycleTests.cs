@@ -122,6 +122,35 @@ public sealed class JobLifecycleTests
     }
 
     [Fact]
+    public async Task An_item_failure_while_the_next_user_step_waits_for_its_rows_fails_the_job_and_frees_the_user_shards()
+    {
+        await using var cluster = await TrainingCluster.StartAsync(2, new InMemoryGrainStateStore());
+        var grains = cluster.Client;
+        // No check or checkpoint after iteration 1, so iteration 2's user step is asked for before the item step ends.
+        var spec = new JobSpec { Training = new TrainingOptions { Factors = 1, Members = 1, Threads = 1, CheckEvery = 5 }, UserShards = 2, ItemShards = 2 };
+        // Every user's shape and mean stay finite floats; the song's shape is the sum of four counts: beyond float32.
+        var text = "alice\tsong\t9e37\nbob\tsong\t9e37\ncarol\tsong\t9e37\nerin\tsong\t9e37\nalice\tother\t2\ndave\tother\t1\n";
+        await grains.GetGrain<ICoordinatorGrain>("item-nan").Create(spec, replace: false, CancellationToken.None);
+        await ClusterJob.UploadTextAsync(grains, "item-nan", DataSetKind.Training, text, "huge.tsv");
+        await grains.GetGrain<ICoordinatorGrain>("item-nan").Start(CancellationToken.None);
+        var status = await ClusterJob.WaitAsync(grains, "item-nan");
+
+        Assert.Equal(JobState.Failed, status.State);
+        Assert.Equal(JobFailure.Numeric, status.Failure);
+        Assert.Contains("iteration 1", status.Error);
+        Assert.Contains("item 'song'", status.Error);
+        // The user step that waited for the failed items' rows was released: the user shards answer at once (a step
+        // left waiting would hold them until the call timeout of a minute).
+        using var answer = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var shards = await grains.GetGrain<ICoordinatorGrain>("item-nan").GetShards(answer.Token);
+        foreach (var shard in shards.Users)
+        {
+            var sums = await shard.ColumnSums(answer.Token);
+            Assert.All(sums, s => Assert.True(double.IsFinite(s)));
+        }
+    }
+
+    [Fact]
     public async Task A_client_gets_distinct_errors_for_a_missing_job_a_taken_name_and_a_bad_option()
     {
         await using var cluster = await TrainingCluster.StartAsync(1, new InMemoryGrainStateStore());

@@ -6,8 +6,21 @@ namespace Hpf.Cluster.Grains.Interfaces;
 /// step, so a shard that lost its state (re-activated elsewhere) is noticed and the job rolled back.
 /// </summary>
 /// <param name="Iteration">1-based, for messages.</param>
-/// <param name="OtherColumnSums">Σ E[x] over all rows of the other side, [K]: B for users, T for items.</param>
-public sealed record HalfStepRequest(int Iteration, long Version, long OtherVersion, double[] OtherColumnSums);
+/// <param name="OtherColumnSums">
+/// Σ E[x] over all rows of the other side, [K] (B for users, T for items), and the shard fetches the other side's
+/// rows; or null: every shard of the other side pushes its rows and partial sums to this shard when its own step
+/// ends (<see cref="RowPush"/>), and this shard waits for those pushes of <see cref="OtherVersion"/> instead.
+/// </param>
+/// <param name="RunToken">The coordinator's run (new at every start and rollback): a push of another run is never taken.</param>
+/// <param name="PushRows">When the step ends, push this shard's rows and partial column sums to every shard of the other side.</param>
+public sealed record HalfStepRequest(int Iteration, long Version, long OtherVersion, double[]? OtherColumnSums, long RunToken = 0, bool PushRows = false);
+
+/// <summary>
+/// A shard's rows at <paramref name="Version"/>, pushed to one shard of the other side as soon as its half-step ends, so
+/// that shard's next half-step has them without asking: the fused loop's weights of the rows it resolved (null when it
+/// resolved none) and the sender's Σ E[x] per factor, which every shard of the other side adds up in shard order.
+/// </summary>
+public sealed record RowPush(int FromShard, long RunToken, long Version, double[] ColumnSums, FetchedRows? Rows);
 
 /// <param name="ColumnSums">Σ E[x] over this shard's rows after the step, [K].</param>
 /// <param name="FailedRow">Id of the first row whose parameters came out NaN or ∞, if any.</param>

@@ -46,6 +46,13 @@ public interface IShardGrain : IGrainWithStringKey
     Task<HalfStepResult> HalfStep(HalfStepRequest request, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Takes a shard of the other side's rows and partial sums after its half-step, for this shard's next half-step
+    /// (<see cref="HalfStepRequest.OtherColumnSums"/> null). Reentrant: it arrives while this shard's step waits for it.
+    /// </summary>
+    [Reentrant]
+    Task AcceptPush(RowPush push, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Rows of this shard that shard <see cref="RowFetch.Subscriber"/> of the other side resolved, in the order it
     /// resolved them: the fused loop's weights or the Gamma parameters of its training rows, or E[x] of its training
     /// then validation rows.

@@ -39,6 +39,10 @@ internal sealed partial class TrainingRun
     private List<double> _elbo = [];
     private long _bytes, _bytesLastStep;
     private double? _lastChecked;
+    // Full batch: this attempt's token for the shards' pushes, and whether the item shards pushed their current rows.
+    private long _runToken;
+    private bool _itemsPushed;
+    private (Task<HalfStepResult[]> Steps, CancellationTokenSource Cancel)? _nextUserSteps;
 
     public TrainingRun(string job, JobSpec spec, DataSummary data, ShardSet shards, TrainingCheckpoint from, int rollbacks, ILogger logger,
         Func<TrainingCheckpoint, Task> checkpointed, Action<LiveProgress> progress, Func<TimeSpan, CancellationToken, Task> waitForView)
@@ -142,6 +146,8 @@ internal sealed partial class TrainingRun
         _bytes = c.BytesMoved;
         _curve = [.. c.Curve];
         _elbo = [.. c.ElboTrace];
+        _runToken = Random.Shared.NextInt64();
+        _itemsPushed = false;
         _userSums = await SumAsync(_shards.Users, stop).ConfigureAwait(false);
         _itemSums = await SumAsync(_shards.Items, stop).ConfigureAwait(false);
         var criterion = new StopCriterion(o.Stop, o.StopThreshold);
@@ -158,33 +164,43 @@ internal sealed partial class TrainingRun
         var clock = Stopwatch.StartNew();
         var reason = $"reached the maximum of {o.MaxIterations} iterations";
         var iteration = c.Iteration;
-        while (iteration < o.MaxIterations)
+        try
         {
-            stop.ThrowIfCancellationRequested();
-            iteration++;
-            if (o.IsStochastic) await EpochAsync(iteration, stop).ConfigureAwait(false);
-            else await FullBatchIterationAsync(iteration, stop).ConfigureAwait(false);
-
-            var stopNow = false;
-            if (iteration % o.CheckEvery == 0 || iteration == o.MaxIterations)
+            while (iteration < o.MaxIterations)
             {
-                var check = await CheckAsync(iteration, c.ElapsedSeconds + clock.Elapsed.TotalSeconds, stop).ConfigureAwait(false);
-                if (o.Stop != StopRule.MaxIter && criterion.ShouldStop(check, out var why))
+                stop.ThrowIfCancellationRequested();
+                iteration++;
+                var checks = iteration % o.CheckEvery == 0 || iteration == o.MaxIterations;
+                var checkpoints = _spec.CheckpointEvery > 0 && iteration % _spec.CheckpointEvery == 0 && iteration < o.MaxIterations;
+                if (o.IsStochastic) await EpochAsync(iteration, stop).ConfigureAwait(false);
+                else await FullBatchIterationAsync(iteration, askNextEarly: !checks && !checkpoints && !_spec.TraceElbo, stop).ConfigureAwait(false);
+
+                var stopNow = false;
+                if (checks)
                 {
-                    reason = $"{why} at iteration {iteration}";
-                    stopNow = true;
+                    var check = await CheckAsync(iteration, c.ElapsedSeconds + clock.Elapsed.TotalSeconds, stop).ConfigureAwait(false);
+                    if (o.Stop != StopRule.MaxIter && criterion.ShouldStop(check, out var why))
+                    {
+                        reason = $"{why} at iteration {iteration}";
+                        stopNow = true;
+                    }
+                }
+                var elapsed = c.ElapsedSeconds + clock.Elapsed.TotalSeconds;
+                var done = iteration - c.Iteration;
+                double? remaining = stopNow ? 0 : clock.Elapsed.TotalSeconds / done * (o.MaxIterations - iteration);
+                Report(iteration, elapsed, remaining);
+                if (stopNow) break;
+                if (checkpoints)
+                {
+                    var slot = iteration / _spec.CheckpointEvery % 2;
+                    await WriteCheckpointAsync(iteration, slot, c.ElapsedSeconds + clock.Elapsed.TotalSeconds, stop).ConfigureAwait(false);
                 }
             }
-            var elapsed = c.ElapsedSeconds + clock.Elapsed.TotalSeconds;
-            var done = iteration - c.Iteration;
-            double? remaining = stopNow ? 0 : clock.Elapsed.TotalSeconds / done * (o.MaxIterations - iteration);
-            Report(iteration, elapsed, remaining);
-            if (stopNow) break;
-            if (_spec.CheckpointEvery > 0 && iteration % _spec.CheckpointEvery == 0 && iteration < o.MaxIterations)
-            {
-                var slot = iteration / _spec.CheckpointEvery % 2;
-                await WriteCheckpointAsync(iteration, slot, c.ElapsedSeconds + clock.Elapsed.TotalSeconds, stop).ConfigureAwait(false);
-            }
+        }
+        finally
+        {
+            // A user step asked for ahead of an iteration that will not run (a failure, a stop) still waits in its shards.
+            await AbandonNextUserStepsAsync().ConfigureAwait(false);
         }
 
         var seconds = c.ElapsedSeconds + clock.Elapsed.TotalSeconds;
@@ -194,27 +210,86 @@ internal sealed partial class TrainingRun
         return new TrainingOutcome(JobState.Completed, reason, null, iteration, seconds / Math.Max(1, iteration), _rollbacks) { Final = final };
     }
 
-    private async Task FullBatchIterationAsync(int iteration, CancellationToken stop)
+    /// <param name="askNextEarly">
+    /// The coordinator has nothing to do between this iteration and the next (no check, checkpoint or ELBO): the next
+    /// iteration's user step is asked for as soon as this one's user step returns, so it waits in the user shards for
+    /// the item shards' pushes instead of for this coordinator's round trip after the item step.
+    /// </param>
+    private async Task FullBatchIterationAsync(int iteration, bool askNextEarly, CancellationToken stop)
     {
         // Stopping cancels the calls, not the shards' updates: a shard that got its step finishes it, and a stopped run
         // is only ever resumed from a checkpoint, so a step the coordinator did not see complete is simply redone.
-        var users = await Task.WhenAll(_shards.Users.Select(s =>
-            s.HalfStep(new HalfStepRequest(iteration, _userVersion + 1, _itemVersion, _itemSums), stop))).ConfigureAwait(false);
-        ThrowIfFailed(users.Select(r => r.FailedRow), iteration, "user");
+        //
+        // Both half-steps are asked for at once. The user shards push their rows and partial sums to the item shards
+        // when their step ends, and the item shards push theirs back for the next iteration, so no step waits on a
+        // fetch's round trip, nor the item step on this coordinator. Only the first user step of a run fetches (no
+        // push precedes it), with the sums from here.
+        var (userSteps, step) = _nextUserSteps ?? StartUserSteps(iteration, _itemVersion, pulled: !_itemsPushed, stop);
+        _nextUserSteps = null;
+        using var release = step;
+        var pushBack = iteration < _options.MaxIterations;
+        var itemRequest = new HalfStepRequest(iteration, _itemVersion + 1, _userVersion + 1, null, _runToken, pushBack);
+        // With the ELBO traced, the item step waits for the ELBO between the two (it would otherwise run meanwhile).
+        var itemSteps = _spec.TraceElbo ? null : StartItemSteps();
+
+        HalfStepResult[] users;
+        try
+        {
+            users = await userSteps.ConfigureAwait(false);
+            ThrowIfFailed(users.Select(r => r.FailedRow), iteration, "user");
+        }
+        catch
+        {
+            // The item shards wait for pushes that will not come: release them before the failure is handled.
+            await AbandonAsync(step, itemSteps).ConfigureAwait(false);
+            throw;
+        }
         _userVersion++;
         _userSums = AddUp(users.Select(r => r.ColumnSums));
         var bytes = users.Sum(r => r.BytesFetched);
         if (_spec.TraceElbo) _elbo.Add(await ElboAsync(stop).ConfigureAwait(false));
         stop.ThrowIfCancellationRequested();
 
-        var items = await Task.WhenAll(_shards.Items.Select(s =>
-            s.HalfStep(new HalfStepRequest(iteration, _itemVersion + 1, _userVersion, _userSums), stop))).ConfigureAwait(false);
+        itemSteps ??= StartItemSteps();
+        if (askNextEarly && pushBack) _nextUserSteps = StartUserSteps(iteration + 1, _itemVersion + 1, pulled: false, stop);
+        var items = await itemSteps.ConfigureAwait(false);
         ThrowIfFailed(items.Select(r => r.FailedRow), iteration, "item");
         _itemVersion++;
+        _itemsPushed = pushBack;
         _itemSums = AddUp(items.Select(r => r.ColumnSums));
         _bytesLastStep = items.Sum(r => r.BytesFetched);
         _bytes += bytes + _bytesLastStep;
         if (_spec.TraceElbo) _elbo.Add(await ElboAsync(stop).ConfigureAwait(false));
+
+        Task<HalfStepResult[]> StartItemSteps() => Task.WhenAll(_shards.Items.Select(s => s.HalfStep(itemRequest, step.Token)));
+    }
+
+    /// <summary>
+    /// Asks every user shard for its step of <paramref name="iteration"/> against the item rows of
+    /// <paramref name="itemVersion"/>, fetched with the sums from here (<paramref name="pulled"/>) or pushed. The token
+    /// source is the step's own: cancelling it releases shards that wait for pushes.
+    /// </summary>
+    private (Task<HalfStepResult[]> Steps, CancellationTokenSource Cancel) StartUserSteps(int iteration, long itemVersion, bool pulled, CancellationToken stop)
+    {
+        var step = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var request = new HalfStepRequest(iteration, _userVersion + 1, itemVersion, pulled ? _itemSums : null, _runToken, PushRows: true);
+        return (Task.WhenAll(_shards.Users.Select(s => s.HalfStep(request, step.Token))), step);
+    }
+
+    /// <summary>Cancels steps that can no longer complete (they wait for pushes that will not come) and waits until they have ended.</summary>
+    private static async Task AbandonAsync(CancellationTokenSource step, Task? steps)
+    {
+        await step.CancelAsync().ConfigureAwait(false);
+        if (steps is null) return;
+        await Task.WhenAny(steps).ConfigureAwait(false);
+        _ = steps.Exception;   // observed: the failure that made them useless is the one reported
+    }
+
+    private async Task AbandonNextUserStepsAsync()
+    {
+        if (_nextUserSteps is not { } next) return;
+        _nextUserSteps = null;
+        using (next.Cancel) await AbandonAsync(next.Cancel, next.Steps).ConfigureAwait(false);
     }
 
     /// <summary>One SVI epoch over the local side (HPF-MATH.md, "SVI"); with both batch sizes set, odd iterations are user epochs.</summary>

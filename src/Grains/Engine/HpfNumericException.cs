@@ -10,7 +10,7 @@ public sealed class HpfNumericException : Exception
 
     /// <param name="shard">Where the row lives when training on a cluster ("user shard 3"), for the message.</param>
     public HpfNumericException(int iteration, string side, string rowId, string? shard)
-        : base($"numerical failure at iteration {iteration}: a {side} parameter of {side} '{rowId}'{(shard is null ? "" : $" ({shard})")} is NaN or infinite")
+        : base($"numerical failure at iteration {iteration}: a parameter of {side} '{rowId}'{(shard is null ? "" : $" ({shard})")} is NaN or infinite")
     {
         Iteration = iteration;
         Side = side;

@@ -5,6 +5,7 @@ using Hpf.Cluster.Grains.Kernels;
 using Hpf.Cluster.Runtime;
 using Hpf.Cluster.Runtime.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Hpf.Cluster.Grains.Shards;
 
@@ -21,6 +22,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
 
     private readonly IGrainStateStore _store;
     private readonly ILogger _logger;
+    private readonly TimeSpan _pushWait;
     private readonly string?[] _slotETags = new string?[CheckpointRequest.FinalSlot + 1];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, float[]> _fetchBuffers = new();
     private readonly List<StatisticsChunk> _pendingStatistics = [];
@@ -33,12 +35,14 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     private float[] _expectedTable = [];
     private EpochBatches? _epoch;
     private BatchStatistics? _statistics;
+    private RowPushInbox? _inbox;
     private long _version = NoParameters;
     private volatile bool _updating;
 
-    protected ShardGrain(IGrainStateStore store, ILogger logger)
+    protected ShardGrain(IGrainStateStore store, IOptions<ClusterOptions> cluster, ILogger logger)
     {
         _store = store;
+        _pushWait = cluster.Value.CallTimeout;
         _logger = logger;
     }
 
@@ -205,11 +209,13 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     public async Task<HalfStepResult> HalfStep(HalfStepRequest request, CancellationToken cancellationToken)
     {
         var shard = RequireVersion(request.Version - 1, "a half-step");
+        var bytes = request.OtherColumnSums is { } sums
+            ? await FetchWeightsAsync(shard, request.OtherVersion, sums, cancellationToken).ConfigureAwait(false)
+            : await TakePushesAsync(shard, request.RunToken, request.OtherVersion, cancellationToken).ConfigureAwait(false);
+        double[] columnSums;
         _updating = true;
         try
         {
-            var bytes = await FetchWeightsAsync(shard, request.OtherVersion, cancellationToken).ConfigureAwait(false);
-            request.OtherColumnSums.AsSpan().CopyTo(shard.Gathered.ColumnSum);
             // Once the rows are being updated the step runs to its end: a half-updated shard would be neither version.
             var failed = shard.HalfStep.Run(CancellationToken.None);
             if (failed >= 0)
@@ -219,13 +225,87 @@ public abstract partial class ShardGrain : Grain, IShardGrain
                 return new HalfStepResult(shard.Side.ColumnSum, shard.Ids[failed], bytes);
             }
             _version = request.Version;
-            return new HalfStepResult((double[])shard.Side.ColumnSum.Clone(), null, bytes);
+            columnSums = (double[])shard.Side.ColumnSum.Clone();
         }
         finally
         {
             _updating = false;
         }
+        if (request.PushRows) PushRows(shard, request.RunToken, request.Version, columnSums);
+        return new HalfStepResult(columnSums, null, bytes);
     }
+
+    public Task AcceptPush(RowPush push, CancellationToken cancellationToken)
+    {
+        RequireShard();
+        Inbox().Accept(push);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Sends every shard of the other side this shard's rows it resolved and the partial column sums, without waiting:
+    /// the caller's result and the rows travel at once, so the other side's next step finds them arrived or arriving
+    /// rather than asking for them a round trip later. A push that fails leaves its receiver waiting until the
+    /// coordinator, which sees the failure through the receiver's call, rolls the job back.
+    /// </summary>
+    private void PushRows(SealedShard shard, long runToken, long version, double[] columnSums)
+    {
+        for (var j = 0; j < _others.Length; j++)
+        {
+            var rows = shard.Subscriptions.TrainingOrEmpty(j);
+            var push = new RowPush(shard.Plan.Shard, runToken, version, columnSums, rows.Length == 0 ? null : Weights(shard, rows, j));
+            _ = SendPushAsync(_others[j], j, push);
+        }
+    }
+
+    private async Task SendPushAsync(IShardGrain receiver, int shard, RowPush push)
+    {
+        try
+        {
+            await receiver.AcceptPush(push, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogPushFailed(_logger, e, GrainKey, OtherSideName, shard, push.Version);
+        }
+    }
+
+    /// <summary>Waits for every shard of the other side to push its rows of <paramref name="otherVersion"/>, then takes them as a fetch would.</summary>
+    private async Task<long> TakePushesAsync(SealedShard shard, long runToken, long otherVersion, CancellationToken cancellationToken)
+    {
+        RowPush[] pushes;
+        // Bounded on this side too: a caller that froze (its silo stopped, not closed) never cancels the call, and a
+        // step waiting for ever would hold this shard against the next coordinator's restore.
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            deadline.CancelAfter(_pushWait);
+            try
+            {
+                pushes = await Inbox().WaitAsync(runToken, otherVersion, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new ShardStateException($"{SideName} shard {GrainKey} waited {_pushWait.TotalSeconds:F0} s for the {OtherSideName} shards' rows of version {otherVersion}");
+            }
+        }
+        var gathered = shard.Gathered;
+        var total = gathered.ColumnSum;
+        Array.Clear(total);
+        long bytes = 0;
+        for (var j = 0; j < pushes.Length; j++)
+        {
+            var push = pushes[j];
+            // Added up in shard order, as the coordinator adds the sums it is sent: the same doubles either way.
+            for (var f = 0; f < total.Length; f++) total[f] += push.ColumnSums[f];
+            if (gathered.RowsOf(j) == 0) continue;
+            if (push.Rows is null) throw new ShardStateException($"{OtherSideName} shard {j} pushed no rows where {gathered.RowsOf(j)} were resolved");
+            Fill(gathered, j, push.Rows);
+            bytes += push.Rows.Bytes;
+        }
+        return bytes;
+    }
+
+    private RowPushInbox Inbox() => LazyInitializer.EnsureInitialized(ref _inbox, () => new RowPushInbox(_others.Length));
 
     public Task<FetchedRows> FetchRows(RowFetch fetch, CancellationToken cancellationToken)
     {
@@ -529,6 +609,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var shard = RequireShard();
         _others = IsUserSide ? shards.Items : shards.Users;
         _pendingStatistics.Clear();
+        _inbox?.Clear();
         _epoch = null;
         if (request.Iteration == 0 && request.Slot != CheckpointRequest.FinalSlot)
         {
@@ -574,17 +655,32 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         return iteration;
     }
 
-    private async Task<long> FetchWeightsAsync(SealedShard shard, long otherVersion, CancellationToken cancellationToken)
+    private async Task<long> FetchWeightsAsync(SealedShard shard, long otherVersion, double[] otherColumnSums, CancellationToken cancellationToken)
     {
         long bytes = 0;
         var gathered = shard.Gathered;
         await Task.WhenAll(Enumerable.Range(0, _others.Length).Where(j => gathered.RowsOf(j) > 0).Select(async j =>
         {
             var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, otherVersion, null), cancellationToken).ConfigureAwait(false);
-            if (!gathered.Fill(j, rows)) throw new ShardStateException($"{OtherSideName} shard {j} sent rows that are not finite");
+            Fill(gathered, j, rows);
             Interlocked.Add(ref bytes, rows.Bytes);
         })).ConfigureAwait(false);
+        otherColumnSums.AsSpan().CopyTo(gathered.ColumnSum);
         return bytes;
+    }
+
+    private void Fill(GatheredRows gathered, int part, FetchedRows rows)
+    {
+        bool finite;
+        try
+        {
+            finite = gathered.Fill(part, rows);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ShardStateException(e.Message);
+        }
+        if (!finite) throw new ShardStateException($"{OtherSideName} shard {part} sent rows that are not finite");
     }
 
     private async Task<long> FetchExpectedAsync(SealedShard shard, long otherVersion, CancellationToken cancellationToken)
@@ -663,6 +759,9 @@ public abstract partial class ShardGrain : Grain, IShardGrain
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Shard {Shard} sealed: {Rows} rows, {Nonzeros} nonzeros, {Counterparts} counterpart rows to fetch")]
     private static partial void LogLinked(ILogger logger, string shard, int rows, int nonzeros, int counterparts);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Debug, Message = "Shard {Shard} could not push version {Version} to {Side} shard {Receiver}; its step waits until the coordinator rolls back")]
+    private static partial void LogPushFailed(ILogger logger, Exception exception, string shard, string side, int receiver, long version);
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Debug, Message = "Shard {Shard} wrote iteration {Iteration} to slot {Slot}: {Bytes} bytes in {Milliseconds:F0} ms")]
     private static partial void LogCheckpoint(ILogger logger, string shard, int iteration, int slot, long bytes, double milliseconds);

@@ -30,6 +30,15 @@ internal sealed class ShardSubscriptions
         }
     }
 
+    /// <summary>The rows <paramref name="subscriber"/> resolved for training; empty when it resolved none (its nonzeros touch no row here).</summary>
+    public int[] TrainingOrEmpty(int subscriber)
+    {
+        lock (_gate)
+        {
+            return _training.TryGetValue(subscriber, out var rows) ? rows : [];
+        }
+    }
+
     public int[] ValidationOf(int subscriber)
     {
         lock (_gate)

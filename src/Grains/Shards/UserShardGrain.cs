@@ -1,11 +1,13 @@
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Runtime.Storage;
+using Hpf.Cluster.Runtime;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Hpf.Cluster.Grains.Shards;
 
 /// <summary>A user shard: θ and ξ of its users, their nonzeros, and their validation nonzeros.</summary>
-public sealed class UserShardGrain(IGrainStateStore store, ILogger<UserShardGrain> logger) : ShardGrain(store, logger), IUserShardGrain
+public sealed class UserShardGrain(IGrainStateStore store, IOptions<ClusterOptions> cluster, ILogger<UserShardGrain> logger) : ShardGrain(store, cluster, logger), IUserShardGrain
 {
     protected override bool IsUserSide => true;
 }

@@ -5,18 +5,25 @@ namespace Hpf.Cluster.Grains.Shards;
 /// <summary>
 /// The pushes a shard's next half-step waits for: the latest <see cref="RowPush"/> from each shard of the other side.
 /// Pushes arrive on the callers' threads, possibly while the step is already waiting; the step takes them once every
-/// shard's push of the run and version it expects is in. The rows are copied into the gathered table by the step
-/// itself, not here, so a late push (of an abandoned run, say) can never write into rows a step is reading.
+/// shard's push of the run and version it expects is in, and the inbox lets go of them then, so their arrays live no
+/// longer than a fetch's would. The rows are copied into the gathered table by the step itself, not here, so a late
+/// push (of an abandoned run, say) can never write into rows a step is reading.
 /// </summary>
 internal sealed class RowPushInbox
 {
     private readonly object _gate = new();
     private readonly RowPush?[] _latest;
+    // Run and version of each sender's latest push, kept after the push itself is taken, to know a late older one.
+    private readonly (long Token, long Version)?[] _seen;
     private TaskCompletionSource? _waiter;
     private long _waitToken;
     private long _waitVersion;
 
-    public RowPushInbox(int senders) => _latest = new RowPush?[senders];
+    public RowPushInbox(int senders)
+    {
+        _latest = new RowPush?[senders];
+        _seen = new (long, long)?[senders];
+    }
 
     /// <summary>Keeps the push as its sender's latest and wakes the waiting step when it was the last one missing.</summary>
     public void Accept(RowPush push)
@@ -26,10 +33,10 @@ internal sealed class RowPushInbox
         TaskCompletionSource? wake = null;
         lock (_gate)
         {
-            var held = _latest[push.FromShard];
             // Two pushes of one run arrive in version order unless a call overtook another; the later version stands.
-            if (held is not null && held.RunToken == push.RunToken && held.Version > push.Version) return;
+            if (_seen[push.FromShard] is { } seen && seen.Token == push.RunToken && seen.Version > push.Version) return;
             _latest[push.FromShard] = push;
+            _seen[push.FromShard] = (push.RunToken, push.Version);
             if (_waiter is not null && IsComplete(_waitToken, _waitVersion))
             {
                 wake = _waiter;
@@ -47,7 +54,12 @@ internal sealed class RowPushInbox
             Task arrived;
             lock (_gate)
             {
-                if (IsComplete(token, version)) return Array.ConvertAll(_latest, push => push!);
+                if (IsComplete(token, version))
+                {
+                    var taken = Array.ConvertAll(_latest, push => push!);
+                    Array.Clear(_latest);
+                    return taken;
+                }
                 _waitToken = token;
                 _waitVersion = version;
                 // The step goes on off the pushing thread: a push to several shards of one silo must not run their steps one after another on it.
@@ -72,6 +84,7 @@ internal sealed class RowPushInbox
         lock (_gate)
         {
             Array.Clear(_latest);
+            Array.Clear(_seen);
         }
     }
 

@@ -105,15 +105,8 @@ public sealed class JobLifecycleTests
         var grains = cluster.Client;
         var spec = new JobSpec { Training = new TrainingOptions { Factors = 1, Members = 1, Threads = 1 }, UserShards = 2, ItemShards = 2 };
         // Each count is a finite float, but with one factor alice's shape is their sum: beyond float32.
-        var text = "alice\tsong\t3e38\nalice\tother\t3e38\nalice\tthird\t3e38\nbob\tsong\t2\n";
-        await grains.GetGrain<ICoordinatorGrain>("nan").Create(spec, replace: false, CancellationToken.None);
-        await ClusterJob.UploadTextAsync(grains, "nan", DataSetKind.Training, text, "huge.tsv");
-        await grains.GetGrain<ICoordinatorGrain>("nan").Start(CancellationToken.None);
-        var status = await ClusterJob.WaitAsync(grains, "nan");
+        var status = await TrainToNumericFailureAsync(grains, "nan", spec, "alice\tsong\t3e38\nalice\tother\t3e38\nalice\tthird\t3e38\nbob\tsong\t2\n");
 
-        Assert.Equal(JobState.Failed, status.State);
-        Assert.Equal(JobFailure.Numeric, status.Failure);
-        Assert.Contains("iteration 1", status.Error);
         Assert.Contains("user 'alice'", status.Error);
         Assert.Contains("user shard", status.Error);
         Assert.Equal(0, status.LastCheckpoint);
@@ -129,15 +122,9 @@ public sealed class JobLifecycleTests
         // No check or checkpoint after iteration 1, so iteration 2's user step is asked for before the item step ends.
         var spec = new JobSpec { Training = new TrainingOptions { Factors = 1, Members = 1, Threads = 1, CheckEvery = 5 }, UserShards = 2, ItemShards = 2 };
         // Every user's shape and mean stay finite floats; the song's shape is the sum of four counts: beyond float32.
-        var text = "alice\tsong\t9e37\nbob\tsong\t9e37\ncarol\tsong\t9e37\nerin\tsong\t9e37\nalice\tother\t2\ndave\tother\t1\n";
-        await grains.GetGrain<ICoordinatorGrain>("item-nan").Create(spec, replace: false, CancellationToken.None);
-        await ClusterJob.UploadTextAsync(grains, "item-nan", DataSetKind.Training, text, "huge.tsv");
-        await grains.GetGrain<ICoordinatorGrain>("item-nan").Start(CancellationToken.None);
-        var status = await ClusterJob.WaitAsync(grains, "item-nan");
+        var status = await TrainToNumericFailureAsync(grains, "item-nan", spec,
+            "alice\tsong\t9e37\nbob\tsong\t9e37\ncarol\tsong\t9e37\nerin\tsong\t9e37\nalice\tother\t2\ndave\tother\t1\n");
 
-        Assert.Equal(JobState.Failed, status.State);
-        Assert.Equal(JobFailure.Numeric, status.Failure);
-        Assert.Contains("iteration 1", status.Error);
         Assert.Contains("item 'song'", status.Error);
         // The user step that waited for the failed items' rows was released: the user shards answer at once (a step
         // left waiting would hold them until the call timeout of a minute).
@@ -148,6 +135,19 @@ public sealed class JobLifecycleTests
             var sums = await shard.ColumnSums(answer.Token);
             Assert.All(sums, s => Assert.True(double.IsFinite(s)));
         }
+    }
+
+    /// <summary>Trains <paramref name="text"/> and checks that the job failed numerically at iteration 1.</summary>
+    private static async Task<JobStatus> TrainToNumericFailureAsync(IGrainFactory grains, string job, JobSpec spec, string text)
+    {
+        await grains.GetGrain<ICoordinatorGrain>(job).Create(spec, replace: false, CancellationToken.None);
+        await ClusterJob.UploadTextAsync(grains, job, DataSetKind.Training, text, "huge.tsv");
+        await grains.GetGrain<ICoordinatorGrain>(job).Start(CancellationToken.None);
+        var status = await ClusterJob.WaitAsync(grains, job);
+        Assert.Equal(JobState.Failed, status.State);
+        Assert.Equal(JobFailure.Numeric, status.Failure);
+        Assert.Contains("iteration 1", status.Error);
+        return status;
     }
 
     [Fact]

@@ -275,8 +275,9 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     {
         RowPush[] pushes;
         // Bounded on this side too: a caller that froze (its silo stopped, not closed) never cancels the call, and a
-        // step waiting for ever would hold this shard against the next coordinator's restore.
-        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        // step waiting for ever would hold this shard against the next coordinator's restore. A closing activation
+        // (its silo stopping) gives up at once: its shutdown waits for this call.
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ActivationClosing))
         {
             deadline.CancelAfter(_pushWait);
             try
@@ -285,7 +286,9 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new ShardStateException($"{SideName} shard {GrainKey} waited {_pushWait.TotalSeconds:F0} s for the {OtherSideName} shards' rows of version {otherVersion}");
+                throw new ShardStateException(ActivationClosing.IsCancellationRequested
+                    ? $"{SideName} shard {GrainKey} is closing (its silo stops) and no longer waits for the {OtherSideName} shards' rows of version {otherVersion}"
+                    : $"{SideName} shard {GrainKey} waited {_pushWait.TotalSeconds:F0} s for the {OtherSideName} shards' rows of version {otherVersion}");
             }
         }
         var gathered = shard.Gathered;

@@ -1,6 +1,6 @@
 using Hpf.Cluster.Grains.Interfaces;
-using Hpf.Cluster.Runtime.Storage;
 using Hpf.Cluster.Runtime;
+using Hpf.Cluster.Runtime.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

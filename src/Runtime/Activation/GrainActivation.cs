@@ -18,6 +18,8 @@ internal sealed partial class GrainActivation
     private readonly RuntimeMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TaskCompletionSource _deactivated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Not disposed: it has no timer, and a Cancel racing a Dispose would throw.
+    private readonly CancellationTokenSource _closingSource = new();
     private Grain? _grain;
     private bool _activated;
     private bool _pumping;
@@ -95,6 +97,7 @@ internal sealed partial class GrainActivation
             _closing = true;
             start = TryClaimDeactivation();
         }
+        SignalClosing();
         if (start)
         {
             _ = Task.Run(DeactivateAsync);
@@ -111,11 +114,18 @@ internal sealed partial class GrainActivation
             _closing = true;
             start = TryClaimDeactivation();
         }
+        SignalClosing();
         if (start)
         {
             _ = Task.Run(DeactivateAsync);
         }
         return Deactivated;
+    }
+
+    /// <summary>Cancels <see cref="Grain.ActivationClosing"/>, its callbacks off this thread (they may run grain code).</summary>
+    private void SignalClosing()
+    {
+        if (!_closingSource.IsCancellationRequested) _ = _closingSource.CancelAsync();
     }
 
     private void DelayDeactivation(TimeSpan timeSpan)
@@ -180,7 +190,8 @@ internal sealed partial class GrainActivation
         try
         {
             _grain = _class.Create(_directory.Services);
-            _grain.Attach(new GrainActivationContext(GrainId, _directory.GrainFactory, _directory.Silo, _directory.Services, () => _ = CloseAsync(), DelayDeactivation));
+            _grain.Attach(new GrainActivationContext(GrainId, _directory.GrainFactory, _directory.Silo, _directory.Services, () => _ = CloseAsync(), DelayDeactivation,
+                _closingSource.Token));
             using var timeout = new CancellationTokenSource(_directory.Options.HookTimeout);
             await _grain.OnActivateAsync(timeout.Token).ConfigureAwait(false);
             lock (_gate)

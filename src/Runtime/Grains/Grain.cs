@@ -46,6 +46,13 @@ public abstract class Grain
     protected void DeactivateOnIdle() => Context.RequestDeactivation();
 
     /// <summary>
+    /// Cancelled when this activation starts to close: it deactivates, or its silo stops. A closing activation still
+    /// finishes the calls it is running, so a call that waits for other grains (for data they will push, say) should
+    /// give up on this token rather than hold the silo's shutdown until its own timeout.
+    /// </summary>
+    protected CancellationToken ActivationClosing => Context.Closing;
+
+    /// <summary>
     /// Keeps this activation from being collected as idle for <paramref name="timeSpan"/> from now (replacing any
     /// earlier delay; zero ends it), as Orleans's DelayDeactivation does: for a grain that works in the background
     /// between calls, such as a coordinator running a training loop. A graceful shutdown still deactivates it.

@@ -126,9 +126,19 @@ public sealed partial class MembershipAgent : IHostedService, IClusterMembership
             await StopLoopsAsync().ConfigureAwait(false);
             return;
         }
-        await BeginLeaveAsync(cancellationToken).ConfigureAwait(false);
-        await StopLoopsAsync().ConfigureAwait(false);
-        await UpdateOwnRowAsync(entry => entry with { Status = SiloStatus.Dead }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await BeginLeaveAsync(cancellationToken).ConfigureAwait(false);
+            await StopLoopsAsync().ConfigureAwait(false);
+            await UpdateOwnRowAsync(entry => entry with { Status = SiloStatus.Dead }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's stop ran out of time (grains were slow to deactivate): the others vote this silo out instead.
+            await StopLoopsAsync().ConfigureAwait(false);
+            LogLeaveCutShort(Self);
+            return;
+        }
         _joined = false;
         LogLeft(Self, _table.ClusterId);
         CancelStopping();
@@ -416,6 +426,9 @@ public sealed partial class MembershipAgent : IHostedService, IClusterMembership
 
     [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "Silo {Silo} found itself declared dead in cluster {ClusterId}; stopping")]
     private partial void LogFoundSelfDead(SiloAddress silo, string clusterId);
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Warning, Message = "Silo {Silo} stopped before it could mark itself dead; the others will vote it out")]
+    private partial void LogLeaveCutShort(SiloAddress silo);
 
     [LoggerMessage(EventId = 1014, Level = LogLevel.Information, Message = "Silo {Silo} left cluster {ClusterId}")]
     private partial void LogLeft(SiloAddress silo, string clusterId);

@@ -30,6 +30,22 @@ public sealed class ActivationLifecycleTests
     }
 
     [Fact]
+    public async Task A_call_running_when_its_silo_stops_sees_ActivationClosing_and_the_silo_stops_without_waiting_for_it()
+    {
+        var journal = new LifecycleJournal();
+        await using var cluster = await TestCluster.StartAsync(1, new TestClusterOptions { ConfigureServices = (services, _) => services.AddSingleton(journal) });
+        var grain = cluster.Client.GetGrain<ILifecycleGrain>("closing");
+        var call = grain.WaitUntilClosing(TimeSpan.FromMinutes(2));
+        await WaitUntil(() => journal.EventsOf("closing").Contains("waiting"), TimeSpan.FromSeconds(10));
+
+        // Stopping deactivates every grain, which waits for the running call: the call must end on the token.
+        await cluster.StopSiloAsync(cluster.Silos[0]).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(await call.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(["activate", "waiting", "deactivate"], journal.EventsOf("closing"));
+    }
+
+    [Fact]
     public async Task DelayDeactivation_keeps_an_idle_grain_until_the_delay_ends()
     {
         var journal = new LifecycleJournal();

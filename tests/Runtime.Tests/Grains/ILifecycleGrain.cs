@@ -17,4 +17,7 @@ public interface ILifecycleGrain : IGrainWithStringKey
 
     /// <summary>Asks not to be collected as idle for this long (zero ends an earlier delay).</summary>
     Task StayAwake(TimeSpan timeSpan);
+
+    /// <summary>Waits, within its call, until the activation starts to close; false when <paramref name="limit"/> passes first.</summary>
+    Task<bool> WaitUntilClosing(TimeSpan limit);
 }

@@ -47,5 +47,19 @@ public sealed class LifecycleGrain(LifecycleJournal journal) : Grain, ILifecycle
         return Task.CompletedTask;
     }
 
+    public async Task<bool> WaitUntilClosing(TimeSpan limit)
+    {
+        journal.Record(GrainKey, "waiting");
+        try
+        {
+            await Task.Delay(limit, ActivationClosing);
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
+        }
+    }
+
     Task<string> ILifecycleGrain.Silo() => Task.FromResult(Silo.ToString());
 }

@@ -261,7 +261,7 @@ internal sealed partial class TrainingRun
         _bytes += bytes + _bytesLastStep;
         if (_spec.TraceElbo) _elbo.Add(await ElboAsync(stop).ConfigureAwait(false));
 
-        Task<HalfStepResult[]> StartItemSteps() => Task.WhenAll(_shards.Items.Select(s => s.HalfStep(itemRequest, step.Token)));
+        Task<HalfStepResult[]> StartItemSteps() => AllOrFirstFailureAsync(_shards.Items.Select(s => s.HalfStep(itemRequest, step.Token)), step);
     }
 
     /// <summary>
@@ -273,7 +273,43 @@ internal sealed partial class TrainingRun
     {
         var step = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var request = new HalfStepRequest(iteration, _userVersion + 1, itemVersion, pulled ? _itemSums : null, _runToken, PushRows: true);
-        return (Task.WhenAll(_shards.Users.Select(s => s.HalfStep(request, step.Token))), step);
+        return (AllOrFirstFailureAsync(_shards.Users.Select(s => s.HalfStep(request, step.Token)), step), step);
+    }
+
+    /// <summary>
+    /// The steps' results. The first step that fails cancels <paramref name="step"/>, so its siblings and the other
+    /// side's steps of the iteration stop waiting for pushes it will not send (else they would wait out the call
+    /// timeout); the failure is what is thrown, not the cancellations it caused.
+    /// </summary>
+    private static async Task<HalfStepResult[]> AllOrFirstFailureAsync(IEnumerable<Task<HalfStepResult>> calls, CancellationTokenSource step)
+    {
+        var tasks = calls.ToArray();
+        foreach (var task in tasks)
+        {
+            _ = task.ContinueWith(static (_, source) =>
+            {
+                try
+                {
+                    ((CancellationTokenSource)source!).Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The iteration is over: nothing waits on its token any more.
+                }
+            }, step, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+        try
+        {
+            return await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch
+        {
+            foreach (var task in tasks)
+            {
+                if (task.IsFaulted) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(task.Exception!.InnerException!);
+            }
+            throw;
+        }
     }
 
     /// <summary>Cancels steps that can no longer complete (they wait for pushes that will not come) and waits until they have ended.</summary>

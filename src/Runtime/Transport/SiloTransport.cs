@@ -39,6 +39,7 @@ internal sealed class SiloTransport : IAsyncDisposable
             InitialHttp2StreamWindowSize = 4 * 1024 * 1024,
             AutomaticDecompression = DecompressionMethods.None,
             UseProxy = false,
+            ConnectCallback = SiloConnectionStream.ConnectAsync,
         };
         if (value.CertificatePath.Length > 0)
         {
@@ -57,7 +58,7 @@ internal sealed class SiloTransport : IAsyncDisposable
 
     /// <summary>
     /// Sends <paramref name="message"/> to <paramref name="silo"/> and returns the response body. A silo that
-    /// cannot be connected to raises <see cref="SiloUnavailableException"/>: the call never reached it, so it is
+    /// cannot be connected to, or that drops a new connection before answering on it, raises <see cref="SiloUnavailableException"/>: the call never reached it, so it is
     /// safe to route again; any later failure may have run the call and is reported, not retried.
     /// </summary>
     public async Task<ResponseBody> SendAsync(SiloAddress silo, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
@@ -78,7 +79,7 @@ internal sealed class SiloTransport : IAsyncDisposable
         {
             response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConnectionError)
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConnectionError || NeverAnswered(ex))
         {
             throw new SiloUnavailableException($"Silo {silo} cannot be reached: {ex.Message}");
         }
@@ -106,6 +107,19 @@ internal sealed class SiloTransport : IAsyncDisposable
             _metrics.Received(body.Length);
             return body;
         }
+    }
+
+    /// <summary>Whether the call failed on a connection the silo never answered on (see <see cref="SiloConnectionStream"/>).</summary>
+    private static bool NeverAnswered(Exception ex)
+    {
+        for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is SiloSilentException)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     public ValueTask DisposeAsync()

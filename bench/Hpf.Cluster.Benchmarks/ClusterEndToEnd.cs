@@ -12,7 +12,7 @@ namespace Hpf.Cluster.Benchmarks;
 
 /// <summary>
 /// The end-to-end job trained through the grains: N in-process silos on loopback Kestrel (each with its shards;
-/// calls between silos cross HTTP/2), the data uploaded through the shards' loading path, the time per iteration
+/// calls between silos cross the silo link), the data uploaded through the shards' loading path, the time per iteration
 /// as the coordinator measures it, and the bytes the shards fetched from each other.
 /// </summary>
 internal static class ClusterEndToEnd

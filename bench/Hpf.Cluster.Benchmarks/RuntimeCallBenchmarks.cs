@@ -4,7 +4,7 @@ namespace Hpf.Cluster.Benchmarks;
 
 /// <summary>
 /// Latency of an empty grain call made on silo 0 to a grain on silo 0 (no serialisation, no network) and to
-/// one on silo 1 (HTTP/2 over loopback), and throughput with 64 concurrent callers.
+/// one on silo 1 (the silo link over loopback), and throughput with 64 concurrent callers.
 /// </summary>
 [Config(typeof(RuntimeBenchmarkConfig))]
 [MemoryDiagnoser]

@@ -79,7 +79,7 @@ internal sealed class ApiSilo : IAsyncDisposable
         return new ApiSilo(silo, directory, settings["Api:ApiKey"]!, logs, handler);
     }
 
-    /// <summary>An HTTP/2 (prior knowledge) client of the silo-to-silo port, for showing what it does not serve.</summary>
+    /// <summary>An HTTP/2 (prior knowledge) request to the silo-to-silo port, for showing that it serves no HTTP.</summary>
     public HttpRequestMessage SiloPortRequest(HttpMethod method, string path)
     {
         var request = new HttpRequestMessage(method, $"http://127.0.0.1:{SiloPort}{path}")

@@ -55,12 +55,12 @@ public sealed class ClientApiTests : IAsyncLifetime
     [Fact]
     public async Task The_API_is_absent_on_the_silo_to_silo_port_and_the_runtime_is_absent_on_the_API_port()
     {
+        // The silo port speaks only the silo link: an HTTP request (with the API key, even) is refused there
+        // before the link's handshake, and answered with nothing an HTTP client can read.
         using var http2 = new HttpClient();
         foreach (var path in new[] { "/api/cluster", "/api/jobs", "/openapi/v1.json" })
         {
-            using var response = await http2.SendAsync(_silo.SiloPortRequest(HttpMethod.Get, path));
-            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+            await Assert.ThrowsAsync<HttpRequestException>(() => http2.SendAsync(_silo.SiloPortRequest(HttpMethod.Get, path)));
         }
         using var call = await _silo.Client.PostAsync("runtime/call", new ByteArrayContent([1, 2, 3]));
         Assert.Equal(HttpStatusCode.NotFound, call.StatusCode);

@@ -18,7 +18,7 @@ public sealed class ClusterOptions
     /// <summary>Largest call or response message accepted, in bytes.</summary>
     public long MaxMessageBytes { get; set; } = 1L << 30;
 
-    /// <summary>PKCS#12 certificate for TLS between silos; empty means cleartext HTTP/2 (h2c), meant for loopback and private networks.</summary>
+    /// <summary>PKCS#12 certificate for TLS between silos; empty means a cleartext silo link, meant for loopback and private networks.</summary>
     public string CertificatePath { get; set; } = "";
 
     /// <summary>Password of <see cref="CertificatePath"/>. Never logged.</summary>

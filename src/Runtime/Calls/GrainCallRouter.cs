@@ -12,7 +12,7 @@ namespace Hpf.Cluster.Runtime;
 
 /// <summary>
 /// Takes a call to the silo that owns the grain under the current membership view: into the local activation
-/// directory with the arguments as they are (no serialisation), or encoded over HTTP/2 to the owner. When the
+/// directory with the arguments as they are (no serialisation), or encoded over the silo link to the owner. When the
 /// owner is unreachable or shutting down, the call waits for the view to change and is routed again, until its
 /// timeout.
 /// </summary>
@@ -128,9 +128,9 @@ internal sealed partial class GrainCallRouter : IGrainCallInvoker
         ResponseBody body;
         try
         {
-            body = await _transport.SendAsync(owner, writer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            body = await _transport.SendAsync(owner, writer, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new GrainCallException(grainId, method.Name, owner.ToString(), ex.GetType().FullName!, ex.Message, ex);
         }

@@ -16,7 +16,7 @@ namespace Hpf.Cluster.Runtime.Hosting;
 public static class SiloRuntimeServiceCollectionExtensions
 {
     /// <summary>
-    /// The silo runtime: activation directory, idle collection, placement, transport and the call endpoint.
+    /// The silo runtime: activation directory, idle collection, placement, transport and the call handler.
     /// Membership must be registered separately as <see cref="IClusterMembershipView"/> (whose
     /// <see cref="IClusterMembershipView.Self"/> must be <paramref name="silo"/>).
     /// </summary>
@@ -44,20 +44,20 @@ public static class SiloRuntimeServiceCollectionExtensions
             sp.GetRequiredService<ActivationDirectory>().GrainFactory = factory;
             return factory;
         });
-        services.TryAddSingleton<SiloCallEndpoint>();
+        services.TryAddSingleton<SiloCallHandler>();
         // Grains deactivate in the hosts's "stopping" phase, before Kestrel and the other hosted services stop.
         services.AddHostedService<SiloShutdown>();
         services.AddHostedService<ActivationCollector>();
         return services;
     }
 
-    /// <summary>Maps POST /runtime/call, the single endpoint other silos and clients send grain calls to.</summary>
+    /// <summary>
+    /// Readies the silo to serve calls: resolving the grain factory wires it into the activation directory before
+    /// the first call arrives. The silo port itself is served by <see cref="SiloCallHandler"/> (see <see cref="SiloKestrel"/>).
+    /// </summary>
     public static IEndpointRouteBuilder MapSiloRuntime(this IEndpointRouteBuilder endpoints)
     {
-        // Resolving the factory here wires it into the activation directory before the first call arrives.
         _ = endpoints.ServiceProvider.GetRequiredService<IGrainFactory>();
-        var endpoint = endpoints.ServiceProvider.GetRequiredService<SiloCallEndpoint>();
-        endpoints.MapPost(ClusterHeaders.CallPath, (RequestDelegate)endpoint.HandleAsync);
         return endpoints;
     }
 }

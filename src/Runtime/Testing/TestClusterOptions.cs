@@ -15,7 +15,7 @@ public sealed class TestClusterOptions
 
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>PKCS#12 certificate for TLS between the silos (and the client); empty means h2c.</summary>
+    /// <summary>PKCS#12 certificate for TLS between the silos (and the client); empty means cleartext.</summary>
     public string CertificatePath { get; set; } = "";
 
     public string CertificatePassword { get; set; } = "";

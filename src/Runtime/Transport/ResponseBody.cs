@@ -17,15 +17,6 @@ internal sealed class ResponseBody : IDisposable
 
     public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(ResponseBody))).AsMemory(0, Length);
 
-    public static async Task<ResponseBody> ReadAsync(HttpContent content, long maxLength, CancellationToken cancellationToken)
-    {
-        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            return await ReadAsync(stream, content.Headers.ContentLength, maxLength, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
     /// <summary>Reads <paramref name="stream"/> to its end; with a known length it is read straight into one buffer of that size.</summary>
     public static async Task<ResponseBody> ReadAsync(Stream stream, long? contentLength, long maxLength, CancellationToken cancellationToken)
     {

@@ -36,8 +36,8 @@ public sealed class TurnBasedExecutionTests(TwoSiloFixture fixture) : IClassFixt
         Assert.Equal(Enumerable.Range(1, callers * callsEach), arrivals.Order());
         for (var caller = 0; caller < callers; caller++)
         {
-            // Every call was served exactly once. (Calls a caller has in flight at once to another silo travel on
-            // separate HTTP/2 streams and may overtake each other; strict order holds for calls made in sequence
+            // Every call was served exactly once. (Calls a caller has in flight at once to another silo are each
+            // served on the thread pool as they arrive and may overtake each other; strict order holds for calls made in sequence
             // and for callers on the grain's own silo, tested below.)
             Assert.Equal(Enumerable.Range(0, callsEach), (await grain.Served(caller)).Order());
         }

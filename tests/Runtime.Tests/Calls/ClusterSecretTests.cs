@@ -1,8 +1,9 @@
-using System.Net;
 using Hpf.Cluster.Runtime.Hosting;
 using Hpf.Cluster.Runtime.Membership;
 using Hpf.Cluster.Runtime.Testing;
+using Hpf.Cluster.Runtime.Serialization;
 using Hpf.Cluster.Runtime.Tests.Grains;
+using Hpf.Cluster.Runtime.Transport;
 
 namespace Hpf.Cluster.Runtime.Tests.Calls;
 
@@ -19,7 +20,7 @@ public sealed class ClusterSecretTests(TwoSiloFixture fixture) : IClassFixture<T
         var ex = await Assert.ThrowsAsync<GrainCallException>(() => intruder.GrainFactory.GetGrain<ICounterGrain>(key).Add(1));
 
         Assert.Equal(typeof(UnauthorizedAccessException).FullName, ex.RemoteExceptionType);
-        Assert.Contains("403", ex.Message);
+        Assert.Contains(nameof(CredentialCheck.Refused), ex.Message);
         Assert.False(fixture.Cluster.Silos[1].HasActivation(new GrainId(typeof(ICounterGrain).FullName!, key)));
     }
 
@@ -38,13 +39,35 @@ public sealed class ClusterSecretTests(TwoSiloFixture fixture) : IClassFixture<T
     }
 
     [Fact]
-    public async Task A_request_without_credentials_gets_401()
+    public async Task A_connection_without_credentials_is_refused_and_its_call_never_runs()
     {
-        var silo = fixture.Cluster.Silos[0].Address;
-        using var http = new HttpClient { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        var key = fixture.KeyOn<ICounterGrain>(0, "unauthenticated");
+        var grainType = typeof(ICounterGrain).FullName!;
+        Assert.True(GrainInterfaceRegistry.TryGetInterface(grainType, out var descriptor));
+        using var writer = new WireWriter();
+        CallMessageCodec.WriteRequest(writer, new GrainId(grainType, key), null, descriptor.Methods.Single(m => m.Name == nameof(ICounterGrain.Add)), [1], 0);
+        await using var link = await RawSiloLink.ConnectAsync(fixture.Cluster.Silos[0].Address);
 
-        using var response = await http.PostAsync($"http://{silo.Host}:{silo.Port}/runtime/call", new ByteArrayContent([1, 2, 3]));
+        // A call where the Hello belongs: the silo answers Refused (credentials missing) and closes the link.
+        await link.SendCallAsync(1, writer.WrittenMemory.ToArray());
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var (kind, _, payload) = await link.ReadFrameAsync();
+        Assert.Equal(LinkFrameKind.Refused, kind);
+        Assert.Equal([(byte)CredentialCheck.Missing], payload);
+        Assert.True(await link.ClosedBySiloAsync());
+        Assert.False(fixture.Cluster.Silos[0].HasActivation(new GrainId(grainType, key)));
+    }
+
+    [Fact]
+    public async Task A_hello_with_the_wrong_secret_is_refused()
+    {
+        await using var link = await RawSiloLink.ConnectAsync(fixture.Cluster.Silos[0].Address);
+
+        await link.SendHelloAsync("test", "not-the-secret");
+
+        var (kind, _, payload) = await link.ReadFrameAsync();
+        Assert.Equal(LinkFrameKind.Refused, kind);
+        Assert.Equal([(byte)CredentialCheck.Refused], payload);
+        Assert.True(await link.ClosedBySiloAsync());
     }
 }

@@ -28,7 +28,7 @@ public sealed class ObservabilityTests
         }
 
         Assert.Contains(logs.Messages, m => m.Contains("Activated", StringComparison.Ordinal) && m.Contains("logged", StringComparison.Ordinal));
-        Assert.Contains(logs.Messages, m => m.Contains("Refused a call", StringComparison.Ordinal));
+        Assert.Contains(logs.Messages, m => m.Contains("Refused a connection", StringComparison.Ordinal));
         Assert.Contains(logs.Messages, m => m.Contains("Deactivated", StringComparison.Ordinal));
         Assert.DoesNotContain(logs.Messages, m => m.Contains(options.ClusterSecret, StringComparison.Ordinal));
     }

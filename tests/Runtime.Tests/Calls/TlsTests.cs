@@ -8,7 +8,7 @@ using Hpf.Cluster.Runtime.Tests.Grains;
 
 namespace Hpf.Cluster.Runtime.Tests.Calls;
 
-/// <summary>Silos configured with a cluster certificate talk HTTP/2 over TLS and trust only peers presenting it.</summary>
+/// <summary>Silos configured with a cluster certificate talk over TLS and trust only peers presenting it.</summary>
 public sealed class TlsTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "hpf-tls-" + Guid.NewGuid().ToString("N"));
@@ -66,7 +66,8 @@ public sealed class TlsTests : IDisposable
         // themselves with the cluster secret, not with a client certificate.
         var ex = await Assert.ThrowsAsync<GrainCallException>(() => stranger.GrainFactory.GetGrain<ICounterGrain>("x").Add(1));
 
-        Assert.Equal(typeof(HttpRequestException).FullName, ex.RemoteExceptionType);
+        Assert.Equal(typeof(IOException).FullName, ex.RemoteExceptionType);
+        Assert.Contains("not trusted", ex.RemoteMessage);
         Assert.Equal(0, cluster.Silos[0].ActivationCount);
     }
 }

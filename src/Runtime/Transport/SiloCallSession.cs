@@ -58,6 +58,10 @@ internal sealed partial class SiloCallSession(
 
     private async Task ReadCallAsync(int length, long callId, CancellationToken closed)
     {
+        if (length < 0)
+        {
+            throw new IOException($"A call frame announced {length} bytes.");
+        }
         var body = new SegmentedMessageReadStream(input, length);
         if (length > maxMessageBytes)
         {

@@ -257,6 +257,10 @@ internal sealed class SiloConnection : IAsyncDisposable
 
     private async Task ReadResultAsync(int length, long callId)
     {
+        if (length < 0)
+        {
+            throw new IOException($"Silo {_silo} sent a result frame of {length} bytes.");
+        }
         var body = new SegmentedMessageReadStream(_reads, length);
         // Taken out now, so that once the last result is in the connection counts as idle.
         _pending.TryRemove(callId, out var waiting);

@@ -47,21 +47,24 @@ internal sealed class RawSiloLink : IAsyncDisposable
     /// </summary>
     public async Task SendCallAsync(long callId, byte[] message, int? send = null, bool abort = false)
     {
+        // One write for the whole frame: a silo that refuses the link after the header cannot break it half-way.
+        using var frame = new MemoryStream();
         var header = new byte[LinkFrame.HeaderBytes];
         LinkFrame.WriteHeader(header, message.Length, LinkFrameKind.Call, callId);
-        await _stream.WriteAsync(header);
+        frame.Write(header);
         var remaining = message.AsMemory(0, send ?? message.Length);
         while (!remaining.IsEmpty)
         {
             var segment = remaining[..Math.Min(remaining.Length, LinkFrame.MaxSegmentBytes)];
-            await WriteInt32Async(segment.Length);
-            await _stream.WriteAsync(segment);
+            WriteInt32(frame, segment.Length);
+            frame.Write(segment.Span);
             remaining = remaining[segment.Length..];
         }
         if (abort)
         {
-            await WriteInt32Async(LinkFrame.AbortSegment);
+            WriteInt32(frame, LinkFrame.AbortSegment);
         }
+        await _stream.WriteAsync(frame.GetBuffer().AsMemory(0, (int)frame.Length));
         await _stream.FlushAsync();
     }
 
@@ -96,16 +99,23 @@ internal sealed class RawSiloLink : IAsyncDisposable
         }
     }
 
-    private async Task WriteInt32Async(int value)
+    private static void WriteInt32(Stream stream, int value)
     {
-        var bytes = new byte[sizeof(int)];
+        Span<byte> bytes = stackalloc byte[sizeof(int)];
         BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
-        await _stream.WriteAsync(bytes);
+        stream.Write(bytes);
     }
 
     public ValueTask DisposeAsync()
     {
-        _socket.Shutdown(SocketShutdown.Both);
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // The silo closed or reset the link first.
+        }
         return _stream.DisposeAsync();
     }
 }

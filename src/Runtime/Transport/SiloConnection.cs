@@ -89,8 +89,20 @@ internal sealed class SiloConnection : IAsyncDisposable
                 {
                     throw new IOException($"Silo {silo} is not trusted: {ex.Message}", ex);
                 }
+                catch (IOException ex)
+                {
+                    throw new SiloUnavailableException($"Silo {silo} dropped the connection during the TLS handshake: {ex.Message}");
+                }
             }
-            await LinkFrame.WriteControlAsync(stream, LinkFrameKind.Hello, 0, LinkFrame.EncodeHello(options.ClusterId, options.ClusterSecret), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await LinkFrame.WriteControlAsync(stream, LinkFrameKind.Hello, 0, LinkFrame.EncodeHello(options.ClusterId, options.ClusterSecret), cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                // No call has been sent on this connection yet.
+                throw new SiloUnavailableException($"Silo {silo} dropped the connection before its handshake: {ex.Message}");
+            }
             await ReadWelcomeAsync(silo, stream, cancellationToken).ConfigureAwait(false);
             var connection = new SiloConnection(silo, socket, stream, options.MaxMessageBytes, metrics);
             connection._reader = Task.Run(connection.ReadResultsAsync, CancellationToken.None);

@@ -1,6 +1,6 @@
 namespace Hpf.Cluster.Runtime.Transport;
 
-/// <summary>Outcome of checking a peer's cluster credentials: 401 when missing, 403 when wrong.</summary>
+/// <summary>Outcome of checking a peer's cluster credentials; a silo sends it back in a Refused frame.</summary>
 internal enum CredentialCheck
 {
     Accepted,

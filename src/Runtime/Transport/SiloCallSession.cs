@@ -23,6 +23,8 @@ internal sealed partial class SiloCallSession(
     ILogger logger)
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    // Filled and written only under the write lock.
+    private readonly byte[] _resultHeader = new byte[LinkFrame.HeaderBytes];
     private readonly ConcurrentDictionary<long, CancellationTokenSource> _running = new();
     private volatile bool _goingAway;
 
@@ -138,33 +140,24 @@ internal sealed partial class SiloCallSession(
         await RespondAsync(callId, response, closed).ConfigureAwait(false);
     }
 
-    private Task RespondFailedAsync(long callId, string exceptionType, string message, CancellationToken closed)
+    private async Task RespondFailedAsync(long callId, string exceptionType, string message, CancellationToken closed)
     {
-        var response = new WireWriter();
+        using var response = new WireWriter();
         CallMessageCodec.WriteFailed(response, exceptionType, message, view.Self.ToString());
-        return RespondAndDisposeAsync(callId, response, closed);
-    }
-
-    private async Task RespondAndDisposeAsync(long callId, WireWriter response, CancellationToken closed)
-    {
-        using (response)
-        {
-            await RespondAsync(callId, response, closed).ConfigureAwait(false);
-        }
+        await RespondAsync(callId, response, closed).ConfigureAwait(false);
     }
 
     /// <summary>Writes a Result frame. A connection that is gone cannot take it, and nobody waits for it then.</summary>
     private async Task RespondAsync(long callId, WireWriter response, CancellationToken closed)
     {
         var length = response.Length;
-        var header = new byte[LinkFrame.HeaderBytes];
-        LinkFrame.WriteHeader(header, length, LinkFrameKind.Result, callId);
         try
         {
             await _writeLock.WaitAsync(closed).ConfigureAwait(false);
             try
             {
-                await output.WriteAsync(header, closed).ConfigureAwait(false);
+                LinkFrame.WriteHeader(_resultHeader, length, LinkFrameKind.Result, callId);
+                await output.WriteAsync(_resultHeader, closed).ConfigureAwait(false);
                 // Large arrays in a result go from their own memory to the connection, not through the message buffer.
                 await response.WriteToAsync(new SegmentedMessageWriteStream(output, CancellationToken.None), closed).ConfigureAwait(false);
                 await output.FlushAsync(closed).ConfigureAwait(false);

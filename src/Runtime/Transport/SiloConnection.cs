@@ -26,6 +26,8 @@ internal sealed class SiloConnection : IAsyncDisposable
     private readonly long _maxMessageBytes;
     private readonly RuntimeMetrics _metrics;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    // Filled and written only under the write lock.
+    private readonly byte[] _callHeader = new byte[LinkFrame.HeaderBytes];
     private readonly ConcurrentDictionary<long, TaskCompletionSource<ResponseBody>> _pending = new();
     private readonly CancellationTokenSource _closed = new();
     private long _nextCallId;
@@ -166,12 +168,11 @@ internal sealed class SiloConnection : IAsyncDisposable
                     throw new SiloUnavailableException($"The connection to silo {_silo} is closing: {_failure?.Message ?? "the silo is stopping"}.");
                 }
                 var length = message.Length;
-                var header = new byte[LinkFrame.HeaderBytes];
-                LinkFrame.WriteHeader(header, length, LinkFrameKind.Call, callId);
+                LinkFrame.WriteHeader(_callHeader, length, LinkFrameKind.Call, callId);
                 var segments = new SegmentedMessageWriteStream(_writes, cancellationToken);
                 try
                 {
-                    await _writes.WriteAsync(header, CancellationToken.None).ConfigureAwait(false);
+                    await _writes.WriteAsync(_callHeader, CancellationToken.None).ConfigureAwait(false);
                     await message.WriteToAsync(segments, CancellationToken.None).ConfigureAwait(false);
                     await _writes.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                 }
@@ -223,10 +224,7 @@ internal sealed class SiloConnection : IAsyncDisposable
             await _writeLock.WaitAsync(_closed.Token).ConfigureAwait(false);
             try
             {
-                var frame = new byte[LinkFrame.HeaderBytes];
-                LinkFrame.WriteHeader(frame, 0, LinkFrameKind.Cancel, callId);
-                await _writes.WriteAsync(frame, _closed.Token).ConfigureAwait(false);
-                await _writes.FlushAsync(_closed.Token).ConfigureAwait(false);
+                await LinkFrame.WriteControlAsync(_writes, LinkFrameKind.Cancel, callId, ReadOnlyMemory<byte>.Empty, _closed.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -308,15 +306,19 @@ internal sealed class SiloConnection : IAsyncDisposable
     private void Fail(Exception reason)
     {
         _failure ??= reason;
+        FailWaiting(() => new IOException($"The connection to silo {_silo} broke before the call's result arrived: {reason.Message}", reason));
+        _ = DisposeAsync().AsTask();
+    }
+
+    private void FailWaiting(Func<Exception> failure)
+    {
         foreach (var (callId, waiting) in _pending)
         {
             if (_pending.TryRemove(callId, out _))
             {
-                waiting.TrySetException(new IOException($"The connection to silo {_silo} broke before the call's result arrived: {reason.Message}", reason));
+                waiting.TrySetException(failure());
             }
         }
-        Interlocked.Exchange(ref Retired, null)?.Invoke(this);
-        _ = DisposeAsync().AsTask();
     }
 
     public async ValueTask DisposeAsync()
@@ -339,13 +341,7 @@ internal sealed class SiloConnection : IAsyncDisposable
         }
         await _stream.DisposeAsync().ConfigureAwait(false);
         _socket.Dispose();
-        foreach (var (callId, waiting) in _pending)
-        {
-            if (_pending.TryRemove(callId, out _))
-            {
-                waiting.TrySetException(new IOException($"The connection to silo {_silo} was closed."));
-            }
-        }
+        FailWaiting(() => new IOException($"The connection to silo {_silo} was closed."));
         Interlocked.Exchange(ref Retired, null)?.Invoke(this);
     }
 }

@@ -72,6 +72,7 @@ internal sealed class SiloTransport : IAsyncDisposable
 
     private async Task<SiloConnection> OpenAsync(SiloAddress silo)
     {
+        // Called under the pool's lock: connecting starts after the lock is released.
         await Task.Yield();
         var connection = await SiloConnection.OpenAsync(silo, _options, _thumbprint, ConnectTimeout, _metrics, CancellationToken.None).ConfigureAwait(false);
         connection.Retired += retired => Forget(silo, retired);

@@ -3,6 +3,7 @@ using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Kernels;
 using Hpf.Cluster.Runtime;
+using Hpf.Cluster.Runtime.Serialization;
 using Hpf.Cluster.Runtime.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -304,6 +305,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             if (push.Rows is null) throw new ShardStateException($"{OtherSideName} shard {j} pushed no rows where {gathered.RowsOf(j)} were resolved");
             Fill(gathered, j, push.Rows);
             bytes += push.Rows.Bytes;
+            Recycle(push.Rows);
         }
         return bytes;
     }
@@ -442,6 +444,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
                 var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, request.OtherVersion, positions), cancellationToken).ConfigureAwait(false);
                 if (!shard.Gathered.FillRows(j, positions, rows)) throw new ShardStateException($"{OtherSideName} shard {j} sent rows that are not finite");
                 Interlocked.Add(ref fetched, rows.Bytes);
+                Recycle(rows);
             })).ConfigureAwait(false);
             request.OtherColumnSums.AsSpan().CopyTo(shard.Gathered.ColumnSum);
 
@@ -667,9 +670,21 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, otherVersion, null), cancellationToken).ConfigureAwait(false);
             Fill(gathered, j, rows);
             Interlocked.Add(ref bytes, rows.Bytes);
+            Recycle(rows);
         })).ConfigureAwait(false);
         otherColumnSums.AsSpan().CopyTo(gathered.ColumnSum);
         return bytes;
+    }
+
+    /// <summary>
+    /// Gives the arrays of rows from another silo back to the runtime once the gathered table has copied them, so the
+    /// next half-step's rows arrive in the same memory. Rows a same-silo shard passed by reference are left alone.
+    /// </summary>
+    private static void Recycle(FetchedRows rows)
+    {
+        ReceivedArrayPool<float>.Shared.Return(rows.Values);
+        ReceivedArrayPool<float>.Shared.Return(rows.ExactElog);
+        ReceivedArrayPool<int>.Shared.Return(rows.ExactRows);
     }
 
     private void Fill(GatheredRows gathered, int part, FetchedRows rows)

@@ -8,8 +8,8 @@ namespace Hpf.Cluster.Runtime.Serialization;
 /// <summary>
 /// Reads what <see cref="WireWriter"/> wrote; a truncated or malformed message throws <see cref="WireFormatException"/>.
 /// A framed message (see <see cref="WireFrame"/>) is read either whole from the buffer, or with only its head in
-/// the buffer and the tail still in a stream: then large arrays are allocated here and listed in
-/// <see cref="PendingArrays"/> for the caller to fill from the stream.
+/// the buffer and the tail still in a stream: then large arrays are taken here (from <see cref="ReceivedArrayPool{T}"/>)
+/// and listed in <see cref="PendingArrays"/> for the caller to fill from the stream.
 /// </summary>
 public sealed class WireReader
 {
@@ -125,7 +125,8 @@ public sealed class WireReader
         {
             throw new WireFormatException($"Array of {length} x{Unsafe.SizeOf<T>()} bytes does not fit in the {left} bytes left{(inTail ? " in the tail" : "")}.");
         }
-        var array = GC.AllocateUninitializedArray<T>(length);
+        // A large array is the bulk of a message, usually one a receiver gets again and again at the same length.
+        var array = inTail ? ReceivedArrayPool<T>.Shared.Rent(length) : GC.AllocateUninitializedArray<T>(length);
         var destination = MemoryMarshal.AsBytes(array.AsSpan());
         if (!inTail)
         {

@@ -23,7 +23,7 @@ internal sealed partial class SiloCallHandler(
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        var input = connection.Transport.Input.AsStream(leaveOpen: true);
+        var input = new LinkInputStream(connection.Transport.Input);
         // Coalesces each frame's header, segment counts and small messages into one write to the pipe.
         var output = new BufferedStream(connection.Transport.Output.AsStream(leaveOpen: true), 64 * 1024);
         var remote = connection.RemoteEndPoint?.ToString() ?? "?";

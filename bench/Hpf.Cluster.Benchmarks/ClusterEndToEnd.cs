@@ -42,12 +42,14 @@ internal static class ClusterEndToEnd
         await coordinator.Create(spec, replace: true, CancellationToken.None);
         text.Position = 0;
         await JobUpload.RunAsync(grains, "bench", DataSetKind.Training, text, "train.tsv", DatasetFormat.Tsv, CancellationToken.None);
+        var gcBefore = GcCounts.Now();
         await coordinator.Start(CancellationToken.None);
         var sealSeconds = upload.Elapsed.TotalSeconds;
         JobStatus status;
         while (!(status = (await coordinator.GetStatus(CancellationToken.None))!).IsFinished) await Task.Delay(20);
         if (status.State != JobState.Completed) throw new InvalidOperationException($"the job ended {status.State}: {status.Error}");
 
+        var gc = GcCounts.Now() - gcBefore;
         var peak = Process.GetCurrentProcess().PeakWorkingSet64;
         var perIteration = status.SecondsPerIteration;
         Console.WriteLine($"data            {source}");
@@ -60,6 +62,7 @@ internal static class ClusterEndToEnd
         Console.WriteLine($"per nnz×factor  {perIteration * 1e9 / train.Nonzeros / training.Factors:F3} ns");
         Console.WriteLine($"bytes fetched   {status.BytesMoved / (double)status.Iteration / 2 / 1048576:F2} MiB per half-step (mean); item half-step {status.BytesLastHalfStep / 1048576.0:F2} MiB");
         Console.WriteLine($"E[log] rows     {((long)train.Users + train.Items) * training.Factors * 4 / 1048576.0:F2} MiB for one copy of both sides");
+        Console.WriteLine($"GC in training  {gc.Describe(status.Iteration)}");
         Console.WriteLine($"peak memory     {peak / 1048576.0:F0} MiB, all silos in this process");
         Console.WriteLine($"train llk       {status.Curve[^1].TrainLogLikelihood:G6}");
         return 0;

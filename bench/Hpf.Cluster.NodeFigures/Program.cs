@@ -14,7 +14,11 @@ namespace Hpf.Cluster.NodeFigures;
 ///   kill         wall time of the 1M job with a shard silo or the coordinator's silo killed, against fault-free runs
 ///   checkpoints  time per iteration and checkpoint size with a checkpoint every 1, 5, 20 iterations (and none),
 ///                3 silos on PostgreSQL and 1 on SQLite
-/// <c>dotnet run -c Release --project bench/Hpf.Cluster.NodeFigures -- all|detection|kill|checkpoints [--runs N] [--k K]</c>
+///   scaling      time per iteration of one job on 1 silo (2 threads) against 2 silos pinned to a core each (1 thread
+///                a shard) and 2 silos unpinned, rounds alternating; MovieLens 100k's 80% split (--data FILE, 1,000
+///                iterations) and a sample of --nonzeros N (10 iterations), each only when asked for
+/// <c>dotnet run -c Release --project bench/Hpf.Cluster.NodeFigures -- all|detection|kill|checkpoints|scaling [--runs N] [--k K]
+/// [--data FILE] [--nonzeros N]</c> (all leaves scaling out)
 /// </summary>
 public static partial class Program
 {
@@ -47,6 +51,7 @@ public static partial class Program
             if (what is "all" or "kill") await KillAsync(postgres, runs, k, tsv, stop.Token);
             if (what is "all" or "checkpoints") await CheckpointsAsync(postgres, runs, k, tsv, stop.Token);
         }
+        if (what == "scaling") await ScalingAsync(postgres, runs, k, args, stop.Token);
         return 0;
     }
 
@@ -157,6 +162,70 @@ public static partial class Program
                     (results[0].Checkpoints > 0 ? $" of {results[0].Bytes:F1} MB, slowest shard {Summary(results.Select(r => r.Slowest).ToList())} ms" : ""));
             }
         }
+    }
+
+    /// <summary>
+    /// The two-silo figure as its words say it: two silo processes with one core each (pinned, so neither's
+    /// threads run on the other's core) against one silo with both cores and two threads, on PostgreSQL both, one
+    /// user and one item shard per silo. Two unpinned silos show what sharing the cores costs.
+    /// </summary>
+    private static async Task ScalingAsync(string postgres, int runs, int k, string[] args, CancellationToken cancellationToken)
+    {
+        var at = Array.IndexOf(args, "--data");
+        var nonzeros = Option(args, "--nonzeros", 0);
+        var sets = new List<(string Name, byte[] Tsv, int Iterations)>();
+        if (at >= 0 && at + 1 < args.Length)
+        {
+            var full = TripletFileReader.Read(args[at + 1]);
+            sets.Add(($"{Path.GetFileName(args[at + 1])}, 80% training split", Tsv(DatasetSplit.ByFraction(full, 0.2, seed: 1).Train), 1000));
+        }
+        if (nonzeros > 0)
+        {
+            var users = Math.Max(1000, nonzeros / 50);
+            var sample = SyntheticDataset.Generate(new SyntheticOptions { Users = users, Items = Math.Max(500, users / 10), Factors = 20, Seed = 11, TargetNonzeros = nonzeros });
+            sets.Add(($"{sample.Data.Nonzeros:N0} sampled nonzeros", Tsv(sample.Data), 10));
+        }
+        if (sets.Count == 0) throw new ArgumentException("scaling needs --data FILE (MovieLens u.data) or --nonzeros N");
+        var layouts = new[]
+        {
+            (Name: "1 silo, 2 threads", Silos: 1, Threads: 2, Cores: (string[]?)null),
+            (Name: "2 silos pinned to a core each, 1 thread", Silos: 2, Threads: 1, Cores: ["0", "1"]),
+            (Name: "2 silos unpinned, 1 thread", Silos: 2, Threads: 1, Cores: null),
+        };
+        foreach (var (name, tsv, iterations) in sets)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"scaling: {name}, K = {k}, {iterations} iterations, ms per iteration (the coordinator's clock), {runs} rounds");
+            var training = new TrainingOptions { Factors = k, MaxIterations = iterations, CheckEvery = iterations, Stop = StopRule.MaxIter, Seed = 1 };
+            var figures = layouts.Select(_ => new List<double>()).ToArray();
+            for (var round = 0; round < runs; round++)
+            {
+                for (var l = 0; l < layouts.Length; l++)
+                {
+                    var layout = layouts[l];
+                    await using var cluster = await SiloProcessCluster.StartAsync(layout.Silos, postgres, MembershipTiming.Fast, cancellationToken, layout.Cores);
+                    var spec = new JobSpec { Training = training with { Threads = layout.Threads }, UserShards = layout.Silos, ItemShards = layout.Silos, CheckpointEvery = 0 };
+                    await cluster.SubmitAsync("scaling", spec, tsv, cancellationToken);
+                    var final = await cluster.WaitForJobAsync("scaling", s => s.IsFinished, cancellationToken);
+                    if (final.State != JobState.Completed) throw new InvalidOperationException($"the job ended {final.State}: {final.Error}");
+                    figures[l].Add(final.SecondsPerIteration * 1e3);
+                }
+                Console.WriteLine($"  round {round + 1}: " + string.Join(", ", layouts.Select((layout, l) =>
+                    $"{layout.Name} {figures[l][round]:F2}" + (l > 0 ? $" ({figures[l][round] / figures[0][round]:F2}×)" : ""))));
+            }
+            for (var l = 0; l < layouts.Length; l++)
+            {
+                var ratios = figures[l].Select((f, r) => f / figures[0][r]).ToList();
+                Console.WriteLine($"  {layouts[l].Name}: {Summary(figures[l])} ms" + (l > 0 ? $", {Summary(ratios)}× of 1 silo in its round" : ""));
+            }
+        }
+    }
+
+    private static byte[] Tsv(Dataset data)
+    {
+        var text = new StringWriter();
+        data.WriteTsv(text);
+        return Encoding.UTF8.GetBytes(text.ToString());
     }
 
     private static double MaxRelativeDifference(HpfModel a, HpfModel b)

@@ -51,13 +51,18 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
     public IEnumerable<int> Alive => Enumerable.Range(0, Count).Where(s => !_killed[s]);
 
     /// <param name="postgres">A connection string; null runs the silos on SQLite files in a temporary directory.</param>
-    public static async Task<SiloProcessCluster> StartAsync(int silos, string? postgres, MembershipTiming timing, CancellationToken cancellationToken)
+    /// <param name="cores">
+    /// Per silo, the processors it may run on (a taskset list, "0" or "0,1"); null lets every silo run anywhere. The
+    /// runtime of a silo pinned to one core sizes its thread pool and collector for one core, as on a machine of its own.
+    /// </param>
+    public static async Task<SiloProcessCluster> StartAsync(int silos, string? postgres, MembershipTiming timing, CancellationToken cancellationToken,
+        IReadOnlyList<string>? cores = null)
     {
         var cluster = new SiloProcessCluster(silos, postgres, timing);
         try
         {
             var taken = new HashSet<int>();
-            for (var slot = 0; slot < silos; slot++) cluster.Start(slot, FreePort(taken), FreePort(taken));
+            for (var slot = 0; slot < silos; slot++) cluster.Start(slot, FreePort(taken), FreePort(taken), cores?[slot]);
             await cluster.WaitForViewAsync(silos, cancellationToken);
             return cluster;
         }
@@ -68,9 +73,14 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
         }
     }
 
-    private void Start(int slot, int siloPort, int apiPort)
+    private void Start(int slot, int siloPort, int apiPort, string? cores)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // taskset sets the affinity before the runtime starts, so every thread the silo makes inherits it.
+        var start = new ProcessStartInfo(cores is null ? "dotnet" : "taskset") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (cores is not null)
+        {
+            foreach (var argument in new[] { "-c", cores, "dotnet" }) start.ArgumentList.Add(argument);
+        }
         foreach (var argument in new[]
         {
             "exec", SiloDll,

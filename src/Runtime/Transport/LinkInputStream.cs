@@ -5,8 +5,9 @@ namespace Hpf.Cluster.Runtime.Transport;
 
 /// <summary>
 /// An accepted silo link's input, read from Kestrel's pipe. A read waits until the pipe holds all it asks for (up to
-/// <see cref="MaxWaitBytes"/>) before it wakes, where <see cref="PipeReader.AsStream"/> wakes the reader for every
-/// 4 KB block the socket delivers: a 160 KB push took some 40 thread-pool hops to arrive instead of one or two.
+/// <see cref="MaxWaitBytes"/>) before it wakes, where <see cref="PipeReader.AsStream"/> returns whatever is there,
+/// so a reader that keeps up with the socket wakes for each 4 KB block it delivers (up to 40 wake-ups, each a
+/// thread-pool hop, for a 160 KB push).
 /// </summary>
 /// <remarks>
 /// Waiting for the whole request is safe only because every read on a link asks for bytes its peer has committed

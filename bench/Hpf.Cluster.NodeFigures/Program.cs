@@ -44,9 +44,7 @@ public static partial class Program
         if (what is "all" or "kill" or "checkpoints")
         {
             var sample = SyntheticDataset.Generate(new SyntheticOptions { Users = 20_000, Items = 2_000, Factors = 10, Seed = 3, TargetNonzeros = 1_000_000 });
-            var text = new StringWriter();
-            sample.Data.WriteTsv(text);
-            var tsv = Encoding.UTF8.GetBytes(text.ToString());
+            var tsv = Tsv(sample.Data);
             Console.WriteLine($"data: {sample.Data.Nonzeros:N0} sampled nonzeros ({sample.Data.Users:N0} users × {sample.Data.Items:N0} items)");
             if (what is "all" or "kill") await KillAsync(postgres, runs, k, tsv, stop.Token);
             if (what is "all" or "checkpoints") await CheckpointsAsync(postgres, runs, k, tsv, stop.Token);

@@ -198,8 +198,12 @@ public static partial class Program
             var figures = layouts.Select(_ => new List<double>()).ToArray();
             for (var round = 0; round < runs; round++)
             {
-                for (var l = 0; l < layouts.Length; l++)
+                // Every other round runs the layouts in reverse: the first run of a round (after the last one's processes
+                // went away) measured slower than the second often enough to bias a layout that always ran first.
+                var reversed = round % 2 == 1;
+                for (var step = 0; step < layouts.Length; step++)
                 {
+                    var l = reversed ? layouts.Length - 1 - step : step;
                     var layout = layouts[l];
                     await using var cluster = await SiloProcessCluster.StartAsync(layout.Silos, postgres, MembershipTiming.Fast, cancellationToken, layout.Cores);
                     var spec = new JobSpec { Training = training with { Threads = layout.Threads }, UserShards = layout.Silos, ItemShards = layout.Silos, CheckpointEvery = 0 };
@@ -208,7 +212,7 @@ public static partial class Program
                     if (final.State != JobState.Completed) throw new InvalidOperationException($"the job ended {final.State}: {final.Error}");
                     figures[l].Add(final.SecondsPerIteration * 1e3);
                 }
-                Console.WriteLine($"  round {round + 1}: " + string.Join(", ", layouts.Select((layout, l) =>
+                Console.WriteLine($"  round {round + 1}{(reversed ? " (last layout first)" : "")}: " + string.Join(", ", layouts.Select((layout, l) =>
                     $"{layout.Name} {figures[l][round]:F2}" + (l > 0 ? $" ({figures[l][round] / figures[0][round]:F2}×)" : ""))));
             }
             for (var l = 0; l < layouts.Length; l++)

@@ -198,8 +198,8 @@ public static partial class Program
             var figures = layouts.Select(_ => new List<double>()).ToArray();
             for (var round = 0; round < runs; round++)
             {
-                // Every other round runs the layouts in reverse: the first run of a round (after the last one's processes
-                // went away) measured slower than the second often enough to bias a layout that always ran first.
+                // Every other round runs the layouts in reverse: the first run of a round measured slower than the
+                // second in every A B B A round tried, enough to bias a layout that always ran first.
                 var reversed = round % 2 == 1;
                 for (var step = 0; step < layouts.Length; step++)
                 {

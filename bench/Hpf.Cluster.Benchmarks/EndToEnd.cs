@@ -73,6 +73,10 @@ internal static class EndToEnd
         return 0;
     }
 
+    /// <summary>Every option the command reads; "movielens" names the default data (u.data beside the project).</summary>
+    private static readonly string[] Known =
+        ["data", "movielens", "synthetic-nonzeros", "users", "items", "test-fraction", "k", "members", "threads", "iterations", "seed", "silos", "shards"];
+
     private static Dictionary<string, string> Parse(string[] args)
     {
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -80,6 +84,8 @@ internal static class EndToEnd
         {
             if (!args[j].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unexpected argument '{args[j]}'");
             var name = args[j][2..];
+            // A misspelt option would otherwise be ignored and the default job measured in its place.
+            if (Array.IndexOf(Known, name) < 0) throw new ArgumentException($"unknown option '--{name}'; end-to-end takes --{string.Join(", --", Known)}");
             var hasValue = j + 1 < args.Length && !args[j + 1].StartsWith("--", StringComparison.Ordinal);
             options[name] = hasValue ? args[++j] : "true";
         }

@@ -10,7 +10,18 @@ public static class Program
     /// </summary>
     public static int Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "end-to-end") return EndToEnd.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "end-to-end")
+        {
+            try
+            {
+                return EndToEnd.Run(args[1..]);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"end-to-end: {e.Message}");
+                return 2;
+            }
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -16,9 +16,9 @@ namespace Hpf.Cluster.NodeFigures;
 ///                3 silos on PostgreSQL and 1 on SQLite
 ///   scaling      time per iteration of one job on 1 silo (2 threads) against 2 silos pinned to a core each (1 thread
 ///                a shard) and 2 silos unpinned, rounds alternating; MovieLens 100k's 80% split (--data FILE, 1,000
-///                iterations) and a sample of --nonzeros N (10 iterations), each only when asked for
+///                iterations) and a sample of --nonzeros N (10 iterations), each only when asked for; --iterations N for both
 /// <c>dotnet run -c Release --project bench/Hpf.Cluster.NodeFigures -- all|detection|kill|checkpoints|scaling [--runs N] [--k K]
-/// [--data FILE] [--nonzeros N]</c> (all leaves scaling out)
+/// [--data FILE] [--nonzeros N] [--iterations N]</c> (all leaves scaling out)
 /// </summary>
 public static partial class Program
 {
@@ -171,17 +171,19 @@ public static partial class Program
     {
         var at = Array.IndexOf(args, "--data");
         var nonzeros = Option(args, "--nonzeros", 0);
+        // 10 iterations of a large sample carry the first iteration's one-off costs; more give a steadier figure.
+        var asked = Option(args, "--iterations", 0);
         var sets = new List<(string Name, byte[] Tsv, int Iterations)>();
         if (at >= 0 && at + 1 < args.Length)
         {
             var full = TripletFileReader.Read(args[at + 1]);
-            sets.Add(($"{Path.GetFileName(args[at + 1])}, 80% training split", Tsv(DatasetSplit.ByFraction(full, 0.2, seed: 1).Train), 1000));
+            sets.Add(($"{Path.GetFileName(args[at + 1])}, 80% training split", Tsv(DatasetSplit.ByFraction(full, 0.2, seed: 1).Train), asked > 0 ? asked : 1000));
         }
         if (nonzeros > 0)
         {
             var users = Math.Max(1000, nonzeros / 50);
             var sample = SyntheticDataset.Generate(new SyntheticOptions { Users = users, Items = Math.Max(500, users / 10), Factors = 20, Seed = 11, TargetNonzeros = nonzeros });
-            sets.Add(($"{sample.Data.Nonzeros:N0} sampled nonzeros", Tsv(sample.Data), 10));
+            sets.Add(($"{sample.Data.Nonzeros:N0} sampled nonzeros", Tsv(sample.Data), asked > 0 ? asked : 10));
         }
         if (sets.Count == 0) throw new ArgumentException("scaling needs --data FILE (MovieLens u.data) or --nonzeros N");
         var layouts = new[]

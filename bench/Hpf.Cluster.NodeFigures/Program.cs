@@ -16,7 +16,8 @@ namespace Hpf.Cluster.NodeFigures;
 ///                3 silos on PostgreSQL and 1 on SQLite
 ///   scaling      time per iteration of one job on 1 silo (2 threads) against 2 silos pinned to a core each (1 thread
 ///                a shard) and 2 silos unpinned, rounds alternating; MovieLens 100k's 80% split (--data FILE, 1,000
-///                iterations) and a sample of --nonzeros N (10 iterations), each only when asked for; --iterations N for both
+///                iterations) and a sample of --nonzeros N (10 iterations), each only when asked for; --iterations N for both;
+///                each run with the share of the VM's CPU time stolen by its hypervisor while it trained
 /// <c>dotnet run -c Release --project bench/Hpf.Cluster.NodeFigures -- all|detection|kill|checkpoints|scaling [--runs N] [--k K]
 /// [--data FILE] [--nonzeros N] [--iterations N]</c> (all leaves scaling out)
 /// </summary>
@@ -198,6 +199,7 @@ public static partial class Program
             Console.WriteLine($"scaling: {name}, K = {k}, {iterations} iterations, ms per iteration (the coordinator's clock), {runs} rounds");
             var training = new TrainingOptions { Factors = k, MaxIterations = iterations, CheckEvery = iterations, Stop = StopRule.MaxIter, Seed = 1 };
             var figures = layouts.Select(_ => new List<double>()).ToArray();
+            var stolen = layouts.Select(_ => new List<double>()).ToArray();
             for (var round = 0; round < runs; round++)
             {
                 // Every other round runs the layouts in reverse: the first run of a round measured slower than the
@@ -210,17 +212,21 @@ public static partial class Program
                     await using var cluster = await SiloProcessCluster.StartAsync(layout.Silos, postgres, MembershipTiming.Fast, cancellationToken, layout.Cores);
                     var spec = new JobSpec { Training = training with { Threads = layout.Threads }, UserShards = layout.Silos, ItemShards = layout.Silos, CheckpointEvery = 0 };
                     await cluster.SubmitAsync("scaling", spec, tsv, cancellationToken);
+                    // The steal share of the training alone: loading a large sample takes as long as its iterations.
+                    await cluster.WaitForJobAsync("scaling", s => s.State == JobState.Training, cancellationToken);
+                    var training0 = StolenCpuTime.Now();
                     var final = await cluster.WaitForJobAsync("scaling", s => s.IsFinished, cancellationToken);
+                    stolen[l].Add(StolenCpuTime.Now().PercentSince(training0));
                     if (final.State != JobState.Completed) throw new InvalidOperationException($"the job ended {final.State}: {final.Error}");
                     figures[l].Add(final.SecondsPerIteration * 1e3);
                 }
                 Console.WriteLine($"  round {round + 1}{(reversed ? " (last layout first)" : "")}: " + string.Join(", ", layouts.Select((layout, l) =>
-                    $"{layout.Name} {figures[l][round]:F2}" + (l > 0 ? $" ({figures[l][round] / figures[0][round]:F2}×)" : ""))));
+                    $"{layout.Name} {figures[l][round]:F2}" + (l > 0 ? $" ({figures[l][round] / figures[0][round]:F2}×)" : "") + $" [steal {stolen[l][round]:F0}%]")));
             }
             for (var l = 0; l < layouts.Length; l++)
             {
                 var ratios = figures[l].Select((f, r) => f / figures[0][r]).ToList();
-                Console.WriteLine($"  {layouts[l].Name}: {Summary(figures[l])} ms" + (l > 0 ? $", {Summary(ratios)}× of 1 silo in its round" : ""));
+                Console.WriteLine($"  {layouts[l].Name}: {Summary(figures[l])} ms" + (l > 0 ? $", {Summary(ratios)}× of 1 silo in its round" : "") + $"; steal {Summary(stolen[l])}%");
             }
         }
     }

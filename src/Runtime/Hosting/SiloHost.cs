@@ -63,6 +63,7 @@ public sealed class SiloHost : IAsyncDisposable
             endpoint = new SiloEndpointOptions { BindAddress = endpoint.BindAddress, AdvertisedHost = endpoint.AdvertisedHost, Port = FreePort(endpoint.BindAddress), SiloName = endpoint.SiloName };
         }
         var address = SiloAddress.New(host, endpoint.Port);
+        ThreadPoolHeadroom.Ensure();
         var silo = new LocalSilo(address, endpoint.SiloName.Length > 0 ? endpoint.SiloName : $"{host}:{endpoint.Port}");
 
         builder.WebHost.ConfigureKestrel(kestrel => SiloKestrel.Configure(kestrel, endpoint, cluster));

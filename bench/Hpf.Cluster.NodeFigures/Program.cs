@@ -23,12 +23,6 @@ namespace Hpf.Cluster.NodeFigures;
 /// </summary>
 public static partial class Program
 {
-    /// <summary>
-    /// How often scaling asks a job's progress: as often as <c>hpf train --cluster</c>'s display does. The figure is the
-    /// coordinator's clock either way, but every ask is a request a silo answers on the cores being measured.
-    /// </summary>
-    private static readonly TimeSpan ProgressPoll = TimeSpan.FromMilliseconds(200);
-
     public static async Task<int> Main(string[] args)
     {
         var what = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
@@ -219,9 +213,9 @@ public static partial class Program
                     var spec = new JobSpec { Training = training with { Threads = layout.Threads }, UserShards = layout.Silos, ItemShards = layout.Silos, CheckpointEvery = 0 };
                     await cluster.SubmitAsync("scaling", spec, tsv, cancellationToken);
                     // The steal share of the training alone: loading a large sample takes as long as its iterations.
-                    await cluster.WaitForJobAsync("scaling", s => s.State == JobState.Training, cancellationToken, ProgressPoll);
+                    await cluster.WaitForJobAsync("scaling", s => s.State == JobState.Training, cancellationToken, JobStatus.ProgressPollInterval);
                     var training0 = StolenCpuTime.Now();
-                    var final = await cluster.WaitForJobAsync("scaling", s => s.IsFinished, cancellationToken, ProgressPoll);
+                    var final = await cluster.WaitForJobAsync("scaling", s => s.IsFinished, cancellationToken, JobStatus.ProgressPollInterval);
                     stolen[l].Add(StolenCpuTime.Now().PercentSince(training0));
                     if (final.State != JobState.Completed) throw new InvalidOperationException($"the job ended {final.State}: {final.Error}");
                     figures[l].Add(final.SecondsPerIteration * 1e3);

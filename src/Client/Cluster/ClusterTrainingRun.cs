@@ -12,7 +12,6 @@ namespace Hpf.Cluster.Client.Cluster;
 /// </summary>
 internal sealed class ClusterTrainingRun(ClusterApiClient client, CliOutput output)
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan CancelTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>The job as it ended and its model; throws for a job that failed or was cancelled, or data that were refused.</summary>
@@ -51,7 +50,7 @@ internal sealed class ClusterTrainingRun(ClusterApiClient client, CliOutput outp
             // The shards seal in the background; the data's sizes are known once they have.
             while (status is { State: JobState.Loading })
             {
-                await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(JobStatus.ProgressPollInterval, cancellationToken).ConfigureAwait(false);
                 status = await client.GetStatusAsync(job, cancellationToken).ConfigureAwait(false);
             }
             ThrowIfRefused(status);
@@ -114,7 +113,7 @@ internal sealed class ClusterTrainingRun(ClusterApiClient client, CliOutput outp
         feed.Report(status, sink);
         while (!status.IsFinished)
         {
-            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(JobStatus.ProgressPollInterval, cancellationToken).ConfigureAwait(false);
             status = await client.GetStatusAsync(job, cancellationToken).ConfigureAwait(false);
             feed.Report(status, sink);
         }

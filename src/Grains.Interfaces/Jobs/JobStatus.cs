@@ -3,6 +3,12 @@ namespace Hpf.Cluster.Grains.Interfaces;
 /// <summary>A job as its coordinator sees it: state, progress, the log-likelihood curve and timings. Readable at any time.</summary>
 public sealed record JobStatus
 {
+    /// <summary>
+    /// How often a client that shows a job's progress asks for its status (<c>hpf train --cluster</c>'s display, the
+    /// benchmarks): often enough for a display; each ask is a request a silo answers on the cores that train the job.
+    /// </summary>
+    public static readonly TimeSpan ProgressPollInterval = TimeSpan.FromMilliseconds(200);
+
     public string Job { get; init; } = "";
     public JobState State { get; init; }
     public JobSpec Spec { get; init; } = new();

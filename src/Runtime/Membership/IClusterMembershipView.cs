@@ -18,6 +18,10 @@ public interface IClusterMembershipView
     /// <summary>Raised (on the agent's loop, so handlers must be quick) after the active set changed.</summary>
     event EventHandler<ClusterMembershipChange>? Changed;
 
-    /// <summary>Completes with the first snapshot whose version is greater than <paramref name="afterVersion"/>.</summary>
+    /// <summary>
+    /// Completes with the first snapshot whose version is greater than <paramref name="afterVersion"/>. Every view
+    /// wakes its waiters before it raises <see cref="Changed"/>, so a caller may resume before that event's handlers
+    /// (placement's, say) have run: wait for the event itself when its handlers' work matters.
+    /// </summary>
     Task<ClusterMembershipSnapshot> WaitForChangeAsync(long afterVersion, CancellationToken cancellationToken);
 }

@@ -67,6 +67,7 @@ public sealed class SiloHost : IAsyncDisposable
         var silo = new LocalSilo(address, endpoint.SiloName.Length > 0 ? endpoint.SiloName : $"{host}:{endpoint.Port}");
 
         builder.WebHost.ConfigureKestrel(kestrel => SiloKestrel.Configure(kestrel, endpoint, cluster));
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, SiloKestrelMemoryPoolFactory>();
         builder.Services.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = cluster.ClusterId;

@@ -6,8 +6,8 @@ namespace Hpf.Cluster.Runtime.Transport;
 /// <summary>
 /// An accepted silo link's input, read from Kestrel's pipe. A read waits until the pipe holds all it asks for (up to
 /// <see cref="MaxWaitBytes"/>) before it wakes, where <see cref="PipeReader.AsStream"/> returns whatever is there,
-/// so a reader that keeps up with the socket wakes for each 4 KB block it delivers (up to 40 wake-ups, each a
-/// thread-pool hop, for a 160 KB push).
+/// so a reader that keeps up with the socket wakes for each block it delivers (Kestrel's own blocks are 4 KB: up to
+/// 40 wake-ups, each a thread-pool hop, for a 160 KB push; a silo's are 64 KB, <see cref="Hosting.SiloKestrelMemoryPool"/>).
 /// </summary>
 /// <remarks>
 /// Waiting for the whole request is safe only because every read on a link asks for bytes its peer has committed

@@ -7,6 +7,10 @@ namespace Hpf.Cluster.Runtime.Membership;
 /// <summary>
 /// Membership table in one SQLite file, for the silos of one machine (several processes may share it: WAL,
 /// busy timeout, and every write under <c>BEGIN IMMEDIATE</c>, which serialises writers across processes).
+/// Commits do not wait for the disk (<c>synchronous = NORMAL</c>): a row lost to a power cut describes silos
+/// that died with the machine, and the short commit keeps the window small in which a silo that is frozen
+/// (SIGSTOP, a debugger) holds the file's one write lock. A silo frozen inside that window stalls every
+/// membership write on the machine until it resumes or exits; SQLite locks have no lease the others could break.
 /// </summary>
 public sealed partial class SqliteMembershipTable : IMembershipTable
 {
@@ -43,7 +47,7 @@ public sealed partial class SqliteMembershipTable : IMembershipTable
         if (string.IsNullOrWhiteSpace(settings.ClusterId))
             throw new ArgumentException("A cluster id is required.", nameof(options));
         ClusterId = settings.ClusterId;
-        _file = new SqliteDatabaseFile(settings.ConnectionString, settings.BusyTimeout);
+        _file = new SqliteDatabaseFile(settings.ConnectionString, settings.BusyTimeout, syncEveryCommit: false);
         _logger = logger;
     }
 

@@ -43,4 +43,19 @@ public sealed class SqliteMembershipTableTests(ITestOutputHelper output) : Membe
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => table.InitializeAsync(default));
         Assert.Contains("version 99", error.Message);
     }
+
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(true, 2)]
+    public async Task Commits_wait_for_the_disk_only_where_asked(bool syncEveryCommit, long expectedSynchronous)
+    {
+        // The membership table asks not to (its writes then hold the file's lock briefly); the grain-state store asks to.
+        var file = new SqliteDatabaseFile($"Data Source={Path.Combine(_directory, "durability.db")}", TimeSpan.FromSeconds(1), syncEveryCommit);
+        await using var connection = await file.OpenAsync(default);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA synchronous;";
+        Assert.Equal(expectedSynchronous, (long)(await command.ExecuteScalarAsync())!);
+        await connection.CloseAsync();
+        file.ClearPool();
+    }
 }

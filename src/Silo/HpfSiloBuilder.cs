@@ -64,6 +64,7 @@ public static class HpfSiloBuilder
                 o.ConnectionString = configuration.MembershipConnectionString;
                 o.ClusterId = configuration.Cluster.ClusterId;
                 o.Schema = configuration.MembershipSchema;
+                o.IdleTransactionTimeout = configuration.MembershipIdleTransactionTimeout;
             });
         }
         else

@@ -28,6 +28,9 @@ internal sealed class SiloConfiguration
     /// <summary>PostgreSQL schema of the membership tables: clusters sharing one database keep apart by it.</summary>
     public string MembershipSchema { get; set; } = "hpf";
 
+    /// <summary>PostgreSQL only: how long a membership write may wait on a silo that stopped talking mid-transaction.</summary>
+    public TimeSpan MembershipIdleTransactionTimeout { get; set; } = new PostgresMembershipTableOptions().IdleTransactionTimeout;
+
     public MembershipOptions Membership { get; } = new();
 
     public string StorageProvider { get; set; } = "Sqlite";
@@ -63,6 +66,7 @@ internal sealed class SiloConfiguration
             result.MembershipProvider = membership["Provider"] ?? result.MembershipProvider;
             result.MembershipConnectionString = membership["ConnectionString"] ?? "";
             result.MembershipSchema = membership["Schema"] ?? result.MembershipSchema;
+            result.MembershipIdleTransactionTimeout = membership.GetValue("IdleTransactionTimeout", result.MembershipIdleTransactionTimeout);
             membership.Bind(result.Membership);
             var storage = configuration.GetSection("Storage");
             result.StorageProvider = storage["Provider"] ?? result.StorageProvider;
@@ -100,6 +104,10 @@ internal sealed class SiloConfiguration
         if (string.IsNullOrEmpty(MembershipConnectionString))
         {
             throw new SiloConfigurationException("Membership:ConnectionString is empty.");
+        }
+        if (MembershipIdleTransactionTimeout < TimeSpan.FromMilliseconds(1))
+        {
+            throw new SiloConfigurationException($"Membership:IdleTransactionTimeout is {MembershipIdleTransactionTimeout}; it must be at least 1 ms (the default is 00:00:03).");
         }
         if (string.IsNullOrEmpty(Api.ApiKey))
         {

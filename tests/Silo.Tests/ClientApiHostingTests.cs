@@ -44,6 +44,17 @@ public sealed class ClientApiHostingTests : IDisposable
         Assert.Contains("Api:Port and Silo:Port", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("00:00:00", "must be at least 1 ms")]
+    [InlineData("soon", "Membership:IdleTransactionTimeout")]
+    public void A_membership_idle_transaction_timeout_that_is_not_a_positive_time_is_refused_by_name(string value, string expected)
+    {
+        var settings = ApiSilo.Settings(_directory, ApiSilo.NewKey());
+        settings["Membership:IdleTransactionTimeout"] = value;
+        var e = Assert.Throws<SiloConfigurationException>(() => HpfSiloBuilder.Build(ApiSilo.Builder(_directory, new CapturedLogs(), settings)));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task With_a_certificate_the_API_speaks_HTTP_1_1_and_HTTP_2_over_TLS()
     {

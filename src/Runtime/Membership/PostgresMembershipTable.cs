@@ -1,4 +1,5 @@
 using System.Data;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -8,7 +9,9 @@ namespace Hpf.Cluster.Runtime.Membership;
 /// <summary>
 /// Membership table in PostgreSQL, for clusters spanning machines. A write locks the cluster's version row
 /// (<c>SELECT ... FOR UPDATE</c>) for its transaction, so concurrent writers take turns and each one compares
-/// against the version committed by the one before it.
+/// against the version committed by the one before it. The server ends a write whose silo stops talking
+/// mid-transaction after <see cref="PostgresMembershipTableOptions.IdleTransactionTimeout"/>, so a frozen silo
+/// cannot keep that lock.
 /// </summary>
 public sealed partial class PostgresMembershipTable : IMembershipTable
 {
@@ -17,6 +20,7 @@ public sealed partial class PostgresMembershipTable : IMembershipTable
     private readonly PostgresDatabase _database;
     private readonly ILogger<PostgresMembershipTable> _logger;
     private readonly string _s;
+    private readonly string _limitIdleTransaction;
 
     public PostgresMembershipTable(IOptions<PostgresMembershipTableOptions> options, ILogger<PostgresMembershipTable> logger)
     {
@@ -26,6 +30,12 @@ public sealed partial class PostgresMembershipTable : IMembershipTable
         ClusterId = settings.ClusterId;
         _database = new PostgresDatabase(settings.ConnectionString, settings.Schema);
         _s = _database.Schema;
+        if (settings.IdleTransactionTimeout < TimeSpan.FromMilliseconds(1))
+            throw new ArgumentException("IdleTransactionTimeout must be at least 1 ms.", nameof(options));
+        // SET LOCAL, not the connection string's startup options: it lasts for the write's transaction only
+        // and passes through connection poolers that refuse startup parameters.
+        _limitIdleTransaction = string.Create(CultureInfo.InvariantCulture,
+            $"SET LOCAL idle_in_transaction_session_timeout = {(long)Math.Ceiling(settings.IdleTransactionTimeout.TotalMilliseconds)};");
         _logger = logger;
     }
 
@@ -69,7 +79,7 @@ public sealed partial class PostgresMembershipTable : IMembershipTable
     public async Task<bool> InsertRowAsync(MembershipEntry entry, TableVersion expectedVersion, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         if (!await LockVersionAsync(connection, transaction, expectedVersion, cancellationToken).ConfigureAwait(false))
             return false;
         await using (var insert = new NpgsqlCommand(
@@ -90,7 +100,7 @@ public sealed partial class PostgresMembershipTable : IMembershipTable
     public async Task<bool> UpdateRowAsync(MembershipEntry entry, string rowETag, TableVersion expectedVersion, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         if (!await LockVersionAsync(connection, transaction, expectedVersion, cancellationToken).ConfigureAwait(false))
             return false;
         await using (var update = new NpgsqlCommand(
@@ -125,7 +135,7 @@ public sealed partial class PostgresMembershipTable : IMembershipTable
     public async Task DeleteClusterAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
             $"DELETE FROM {_s}.hpf_membership WHERE cluster_id = @cluster; DELETE FROM {_s}.hpf_membership_version WHERE cluster_id = @cluster;",
             connection, transaction);
@@ -178,7 +188,25 @@ public sealed partial class PostgresMembershipTable : IMembershipTable
         return new MembershipTableSnapshot(rows, version);
     }
 
-    private async Task<bool> LockVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, TableVersion expected, CancellationToken cancellationToken)
+    /// <summary>Opens a write's transaction with the idle limit set for it; internal so tests can hold one open as a frozen silo would.</summary>
+    internal async Task<NpgsqlTransaction> BeginWriteAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await PostgresDatabase.ExecuteAsync(connection, transaction, _limitIdleTransaction, cancellationToken).ConfigureAwait(false);
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    internal ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken) => _database.OpenAsync(cancellationToken);
+
+    internal async Task<bool> LockVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, TableVersion expected, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             $"SELECT version, etag FROM {_s}.hpf_membership_version WHERE cluster_id = @cluster FOR UPDATE;", connection, transaction);

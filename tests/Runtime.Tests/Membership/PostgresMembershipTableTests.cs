@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Hpf.Cluster.Runtime.Membership;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -37,6 +38,45 @@ public sealed class PostgresMembershipTableTests(ITestOutputHelper output) : Mem
         var ready = Assert.Single(log.Entries, entry => entry.Id.Id == 1003);
         Assert.Contains(_schema, ready.Message);
         Assert.DoesNotContain(log.Entries, entry => entry.Message.Contains(password!, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_write_left_open_by_a_frozen_silo_is_ended_by_the_server_and_the_others_write_again()
+    {
+        if (_connectionString is null) return;
+        var idleLimit = TimeSpan.FromSeconds(1);
+        PostgresMembershipTable Connect() => new(
+            Options.Create(new PostgresMembershipTableOptions
+            {
+                ConnectionString = _connectionString,
+                ClusterId = ClusterId,
+                Schema = _schema,
+                IdleTransactionTimeout = idleLimit,
+            }),
+            NullLogger<PostgresMembershipTable>.Instance);
+        await using var frozenSilo = Connect();
+        await using var survivor = Connect();
+        await frozenSilo.InitializeAsync(default);
+        var address = new SiloAddress("127.0.0.1", 11111, 1);
+        var entry = new MembershipEntry(address, "s", SiloStatus.Active, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, []);
+        Assert.True(await survivor.InsertRowAsync(entry, (await survivor.ReadAllAsync(default)).Version, default));
+        var snapshot = await survivor.ReadAllAsync(default);
+
+        // What a silo frozen in the middle of a write leaves: the version row locked, and no next statement.
+        await using var frozenConnection = await frozenSilo.OpenConnectionAsync(default);
+        await using var frozenWrite = await frozenSilo.BeginWriteAsync(frozenConnection, default);
+        Assert.True(await frozenSilo.LockVersionAsync(frozenConnection, frozenWrite, snapshot.Version, default));
+
+        var waited = Stopwatch.StartNew();
+        var dead = entry with { Status = SiloStatus.Dead };
+        Assert.True(await survivor.UpdateRowAsync(dead, snapshot.Rows[0].ETag, snapshot.Version, default));
+        waited.Stop();
+        Output.WriteLine($"The survivor's write went through {waited.Elapsed.TotalSeconds:F2} s after the frozen write took the lock (limit {idleLimit.TotalSeconds} s)");
+
+        Assert.InRange(waited.Elapsed, idleLimit * 0.9, idleLimit + TimeSpan.FromSeconds(15));
+        Assert.Equal(SiloStatus.Dead, (await survivor.ReadRowAsync(address, default)).Rows[0].Entry.Status);
+        // Resumed, the frozen silo finds its session gone: its write fails instead of committing over the survivor's.
+        await Assert.ThrowsAnyAsync<Exception>(() => frozenWrite.CommitAsync());
     }
 
     public override async Task DisposeAsync()

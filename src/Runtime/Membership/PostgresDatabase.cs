@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Npgsql;
 
@@ -67,6 +68,36 @@ internal sealed partial class PostgresDatabase : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    /// <summary>
+    /// Begins a transaction that the server ends if this client sends it no statement for
+    /// <paramref name="idleLimit"/> (<c>SET LOCAL idle_in_transaction_session_timeout</c>: this transaction only,
+    /// and it passes through poolers that refuse startup options). A silo frozen mid-write (SIGSTOP, a paused
+    /// VM) would otherwise keep its row locks, and the other silos' writes to those rows, waiting, for as long
+    /// as it stays frozen.
+    /// </summary>
+    public static async Task<NpgsqlTransaction> BeginTransactionAsync(NpgsqlConnection connection, TimeSpan idleLimit, CancellationToken cancellationToken)
+    {
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ExecuteAsync(connection, transaction, string.Create(CultureInfo.InvariantCulture,
+                $"SET LOCAL idle_in_transaction_session_timeout = {(long)Math.Ceiling(idleLimit.TotalMilliseconds)};"), cancellationToken).ConfigureAwait(false);
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <exception cref="ArgumentException"><paramref name="idleLimit"/> is under 1 ms, which PostgreSQL would read as no limit.</exception>
+    public static void ValidateIdleLimit(TimeSpan idleLimit, string name)
+    {
+        if (idleLimit < TimeSpan.FromMilliseconds(1))
+            throw new ArgumentException($"{name} must be at least 1 ms.", name);
+    }
 
     public static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
     {

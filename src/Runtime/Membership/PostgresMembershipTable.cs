@@ -1,5 +1,4 @@
 using System.Data;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -20,7 +19,7 @@ public sealed partial class PostgresMembershipTable : IMembershipTable
     private readonly PostgresDatabase _database;
     private readonly ILogger<PostgresMembershipTable> _logger;
     private readonly string _s;
-    private readonly string _limitIdleTransaction;
+    private readonly TimeSpan _idleTransactionTimeout;
 
     public PostgresMembershipTable(IOptions<PostgresMembershipTableOptions> options, ILogger<PostgresMembershipTable> logger)
     {
@@ -30,12 +29,8 @@ public sealed partial class PostgresMembershipTable : IMembershipTable
         ClusterId = settings.ClusterId;
         _database = new PostgresDatabase(settings.ConnectionString, settings.Schema);
         _s = _database.Schema;
-        if (settings.IdleTransactionTimeout < TimeSpan.FromMilliseconds(1))
-            throw new ArgumentException("IdleTransactionTimeout must be at least 1 ms.", nameof(options));
-        // SET LOCAL, not the connection string's startup options: it lasts for the write's transaction only
-        // and passes through connection poolers that refuse startup parameters.
-        _limitIdleTransaction = string.Create(CultureInfo.InvariantCulture,
-            $"SET LOCAL idle_in_transaction_session_timeout = {(long)Math.Ceiling(settings.IdleTransactionTimeout.TotalMilliseconds)};");
+        PostgresDatabase.ValidateIdleLimit(settings.IdleTransactionTimeout, nameof(settings.IdleTransactionTimeout));
+        _idleTransactionTimeout = settings.IdleTransactionTimeout;
         _logger = logger;
     }
 
@@ -189,20 +184,8 @@ public sealed partial class PostgresMembershipTable : IMembershipTable
     }
 
     /// <summary>Opens a write's transaction with the idle limit set for it; internal so tests can hold one open as a frozen silo would.</summary>
-    internal async Task<NpgsqlTransaction> BeginWriteAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await PostgresDatabase.ExecuteAsync(connection, transaction, _limitIdleTransaction, cancellationToken).ConfigureAwait(false);
-            return transaction;
-        }
-        catch
-        {
-            await transaction.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    internal Task<NpgsqlTransaction> BeginWriteAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        PostgresDatabase.BeginTransactionAsync(connection, _idleTransactionTimeout, cancellationToken);
 
     internal ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken cancellationToken) => _database.OpenAsync(cancellationToken);
 

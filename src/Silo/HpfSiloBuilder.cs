@@ -89,6 +89,7 @@ public static class HpfSiloBuilder
             {
                 o.ConnectionString = configuration.StorageConnectionString;
                 o.Schema = configuration.StorageSchema;
+                o.IdleTransactionTimeout = configuration.StorageIdleTransactionTimeout;
             });
         }
         else

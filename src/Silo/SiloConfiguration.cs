@@ -3,6 +3,7 @@ using Hpf.Cluster.Runtime;
 using Hpf.Cluster.Runtime.Activation;
 using Hpf.Cluster.Runtime.Hosting;
 using Hpf.Cluster.Runtime.Membership;
+using Hpf.Cluster.Runtime.Storage;
 using Hpf.Cluster.Silo.Api;
 
 namespace Hpf.Cluster.Silo;
@@ -43,6 +44,9 @@ internal sealed class SiloConfiguration
     /// <summary>PostgreSQL schema of the grain state tables.</summary>
     public string StorageSchema { get; set; } = "hpf";
 
+    /// <summary>PostgreSQL only: how long a state write may wait on a silo that stopped talking mid-transaction.</summary>
+    public TimeSpan StorageIdleTransactionTimeout { get; set; } = new PostgresGrainStateStoreOptions().IdleTransactionTimeout;
+
     public GrainCollectionOptions Collection { get; } = new();
 
     public SiloShutdownOptions Shutdown { get; } = new();
@@ -73,6 +77,7 @@ internal sealed class SiloConfiguration
             result.StorageConnectionString = storage["ConnectionString"] ?? "";
             result.StorageDataDirectory = storage["DataDirectory"] ?? result.StorageDataDirectory;
             result.StorageSchema = storage["Schema"] ?? result.StorageSchema;
+            result.StorageIdleTransactionTimeout = storage.GetValue("IdleTransactionTimeout", result.StorageIdleTransactionTimeout);
             configuration.GetSection("GrainCollection").Bind(result.Collection);
             configuration.GetSection("Shutdown").Bind(result.Shutdown);
             configuration.GetSection("Api").Bind(result.Api);
@@ -108,6 +113,10 @@ internal sealed class SiloConfiguration
         if (MembershipIdleTransactionTimeout < TimeSpan.FromMilliseconds(1))
         {
             throw new SiloConfigurationException($"Membership:IdleTransactionTimeout is {MembershipIdleTransactionTimeout}; it must be at least 1 ms (the default is 00:00:03).");
+        }
+        if (StorageIdleTransactionTimeout < TimeSpan.FromMilliseconds(1))
+        {
+            throw new SiloConfigurationException($"Storage:IdleTransactionTimeout is {StorageIdleTransactionTimeout}; it must be at least 1 ms (the default is 00:00:10).");
         }
         if (string.IsNullOrEmpty(Api.ApiKey))
         {

@@ -45,14 +45,16 @@ public sealed class ClientApiHostingTests : IDisposable
     }
 
     [Theory]
-    [InlineData("00:00:00", "must be at least 1 ms")]
-    [InlineData("soon", "Membership:IdleTransactionTimeout")]
-    public void A_membership_idle_transaction_timeout_that_is_not_a_positive_time_is_refused_by_name(string value, string expected)
+    [InlineData("Membership:IdleTransactionTimeout", "00:00:00")]
+    [InlineData("Membership:IdleTransactionTimeout", "soon")]
+    [InlineData("Storage:IdleTransactionTimeout", "00:00:00")]
+    [InlineData("Storage:IdleTransactionTimeout", "soon")]
+    public void An_idle_transaction_timeout_that_is_not_a_positive_time_is_refused_by_name(string key, string value)
     {
         var settings = ApiSilo.Settings(_directory, ApiSilo.NewKey());
-        settings["Membership:IdleTransactionTimeout"] = value;
+        settings[key] = value;
         var e = Assert.Throws<SiloConfigurationException>(() => HpfSiloBuilder.Build(ApiSilo.Builder(_directory, new CapturedLogs(), settings)));
-        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        Assert.Contains(key, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

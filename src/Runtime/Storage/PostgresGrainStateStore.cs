@@ -12,7 +12,8 @@ namespace Hpf.Cluster.Runtime.Storage;
 /// one chunk at a time from a reused buffer and read back with sequential access, so neither direction holds
 /// more than one chunk in memory. A write is one transaction: the head row is claimed first (insert, or update
 /// conditional on the expected etag, which row-locks it against a concurrent writer), then the chunks replaced;
-/// a failure or cancellation rolls it all back.
+/// a failure or cancellation rolls it all back, and so does the server when the writer stops sending statements
+/// for <see cref="PostgresGrainStateStoreOptions.IdleTransactionTimeout"/>.
 /// </summary>
 public sealed partial class PostgresGrainStateStore : IGrainStateStore
 {
@@ -21,6 +22,7 @@ public sealed partial class PostgresGrainStateStore : IGrainStateStore
     private readonly PostgresDatabase _database;
     private readonly string _s;
     private readonly int _chunkSize;
+    private readonly TimeSpan _idleTransactionTimeout;
     private readonly ILogger<PostgresGrainStateStore> _logger;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _initialization = new(1, 1);
@@ -33,6 +35,8 @@ public sealed partial class PostgresGrainStateStore : IGrainStateStore
         _database = new PostgresDatabase(settings.ConnectionString, settings.Schema);
         _s = _database.Schema;
         _chunkSize = settings.ChunkSize;
+        PostgresDatabase.ValidateIdleLimit(settings.IdleTransactionTimeout, nameof(settings.IdleTransactionTimeout));
+        _idleTransactionTimeout = settings.IdleTransactionTimeout;
         _logger = logger;
         _time = timeProvider ?? TimeProvider.System;
     }
@@ -111,7 +115,7 @@ public sealed partial class PostgresGrainStateStore : IGrainStateStore
         GrainStateKey.Validate(grainType, grainId);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await PostgresDatabase.BeginTransactionAsync(connection, _idleTransactionTimeout, cancellationToken).ConfigureAwait(false);
         var etag = GrainStateKey.NewETag();
         await ClaimHeadAsync(connection, transaction, grainType, grainId, expectedETag, etag, cancellationToken).ConfigureAwait(false);
         await DeleteChunksAsync(connection, transaction, grainType, grainId, cancellationToken).ConfigureAwait(false);
@@ -169,7 +173,7 @@ public sealed partial class PostgresGrainStateStore : IGrainStateStore
         GrainStateKey.Validate(grainType, grainId);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await PostgresDatabase.BeginTransactionAsync(connection, _idleTransactionTimeout, cancellationToken).ConfigureAwait(false);
         var head = await ReadHeadAsync(connection, transaction, grainType, grainId, forUpdate: true, cancellationToken).ConfigureAwait(false);
         ThrowOnConflict(grainType, grainId, expectedETag, head?.ETag);
         if (head is null) return;

@@ -75,7 +75,7 @@ public sealed class PostgresMembershipTableTests(ITestOutputHelper output) : Mem
 
         Assert.InRange(waited.Elapsed, idleLimit * 0.9, idleLimit + TimeSpan.FromSeconds(15));
         Assert.Equal(SiloStatus.Dead, (await survivor.ReadRowAsync(address, default)).Rows[0].Entry.Status);
-        // Resumed, the frozen silo finds its session gone: its write fails instead of committing over the survivor's.
+        // Resumed, the frozen silo finds its session ended: its write fails, and the survivor's vote stays.
         await Assert.ThrowsAnyAsync<Exception>(() => frozenWrite.CommitAsync());
     }
 

@@ -65,7 +65,7 @@ public sealed class PostgresGrainStateStoreTests(ITestOutputHelper output) : Str
         Output.WriteLine($"The survivor's write went through {waited.Elapsed.TotalSeconds:F2} s after the frozen write claimed the row (limit {idleLimit.TotalSeconds} s)");
         Assert.InRange(waited.Elapsed, idleLimit * 0.9, idleLimit + TimeSpan.FromSeconds(15));
 
-        // Resumed, the frozen silo's write fails: its session is gone, so it cannot commit over the survivor's.
+        // Resumed, the frozen silo finds its session ended: its write fails, and the survivor's state stays.
         resumed.SetResult();
         await Assert.ThrowsAnyAsync<Exception>(() => frozenWrite);
         Assert.Equal(survivorETag, await survivor.ReadAsync(GrainType, "shard", (s, ct) => StatePattern.VerifyAsync(s, 1000, 2, ct), default));

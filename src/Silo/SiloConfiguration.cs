@@ -112,11 +112,11 @@ internal sealed class SiloConfiguration
         }
         if (MembershipIdleTransactionTimeout < TimeSpan.FromMilliseconds(1))
         {
-            throw new SiloConfigurationException($"Membership:IdleTransactionTimeout is {MembershipIdleTransactionTimeout}; it must be at least 1 ms (the default is 00:00:03).");
+            throw new SiloConfigurationException($"Membership:IdleTransactionTimeout is {MembershipIdleTransactionTimeout}; it must be at least 1 ms (the default is {new PostgresMembershipTableOptions().IdleTransactionTimeout}).");
         }
         if (StorageIdleTransactionTimeout < TimeSpan.FromMilliseconds(1))
         {
-            throw new SiloConfigurationException($"Storage:IdleTransactionTimeout is {StorageIdleTransactionTimeout}; it must be at least 1 ms (the default is 00:00:10).");
+            throw new SiloConfigurationException($"Storage:IdleTransactionTimeout is {StorageIdleTransactionTimeout}; it must be at least 1 ms (the default is {new PostgresGrainStateStoreOptions().IdleTransactionTimeout}).");
         }
         if (string.IsNullOrEmpty(Api.ApiKey))
         {

@@ -16,13 +16,15 @@ namespace Hpf.Cluster.Runtime.Hosting;
 public sealed class SiloHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly ReservedListenPort? _reservedPort;
     private bool _stopped;
     private bool _disposed;
 
-    private SiloHost(WebApplication app, LocalSilo silo)
+    private SiloHost(WebApplication app, LocalSilo silo, ReservedListenPort? reservedPort)
     {
         _app = app;
         Silo = silo;
+        _reservedPort = reservedPort;
     }
 
     public LocalSilo Silo { get; }
@@ -57,10 +59,13 @@ public sealed class SiloHost : IAsyncDisposable
     {
         var host = endpoint.AdvertisedHost.Length > 0 ? endpoint.AdvertisedHost
             : endpoint.BindAddress is "*" or "0.0.0.0" ? Environment.MachineName : endpoint.BindAddress;
+        ReservedListenPort? reservedPort = null;
         if (endpoint.Port == 0)
         {
             // The silo's address (and so placement) must know the port before Kestrel binds it.
-            endpoint = new SiloEndpointOptions { BindAddress = endpoint.BindAddress, AdvertisedHost = endpoint.AdvertisedHost, Port = FreePort(endpoint.BindAddress), SiloName = endpoint.SiloName };
+            reservedPort = new ReservedListenPort(SiloKestrel.ListenAddress(endpoint));
+            endpoint = new SiloEndpointOptions { BindAddress = endpoint.BindAddress, AdvertisedHost = endpoint.AdvertisedHost, Port = reservedPort.Port, SiloName = endpoint.SiloName };
+            builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = reservedPort.Bind);
         }
         var address = SiloAddress.New(host, endpoint.Port);
         ThreadPoolHeadroom.Ensure();
@@ -85,18 +90,19 @@ public sealed class SiloHost : IAsyncDisposable
         configureMembership(builder.Services, silo);
         builder.Services.AddSiloRuntime(silo);
 
-        var app = builder.Build();
-        app.MapSiloRuntime();
-        configureApp?.Invoke(app);
-        return new SiloHost(app, silo);
-    }
-
-    private static int FreePort(string bindAddress)
-    {
-        var address = bindAddress is "*" or "0.0.0.0" ? System.Net.IPAddress.Any : System.Net.IPAddress.Parse(bindAddress);
-        using var probe = new System.Net.Sockets.TcpListener(address, 0);
-        probe.Start();
-        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        WebApplication app;
+        try
+        {
+            app = builder.Build();
+            app.MapSiloRuntime();
+            configureApp?.Invoke(app);
+        }
+        catch
+        {
+            reservedPort?.Dispose();
+            throw;
+        }
+        return new SiloHost(app, silo, reservedPort);
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -143,5 +149,6 @@ public sealed class SiloHost : IAsyncDisposable
             await StopAsync(timeout.Token).ConfigureAwait(false);
         }
         await _app.DisposeAsync().ConfigureAwait(false);
+        _reservedPort?.Dispose();
     }
 }

@@ -15,8 +15,7 @@ public static class SiloKestrel
     public static void Configure(KestrelServerOptions kestrel, SiloEndpointOptions endpoint, ClusterOptions cluster)
     {
         kestrel.AddServerHeader = false;
-        var address = endpoint.BindAddress is "*" or "0.0.0.0" ? IPAddress.Any : IPAddress.Parse(endpoint.BindAddress);
-        kestrel.Listen(address, endpoint.Port, listen =>
+        kestrel.Listen(ListenAddress(endpoint), endpoint.Port, listen =>
         {
             if (cluster.CertificatePath.Length > 0)
             {
@@ -25,4 +24,7 @@ public static class SiloKestrel
             listen.UseConnectionHandler<Transport.SiloCallHandler>();
         });
     }
+
+    public static IPAddress ListenAddress(SiloEndpointOptions endpoint) =>
+        endpoint.BindAddress is "*" or "0.0.0.0" ? IPAddress.Any : IPAddress.Parse(endpoint.BindAddress);
 }

@@ -92,10 +92,10 @@ public sealed partial class DeploymentFilesTests
         var directory = Path.Combine(Path.GetTempPath(), "hpf-health-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var apiKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        var apiPort = FreePort();
+        var apiPort = LoopbackPorts.Next();
         try
         {
-            await using var silo = SiloProcess.Start(FreePort(),
+            await using var silo = SiloProcess.Start(LoopbackPorts.Next(),
             [
                 "--Membership:Provider=Sqlite", $"--Membership:ConnectionString=Data Source={Path.Combine(directory, "membership.db")}",
                 "--Storage:Provider=Sqlite", $"--Storage:DataDirectory={directory}", $"--Api:Port={apiPort}",
@@ -178,12 +178,6 @@ public sealed partial class DeploymentFilesTests
         return found;
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     [GeneratedRegex(@"^COPY\s+(?:--\S+\s+)*(?<sources>.+?)\s+\S+$")]
     private static partial Regex CopyLine();

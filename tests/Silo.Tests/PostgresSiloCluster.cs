@@ -42,8 +42,7 @@ internal sealed class PostgresSiloCluster : IAsyncDisposable
     {
         _connectionString = connectionString;
         Schema = TestPostgres.UniqueSchema();
-        var taken = new HashSet<int>();
-        _ports = Enumerable.Range(0, silos).Select(_ => (FreePort(taken), FreePort(taken))).ToArray();
+        _ports = Enumerable.Range(0, silos).Select(_ => (LoopbackPorts.Next(), LoopbackPorts.Next())).ToArray();
         _current = new SiloProcess?[silos];
         _meantToRun = new bool[silos];
         _api = _ports.Select(p =>
@@ -291,17 +290,6 @@ internal sealed class PostgresSiloCluster : IAsyncDisposable
     {
         if (response.StatusCode != expected)
             Assert.Fail($"{what}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}\n{Logs()}");
-    }
-
-    private static int FreePort(HashSet<int> taken)
-    {
-        while (true)
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            if (taken.Add(port)) return port;
-        }
     }
 
     public async ValueTask DisposeAsync()

@@ -59,7 +59,7 @@ public sealed class SiloProcessTests(ITestOutputHelper output) : IAsyncLifetime
 
     private SiloProcess StartSilo(string? secret = null)
     {
-        var silo = SiloProcess.Start(FreePort(),
+        var silo = SiloProcess.Start(LoopbackPorts.Next(),
         [
             $"--Cluster:ClusterId={ClusterId}",
             $"--Cluster:ClusterSecret={secret ?? _secret}",
@@ -216,7 +216,7 @@ public sealed class SiloProcessTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Hpf_Silo_without_an_API_key_exits_with_2_and_says_which_setting_is_missing()
     {
-        var silo = SiloProcess.Start(FreePort(),
+        var silo = SiloProcess.Start(LoopbackPorts.Next(),
         [
             $"--Cluster:ClusterSecret={_secret}",
             $"--Membership:ConnectionString={MembershipConnection}",
@@ -230,10 +230,4 @@ public sealed class SiloProcessTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.DoesNotContain(_secret, silo.Output, StringComparison.Ordinal);
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

@@ -50,10 +50,13 @@ internal static class LoopbackPorts
     {
         // "32768\t60999" on Linux; without the file, assume the IANA range's start.
         const string range = "/proc/sys/net/ipv4/ip_local_port_range";
-        if (File.Exists(range)
-            && int.TryParse(File.ReadAllText(range).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], NumberStyles.None, CultureInfo.InvariantCulture, out var low))
+        if (File.Exists(range))
         {
-            return low;
+            var first = File.ReadAllText(range).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0];
+            if (int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var low))
+            {
+                return low;
+            }
         }
         return 49152;
     }

@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 namespace Hpf.Cluster.Runtime.Hosting;
 
 /// <summary>
-/// A free port picked for a silo configured with port 0, held (listening) until Kestrel takes its socket. The silo's address
-/// (and so placement) must name the port before Kestrel starts; closing a probe socket and binding again later
+/// A free port picked for a silo configured with port 0, held (listening) until Kestrel takes its socket. The silo's
+/// address (and so placement) must name the port before Kestrel starts; closing a probe socket and binding again later
 /// would let any other socket on the machine (an outgoing connection's ephemeral port, another silo) take the port
 /// in between, and the silo would fail to start with "address already in use".
 /// </summary>

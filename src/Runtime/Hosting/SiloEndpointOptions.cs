@@ -9,7 +9,10 @@ public sealed class SiloEndpointOptions
     /// <summary>Host name or address other silos connect to; empty means <see cref="BindAddress"/> (or the machine name when binding to all interfaces).</summary>
     public string AdvertisedHost { get; set; } = "";
 
-    /// <summary>Silo-to-silo port; 0 picks a free one, held from the moment the silo is built (its address names it) until Kestrel listens.</summary>
+    /// <summary>
+    /// Silo-to-silo port; 0 picks a free one, held from the moment the silo is built (its address names it) until
+    /// Kestrel listens.
+    /// </summary>
     public int Port { get; set; } = 11111;
 
     /// <summary>Name of the silo in logs and the membership table; empty means host:port.</summary>

@@ -64,7 +64,13 @@ public sealed class SiloHost : IAsyncDisposable
         {
             // The silo's address (and so placement) must know the port before Kestrel binds it.
             reservedPort = new ReservedListenPort(SiloKestrel.ListenAddress(endpoint));
-            endpoint = new SiloEndpointOptions { BindAddress = endpoint.BindAddress, AdvertisedHost = endpoint.AdvertisedHost, Port = reservedPort.Port, SiloName = endpoint.SiloName };
+            endpoint = new SiloEndpointOptions
+            {
+                BindAddress = endpoint.BindAddress,
+                AdvertisedHost = endpoint.AdvertisedHost,
+                Port = reservedPort.Port,
+                SiloName = endpoint.SiloName,
+            };
             builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = reservedPort.Bind);
         }
         var address = SiloAddress.New(host, endpoint.Port);

@@ -10,9 +10,9 @@ namespace Hpf.Cluster.Runtime.Transport;
 /// <summary>
 /// The caller's end of one silo link (<see cref="LinkFrame"/>): calls are written one frame at a time under a
 /// lock, and one reader matches results to waiting calls by id. Whether a failed call may have run follows from
-/// how far it got: one never written (the connection failed first, or the silo said it is stopping) raises
-/// <see cref="SiloUnavailableException"/> and is safe to route again; one written and then cut off raises
-/// <see cref="IOException"/>, which callers report rather than replay.
+/// how far it got: one never written whole (the connection failed first or while writing it, or the silo said it is
+/// stopping) raises <see cref="SiloUnavailableException"/> and is safe to route again; one written and then cut off
+/// raises <see cref="IOException"/>, which callers report rather than replay.
 /// </summary>
 internal sealed class SiloConnection : IAsyncDisposable
 {
@@ -186,8 +186,10 @@ internal sealed class SiloConnection : IAsyncDisposable
             }
             catch (Exception ex) when (ex is IOException or ObjectDisposedException)
             {
+                // Some of the call's bytes never left this process, and a silo runs a call only once it has read all
+                // of them: the call did not run. (A killed silo's reset reaches a connection that was idle.)
                 Fail(ex);
-                throw new IOException($"The connection to silo {_silo} failed while sending the call: {ex.Message}", ex);
+                throw new SiloUnavailableException($"The connection to silo {_silo} failed before the call was sent: {ex.Message}", ex);
             }
             finally
             {

@@ -36,8 +36,9 @@ internal sealed class SiloTransport : IAsyncDisposable
 
     /// <summary>
     /// Sends <paramref name="message"/> to <paramref name="silo"/> and returns the response body. A call that
-    /// never left this process (the silo cannot be connected to, dropped the connection before answering on
-    /// it, or is stopping) raises <see cref="SiloUnavailableException"/>, so it is safe to route again; a
+    /// never left this process whole (the silo cannot be connected to, dropped the connection before answering on
+    /// it or while the call was written, or is stopping) raises <see cref="SiloUnavailableException"/>, so it is
+    /// safe to route again; a
     /// failure after the call was sent may have run it and is an <see cref="IOException"/>, reported, not retried.
     /// </summary>
     public async Task<ResponseBody> SendAsync(SiloAddress silo, WireWriter message, CancellationToken cancellationToken)

@@ -11,8 +11,9 @@ using Microsoft.Extensions.Options;
 namespace Hpf.Cluster.Runtime.Tests.Calls;
 
 /// <summary>
-/// How the transport classifies a connection that fails: before the silo has answered the caller's Hello (no call
-/// was sent, so it may be routed again) or after a call was sent (it may have run, so it is reported). A killed
+/// How the transport classifies a connection that fails: before the silo has answered the caller's Hello or while a
+/// call is still being written (the silo cannot have run it, so it may be routed again) or after a call was sent (it
+/// may have run, so it is reported). A killed
 /// silo's port does the first for a moment, because the kernel still completes connections to it and then resets them.
 /// </summary>
 public sealed class SiloTransportTests : IAsyncLifetime
@@ -81,6 +82,27 @@ public sealed class SiloTransportTests : IAsyncLifetime
         var ex = await Assert.ThrowsAnyAsync<Exception>(() => transport.SendAsync(Silo, Message(), CancellationToken.None));
 
         Assert.IsType<IOException>(ex);
+        await peer;
+    }
+
+    [Fact]
+    public async Task A_connection_reset_while_the_call_is_still_being_written_means_the_silo_is_unavailable()
+    {
+        await using var transport = NewTransport();
+        var peer = AcceptOnceAsync(async socket =>
+        {
+            await ReadSomeAsync(socket);
+            await socket.SendAsync(WelcomeFrame);
+            // A few kilobytes of a call far larger than the sockets' buffers: the silo dies before it has the call.
+            await ReadSomeAsync(socket);
+            Reset(socket);
+        });
+        using var large = new WireWriter();
+        large.WriteRaw(new byte[16 << 20]);
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => transport.SendAsync(Silo, large, CancellationToken.None));
+
+        Assert.IsType<SiloUnavailableException>(ex);
         await peer;
     }
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -177,7 +176,6 @@ public sealed partial class DeploymentFilesTests
         }
         return found;
     }
-
 
     [GeneratedRegex(@"^COPY\s+(?:--\S+\s+)*(?<sources>.+?)\s+\S+$")]
     private static partial Regex CopyLine();

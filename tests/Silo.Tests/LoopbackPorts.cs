@@ -15,20 +15,20 @@ internal static class LoopbackPorts
 {
     private const int Lowest = 20000;
     private const int Span = 10000;
+    private static readonly int Ceiling = Math.Min(Lowest + Span, EphemeralLow());
     private static int s_next = Environment.ProcessId % Span;
 
     public static int Next()
     {
-        var ceiling = Math.Min(Lowest + Span, EphemeralLow());
         for (var attempt = 0; attempt < Span; attempt++)
         {
             var port = Lowest + (int)((uint)Interlocked.Increment(ref s_next) % Span);
-            if (port < ceiling && IsFree(port))
+            if (port < Ceiling && IsFree(port))
             {
                 return port;
             }
         }
-        throw new InvalidOperationException($"no free loopback port in {Lowest}–{ceiling - 1}");
+        throw new InvalidOperationException($"no free loopback port in {Lowest}–{Ceiling - 1}");
     }
 
     private static bool IsFree(int port)

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Hpf.Cluster.Runtime;
 using Hpf.Cluster.Runtime.Hosting;
 using Hpf.Cluster.Runtime.Membership;
@@ -229,5 +227,4 @@ public sealed class SiloProcessTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("No API key: set Api:ApiKey", silo.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(_secret, silo.Output, StringComparison.Ordinal);
     }
-
 }

@@ -13,8 +13,8 @@ namespace Hpf.Cluster.Runtime.Tests.Calls;
 /// <summary>
 /// How the transport classifies a connection that fails: before the silo has answered the caller's Hello or while a
 /// call is still being written (the silo cannot have run it, so it may be routed again) or after a call was sent (it
-/// may have run, so it is reported). A killed
-/// silo's port does the first for a moment, because the kernel still completes connections to it and then resets them.
+/// may have run, so it is reported). A killed silo's port does the first for a moment, because the kernel still
+/// completes connections to it and then resets them.
 /// </summary>
 public sealed class SiloTransportTests : IAsyncLifetime
 {

@@ -1,6 +1,7 @@
 namespace Hpf.Cluster.Grains.Interfaces;
 
 /// <summary>The Gamma hyperparameters of HPF (HPF-MATH.md, "Model"); defaults are hpfrec's and the paper's.</summary>
+[GenerateSerializer, Immutable, Alias("hpf.HpfPriors")]
 public sealed record HpfPriors(
     double A = 0.3,
     double APrime = 0.3,

@@ -1,8 +1,10 @@
 namespace Hpf.Cluster.Grains.Interfaces;
 
 /// <summary>Everything that determines a training run: same options and same data give the same model.</summary>
+[GenerateSerializer, Immutable, Alias("hpf.TrainingOptions")]
 public sealed record TrainingOptions
 {
+    [Id(0)]
     public int Factors { get; init; } = 50;
 
     /// <summary>
@@ -11,23 +13,36 @@ public sealed record TrainingOptions
     /// members' mean. Two members of 25 cost what one fit of 50 costs and predict better on every measure we track
     /// (README, "Quality"); 1 is plain HPF.
     /// </summary>
+    [Id(1)]
     public int Members { get; init; } = 2;
+    [Id(2)]
     public HpfPriors Priors { get; init; } = HpfPriors.Default;
+    [Id(3)]
     public int MaxIterations { get; init; } = 100;
+    [Id(4)]
     public StopRule Stop { get; init; } = StopRule.TrainLlk;
+    [Id(5)]
     public int CheckEvery { get; init; } = 10;
+    [Id(6)]
     public double StopThreshold { get; init; } = 1e-3;
 
     /// <summary>SVI over users when set: each step takes this many users with all their nonzeros.</summary>
+    [Id(7)]
     public int? UsersPerBatch { get; init; }
     /// <summary>SVI over items when set; with both set, epochs alternate between user and item batches.</summary>
+    [Id(8)]
     public int? ItemsPerBatch { get; init; }
+    [Id(9)]
     public double StepTau0 { get; init; } = 1.0;
+    [Id(10)]
     public double StepKappa { get; init; } = 0.7;
+    [Id(11)]
     public StepSchedule StepSchedule { get; init; } = StepSchedule.Global;
 
+    [Id(12)]
     public ulong Seed { get; init; } = 1;
     /// <summary>Worker threads over rows; 0 means all cores. Never changes the result.</summary>
+    [Id(13)]
     public int Threads { get; init; }
 
     public bool IsStochastic => UsersPerBatch is not null || ItemsPerBatch is not null;

@@ -9,7 +9,6 @@ public static class HpfTrainingServiceCollectionExtensions
     /// <summary>Registers the job watchdog (enabled unless configured off) and makes the grain classes known.</summary>
     public static IServiceCollection AddHpfTraining(this IServiceCollection services, Action<JobWatchdogOptions>? configureWatchdog = null)
     {
-        Hpf.Cluster.Runtime.GrainInterfaceRegistry.RegisterAssembly(typeof(HpfTrainingServiceCollectionExtensions).Assembly);
         if (configureWatchdog is not null) services.Configure(configureWatchdog);
         services.AddHostedService<JobWatchdog>();
         return services;

@@ -4,23 +4,30 @@ namespace Hpf.Cluster.Grains.Interfaces;
 /// A training job as submitted to the cluster: the engine's options plus how the data are sharded and how often
 /// the shards checkpoint. Same spec and same data give the same model on one silo or many.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("hpf.JobSpec")]
 public sealed record JobSpec
 {
+    [Id(0)]
     public TrainingOptions Training { get; init; } = new();
 
     /// <summary>User shards; 0 picks a default from the expected data size and the number of silos.</summary>
+    [Id(1)]
     public int UserShards { get; init; }
 
     /// <summary>Item shards; 0 picks a default as for users.</summary>
+    [Id(2)]
     public int ItemShards { get; init; }
 
     /// <summary>Every shard writes its parameters every this many iterations; 0 means only the final model is written.</summary>
+    [Id(3)]
     public int CheckpointEvery { get; init; } = 10;
 
     /// <summary>Nonzeros the client expects (from the file size, say), for the default shard counts; 0 when unknown.</summary>
+    [Id(4)]
     public long ExpectedNonzeros { get; init; }
 
     /// <summary>Also computes the ELBO after every full-batch half-step and keeps it in the status: a diagnostic (tests), dear at scale.</summary>
+    [Id(5)]
     public bool TraceElbo { get; init; }
 
     /// <summary>Upper bound on shards per side, so one mistyped option cannot ask for a million grains.</summary>

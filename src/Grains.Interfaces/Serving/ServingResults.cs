@@ -1,18 +1,22 @@
 namespace Hpf.Cluster.Grains.Interfaces;
 
 /// <summary>One recommended item and its score E[θ_u]·E[β_i] (the predicted count).</summary>
+[GenerateSerializer, Immutable, Alias("hpf.Recommendation")]
 public sealed record Recommendation(string Item, double Score);
 
 /// <summary>
 /// Items for a user, best first. <paramref name="FromCheckpoint"/>: the job is still training and this came from the
 /// model at its last complete checkpoint, iteration <paramref name="ServedIteration"/>.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("hpf.RecommendationList")]
 public sealed record RecommendationList(string Job, string? User, int ServedIteration, bool FromCheckpoint, Recommendation[] Items);
 
 /// <summary>The predicted count E[θ_u]·E[β_i] of a (user, item) pair.</summary>
+[GenerateSerializer, Immutable, Alias("hpf.Prediction")]
 public sealed record Prediction(string User, string Item, double Score);
 
 /// <summary>Predictions for pairs, in the order asked, and where the model came from.</summary>
+[GenerateSerializer, Immutable, Alias("hpf.PredictionList")]
 public sealed record PredictionList(string Job, int ServedIteration, bool FromCheckpoint, Prediction[] Predictions);
 
 /// <summary>
@@ -20,15 +24,18 @@ public sealed record PredictionList(string Job, int ServedIteration, bool FromCh
 /// Gamma parameters, how many local updates it took, the items of the counts the model does not know (left out),
 /// and the user's top items among those they have not counted.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("hpf.FoldInResult")]
 public sealed record FoldInResult(string Job, string? User, float[] Theta, float[] Shape, float[] Rate, float[] ActivityRate, int Updates,
     string[] UnknownItems, Recommendation[] Items);
 
 /// <summary>A (item, count) of a user's data given to fold-in or add-user.</summary>
+[GenerateSerializer, Immutable, Alias("hpf.ItemCount")]
 public sealed record ItemCount(string Item, double Count);
 
 /// <summary>
 /// A model's scores on a test set, computed through the cluster as the engine computes them: held-out Poisson
 /// log-likelihood per scored test nonzero, precision, recall and NDCG at K over users with scored test items.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("hpf.ClusterEvaluation")]
 public sealed record ClusterEvaluation(string Job, int ServedIteration, bool FromCheckpoint, double HeldOutLogLikelihood, double PrecisionAtK,
     double RecallAtK, double NdcgAtK, int K, int UsersEvaluated, long TestNonzeros, long SkippedUnknownUser, long SkippedUnknownItem);

@@ -13,6 +13,7 @@ namespace Hpf.Cluster.Grains.Interfaces;
 /// </param>
 /// <param name="RunToken">The coordinator's run (new at every start and rollback): a push of another run is never taken.</param>
 /// <param name="PushRows">When the step ends, push this shard's rows and partial column sums to every shard of the other side.</param>
+[GenerateSerializer, Immutable, Alias("hpf.HalfStepRequest")]
 public sealed record HalfStepRequest(int Iteration, long Version, long OtherVersion, double[]? OtherColumnSums, long RunToken = 0, bool PushRows = false);
 
 /// <summary>
@@ -20,11 +21,13 @@ public sealed record HalfStepRequest(int Iteration, long Version, long OtherVers
 /// that shard's next half-step has them without asking: the fused loop's weights of the rows it resolved (null when it
 /// resolved none) and the sender's Σ E[x] per factor, which every shard of the other side adds up in shard order.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("hpf.RowPush")]
 public sealed record RowPush(int FromShard, long RunToken, long Version, double[] ColumnSums, FetchedRows? Rows);
 
 /// <param name="ColumnSums">Σ E[x] over this shard's rows after the step, [K].</param>
 /// <param name="FailedRow">Id of the first row whose parameters came out NaN or ∞, if any.</param>
 /// <param name="BytesFetched">Bytes of the other side's rows this shard fetched for the step.</param>
+[GenerateSerializer, Immutable, Alias("hpf.HalfStepResult")]
 public sealed record HalfStepResult(double[] ColumnSums, string? FailedRow, long BytesFetched);
 
 /// <summary>
@@ -32,6 +35,7 @@ public sealed record HalfStepResult(double[] ColumnSums, string? FailedRow, long
 /// <paramref name="ExpectedVersion"/>. <paramref name="Positions"/> null means all of its training rows (or, for
 /// <see cref="RowContent.Expected"/>, training then validation rows); otherwise positions in its training list.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("hpf.RowFetch")]
 public sealed record RowFetch(int Subscriber, RowContent Content, long ExpectedVersion, int[]? Positions);
 
 /// <summary>What a row fetch returns per row.</summary>
@@ -52,24 +56,29 @@ public enum RowContent
 /// Rows fetched from a shard, [rows × K] (parameters: [rows × 2K]). With <see cref="RowContent.Weights"/>, the rows in
 /// <paramref name="ExactRows"/> (indices into the returned rows) also come with their E[log], [exact rows × K].
 /// </summary>
-public sealed record FetchedRows(float[] Values, int[] ExactRows, float[] ExactElog)
+[GenerateSerializer, Immutable, Alias("hpf.FetchedRows")]
+public sealed record FetchedRows(ArrayPayload<float> Values, ArrayPayload<int> ExactRows, ArrayPayload<float> ExactElog)
 {
     public long Bytes => (Values.Length + ExactElog.Length + ExactRows.Length) * 4L;
 }
 
 /// <summary>A check after an iteration: the other side's version and whether diffnorm is wanted.</summary>
+[GenerateSerializer, Immutable, Alias("hpf.CheckRequest")]
 public sealed record CheckRequest(long Version, long OtherVersion, bool DiffNorm);
 
 /// <param name="TrainTerm">Σ over the shard's nonzeros of y·log μ − log y! (the zeros' term is the coordinator's).</param>
 /// <param name="ValidationSum">Σ over its usable validation nonzeros of y·log μ − μ − log y!.</param>
 /// <param name="DiffNormSquared">‖E[θ] − E[θ] at the previous check‖² over its rows.</param>
+[GenerateSerializer, Immutable, Alias("hpf.CheckResult")]
 public sealed record CheckResult(double TrainTerm, double ValidationSum, long ValidationCount, double DiffNormSquared, long BytesFetched);
 
 /// <summary>
 /// A shard's part of the ELBO: its rows' prior and entropy terms (and, for user shards, its nonzeros' term), and its
 /// Σ shape/rate per factor in float64, from which the coordinator takes the −Σ_k T_k·B_k term as the engine's ELBO does.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("hpf.ElboPart")]
 public sealed record ElboPart(double Terms, double[] ColumnSums);
 
 /// <summary>The parameters of rows [start, start + count) of a shard, for reading a model out. κrte or τrte per row.</summary>
-public sealed record ShardRows(int TotalRows, string[] Ids, float[] Shape, float[] Rate, float[] ActivityRate);
+[GenerateSerializer, Immutable, Alias("hpf.ShardRows")]
+public sealed record ShardRows(int TotalRows, string[] Ids, ArrayPayload<float> Shape, ArrayPayload<float> Rate, ArrayPayload<float> ActivityRate);

@@ -5,9 +5,11 @@ namespace Hpf.Cluster.Grains.Interfaces;
 /// items for an item shard), <see cref="OtherIds"/> the counterparts and <see cref="OtherShards"/> the shard of the
 /// other side each counterpart belongs to. Validation triplets go to user shards only.
 /// </summary>
-public sealed record TripletChunk(DataSetKind Kind, string[] RowIds, string[] OtherIds, float[] Counts, int[] OtherShards);
+[GenerateSerializer, Immutable, Alias("hpf.TripletChunk")]
+public sealed record TripletChunk(DataSetKind Kind, string[] RowIds, string[] OtherIds, ArrayPayload<float> Counts, ArrayPayload<int> OtherShards);
 
 /// <summary>What a shard is, told at seal time: its job, side, number, the shard counts and the training options.</summary>
+[GenerateSerializer, Immutable, Alias("hpf.ShardPlan")]
 public sealed record ShardPlan(string Job, int Shard, int UserShards, int ItemShards, TrainingOptions Training);
 
 /// <summary>A shard after phase 1 of the seal.</summary>
@@ -15,7 +17,9 @@ public sealed record ShardPlan(string Job, int Shard, int UserShards, int ItemSh
 /// <param name="Nonzeros">Distinct (row, counterpart) pairs, duplicates summed.</param>
 /// <param name="Triplets">Training triplets received.</param>
 /// <param name="ValidationTriplets">Validation triplets received (user shards).</param>
+[GenerateSerializer, Immutable, Alias("hpf.ShardIndexSummary")]
 public sealed record ShardIndexSummary(int Rows, long Nonzeros, long Triplets, long ValidationTriplets);
 
 /// <summary>A shard after phase 2 of the seal (validation figures from user shards).</summary>
+[GenerateSerializer, Immutable, Alias("hpf.ShardLinkSummary")]
 public sealed record ShardLinkSummary(long ValidationNonzeros, long ValidationSkippedUnknownUser, long ValidationSkippedUnknownItem);

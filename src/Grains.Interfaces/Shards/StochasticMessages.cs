@@ -7,11 +7,13 @@ namespace Hpf.Cluster.Grains.Interfaces;
 /// </summary>
 /// <param name="Step">The global batch counter t (1-based).</param>
 /// <param name="OtherColumnSums">Σ E[x] over all rows of the global side.</param>
+[GenerateSerializer, Immutable, Alias("hpf.LocalStepRequest")]
 public sealed record LocalStepRequest(int Epoch, int Batch, int Batches, long Step, long Version, long OtherVersion, double[] OtherColumnSums);
 
 /// <param name="ColumnSumDelta">Change of Σ E[x] over the shard's rows from the local step.</param>
 /// <param name="Rows">Rows of this shard in the batch.</param>
 /// <param name="BytesSent">Bytes of statistics it sent to the global side's shards (every send is awaited before it returns).</param>
+[GenerateSerializer, Immutable, Alias("hpf.LocalStepResult")]
 public sealed record LocalStepResult(double[] ColumnSumDelta, int Rows, string? FailedRow, long BytesFetched, long BytesSent);
 
 /// <summary>
@@ -20,11 +22,14 @@ public sealed record LocalStepResult(double[] ColumnSumDelta, int Rows, string? 
 /// receiver. Nonzeros whose products underflow contribute y·φ exactly instead: <see cref="Exact"/>, [K] per
 /// entry of <see cref="ExactRows"/> (positions as well).
 /// </summary>
-public sealed record StatisticsChunk(long Step, int FromShard, int[] Rows, float[] Statistics, int[] ExactRows, double[] Exact);
+[GenerateSerializer, Immutable, Alias("hpf.StatisticsChunk")]
+public sealed record StatisticsChunk(long Step, int FromShard, ArrayPayload<int> Rows, ArrayPayload<float> Statistics, ArrayPayload<int> ExactRows, ArrayPayload<double> Exact);
 
 /// <param name="Rho">ρ_t for the global schedule (ignored with a per-row schedule, where each row counts its own t).</param>
 /// <param name="Scale">Local rows / rows in the batch.</param>
 /// <param name="OtherColumnSums">Σ E[x] over all rows of the local side, after the local step.</param>
+[GenerateSerializer, Immutable, Alias("hpf.GlobalStepRequest")]
 public sealed record GlobalStepRequest(long Step, long Version, double Rho, double Scale, double[] OtherColumnSums);
 
+[GenerateSerializer, Immutable, Alias("hpf.GlobalStepResult")]
 public sealed record GlobalStepResult(double[] ColumnSumDelta, int RowsUpdated, string? FailedRow);

@@ -1,12 +1,11 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Shards;
-using Hpf.Cluster.Runtime;
-using Hpf.Cluster.Runtime.Membership;
+using Hpf.Cluster.Grains.Storage;
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
 
 namespace Hpf.Cluster.Grains.Coordinator;
 
@@ -17,7 +16,10 @@ namespace Hpf.Cluster.Grains.Coordinator;
 /// take one lock. An activation that finds a training job resumes it from its last complete checkpoint.
 /// </summary>
 [Reentrant]
-public sealed partial class CoordinatorGrain(IClusterMembershipView membership, ILogger<CoordinatorGrain> logger) : Grain, ICoordinatorGrain
+public sealed partial class CoordinatorGrain(
+    [PersistentState("job", HpfStorage.StateProvider)] IPersistentState<CoordinatorRecord> record,
+    IClusterMembershipService membership,
+    ILogger<CoordinatorGrain> logger) : Grain, ICoordinatorGrain
 {
     /// <summary>The activation stays while training runs in the background (no call keeps it busy then).</summary>
     private static readonly TimeSpan RunKeepAlive = TimeSpan.FromDays(7);
@@ -29,13 +31,11 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
     private Task? _run;
     private CancellationTokenSource? _runStop;
 
-    private string Job => GrainKey;
+    private string Job => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        await Storage.ReadAsync(async (stream, ct) =>
-            _state = await JsonSerializer.DeserializeAsync<CoordinatorState>(stream, JobStore.JsonOptions, ct).ConfigureAwait(false),
-            cancellationToken).ConfigureAwait(false);
+        _state = record.State.Job;
         if (_state is { State: JobState.Loading, Sealing: true })
         {
             // The activation that was sealing is gone, and the shards' unsealed triplets may have gone with their silos.
@@ -44,40 +44,40 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
                 State = JobState.Failed, Sealing = false, Failure = JobFailure.Cluster, Updated = DateTimeOffset.UtcNow,
                 Error = $"the seal of job '{Job}' was interrupted (its coordinator's silo stopped); create the job and upload its data again",
             };
-            await SaveAsync(cancellationToken).ConfigureAwait(false);
+            await SaveAsync(cancellationToken);
         }
         if (_state is { State: JobState.Training })
         {
             // Claim the job: a write gives the state a new etag, so an older activation still running somewhere (a
             // silo voted dead, a frozen process) can no longer write it.
             _state = _state with { Updated = DateTimeOffset.UtcNow };
-            await SaveAsync(cancellationToken).ConfigureAwait(false);
+            await SaveAsync(cancellationToken);
             LogResuming(logger, Job, _state.Checkpoint.Iteration);
             StartRun(restoreFirst: true);
         }
     }
 
-    public override async Task OnDeactivateAsync(CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         // The job stays Training in storage: the next activation resumes it from its last complete checkpoint.
-        await StopRunAsync().ConfigureAwait(false);
+        await StopRunAsync();
     }
 
     public async Task<JobStatus> Create(JobSpec spec, bool replace, CancellationToken cancellationToken)
     {
         spec.Validate();
         if (JobStore.NameProblem(Job) is { } problem) throw new ArgumentException(problem);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken);
         try
         {
             if (_state is not null)
             {
                 if (!replace) throw new JobConflictException($"job '{Job}' already exists ({Word(_state.State)}); replace it or choose another name");
-                await DeleteCoreAsync(cancellationToken).ConfigureAwait(false);
+                await DeleteCoreAsync(cancellationToken);
             }
-            var silos = membership.ActiveSilos;
-            var users = spec.UserShards > 0 ? spec.UserShards : JobSpec.DefaultShards(spec.ExpectedNonzeros, silos.Count);
-            var items = spec.ItemShards > 0 ? spec.ItemShards : JobSpec.DefaultShards(spec.ExpectedNonzeros, silos.Count);
+            var silos = ActiveSiloCount();
+            var users = spec.UserShards > 0 ? spec.UserShards : JobSpec.DefaultShards(spec.ExpectedNonzeros, silos);
+            var items = spec.ItemShards > 0 ? spec.ItemShards : JobSpec.DefaultShards(spec.ExpectedNonzeros, silos);
             var now = DateTimeOffset.UtcNow;
             _state = new CoordinatorState
             {
@@ -87,13 +87,9 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
                 Updated = now,
                 UserShards = users,
                 ItemShards = items,
-                // Shard n of each side on silo n mod N: every silo works in every half-step, and user shard n sits
-                // with item shard n. A hint only holds while its silo is active; then placement is by hashing.
-                UserPlacement = Spread(silos, users),
-                ItemPlacement = Spread(silos, items),
             };
             _live = null;
-            await SaveAsync(cancellationToken).ConfigureAwait(false);
+            await SaveAsync(cancellationToken);
             LogCreated(logger, Job, users, items);
             return Status();
         }
@@ -105,7 +101,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
 
     public async Task<ShardSet> BeginUpload(DataSetKind kind, string source, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken);
         try
         {
             var state = RequireState();
@@ -114,7 +110,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
             if (state.Uploads.Any(u => u.Kind == kind))
                 throw new JobConflictException($"job '{Job}' already has its {Word(kind)} data; create it again to upload other data");
             _state = state with { State = JobState.Loading, LoadStarted = state.LoadStarted ?? DateTimeOffset.UtcNow, Updated = DateTimeOffset.UtcNow };
-            await SaveAsync(cancellationToken).ConfigureAwait(false);
+            await SaveAsync(cancellationToken);
             return Shards();
         }
         finally
@@ -125,13 +121,13 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
 
     public async Task<JobStatus> CompleteUpload(UploadSummary summary, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken);
         try
         {
             var state = RequireState();
             if (state.State != JobState.Loading) throw new JobConflictException($"job '{Job}' is {Word(state.State)}, not loading");
             _state = state with { Uploads = [.. state.Uploads, summary], Updated = DateTimeOffset.UtcNow };
-            await SaveAsync(cancellationToken).ConfigureAwait(false);
+            await SaveAsync(cancellationToken);
             return Status();
         }
         finally
@@ -142,11 +138,11 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
 
     public async Task RefuseUpload(UploadRefusal refusal, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken);
         try
         {
             LogRefused(logger, Job, refusal.Source, refusal.TotalErrors);
-            await DeleteCoreAsync(cancellationToken).ConfigureAwait(false);
+            await DeleteCoreAsync(cancellationToken);
         }
         finally
         {
@@ -156,14 +152,14 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
 
     public async Task<JobStatus> Start(CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken);
         try
         {
             var state = RequireState();
             if (state.State != JobState.Loading || state.Sealing || !state.Uploads.Any(u => u.Kind == DataSetKind.Training))
                 throw new JobConflictException($"job '{Job}' is {Word(state.State)}{(state.Sealing ? " (sealing)" : "")}: it starts once, after its training data are uploaded");
             _state = state with { Sealing = true, Updated = DateTimeOffset.UtcNow };
-            await SaveAsync(cancellationToken).ConfigureAwait(false);
+            await SaveAsync(cancellationToken);
             StartRun(restoreFirst: false, sealFirst: true);
             return Status();
         }
@@ -181,7 +177,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
         DataSummary data;
         try
         {
-            data = await SealAsync(state, stop).ConfigureAwait(false);
+            data = await SealAsync(state, stop);
             problem = state.Spec.Training.Stop == StopRule.ValLlk && data.ValidationNonzeros == 0
                 ? "the val-llk stop rule needs a validation set with at least one nonzero whose user and item are in the training data"
                 : null;
@@ -193,22 +189,22 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
         catch (Exception e) when (DataProblem(e) is { } refused)
         {
             var source = state.Uploads.First(u => u.Kind == DataSetKind.Training).Source;
-            await FailSealAsync(JobFailure.Data, $"{source}: {refused}; nothing of the job's data was kept").ConfigureAwait(false);
+            await FailSealAsync(JobFailure.Data, $"{source}: {refused}; nothing of the job's data was kept");
             return false;
         }
         catch (Exception e)
         {
-            await FailSealAsync(JobFailure.Cluster, $"sealing the shards of job '{Job}' failed: {e.Message}").ConfigureAwait(false);
+            await FailSealAsync(JobFailure.Cluster, $"sealing the shards of job '{Job}' failed: {e.Message}");
             return false;
         }
         if (problem is not null)
         {
-            await FailSealAsync(JobFailure.Data, problem).ConfigureAwait(false);
+            await FailSealAsync(JobFailure.Data, problem);
             return false;
         }
         var loaded = state.LoadStarted is { } began ? (DateTimeOffset.UtcNow - began).TotalSeconds : 0;
         _state = _state! with { State = JobState.Training, Sealing = false, Data = data, LoadSeconds = loaded, Updated = DateTimeOffset.UtcNow };
-        await SaveAsync(CancellationToken.None).ConfigureAwait(false);
+        await SaveAsync(CancellationToken.None);
         LogSealed(logger, Job, data.Users, data.Items, data.Nonzeros, loaded);
         return true;
     }
@@ -220,14 +216,14 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
         try
         {
             await Task.WhenAll(shards.Users.Select(s => s.Discard(CancellationToken.None))
-                .Concat(shards.Items.Select(s => s.Discard(CancellationToken.None)))).ConfigureAwait(false);
+                .Concat(shards.Items.Select(s => s.Discard(CancellationToken.None))));
         }
         catch (Exception e)
         {
             LogRunFault(logger, e, Job);
         }
         _state = _state! with { State = JobState.Failed, Sealing = false, Failure = failure, Error = error, Updated = DateTimeOffset.UtcNow };
-        await SaveAsync(CancellationToken.None).ConfigureAwait(false);
+        await SaveAsync(CancellationToken.None);
         LogSealFailed(logger, Job, error);
     }
 
@@ -235,16 +231,16 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
 
     public async Task<JobStatus> Cancel(CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken);
         try
         {
             var state = RequireState();
             if (state.State is JobState.Completed or JobState.Failed or JobState.Cancelled) return Status();
-            await StopRunAsync().ConfigureAwait(false);
+            await StopRunAsync();
             // The run may have finished on its own meanwhile.
             if (_state!.State is JobState.Completed or JobState.Failed) return Status();
             _state = _state with { State = JobState.Cancelled, Sealing = false, StopReason = "cancelled", Updated = DateTimeOffset.UtcNow };
-            await SaveAsync(CancellationToken.None).ConfigureAwait(false);
+            await SaveAsync(CancellationToken.None);
             LogCancelled(logger, Job);
             return Status();
         }
@@ -256,11 +252,11 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
 
     public async Task Delete(CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken);
         try
         {
             RequireState();
-            await DeleteCoreAsync(cancellationToken).ConfigureAwait(false);
+            await DeleteCoreAsync(cancellationToken);
         }
         finally
         {
@@ -276,7 +272,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
 
     public async Task<PartialFitResult> PartialFit(PartialFitRequest request, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken);
         try
         {
             var state = RequireState();
@@ -288,13 +284,13 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
             PartialFitResult result;
             try
             {
-                result = await run.RunAsync(request, cancellationToken).ConfigureAwait(false);
+                result = await run.RunAsync(request, cancellationToken);
             }
             catch
             {
                 // Whatever the pass did to the items goes: they serve the finished model as stored again.
                 await Task.WhenAll(shards.Items.Select(s => s.RestoreCheckpoint(
-                    new CheckpointRequest(final.Iteration, CheckpointRequest.FinalSlot, final.ItemVersion, final.StepCounter), shards, CancellationToken.None))).ConfigureAwait(false);
+                    new CheckpointRequest(final.Iteration, CheckpointRequest.FinalSlot, final.ItemVersion, final.StepCounter), shards, CancellationToken.None)));
                 throw;
             }
             _state = state with
@@ -304,7 +300,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
                 PartialFitUsers = state.PartialFitUsers + result.NewUsers,
                 Updated = DateTimeOffset.UtcNow,
             };
-            await SaveAsync(cancellationToken).ConfigureAwait(false);
+            await SaveAsync(cancellationToken);
             LogPartialFit(logger, Job, result.Users, result.Batches, result.StepFrom, result.StepTo);
             return result;
         }
@@ -320,15 +316,15 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
         var training = state.Spec.Training;
         var indexed = await Task.WhenAll(
             shards.Users.Select((s, n) => s.Index(new ShardPlan(Job, n, state.UserShards, state.ItemShards, training), cancellationToken))
-                .Concat(shards.Items.Select((s, n) => s.Index(new ShardPlan(Job, n, state.UserShards, state.ItemShards, training), cancellationToken)))).ConfigureAwait(false);
+                .Concat(shards.Items.Select((s, n) => s.Index(new ShardPlan(Job, n, state.UserShards, state.ItemShards, training), cancellationToken))));
         var users = indexed[..state.UserShards];
         var items = indexed[state.UserShards..];
         CheckReceived(state, users, items);
 
         var linked = await Task.WhenAll(shards.Users.Select(s => s.Link(shards, cancellationToken))
-            .Concat(shards.Items.Select(s => s.Link(shards, cancellationToken)))).ConfigureAwait(false);
+            .Concat(shards.Items.Select(s => s.Link(shards, cancellationToken))));
         await Task.WhenAll(shards.Users.Select(s => s.SaveData(cancellationToken))
-            .Concat(shards.Items.Select(s => s.SaveData(cancellationToken)))).ConfigureAwait(false);
+            .Concat(shards.Items.Select(s => s.SaveData(cancellationToken))));
 
         var userLinks = linked[..state.UserShards];
         return new DataSummary
@@ -372,7 +368,6 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
     private static string? DataProblem(Exception e) => e switch
     {
         ShardDataException data => data.Message,
-        GrainCallException call when call.RemoteExceptionType == typeof(ShardDataException).FullName => call.RemoteMessage,
         AggregateException aggregate => aggregate.InnerExceptions.Select(DataProblem).FirstOrDefault(p => p is not null),
         _ => null,
     };
@@ -382,22 +377,28 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
         _runStop = new CancellationTokenSource();
         var stop = _runStop.Token;
         DelayDeactivation(RunKeepAlive);
-        _run = Task.Run(async () =>
+        // On the grain's own scheduler, not the thread pool: the loop changes the state that reentrant calls read, and
+        // Orleans interleaves those calls only at the loop's awaits. The shards do the CPU work.
+        _run = RunAsync(restoreFirst, sealFirst, stop);
+    }
+
+    private async Task RunAsync(bool restoreFirst, bool sealFirst, CancellationToken stop)
+    {
+        // Returns to the caller at the first await, so Start and OnActivateAsync do not wait for training.
+        await Task.Yield();
+        try
         {
-            try
-            {
-                if (sealFirst && !await SealInBackgroundAsync(stop).ConfigureAwait(false)) return;
-                var state = _state!;
-                var run = new TrainingRun(Job, state.Spec, state.Data!, Shards(), state.Checkpoint, state.Rollbacks, logger,
-                    SaveCheckpointAsync, progress => _live = progress, WaitForViewAsync);
-                var outcome = await run.RunAsync(restoreFirst, stop).ConfigureAwait(false);
-                await FinishRunAsync(outcome).ConfigureAwait(false);
-            }
-            finally
-            {
-                DelayDeactivation(TimeSpan.Zero);
-            }
-        }, CancellationToken.None);
+            if (sealFirst && !await SealInBackgroundAsync(stop)) return;
+            var state = _state!;
+            var run = new TrainingRun(Job, state.Spec, state.Data!, Shards(), state.Checkpoint, state.Rollbacks, logger,
+                SaveCheckpointAsync, progress => _live = progress, WaitForViewAsync);
+            var outcome = await run.RunAsync(restoreFirst, stop);
+            await FinishRunAsync(outcome);
+        }
+        finally
+        {
+            DelayDeactivation(TimeSpan.Zero);
+        }
     }
 
     private async Task StopRunAsync()
@@ -406,7 +407,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
         _runStop?.Cancel();
         try
         {
-            await run.ConfigureAwait(false);
+            await run;
         }
         catch (Exception e)
         {
@@ -434,46 +435,63 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
             }
             : state with { State = JobState.Failed, Error = outcome.Error, Failure = outcome.Failure, Rollbacks = outcome.Rollbacks, Updated = DateTimeOffset.UtcNow };
         _live = null;
-        await SaveAsync(CancellationToken.None).ConfigureAwait(false);
+        await SaveAsync(CancellationToken.None);
     }
 
     private async Task SaveCheckpointAsync(TrainingCheckpoint checkpoint)
     {
         _state = _state! with { Checkpoint = checkpoint, Rollbacks = _live?.Rollbacks ?? _state.Rollbacks, Updated = DateTimeOffset.UtcNow };
-        await SaveAsync(CancellationToken.None).ConfigureAwait(false);
+        await SaveAsync(CancellationToken.None);
     }
 
+    /// <summary>Waits until the cluster's membership changes (a silo declared dead, or joining), at most <paramref name="limit"/>.</summary>
     private async Task WaitForViewAsync(TimeSpan limit, CancellationToken cancellationToken)
     {
+        var seen = membership.CurrentSnapshot.Version;
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(limit);
         try
         {
-            await membership.WaitForChangeAsync(membership.Version, cancellationToken).WaitAsync(limit, cancellationToken).ConfigureAwait(false);
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(wait.Token))
+            {
+                if (snapshot.Version > seen) return;
+            }
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             // No change within the limit: the view may already be settled; try again.
         }
     }
 
+    private int ActiveSiloCount()
+    {
+        var count = 0;
+        foreach (var member in membership.CurrentSnapshot.Members.Values)
+        {
+            if (member.Status == SiloStatus.Active) count++;
+        }
+        return count;
+    }
+
     private async Task DeleteCoreAsync(CancellationToken cancellationToken)
     {
-        await StopRunAsync().ConfigureAwait(false);
+        await StopRunAsync();
         if (_state is not null)
         {
             var shards = Shards();
             await Task.WhenAll(shards.Users.Select(s => s.Discard(cancellationToken))
-                .Concat(shards.Items.Select(s => s.Discard(cancellationToken)))).ConfigureAwait(false);
+                .Concat(shards.Items.Select(s => s.Discard(cancellationToken))));
         }
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            await Storage.ClearAsync(cancellationToken).ConfigureAwait(false);
+            await record.ClearStateAsync(cancellationToken);
         }
         finally
         {
             _writeGate.Release();
         }
-        await GrainFactory.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).Remove(Job, cancellationToken).ConfigureAwait(false);
+        await GrainFactory.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).Remove(Job, cancellationToken);
         LogDeleted(logger, Job);
         _state = null;
         _live = null;
@@ -481,13 +499,14 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
 
     private async Task SaveAsync(CancellationToken cancellationToken)
     {
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _writeGate.WaitAsync(cancellationToken);
         try
         {
             var state = _state!;
-            await Storage.WriteAsync((stream, ct) => JsonSerializer.SerializeAsync(stream, state, JobStore.JsonOptions, ct), cancellationToken).ConfigureAwait(false);
+            record.State.Job = state;
+            await record.WriteStateAsync(cancellationToken);
             await GrainFactory.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key)
-                .Record(new JobListing(Job, state.State, state.Updated), cancellationToken).ConfigureAwait(false);
+                .Record(new JobListing(Job, state.State, state.Updated), cancellationToken);
         }
         finally
         {
@@ -540,27 +559,14 @@ public sealed partial class CoordinatorGrain(IClusterMembershipView membership, 
         var users = new IUserShardGrain[state.UserShards];
         for (var n = 0; n < users.Length; n++)
         {
-            var key = ShardSet.UserShardKey(Job, n);
-            users[n] = Hint(state.UserPlacement, n) is { } hint ? GrainFactory.GetGrain<IUserShardGrain>(key, hint) : GrainFactory.GetGrain<IUserShardGrain>(key);
+            users[n] = GrainFactory.GetGrain<IUserShardGrain>(ShardSet.UserShardKey(Job, n));
         }
         var items = new IItemShardGrain[state.ItemShards];
         for (var n = 0; n < items.Length; n++)
         {
-            var key = ShardSet.ItemShardKey(Job, n);
-            items[n] = Hint(state.ItemPlacement, n) is { } hint ? GrainFactory.GetGrain<IItemShardGrain>(key, hint) : GrainFactory.GetGrain<IItemShardGrain>(key);
+            items[n] = GrainFactory.GetGrain<IItemShardGrain>(ShardSet.ItemShardKey(Job, n));
         }
         return new ShardSet(users, items);
-    }
-
-    private static SiloAddress? Hint(string?[] placement, int shard) =>
-        shard < placement.Length && placement[shard] is { Length: > 0 } text ? SiloAddress.Parse(text) : null;
-
-    private static string?[] Spread(IReadOnlyList<SiloAddress> silos, int shards)
-    {
-        var hints = new string?[shards];
-        if (silos.Count == 0) return hints;
-        for (var n = 0; n < shards; n++) hints[n] = silos[n % silos.Count].ToString();
-        return hints;
     }
 
     private CoordinatorState RequireState() => _state ?? throw new JobNotFoundException(Job);

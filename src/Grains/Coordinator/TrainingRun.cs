@@ -3,7 +3,6 @@ using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Kernels;
 using Hpf.Cluster.Grains.Shards;
-using Hpf.Cluster.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace Hpf.Cluster.Grains.Coordinator;
@@ -70,8 +69,8 @@ internal sealed partial class TrainingRun
         {
             try
             {
-                if (restore) await RestoreAsync(stop).ConfigureAwait(false);
-                return await TrainAsync(stop).ConfigureAwait(false);
+                if (restore) await RestoreAsync(stop);
+                return await TrainAsync(stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -96,7 +95,7 @@ internal sealed partial class TrainingRun
                 // Let the membership view settle (a dead silo voted out) before the shards are placed again.
                 try
                 {
-                    await _waitForView(TimeSpan.FromSeconds(Math.Min(10, failuresInARow * 2)), stop).ConfigureAwait(false);
+                    await _waitForView(TimeSpan.FromSeconds(Math.Min(10, failuresInARow * 2)), stop);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
@@ -120,9 +119,9 @@ internal sealed partial class TrainingRun
     /// <summary>A failure of the cluster rather than of the job: a call that could not reach or complete on a silo, or a shard whose state is not what it should be.</summary>
     private static bool IsRecoverable(Exception e) => e switch
     {
-        GrainCallException call => call.RemoteExceptionType != typeof(HpfNumericException).FullName,
-        // A call cancelled by something other than this run's stop token: a silo shutting down under it.
-        ShardStateException or TimeoutException or HttpRequestException or IOException or OperationCanceledException => true,
+        // A silo that could not be reached or died with the call (Orleans' own exceptions), a shard whose state is not
+        // what it should be, a call cancelled by something other than this run's stop token (a silo shutting down).
+        OrleansException or ShardStateException or TimeoutException or IOException or OperationCanceledException => true,
         AggregateException aggregate => aggregate.InnerExceptions.All(IsRecoverable),
         _ => false,
     };
@@ -132,7 +131,7 @@ internal sealed partial class TrainingRun
         var c = _checkpoint;
         var users = _shards.Users.Select(s => s.RestoreCheckpoint(new CheckpointRequest(c.Iteration, c.Slot, c.UserVersion, c.StepCounter), _shards, stop));
         var items = _shards.Items.Select(s => s.RestoreCheckpoint(new CheckpointRequest(c.Iteration, c.Slot, c.ItemVersion, c.StepCounter), _shards, stop));
-        await Task.WhenAll(users.Concat(items)).ConfigureAwait(false);
+        await Task.WhenAll(users.Concat(items));
         LogRestored(_logger, _job, c.Iteration);
     }
 
@@ -148,8 +147,8 @@ internal sealed partial class TrainingRun
         _elbo = [.. c.ElboTrace];
         _runToken = Random.Shared.NextInt64();
         _itemsPushed = false;
-        _userSums = await SumAsync(_shards.Users, stop).ConfigureAwait(false);
-        _itemSums = await SumAsync(_shards.Items, stop).ConfigureAwait(false);
+        _userSums = await SumAsync(_shards.Users, stop);
+        _itemSums = await SumAsync(_shards.Items, stop);
         var criterion = new StopCriterion(o.Stop, o.StopThreshold);
         _lastChecked = null;
         foreach (var point in _curve)
@@ -159,7 +158,7 @@ internal sealed partial class TrainingRun
             if (o.Stop is StopRule.TrainLlk or StopRule.ValLlk && value is { } v) criterion.ShouldStop(v, out _);
             _lastChecked = value;
         }
-        if (_spec.TraceElbo && _elbo.Count == 0 && !o.IsStochastic) _elbo.Add(await ElboAsync(stop).ConfigureAwait(false));
+        if (_spec.TraceElbo && _elbo.Count == 0 && !o.IsStochastic) _elbo.Add(await ElboAsync(stop));
 
         var clock = Stopwatch.StartNew();
         var reason = $"reached the maximum of {o.MaxIterations} iterations";
@@ -172,13 +171,13 @@ internal sealed partial class TrainingRun
                 iteration++;
                 var checks = iteration % o.CheckEvery == 0 || iteration == o.MaxIterations;
                 var checkpoints = _spec.CheckpointEvery > 0 && iteration % _spec.CheckpointEvery == 0 && iteration < o.MaxIterations;
-                if (o.IsStochastic) await EpochAsync(iteration, stop).ConfigureAwait(false);
-                else await FullBatchIterationAsync(iteration, askNextEarly: !checks && !checkpoints && !_spec.TraceElbo, stop).ConfigureAwait(false);
+                if (o.IsStochastic) await EpochAsync(iteration, stop);
+                else await FullBatchIterationAsync(iteration, askNextEarly: !checks && !checkpoints && !_spec.TraceElbo, stop);
 
                 var stopNow = false;
                 if (checks)
                 {
-                    var check = await CheckAsync(iteration, c.ElapsedSeconds + clock.Elapsed.TotalSeconds, stop).ConfigureAwait(false);
+                    var check = await CheckAsync(iteration, c.ElapsedSeconds + clock.Elapsed.TotalSeconds, stop);
                     if (o.Stop != StopRule.MaxIter && criterion.ShouldStop(check, out var why))
                     {
                         reason = $"{why} at iteration {iteration}";
@@ -193,19 +192,19 @@ internal sealed partial class TrainingRun
                 if (checkpoints)
                 {
                     var slot = iteration / _spec.CheckpointEvery % 2;
-                    await WriteCheckpointAsync(iteration, slot, c.ElapsedSeconds + clock.Elapsed.TotalSeconds, stop).ConfigureAwait(false);
+                    await WriteCheckpointAsync(iteration, slot, c.ElapsedSeconds + clock.Elapsed.TotalSeconds, stop);
                 }
             }
         }
         finally
         {
             // A user step asked for ahead of an iteration that will not run (a failure, a stop) still waits in its shards.
-            await AbandonNextUserStepsAsync().ConfigureAwait(false);
+            await AbandonNextUserStepsAsync();
         }
 
         var seconds = c.ElapsedSeconds + clock.Elapsed.TotalSeconds;
         // The finished model goes to the final slot of every shard; only then is the job complete.
-        var final = await WriteCheckpointAsync(iteration, CheckpointRequest.FinalSlot, seconds, stop).ConfigureAwait(false);
+        var final = await WriteCheckpointAsync(iteration, CheckpointRequest.FinalSlot, seconds, stop);
         LogCompleted(_logger, _job, iteration, reason);
         return new TrainingOutcome(JobState.Completed, reason, null, iteration, seconds / Math.Max(1, iteration), _rollbacks) { Final = final };
     }
@@ -235,31 +234,31 @@ internal sealed partial class TrainingRun
         HalfStepResult[] users;
         try
         {
-            users = await userSteps.ConfigureAwait(false);
+            users = await userSteps;
             ThrowIfFailed(users.Select(r => r.FailedRow), iteration, "user");
         }
         catch
         {
             // The item shards wait for pushes that will not come: release them before the failure is handled.
-            await AbandonAsync(step, itemSteps).ConfigureAwait(false);
+            await AbandonAsync(step, itemSteps);
             throw;
         }
         _userVersion++;
         _userSums = AddUp(users.Select(r => r.ColumnSums));
         var bytes = users.Sum(r => r.BytesFetched);
-        if (_spec.TraceElbo) _elbo.Add(await ElboAsync(stop).ConfigureAwait(false));
+        if (_spec.TraceElbo) _elbo.Add(await ElboAsync(stop));
         stop.ThrowIfCancellationRequested();
 
         itemSteps ??= StartItemSteps();
         if (askNextEarly && pushBack) _nextUserSteps = StartUserSteps(iteration + 1, _itemVersion + 1, pulled: false, stop);
-        var items = await itemSteps.ConfigureAwait(false);
+        var items = await itemSteps;
         ThrowIfFailed(items.Select(r => r.FailedRow), iteration, "item");
         _itemVersion++;
         _itemsPushed = pushBack;
         _itemSums = AddUp(items.Select(r => r.ColumnSums));
         _bytesLastStep = items.Sum(r => r.BytesFetched);
         _bytes += bytes + _bytesLastStep;
-        if (_spec.TraceElbo) _elbo.Add(await ElboAsync(stop).ConfigureAwait(false));
+        if (_spec.TraceElbo) _elbo.Add(await ElboAsync(stop));
 
         Task<HalfStepResult[]> StartItemSteps() => AllOrFirstFailureAsync(_shards.Items.Select(s => s.HalfStep(itemRequest, step.Token)), step);
     }
@@ -300,7 +299,7 @@ internal sealed partial class TrainingRun
         }
         try
         {
-            return await Task.WhenAll(tasks).ConfigureAwait(false);
+            return await Task.WhenAll(tasks);
         }
         catch
         {
@@ -315,9 +314,9 @@ internal sealed partial class TrainingRun
     /// <summary>Cancels steps that can no longer complete (they wait for pushes that will not come) and waits until they have ended.</summary>
     private static async Task AbandonAsync(CancellationTokenSource step, Task? steps)
     {
-        await step.CancelAsync().ConfigureAwait(false);
+        await step.CancelAsync();
         if (steps is null) return;
-        await Task.WhenAny(steps).ConfigureAwait(false);
+        await Task.WhenAny(steps);
         _ = steps.Exception;   // observed: the failure that made them useless is the one reported
     }
 
@@ -325,7 +324,7 @@ internal sealed partial class TrainingRun
     {
         if (_nextUserSteps is not { } next) return;
         _nextUserSteps = null;
-        using (next.Cancel) await AbandonAsync(next.Cancel, next.Steps).ConfigureAwait(false);
+        using (next.Cancel) await AbandonAsync(next.Cancel, next.Steps);
     }
 
     /// <summary>One SVI epoch over the local side (HPF-MATH.md, "SVI"); with both batch sizes set, odd iterations are user epochs.</summary>
@@ -347,7 +346,7 @@ internal sealed partial class TrainingRun
             var globalSums = userEpoch ? _itemSums : _userSums;
             var t = _steps + 1;
             var results = await Task.WhenAll(local.Select(s =>
-                s.LocalStep(new LocalStepRequest(iteration, b, batches, t, localVersion + 1, globalVersion, globalSums), stop))).ConfigureAwait(false);
+                s.LocalStep(new LocalStepRequest(iteration, b, batches, t, localVersion + 1, globalVersion, globalSums), stop)));
             ThrowIfFailed(results.Select(r => r.FailedRow), iteration, userEpoch ? "user" : "item");
             var localSums = AddUp([userEpoch ? _userSums : _itemSums, .. results.Select(r => r.ColumnSumDelta)]);
             SetSums(userEpoch, localSums, localVersion + 1);
@@ -358,7 +357,7 @@ internal sealed partial class TrainingRun
                 _steps = t;
                 var scale = (double)rows / inBatch;
                 var updates = await Task.WhenAll(global.Select(s =>
-                    s.GlobalStep(new GlobalStepRequest(t, globalVersion + 1, step.At(t), scale, localSums), stop))).ConfigureAwait(false);
+                    s.GlobalStep(new GlobalStepRequest(t, globalVersion + 1, step.At(t), scale, localSums), stop)));
                 ThrowIfFailed(updates.Select(r => r.FailedRow), iteration, userEpoch ? "item" : "user");
                 SetSums(!userEpoch, AddUp([globalSums, .. updates.Select(r => r.ColumnSumDelta)]), globalVersion + 1);
             }
@@ -366,8 +365,8 @@ internal sealed partial class TrainingRun
             _bytes += bytes;
         }
         // The running sums drift by rounding over many batches; start each epoch from exact ones, as the engine does.
-        _userSums = await SumAsync(_shards.Users, stop).ConfigureAwait(false);
-        _itemSums = await SumAsync(_shards.Items, stop).ConfigureAwait(false);
+        _userSums = await SumAsync(_shards.Users, stop);
+        _itemSums = await SumAsync(_shards.Items, stop);
     }
 
     private void SetSums(bool users, double[] sums, long version)
@@ -389,7 +388,7 @@ internal sealed partial class TrainingRun
     {
         var o = _options;
         var parts = await Task.WhenAll(_shards.Users.Select(s =>
-            s.Check(new CheckRequest(_userVersion, _itemVersion, o.Stop == StopRule.DiffNorm), stop))).ConfigureAwait(false);
+            s.Check(new CheckRequest(_userVersion, _itemVersion, o.Stop == StopRule.DiffNorm), stop)));
         double train = 0, validationSum = 0, diff = 0;
         long validationCount = 0;
         foreach (var p in parts)
@@ -416,8 +415,8 @@ internal sealed partial class TrainingRun
     private async Task<double> ElboAsync(CancellationToken stop)
     {
         var request = new CheckRequest(_userVersion, _itemVersion, false);
-        var users = await Task.WhenAll(_shards.Users.Select(s => s.Elbo(request with { Version = _userVersion, OtherVersion = _itemVersion }, stop))).ConfigureAwait(false);
-        var items = await Task.WhenAll(_shards.Items.Select(s => s.Elbo(request with { Version = _itemVersion, OtherVersion = _userVersion }, stop))).ConfigureAwait(false);
+        var users = await Task.WhenAll(_shards.Users.Select(s => s.Elbo(request with { Version = _userVersion, OtherVersion = _itemVersion }, stop)));
+        var items = await Task.WhenAll(_shards.Items.Select(s => s.Elbo(request with { Version = _itemVersion, OtherVersion = _userVersion }, stop)));
         var elbo = users.Sum(p => p.Terms) + items.Sum(p => p.Terms);
         var userSums = AddUp(users.Select(p => p.ColumnSums));
         var itemSums = AddUp(items.Select(p => p.ColumnSums));
@@ -429,7 +428,7 @@ internal sealed partial class TrainingRun
     {
         var users = _shards.Users.Select(s => s.WriteCheckpoint(new CheckpointRequest(iteration, slot, _userVersion, _steps), stop));
         var items = _shards.Items.Select(s => s.WriteCheckpoint(new CheckpointRequest(iteration, slot, _itemVersion, _steps), stop));
-        var written = await Task.WhenAll(users.Concat(items)).ConfigureAwait(false);
+        var written = await Task.WhenAll(users.Concat(items));
         var checkpoint = new TrainingCheckpoint
         {
             Iteration = iteration,
@@ -448,7 +447,7 @@ internal sealed partial class TrainingRun
         {
             // Complete only now that every shard has written it: from here on a rollback comes back to this iteration.
             _checkpoint = checkpoint;
-            await _checkpointed(checkpoint).ConfigureAwait(false);
+            await _checkpointed(checkpoint);
         }
         return checkpoint;
     }
@@ -457,7 +456,7 @@ internal sealed partial class TrainingRun
         _progress(new LiveProgress(iteration, _lastChecked, elapsed, remaining, _bytes, _bytesLastStep, [.. _curve], [.. _elbo], _rollbacks));
 
     private static async Task<double[]> SumAsync(IShardGrain[] shards, CancellationToken stop) =>
-        AddUp(await Task.WhenAll(shards.Select(s => s.ColumnSums(stop))).ConfigureAwait(false));
+        AddUp(await Task.WhenAll(shards.Select(s => s.ColumnSums(stop))));
 
     /// <summary>Σ of the shards' partial sums in shard order, so the total does not depend on which answered first.</summary>
     private static double[] AddUp(IEnumerable<double[]> parts)

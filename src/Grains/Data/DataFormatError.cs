@@ -5,6 +5,7 @@ namespace Hpf.Cluster.Grains.Data;
 /// <see cref="Field"/> names the column as the format calls it ("user", "item", "count", "rating", "weight", …),
 /// or "line" when the line cannot be split into its fields, or "file".
 /// </summary>
+[GenerateSerializer, Immutable, Alias("hpf.DataFormatError")]
 public sealed record DataFormatError(string File, long Line, string Field, string Reason)
 {
     /// <summary><c>file:line: reason</c>, the form compilers use, so editors can jump to the line.</summary>

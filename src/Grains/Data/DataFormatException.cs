@@ -7,6 +7,7 @@ namespace Hpf.Cluster.Grains.Data;
 /// silently fit a different dataset from the one the user named. The message lists every error up to
 /// <see cref="MaxListed"/>, then how many more there were.
 /// </summary>
+[GenerateSerializer, Alias("hpf.DataFormatException")]
 public sealed class DataFormatException : Exception
 {
     /// <summary>At most this many errors are kept and listed; a file of garbage should not fill memory with them.</summary>
@@ -21,9 +22,11 @@ public sealed class DataFormatException : Exception
     }
 
     /// <summary>The first <see cref="MaxListed"/> errors in file order.</summary>
+    [Id(0)]
     public IReadOnlyList<DataFormatError> Errors { get; }
 
     /// <summary>All errors found, including those beyond <see cref="MaxListed"/>.</summary>
+    [Id(1)]
     public long TotalErrors { get; }
 
     private static string Compose(IReadOnlyList<DataFormatError> errors, long totalErrors)

@@ -1,6 +1,7 @@
 namespace Hpf.Cluster.Grains.Engine;
 
 /// <summary>A parameter became NaN or ∞: the step failed, and no model from it is returned.</summary>
+[GenerateSerializer, Alias("hpf.HpfNumericException")]
 public sealed class HpfNumericException : Exception
 {
     public HpfNumericException(int iteration, string side, string rowId)
@@ -18,10 +19,14 @@ public sealed class HpfNumericException : Exception
         Shard = shard;
     }
 
+    [Id(0)]
     public int Iteration { get; }
     /// <summary>"user" or "item".</summary>
+    [Id(1)]
     public string Side { get; }
+    [Id(2)]
     public string RowId { get; }
     /// <summary>The shard of the row, on a cluster; null in process.</summary>
+    [Id(3)]
     public string? Shard { get; }
 }

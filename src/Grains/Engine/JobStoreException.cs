@@ -1,6 +1,7 @@
 namespace Hpf.Cluster.Grains.Engine;
 
 /// <summary>A saved job could not be named, found or read; the message says which job and where.</summary>
+[GenerateSerializer, Alias("hpf.JobStoreException")]
 public sealed class JobStoreException : Exception
 {
     public JobStoreException(JobStoreFailure failure, string message, Exception? inner = null)
@@ -9,5 +10,6 @@ public sealed class JobStoreException : Exception
         Failure = failure;
     }
 
+    [Id(0)]
     public JobStoreFailure Failure { get; }
 }

@@ -1,21 +1,26 @@
-using System.Text.Json;
-using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
-using Hpf.Cluster.Runtime;
-using Hpf.Cluster.Runtime.Storage;
+using Orleans.Runtime;
+using Hpf.Cluster.Grains.Storage;
+using Orleans.Storage;
 
 namespace Hpf.Cluster.Grains.Jobs;
 
-/// <summary>
-/// The cluster's job list, persisted as one small JSON state; coordinators keep their own line up to date. Every call
-/// reads the stored list first rather than trusting one kept in memory: two activations of the registry can exist (a
-/// silo that owned it under an earlier view keeps its activation when ownership moves on, and gets the calls again
-/// when ownership comes back), and one holding the list and etag of back then would serve a stale list to the
-/// watchdogs and have every write refused, so no coordinator could activate again.
-/// </summary>
-public sealed class JobRegistryGrain : Grain, IJobRegistryGrain
+/// <summary>The jobs the registry lists, persisted through Orleans grain storage.</summary>
+[GenerateSerializer, Alias("hpf.JobRegistryState")]
+public sealed class JobRegistryState
 {
-    /// <summary>Another activation may write between our read and our write; then read again.</summary>
+    [Id(0)]
+    public Dictionary<string, JobListing> Jobs { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// The cluster's job list; coordinators keep their own line up to date. A write that finds the stored list changed
+/// since this activation read it (a second activation while a silo's death was being declared) reads it again and
+/// reapplies the change, so no line is lost.
+/// </summary>
+public sealed class JobRegistryGrain(
+    [PersistentState("jobs", HpfStorage.StateProvider)] IPersistentState<JobRegistryState> registry) : Grain, IJobRegistryGrain
+{
     private const int WriteAttempts = 5;
 
     public Task Record(JobListing listing, CancellationToken cancellationToken) =>
@@ -28,34 +33,28 @@ public sealed class JobRegistryGrain : Grain, IJobRegistryGrain
 
     public Task Remove(string job, CancellationToken cancellationToken) => UpdateAsync(jobs => jobs.Remove(job), cancellationToken);
 
-    public async Task<JobListing[]> List(CancellationToken cancellationToken) => [.. (await ReadAsync(cancellationToken).ConfigureAwait(false)).Values];
-
-    private async Task<SortedDictionary<string, JobListing>> ReadAsync(CancellationToken cancellationToken)
+    public Task<JobListing[]> List(CancellationToken cancellationToken)
     {
-        var jobs = new SortedDictionary<string, JobListing>(StringComparer.Ordinal);
-        await Storage.ReadAsync(async (stream, ct) =>
-        {
-            foreach (var job in await JsonSerializer.DeserializeAsync<JobListing[]>(stream, JobStore.JsonOptions, ct).ConfigureAwait(false) ?? [])
-                jobs[job.Job] = job;
-        }, cancellationToken).ConfigureAwait(false);
-        return jobs;
+        var jobs = registry.State.Jobs.Values.ToArray();
+        Array.Sort(jobs, static (a, b) => string.CompareOrdinal(a.Job, b.Job));
+        return Task.FromResult(jobs);
     }
 
-    /// <param name="change">Changes the list read from storage; false when there is nothing to write.</param>
-    private async Task UpdateAsync(Func<SortedDictionary<string, JobListing>, bool> change, CancellationToken cancellationToken)
+    /// <param name="change">Changes the list; false when there is nothing to write.</param>
+    private async Task UpdateAsync(Func<Dictionary<string, JobListing>, bool> change, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var jobs = await ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (!change(jobs)) return;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!change(registry.State.Jobs)) return;
             try
             {
-                await Storage.WriteAsync((stream, ct) => JsonSerializer.SerializeAsync(stream, jobs.Values.ToArray(), JobStore.JsonOptions, ct), cancellationToken).ConfigureAwait(false);
+                await registry.WriteStateAsync(cancellationToken);
                 return;
             }
-            catch (GrainStateConflictException) when (attempt < WriteAttempts)
+            catch (InconsistentStateException) when (attempt < WriteAttempts)
             {
-                // Written by another activation since our read: read it again and reapply the change.
+                await registry.ReadStateAsync(cancellationToken);
             }
         }
     }

@@ -1,5 +1,4 @@
 using Hpf.Cluster.Grains.Interfaces;
-using Hpf.Cluster.Runtime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,9 +18,9 @@ public sealed partial class JobWatchdog(IGrainFactory grains, IOptions<JobWatchd
         using var timer = new PeriodicTimer(options.Value.Interval);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await CheckAsync(stoppingToken).ConfigureAwait(false);
+                await CheckAsync(stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -34,11 +33,11 @@ public sealed partial class JobWatchdog(IGrainFactory grains, IOptions<JobWatchd
     {
         try
         {
-            var jobs = await grains.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).List(cancellationToken).ConfigureAwait(false);
+            var jobs = await grains.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).List(cancellationToken);
             foreach (var job in jobs)
             {
                 if (job.State != JobState.Training) continue;
-                await grains.GetGrain<ICoordinatorGrain>(job.Job).GetStatus(cancellationToken).ConfigureAwait(false);
+                await grains.GetGrain<ICoordinatorGrain>(job.Job).GetStatus(cancellationToken);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

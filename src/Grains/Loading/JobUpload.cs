@@ -2,7 +2,6 @@ using System.IO.Pipelines;
 using System.Text;
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Interfaces;
-using Hpf.Cluster.Runtime;
 
 namespace Hpf.Cluster.Grains.Loading;
 
@@ -22,7 +21,7 @@ public static class JobUpload
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(body);
         var coordinator = grains.GetGrain<ICoordinatorGrain>(job);
-        var shards = await coordinator.BeginUpload(kind, source, cancellationToken).ConfigureAwait(false);
+        var shards = await coordinator.BeginUpload(kind, source, cancellationToken);
         var router = new TripletRouter(kind, shards, cancellationToken);
         TripletFileSummary summary;
         try
@@ -37,26 +36,26 @@ public static class JobUpload
                     throw new DataFormatException([new DataFormatError(source, 0, "count", $"all {read.DataLines} counts are zero; there is nothing to train on")], 1);
                 }
                 return read;
-            }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
-            await router.CompleteAsync().ConfigureAwait(false);
+            }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            await router.CompleteAsync();
         }
         catch (DataFormatException refused)
         {
-            await router.AbandonAsync().ConfigureAwait(false);
+            await router.AbandonAsync();
             var errors = new string[refused.Errors.Count];
             for (var e = 0; e < errors.Length; e++) errors[e] = refused.Errors[e].ToString();
-            await coordinator.RefuseUpload(new UploadRefusal(kind, source, errors, refused.TotalErrors), CancellationToken.None).ConfigureAwait(false);
+            await coordinator.RefuseUpload(new UploadRefusal(kind, source, errors, refused.TotalErrors), CancellationToken.None);
             throw;
         }
         catch (Exception interrupted)
         {
             // Part of a file is not the file: an upload that broke off leaves no job behind either.
-            await router.AbandonAsync().ConfigureAwait(false);
+            await router.AbandonAsync();
             var reason = interrupted is OperationCanceledException ? "the upload was cancelled" : $"the upload failed: {interrupted.Message}";
-            await coordinator.RefuseUpload(new UploadRefusal(kind, source, [$"{source}: {reason}"], 1), CancellationToken.None).ConfigureAwait(false);
+            await coordinator.RefuseUpload(new UploadRefusal(kind, source, [$"{source}: {reason}"], 1), CancellationToken.None);
             throw;
         }
         return await coordinator.CompleteUpload(new UploadSummary(kind, source, summary.Format.ToString().ToLowerInvariant(), summary.Lines,
-            summary.DataLines, router.Triplets, summary.ZeroCounts, summary.HeaderSkipped, router.UserShardTriplets, router.ItemShardTriplets), cancellationToken).ConfigureAwait(false);
+            summary.DataLines, router.Triplets, summary.ZeroCounts, summary.HeaderSkipped, router.UserShardTriplets, router.ItemShardTriplets), cancellationToken);
     }
 }

@@ -66,7 +66,7 @@ internal sealed class TripletRouter : ITripletSink
             if (_items[s].Count > 0) Send(_shards.Items[s], _items[s]);
         }
         _outbox.CompleteAdding();
-        await _pump.ConfigureAwait(false);
+        await _pump;
     }
 
     /// <summary>Stops sending (the file was refused); waits for the chunk in flight so nothing arrives after the discard.</summary>
@@ -75,7 +75,7 @@ internal sealed class TripletRouter : ITripletSink
         _outbox.CompleteAdding();
         try
         {
-            await _pump.ConfigureAwait(false);
+            await _pump;
         }
         catch (Exception)
         {
@@ -105,7 +105,7 @@ internal sealed class TripletRouter : ITripletSink
         {
             try
             {
-                await shard.AddTriplets(chunk, _cancellationToken).ConfigureAwait(false);
+                await shard.AddTriplets(chunk, _cancellationToken);
             }
             catch
             {

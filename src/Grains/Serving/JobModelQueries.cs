@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Loading;
-using Hpf.Cluster.Runtime;
 
 namespace Hpf.Cluster.Grains.Serving;
 
@@ -33,9 +32,9 @@ public sealed class JobModelQueries(IGrainFactory grains)
     public async Task<RecommendationList> RecommendAsync(string job, string user, int count, bool includeSeen, string[]? pool, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        var served = await JobAsync(job, cancellationToken).ConfigureAwait(false);
-        var view = await UserAsync(served, user, cancellationToken).ConfigureAwait(false);
-        var items = await TopAsync(served, PredictionFactors(served, view.Theta), count, includeSeen ? null : view.SeenByItemShard, pool, cancellationToken).ConfigureAwait(false);
+        var served = await JobAsync(job, cancellationToken);
+        var view = await UserAsync(served, user, cancellationToken);
+        var items = await TopAsync(served, PredictionFactors(served, view.Theta), count, includeSeen ? null : view.SeenByItemShard, pool, cancellationToken);
         return new RecommendationList(job, user, served.Iteration, served.FromCheckpoint, items);
     }
 
@@ -43,10 +42,10 @@ public sealed class JobModelQueries(IGrainFactory grains)
     public async Task<RecommendationList> ColdStartAsync(string job, int count, string[]? pool, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        var served = await JobAsync(job, cancellationToken).ConfigureAwait(false);
+        var served = await JobAsync(job, cancellationToken);
         var ones = new float[served.Factors];
         Array.Fill(ones, 1f);
-        var items = await TopAsync(served, ones, count, null, pool, cancellationToken).ConfigureAwait(false);
+        var items = await TopAsync(served, ones, count, null, pool, cancellationToken);
         return new RecommendationList(job, null, served.Iteration, served.FromCheckpoint, items);
     }
 
@@ -55,12 +54,12 @@ public sealed class JobModelQueries(IGrainFactory grains)
     /// <exception cref="UnknownItemException">An item the model does not have.</exception>
     public async Task<PredictionList> PredictAsync(string job, IReadOnlyList<(string User, string Item)> pairs, CancellationToken cancellationToken)
     {
-        var served = await JobAsync(job, cancellationToken).ConfigureAwait(false);
+        var served = await JobAsync(job, cancellationToken);
         var k = served.Factors;
         var users = new Dictionary<string, ServedUser>(StringComparer.Ordinal);
         foreach (var user in pairs.Select(p => p.User).Distinct(StringComparer.Ordinal))
-            users[user] = await UserAsync(served, user, cancellationToken).ConfigureAwait(false);
-        var items = await ServedItems.RowsAsync(served.Shards, served.Factors, pairs.Select(p => p.Item), expectedLog: false, cancellationToken).ConfigureAwait(false);
+            users[user] = await UserAsync(served, user, cancellationToken);
+        var items = await ServedItems.RowsAsync(served.Shards, served.Factors, pairs.Select(p => p.Item), expectedLog: false, cancellationToken);
         var predictions = new Prediction[pairs.Count];
         for (var j = 0; j < pairs.Count; j++)
         {
@@ -78,12 +77,12 @@ public sealed class JobModelQueries(IGrainFactory grains)
     /// <param name="user">The user's id, which seeds the initialisation as it would a trained user's; null for an anonymous one.</param>
     public async Task<FoldInResult> FoldInAsync(string job, string? user, IReadOnlyList<ItemCount> counts, int count, CancellationToken cancellationToken)
     {
-        var served = await FinishedJobAsync(job, "fold-in", cancellationToken).ConfigureAwait(false);
-        var fold = await ServedItems.FoldUserAsync(served.Shards, served.Status.Spec.Training, user ?? "", counts, statistics: false, cancellationToken).ConfigureAwait(false);
+        var served = await FinishedJobAsync(job, "fold-in", cancellationToken);
+        var fold = await ServedItems.FoldUserAsync(served.Shards, served.Status.Spec.Training, user ?? "", counts, statistics: false, cancellationToken);
         var theta = new float[served.Factors];
         System.Numerics.Tensors.TensorPrimitives.Divide(fold.Shape, fold.Rate, theta);
         theta = PredictionFactors(served, theta);
-        var items = count > 0 ? await TopAsync(served, theta, count, fold.Seen, null, cancellationToken).ConfigureAwait(false) : [];
+        var items = count > 0 ? await TopAsync(served, theta, count, fold.Seen, null, cancellationToken) : [];
         return new FoldInResult(job, user, theta, fold.Shape, fold.Rate, fold.ActivityRate, fold.Updates, fold.Unknown, items);
     }
 
@@ -94,10 +93,10 @@ public sealed class JobModelQueries(IGrainFactory grains)
     public async Task<FoldInResult> AddUserAsync(string job, string user, IReadOnlyList<ItemCount> counts, bool replaceExisting, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(user);
-        var served = await FinishedJobAsync(job, "add-user", cancellationToken).ConfigureAwait(false);
-        var fold = await ServedItems.FoldUserAsync(served.Shards, served.Status.Spec.Training, user, counts, statistics: false, cancellationToken).ConfigureAwait(false);
+        var served = await FinishedJobAsync(job, "add-user", cancellationToken);
+        var fold = await ServedItems.FoldUserAsync(served.Shards, served.Status.Spec.Training, user, counts, statistics: false, cancellationToken);
         var shard = served.Shards.Users[ShardRouting.ShardOf(user, served.Shards.Users.Length)];
-        await shard.AddUser(new AddedUser(user, fold.Shape, fold.Rate, fold.ActivityRate, fold.Seen, fold.SeenCounts), replaceExisting, cancellationToken).ConfigureAwait(false);
+        await shard.AddUser(new AddedUser(user, fold.Shape, fold.Rate, fold.ActivityRate, fold.Seen, fold.SeenCounts), replaceExisting, cancellationToken);
         var theta = new float[served.Factors];
         System.Numerics.Tensors.TensorPrimitives.Divide(fold.Shape, fold.Rate, theta);
         return new FoldInResult(job, user, PredictionFactors(served, theta), fold.Shape, fold.Rate, fold.ActivityRate, fold.Updates, fold.Unknown, []);
@@ -111,7 +110,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
     public async Task<ClusterEvaluation> EvaluateAsync(string job, Dataset test, int k, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        var served = await JobAsync(job, cancellationToken).ConfigureAwait(false);
+        var served = await JobAsync(job, cancellationToken);
         var factors = served.Factors;
         var idealGain = new double[k + 1];
         for (var r = 1; r <= k; r++) idealGain[r] = idealGain[r - 1] + 1.0 / Math.Log2(r + 1);
@@ -120,16 +119,16 @@ public sealed class JobModelQueries(IGrainFactory grains)
         using var gate = new SemaphoreSlim(UsersInFlight);
         await Task.WhenAll(Enumerable.Range(0, test.Users).Select(async u =>
         {
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await gate.WaitAsync(cancellationToken);
             try
             {
-                perUser[u] = await EvaluateUserAsync(served, test, u, k, idealGain, cancellationToken).ConfigureAwait(false);
+                perUser[u] = await EvaluateUserAsync(served, test, u, k, idealGain, cancellationToken);
             }
             finally
             {
                 gate.Release();
             }
-        })).ConfigureAwait(false);
+        }));
 
         // Summed in user order, so the report does not depend on which user finished first.
         double llk = 0, precision = 0, recall = 0, ndcg = 0, logFactorials = 0;
@@ -162,10 +161,10 @@ public sealed class JobModelQueries(IGrainFactory grains)
         var counts = test.ByUser.CountsOf(u).ToArray();
         var userId = test.UserIds[u];
         var shard = served.Shards.Users[ShardRouting.ShardOf(userId, served.Shards.Users.Length)];
-        var view = await shard.ServeUser(userId, cancellationToken).ConfigureAwait(false);
+        var view = await shard.ServeUser(userId, cancellationToken);
         if (view is null) return new UserScore(0, 0, 0, items.Length, 0, 0, 0, 0);
 
-        var rows = await ServedItems.RowsAsync(served.Shards, served.Factors, items.Select(i => test.ItemIds[i]), expectedLog: false, cancellationToken).ConfigureAwait(false);
+        var rows = await ServedItems.RowsAsync(served.Shards, served.Factors, items.Select(i => test.ItemIds[i]), expectedLog: false, cancellationToken);
         double llk = 0, logFactorials = 0;
         long unknown = 0;
         var relevant = new HashSet<string>(StringComparer.Ordinal);
@@ -184,7 +183,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
         }
         if (relevant.Count == 0) return new UserScore(0, 0, 0, 0, unknown, 0, 0, 0);
 
-        var ranked = await TopAsync(served, PredictionFactors(served, view.Theta), k, view.SeenByItemShard, null, cancellationToken).ConfigureAwait(false);
+        var ranked = await TopAsync(served, PredictionFactors(served, view.Theta), k, view.SeenByItemShard, null, cancellationToken);
         var hits = 0;
         double gain = 0;
         for (var r = 0; r < ranked.Length; r++)
@@ -205,7 +204,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
     {
         var shards = served.Shards.Items;
         var parts = await Task.WhenAll(shards.Select((shard, j) =>
-            shard.TopItems(new TopItemsRequest(theta, count, exclude is null ? [] : exclude[j], pool), cancellationToken))).ConfigureAwait(false);
+            shard.TopItems(new TopItemsRequest(theta, count, exclude is null ? [] : exclude[j], pool), cancellationToken)));
         var all = new List<Recommendation>(count * shards.Length);
         foreach (var part in parts)
         {
@@ -218,12 +217,12 @@ public sealed class JobModelQueries(IGrainFactory grains)
     private async Task<ServedUser> UserAsync(ServedJob served, string user, CancellationToken cancellationToken)
     {
         var shard = served.Shards.Users[ShardRouting.ShardOf(user, served.Shards.Users.Length)];
-        return await shard.ServeUser(user, cancellationToken).ConfigureAwait(false) ?? throw new UnknownUserException(served.Status.Job, user);
+        return await shard.ServeUser(user, cancellationToken) ?? throw new UnknownUserException(served.Status.Job, user);
     }
 
     private async Task<ServedJob> FinishedJobAsync(string job, string what, CancellationToken cancellationToken)
     {
-        var served = await JobAsync(job, cancellationToken).ConfigureAwait(false);
+        var served = await JobAsync(job, cancellationToken);
         if (served.Status.State != JobState.Completed)
             throw new ModelNotServableException(job, served.Status.State, $"job '{job}' is still training: {what} needs its finished model (recommend and predict serve its last checkpoint meanwhile)");
         return served;
@@ -234,7 +233,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
     {
         _jobs.TryGetValue(job, out var cached);
         var coordinator = grains.GetGrain<ICoordinatorGrain>(job);
-        var status = await coordinator.GetStatus(cancellationToken).ConfigureAwait(false);
+        var status = await coordinator.GetStatus(cancellationToken);
         if (status is null)
         {
             _jobs.TryRemove(job, out _);
@@ -255,7 +254,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
             _jobs.TryRemove(job, out _);
             throw new ModelNotServableException(job, status.State, problem);
         }
-        var shards = cached is not null && cached.Status.Created == status.Created ? cached.Shards : await coordinator.GetShards(cancellationToken).ConfigureAwait(false);
+        var shards = cached is not null && cached.Status.Created == status.Created ? cached.Shards : await coordinator.GetShards(cancellationToken);
         var served = new ServedJob(status, shards);
         _jobs[job] = served;
         return served;

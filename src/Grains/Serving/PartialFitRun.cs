@@ -39,13 +39,13 @@ internal sealed class PartialFitRun(string job, ShardSet shards, TrainingOptions
         var k = options.Factors;
 
         // Which users are new decides the scale: the model's users after this pass, over the batch's.
-        var known = await Task.WhenAll(users.Select(u => shards.Users[ShardRouting.ShardOf(u, shards.Users.Length)].ServeUser(u, cancellationToken))).ConfigureAwait(false);
+        var known = await Task.WhenAll(users.Select(u => shards.Users[ShardRouting.ShardOf(u, shards.Users.Length)].ServeUser(u, cancellationToken)));
         var newUsers = known.Count(v => v is null);
         var totalUsers = trainedUsers + newUsers;
         var batchSize = request.UsersPerBatch ?? options.UsersPerBatch ?? users.Length;
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(request), batchSize, "users per batch must be ≥ 1");
 
-        var userSums = await ServedItems.ColumnSumsAsync(shards.Users, k, cancellationToken).ConfigureAwait(false);
+        var userSums = await ServedItems.ColumnSumsAsync(shards.Users, k, cancellationToken);
         // A user already served is folded in afresh: its old factors leave the column sum, its new ones join it.
         for (var u = 0; u < users.Length; u++)
         {
@@ -62,20 +62,20 @@ internal sealed class PartialFitRun(string job, ShardSet shards, TrainingOptions
         {
             cancellationToken.ThrowIfCancellationRequested();
             var end = Math.Min(users.Length, start + batchSize);
-            var itemSums = await ServedItems.ColumnSumsAsync(shards.Items, k, cancellationToken).ConfigureAwait(false);
+            var itemSums = await ServedItems.ColumnSumsAsync(shards.Items, k, cancellationToken);
             using var gate = new SemaphoreSlim(UsersInFlight);
             await Task.WhenAll(Enumerable.Range(start, end - start).Select(async u =>
             {
-                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await gate.WaitAsync(cancellationToken);
                 try
                 {
-                    folded[u] = await ServedItems.FoldUserAsync(shards, options, users[u], byUser[users[u]], statistics: true, cancellationToken, itemSums).ConfigureAwait(false);
+                    folded[u] = await ServedItems.FoldUserAsync(shards, options, users[u], byUser[users[u]], statistics: true, cancellationToken, itemSums);
                 }
                 finally
                 {
                     gate.Release();
                 }
-            })).ConfigureAwait(false);
+            }));
 
             for (var u = start; u < end; u++)
             {
@@ -103,13 +103,13 @@ internal sealed class PartialFitRun(string job, ShardSet shards, TrainingOptions
                 var rows = sums.Keys.ToArray();
                 var statistics = new double[rows.Length * k];
                 for (var i = 0; i < rows.Length; i++) sums[rows[i]].CopyTo(statistics, i * k);
-                var result = await shards.Items[j].StepServedRows(new ServedRowsStep(rows, statistics, rho, scale, userSums), cancellationToken).ConfigureAwait(false);
+                var result = await shards.Items[j].StepServedRows(new ServedRowsStep(rows, statistics, rho, scale, userSums), cancellationToken);
                 if (result.FailedRow is { } failed) throw new HpfNumericException(batches + 1, "item", failed, $"item shard {j}, partial fit");
                 lock (touched)
                 {
                     foreach (var r in rows) touched.Add((j, r));
                 }
-            })).ConfigureAwait(false);
+            }));
             batches++;
         }
 
@@ -119,8 +119,8 @@ internal sealed class PartialFitRun(string job, ShardSet shards, TrainingOptions
             var f = folded[u];
             return shards.Users[ShardRouting.ShardOf(user, shards.Users.Length)]
                 .AddUser(new AddedUser(user, f.Shape, f.Rate, f.ActivityRate, f.Seen, f.SeenCounts), replaceExisting: true, cancellationToken);
-        })).ConfigureAwait(false);
-        await Task.WhenAll(shards.Items.Select(s => s.SaveServedModel(t0, cancellationToken))).ConfigureAwait(false);
+        }));
+        await Task.WhenAll(shards.Items.Select(s => s.SaveServedModel(t0, cancellationToken)));
         return new PartialFitResult(job, users.Length, newUsers, batches, stepFrom, t0, touched.Count, [.. unknown], clock.Elapsed.TotalSeconds);
     }
 }

@@ -25,7 +25,7 @@ internal static class ServedItems
         for (var j = 0; j < shards.Length; j++) byShard[j] = [];
         foreach (var item in items.Distinct(StringComparer.Ordinal)) byShard[ShardRouting.ShardOf(item, shards.Length)].Add(item);
         var answers = await Task.WhenAll(Enumerable.Range(0, shards.Length).Select(j =>
-            byShard[j].Count == 0 ? Task.FromResult(new ServedRows([], [], [])) : shards[j].ServeRows([.. byShard[j]], expectedLog, cancellationToken))).ConfigureAwait(false);
+            byShard[j].Count == 0 ? Task.FromResult(new ServedRows([], [], [])) : shards[j].ServeRows([.. byShard[j]], expectedLog, cancellationToken)));
         var rows = new Dictionary<string, Row>(StringComparer.Ordinal);
         for (var j = 0; j < shards.Length; j++)
         {
@@ -45,7 +45,7 @@ internal static class ServedItems
     /// <summary>Σ over the served rows of one side's shards of E[x], per factor.</summary>
     public static async Task<double[]> ColumnSumsAsync(IShardGrain[] shards, int factors, CancellationToken cancellationToken)
     {
-        var parts = await Task.WhenAll(shards.Select(s => s.ServedColumnSums(cancellationToken))).ConfigureAwait(false);
+        var parts = await Task.WhenAll(shards.Select(s => s.ServedColumnSums(cancellationToken)));
         var sums = new double[factors];
         foreach (var part in parts)
         {
@@ -69,7 +69,7 @@ internal static class ServedItems
             merged[c.Item] = merged.GetValueOrDefault(c.Item) + c.Count;
         }
         var k = options.Factors;
-        var rows = await RowsAsync(shards, k, merged.Keys, expectedLog: true, cancellationToken).ConfigureAwait(false);
+        var rows = await RowsAsync(shards, k, merged.Keys, expectedLog: true, cancellationToken);
         var known = merged.Where(p => rows.ContainsKey(p.Key)).ToList();
         var elog = new float[known.Count * k];
         var ys = new float[known.Count];
@@ -78,7 +78,7 @@ internal static class ServedItems
             rows[known[n].Key].ExpectedLog.AsSpan().CopyTo(elog.AsSpan(n * k, k));
             ys[n] = (float)known[n].Value;
         }
-        var sums = itemColumnSums ?? await ColumnSumsAsync(shards.Items, k, cancellationToken).ConfigureAwait(false);
+        var sums = itemColumnSums ?? await ColumnSumsAsync(shards.Items, k, cancellationToken);
         var phi = statistics ? new double[known.Count * k] : null;
         var (shape, rate, activity, updates) = UserFoldIn.Run(user, elog, ys, sums, options, phi);
 

@@ -1,13 +1,15 @@
 using Hpf.Cluster.Grains.Interfaces;
-using Hpf.Cluster.Runtime;
-using Hpf.Cluster.Runtime.Storage;
+using Hpf.Cluster.Grains.Storage;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace Hpf.Cluster.Grains.Shards;
 
 /// <summary>An item shard: β and η of its items and their nonzeros.</summary>
-public sealed class ItemShardGrain(IGrainStateStore store, IOptions<ClusterOptions> cluster, ILogger<ItemShardGrain> logger) : ShardGrain(store, cluster, logger), IItemShardGrain
+public sealed class ItemShardGrain(ICheckpointStore store, IOptions<SiloMessagingOptions> messaging, IHostApplicationLifetime lifetime, ILogger<ItemShardGrain> logger)
+    : ShardGrain(store, messaging, lifetime, logger), IItemShardGrain
 {
     protected override bool IsUserSide => false;
 }

@@ -68,7 +68,7 @@ internal sealed class RowPushInbox
             }
             try
             {
-                await arrived.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await arrived.WaitAsync(cancellationToken);
             }
             catch (OperationCanceledException)
             {

@@ -3,8 +3,6 @@ using System.Text.Json;
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
-using Hpf.Cluster.Runtime;
-using Hpf.Cluster.Runtime.Membership;
 
 namespace Hpf.Cluster.Grains.Shards;
 
@@ -16,7 +14,8 @@ namespace Hpf.Cluster.Grains.Shards;
 internal static class ShardDataFormat
 {
     private const string Magic = "hpf-shard-data";
-    private const int Version = 2;
+    // 3: the other side's shards by key alone; Orleans' placement, not a stored hint, says where they run.
+    private const int Version = 3;
 
     public static void Write(Stream stream, SealedShard shard, IShardGrain[] others)
     {
@@ -45,16 +44,14 @@ internal static class ShardDataFormat
         writer.Write(others.Length);
         foreach (var other in others)
         {
-            var reference = (GrainReference)(object)other;
-            writer.Write(reference.GrainId.Key);
-            writer.Write(reference.PlacementHint?.ToString() ?? "");
+            writer.Write(other.GetPrimaryKeyString());
         }
         writer.Flush();
         buffered.Flush();
     }
 
-    /// <returns>The shard (parameters not loaded) and the keys and placement hints of the other side's shards.</returns>
-    public static (SealedShard Shard, (string Key, SiloAddress? Hint)[] Others) Read(Stream stream)
+    /// <returns>The shard (parameters not loaded) and the keys of the other side's shards.</returns>
+    public static (SealedShard Shard, string[] Others) Read(Stream stream)
     {
         using var reader = new BinaryReader(new BufferedStream(stream, 1 << 16), Encoding.UTF8, leaveOpen: true);
         if (reader.ReadString() != Magic) throw new InvalidDataException("not a shard data state");
@@ -70,12 +67,10 @@ internal static class ShardDataFormat
         var counterpartLocal = RawBinary.Read<int>(reader);
         var validation = new HeldOutSet(RawBinary.Read<int>(reader), RawBinary.Read<int>(reader), RawBinary.Read<float>(reader), reader.ReadInt32(), reader.ReadInt32());
         var subscriptions = ShardSubscriptions.Read(reader);
-        var others = new (string, SiloAddress?)[reader.ReadInt32()];
+        var others = new string[reader.ReadInt32()];
         for (var j = 0; j < others.Length; j++)
         {
-            var key = reader.ReadString();
-            var hint = reader.ReadString();
-            others[j] = (key, hint.Length > 0 ? SiloAddress.Parse(hint) : null);
+            others[j] = reader.ReadString();
         }
         var layout = new SealedLayout(rows, partStart, validationStart, validation, counterpartLocal);
         return (new SealedShard(plan, userSide, ids, layout, subscriptions), others);

@@ -160,12 +160,12 @@ public abstract partial class ShardGrain
         _added[user.User] = user;
         try
         {
-            _addedETag = await _store.WriteAsync(GrainId.Type + AddedUsersSuffix, GrainKey,
+            _addedETag = await _store.WriteAsync(StoreType + AddedUsersSuffix, GrainKey,
                 (stream, _) =>
                 {
                     AddedUsersFormat.Write(stream, _added.Values.ToArray());
                     return Task.CompletedTask;
-                }, _addedETag, cancellationToken).ConfigureAwait(false);
+                }, _addedETag, cancellationToken);
         }
         catch
         {
@@ -197,7 +197,7 @@ public abstract partial class ShardGrain
             if (!GlobalRowStep.StepTowards(side, o, zeros, step.Statistics.AsSpan(i * k, k), step.Scale, rho, step.OtherColumnSums, scratch))
             {
                 // No NaN model is served: back to the finished model as stored.
-                var iteration = await ReadSlotAsync(CheckpointRequest.FinalSlot, expectedIteration: null, cancellationToken).ConfigureAwait(false);
+                var iteration = await ReadSlotAsync(CheckpointRequest.FinalSlot, expectedIteration: null, cancellationToken);
                 ServeFinal(shard, iteration);
                 return new GlobalStepResult(new double[k], i, shard.Ids[o]);
             }
@@ -210,21 +210,21 @@ public abstract partial class ShardGrain
     {
         var served = RequireServed();
         if (!served.Final) throw new ShardStateException($"{SideName} shard {GrainKey} serves no finished model");
-        return await WriteCheckpoint(new CheckpointRequest(served.Iteration, CheckpointRequest.FinalSlot, _version, stepCounter), cancellationToken).ConfigureAwait(false);
+        return await WriteCheckpoint(new CheckpointRequest(served.Iteration, CheckpointRequest.FinalSlot, _version, stepCounter), cancellationToken);
     }
 
     private async Task LoadAddedUsersAsync(CancellationToken cancellationToken)
     {
-        _addedETag = await _store.ReadAsync(GrainId.Type + AddedUsersSuffix, GrainKey, (stream, _) =>
+        _addedETag = await _store.ReadAsync(StoreType + AddedUsersSuffix, GrainKey, (stream, _) =>
         {
             foreach (var user in AddedUsersFormat.Read(stream)) _added[user.User] = user;
             return Task.CompletedTask;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
     private async Task ClearAddedUsersAsync(CancellationToken cancellationToken)
     {
-        await _store.ClearAsync(GrainId.Type + AddedUsersSuffix, GrainKey, _addedETag, cancellationToken).ConfigureAwait(false);
+        await _store.ClearAsync(StoreType + AddedUsersSuffix, GrainKey, _addedETag, cancellationToken);
         _addedETag = null;
         _added.Clear();
     }

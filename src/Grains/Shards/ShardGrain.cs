@@ -2,11 +2,12 @@ using System.Diagnostics;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Kernels;
-using Hpf.Cluster.Runtime;
-using Hpf.Cluster.Runtime.Serialization;
-using Hpf.Cluster.Runtime.Storage;
+using Hpf.Cluster.Grains.Placement;
+using Hpf.Cluster.Grains.Storage;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace Hpf.Cluster.Grains.Shards;
 
@@ -16,13 +17,15 @@ namespace Hpf.Cluster.Grains.Shards;
 /// the rows it gathers from the other side's shards. Its sealed data are its grain state; its parameters go to two
 /// alternating checkpoint slots and a final slot beside it.
 /// </summary>
+[ShardPlacement]
 public abstract partial class ShardGrain : Grain, IShardGrain
 {
     /// <summary>Parameters not loaded: a fresh activation before a restore, or a shard that was never sealed.</summary>
     private const long NoParameters = -1;
 
-    private readonly IGrainStateStore _store;
+    private readonly ICheckpointStore _store;
     private readonly ILogger _logger;
+    private readonly CancellationToken _siloStopping;
     private readonly TimeSpan _pushWait;
     private readonly string?[] _slotETags = new string?[CheckpointRequest.FinalSlot + 1];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, float[]> _fetchBuffers = new();
@@ -38,14 +41,23 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     private BatchStatistics? _statistics;
     private RowPushInbox? _inbox;
     private long _version = NoParameters;
+    private string? _dataETag;
     private volatile bool _updating;
 
-    protected ShardGrain(IGrainStateStore store, IOptions<ClusterOptions> cluster, ILogger logger)
+    protected ShardGrain(ICheckpointStore store, IOptions<SiloMessagingOptions> messaging, IHostApplicationLifetime lifetime, ILogger logger)
     {
         _store = store;
-        _pushWait = cluster.Value.CallTimeout;
+        // A step waits for the other side's pushes no longer than a call may take.
+        _pushWait = messaging.Value.ResponseTimeout;
+        _siloStopping = lifetime.ApplicationStopping;
         _logger = logger;
     }
+
+    /// <summary>The shard's key, <c>{job}/u/{n}</c> or <c>{job}/i/{n}</c>.</summary>
+    private string GrainKey => this.GetPrimaryKeyString();
+
+    /// <summary>Names the shard's data and checkpoints in the checkpoint store.</summary>
+    private string StoreType => IsUserSide ? "user-shard" : "item-shard";
 
     /// <summary>True for user shards (θ, ξ, validation), false for item shards (β, η).</summary>
     protected abstract bool IsUserSide { get; }
@@ -55,28 +67,28 @@ public abstract partial class ShardGrain : Grain, IShardGrain
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var found = await Storage.ReadAsync((stream, _) =>
+        _dataETag = await _store.ReadAsync(StoreType, GrainKey, (stream, _) =>
         {
             var (shard, others) = ShardDataFormat.Read(stream);
             _shard = shard;
             _plan = shard.Plan;
             _subscriptions = shard.Subscriptions;
             _others = new IShardGrain[others.Length];
-            for (var j = 0; j < others.Length; j++) _others[j] = OtherShard(others[j].Key, others[j].Hint);
+            for (var j = 0; j < others.Length; j++) _others[j] = OtherShard(others[j]);
             return Task.CompletedTask;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
         for (var slot = 0; slot < _slotETags.Length; slot++)
         {
             // Learn each slot's etag (the stream is not read) so this activation may overwrite what it finds.
-            _slotETags[slot] = await _store.ReadAsync(SlotType(slot), GrainKey, (_, _) => Task.CompletedTask, cancellationToken).ConfigureAwait(false);
+            _slotETags[slot] = await _store.ReadAsync(SlotType(slot), GrainKey, (_, _) => Task.CompletedTask, cancellationToken);
         }
-        if (found && _slotETags[CheckpointRequest.FinalSlot] is not null)
+        if (_dataETag is not null && _slotETags[CheckpointRequest.FinalSlot] is not null)
         {
             // A finished job's shard serves its model as soon as it is activated (after a restart, say).
-            var iteration = await ReadSlotAsync(CheckpointRequest.FinalSlot, expectedIteration: null, cancellationToken).ConfigureAwait(false);
+            var iteration = await ReadSlotAsync(CheckpointRequest.FinalSlot, expectedIteration: null, cancellationToken);
             ServeFinal(_shard!, iteration);
         }
-        if (IsUserSide) await LoadAddedUsersAsync(cancellationToken).ConfigureAwait(false);
+        if (IsUserSide) await LoadAddedUsersAsync(cancellationToken);
     }
 
     // Loading
@@ -97,11 +109,12 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         _served = null;
         _version = NoParameters;
         _fetchBuffers.Clear();
-        await Storage.ClearAsync(cancellationToken).ConfigureAwait(false);
-        if (IsUserSide) await ClearAddedUsersAsync(cancellationToken).ConfigureAwait(false);
+        await _store.ClearAsync(StoreType, GrainKey, _dataETag, cancellationToken);
+        _dataETag = null;
+        if (IsUserSide) await ClearAddedUsersAsync(cancellationToken);
         for (var slot = 0; slot < _slotETags.Length; slot++)
         {
-            await _store.ClearAsync(SlotType(slot), GrainKey, _slotETags[slot], cancellationToken).ConfigureAwait(false);
+            await _store.ClearAsync(SlotType(slot), GrainKey, _slotETags[slot], cancellationToken);
             _slotETags[slot] = null;
         }
         DeactivateOnIdle();
@@ -124,7 +137,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         return Task.FromResult(new ShardIndexSummary(_indexed.Ids.Length, _indexed.Nonzeros, _indexed.Triplets, buffer.ValidationTriplets));
     }
 
-    public Task<int[]> Resolve(int fromShard, DataSetKind kind, string[] ids, CancellationToken cancellationToken)
+    public Task<ArrayPayload<int>> Resolve(int fromShard, DataSetKind kind, string[] ids, CancellationToken cancellationToken)
     {
         var indexed = _indexed ?? throw new InvalidOperationException($"{SideName} shard {GrainKey} resolves ids only during the seal");
         var local = new int[ids.Length];
@@ -136,7 +149,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         }
         if (kind == DataSetKind.Training)
         {
-            if (found != ids.Length) return Task.FromResult(local);   // the caller reports the inconsistency
+            if (found != ids.Length) return Task.FromResult<ArrayPayload<int>>(local);   // the caller reports the inconsistency
             _subscriptions.Set(fromShard, kind, local);
         }
         else
@@ -149,7 +162,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             }
             _subscriptions.Set(fromShard, kind, rows);
         }
-        return Task.FromResult(local);
+        return Task.FromResult<ArrayPayload<int>>(local);
     }
 
     public async Task<ShardLinkSummary> Link(ShardSet shards, CancellationToken cancellationToken)
@@ -166,7 +179,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             trainingFound[j] = [];
             if (ids.Length > 0)
             {
-                var local = await _others[j].Resolve(shardNumber, DataSetKind.Training, ids, cancellationToken).ConfigureAwait(false);
+                var local = await _others[j].Resolve(shardNumber, DataSetKind.Training, ids, cancellationToken);
                 trainingFound[j] = local;
                 var missing = Array.IndexOf(local, -1);
                 if (missing >= 0)
@@ -177,8 +190,8 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             }
             var validationIds = indexed.ValidationOnlyIdsOf(j);
             validationFound[j] = validationIds.Length == 0 ? []
-                : await _others[j].Resolve(shardNumber, DataSetKind.Validation, validationIds, cancellationToken).ConfigureAwait(false);
-        })).ConfigureAwait(false);
+                : await _others[j].Resolve(shardNumber, DataSetKind.Validation, validationIds, cancellationToken);
+        }));
 
         var layout = indexed.Link(_others.Length, trainingFound, validationFound);
         _shard = new SealedShard(plan, IsUserSide, indexed.Ids, layout, _subscriptions);
@@ -193,13 +206,13 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     {
         var shard = RequireShard();
         long bytes = 0;
-        await Storage.WriteAsync((stream, _) =>
+        _dataETag = await _store.WriteAsync(StoreType, GrainKey, (stream, _) =>
         {
             var counting = new CountingStream(stream);
             ShardDataFormat.Write(counting, shard, _others);
             bytes = counting.Written;
             return Task.CompletedTask;
-        }, cancellationToken).ConfigureAwait(false);
+        }, _dataETag, cancellationToken);
         // From here on the shard's own data are persisted and the other side's resolves are in them.
         _indexed = null;
         return bytes;
@@ -211,8 +224,8 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     {
         var shard = RequireVersion(request.Version - 1, "a half-step");
         var bytes = request.OtherColumnSums is { } sums
-            ? await FetchWeightsAsync(shard, request.OtherVersion, sums, cancellationToken).ConfigureAwait(false)
-            : await TakePushesAsync(shard, request.RunToken, request.OtherVersion, cancellationToken).ConfigureAwait(false);
+            ? await FetchWeightsAsync(shard, request.OtherVersion, sums, cancellationToken)
+            : await TakePushesAsync(shard, request.RunToken, request.OtherVersion, cancellationToken);
         double[] columnSums;
         _updating = true;
         try
@@ -263,7 +276,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     {
         try
         {
-            await receiver.AcceptPush(push, CancellationToken.None).ConfigureAwait(false);
+            await receiver.AcceptPush(push, CancellationToken.None);
         }
         catch (Exception e)
         {
@@ -278,16 +291,16 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         // Bounded on this side too: a caller that froze (its silo stopped, not closed) never cancels the call, and a
         // step waiting for ever would hold this shard against the next coordinator's restore. A closing activation
         // (its silo stopping) gives up at once: its shutdown waits for this call.
-        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ActivationClosing))
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _siloStopping))
         {
             deadline.CancelAfter(_pushWait);
             try
             {
-                pushes = await Inbox().WaitAsync(runToken, otherVersion, deadline.Token).ConfigureAwait(false);
+                pushes = await Inbox().WaitAsync(runToken, otherVersion, deadline.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new ShardStateException(ActivationClosing.IsCancellationRequested
+                throw new ShardStateException(_siloStopping.IsCancellationRequested
                     ? $"{SideName} shard {GrainKey} is closing (its silo stops) and no longer waits for the {OtherSideName} shards' rows of version {otherVersion}"
                     : $"{SideName} shard {GrainKey} waited {_pushWait.TotalSeconds:F0} s for the {OtherSideName} shards' rows of version {otherVersion}");
             }
@@ -305,7 +318,6 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             if (push.Rows is null) throw new ShardStateException($"{OtherSideName} shard {j} pushed no rows where {gathered.RowsOf(j)} were resolved");
             Fill(gathered, j, push.Rows);
             bytes += push.Rows.Bytes;
-            Recycle(push.Rows);
         }
         return bytes;
     }
@@ -364,7 +376,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var k = shard.K;
         var layout = shard.Layout;
         if (_expectedTable.Length != layout.ExpectedRows * k) _expectedTable = new float[layout.ExpectedRows * k];
-        var bytes = await FetchExpectedAsync(shard, request.OtherVersion, cancellationToken).ConfigureAwait(false);
+        var bytes = await FetchExpectedAsync(shard, request.OtherVersion, cancellationToken);
         var side = shard.Side;
         var members = side.Members.Count;
         var train = PoissonLikelihood.NonzeroTerm(side.Rows, side.Expected, _expectedTable, k, members, shard.Threads) - shard.SumLogFactorial;
@@ -401,14 +413,14 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var otherRate = new float[counterparts * k];
         await Task.WhenAll(Enumerable.Range(0, _others.Length).Where(j => shard.Gathered.RowsOf(j) > 0).Select(async j =>
         {
-            var parameters = (await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Parameters, request.OtherVersion, null), cancellationToken).ConfigureAwait(false)).Values;
+            var parameters = (await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Parameters, request.OtherVersion, null), cancellationToken)).Values;
             var first = shard.Layout.PartStart[j];
             for (var i = 0; i < shard.Gathered.RowsOf(j); i++)
             {
                 parameters.AsSpan(i * 2 * k, k).CopyTo(otherShape.AsSpan((first + i) * k, k));
                 parameters.AsSpan(i * 2 * k + k, k).CopyTo(otherRate.AsSpan((first + i) * k, k));
             }
-        })).ConfigureAwait(false);
+        }));
         // Every member's bound has the data's log y! term.
         return new ElboPart(rows + EvidenceLowerBound.NonzeroTerm(side.Rows, side.Shape, side.Rate, otherShape, otherRate, side.Members)
             - side.Members.Count * shard.SumLogFactorial, sums);
@@ -441,11 +453,10 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             {
                 var positions = statistics.PositionsIn(partStart[j], partStart[j + 1]);
                 if (positions.Length == 0) return;
-                var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, request.OtherVersion, positions), cancellationToken).ConfigureAwait(false);
+                var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, request.OtherVersion, positions), cancellationToken);
                 if (!shard.Gathered.FillRows(j, positions, rows)) throw new ShardStateException($"{OtherSideName} shard {j} sent rows that are not finite");
                 Interlocked.Add(ref fetched, rows.Bytes);
-                Recycle(rows);
-            })).ConfigureAwait(false);
+            }));
             request.OtherColumnSums.AsSpan().CopyTo(shard.Gathered.ColumnSum);
 
             var before = new float[batch.Length * k];
@@ -479,9 +490,9 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             {
                 var (positions, sums, exactPositions, exact) = statistics.Part(partStart[j], partStart[j + 1]);
                 if (positions.Length == 0) return;
-                await _others[j].AddStatistics(new StatisticsChunk(request.Step, shard.Plan.Shard, positions, sums, exactPositions, exact), cancellationToken).ConfigureAwait(false);
+                await _others[j].AddStatistics(new StatisticsChunk(request.Step, shard.Plan.Shard, positions, sums, exactPositions, exact), cancellationToken);
                 Interlocked.Add(ref sent, sums.Length * sizeof(float) + exact.Length * sizeof(double) + (positions.Length + exactPositions.Length) * sizeof(int));
-            })).ConfigureAwait(false);
+            }));
             _version = request.Version;
             return new LocalStepResult(delta, batch.Length, null, fetched, sent);
         }
@@ -603,7 +614,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             ShardCheckpointFormat.Write(counting, shard, request.Iteration, request.Version, request.StepCounter);
             bytes = counting.Written;
             return Task.CompletedTask;
-        }, _slotETags[request.Slot], cancellationToken).ConfigureAwait(false);
+        }, _slotETags[request.Slot], cancellationToken);
         LogCheckpoint(_logger, GrainKey, request.Iteration, request.Slot, bytes, clock.Elapsed.TotalMilliseconds);
         if (request.Slot == CheckpointRequest.FinalSlot) ServeFinal(shard, request.Iteration);
         else ServeCheckpoint(shard, request.Iteration);
@@ -623,7 +634,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             _version = 0;
             return;
         }
-        await ReadSlotAsync(request.Slot, request.Iteration, cancellationToken).ConfigureAwait(false);
+        await ReadSlotAsync(request.Slot, request.Iteration, cancellationToken);
         if (_version != request.Version)
             throw new ShardStateException($"{SideName} shard {GrainKey}'s checkpoint slot {request.Slot} is at version {_version}, not {request.Version}");
     }
@@ -651,7 +662,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         {
             (iteration, version, var _) = ShardCheckpointFormat.Read(stream, shard);
             return Task.CompletedTask;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
         if (etag is null) throw new ShardStateException($"{SideName} shard {GrainKey} has no checkpoint in slot {slot}");
         _slotETags[slot] = etag;
         if (expectedIteration is { } wanted && iteration != wanted)
@@ -667,24 +678,12 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var gathered = shard.Gathered;
         await Task.WhenAll(Enumerable.Range(0, _others.Length).Where(j => gathered.RowsOf(j) > 0).Select(async j =>
         {
-            var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, otherVersion, null), cancellationToken).ConfigureAwait(false);
+            var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, otherVersion, null), cancellationToken);
             Fill(gathered, j, rows);
             Interlocked.Add(ref bytes, rows.Bytes);
-            Recycle(rows);
-        })).ConfigureAwait(false);
+        }));
         otherColumnSums.AsSpan().CopyTo(gathered.ColumnSum);
         return bytes;
-    }
-
-    /// <summary>
-    /// Gives the arrays of rows from another silo back to the runtime once the gathered table has copied them, so the
-    /// next half-step's rows arrive in the same memory. Rows a same-silo shard passed by reference are left alone.
-    /// </summary>
-    private static void Recycle(FetchedRows rows)
-    {
-        ReceivedArrayPool<float>.Shared.Return(rows.Values);
-        ReceivedArrayPool<float>.Shared.Return(rows.ExactElog);
-        ReceivedArrayPool<int>.Shared.Return(rows.ExactRows);
     }
 
     private void Fill(GatheredRows gathered, int part, FetchedRows rows)
@@ -711,13 +710,13 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             var training = layout.PartStart[j + 1] - layout.PartStart[j];
             var validation = layout.ValidationStart[j + 1] - layout.ValidationStart[j];
             if (training + validation == 0) return;
-            var rows = (await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Expected, otherVersion, null), cancellationToken).ConfigureAwait(false)).Values;
+            var rows = (await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Expected, otherVersion, null), cancellationToken)).Values;
             if (rows.Length != (training + validation) * k)
                 throw new ShardStateException($"{OtherSideName} shard {j} sent {rows.Length / k} rows of E[x] where {training + validation} were resolved");
             rows.AsSpan(0, training * k).CopyTo(_expectedTable.AsSpan(layout.PartStart[j] * k));
             rows.AsSpan(training * k).CopyTo(_expectedTable.AsSpan(layout.ValidationStart[j] * k));
             Interlocked.Add(ref bytes, rows.Length * sizeof(float));
-        })).ConfigureAwait(false);
+        }));
         return bytes;
     }
 
@@ -769,11 +768,11 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         return shard;
     }
 
-    private IShardGrain OtherShard(string key, Runtime.Membership.SiloAddress? hint) => IsUserSide
-        ? hint is null ? GrainFactory.GetGrain<IItemShardGrain>(key) : GrainFactory.GetGrain<IItemShardGrain>(key, hint)
-        : hint is null ? GrainFactory.GetGrain<IUserShardGrain>(key) : GrainFactory.GetGrain<IUserShardGrain>(key, hint);
+    private IShardGrain OtherShard(string key) => IsUserSide
+        ? GrainFactory.GetGrain<IItemShardGrain>(key)
+        : GrainFactory.GetGrain<IUserShardGrain>(key);
 
-    private string SlotType(int slot) => ShardCheckpointFormat.SlotType(GrainId.Type, slot);
+    private string SlotType(int slot) => ShardCheckpointFormat.SlotType(StoreType, slot);
 
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Shard {Shard} sealed: {Rows} rows, {Nonzeros} nonzeros, {Counterparts} counterpart rows to fetch")]
     private static partial void LogLinked(ILogger logger, string shard, int rows, int nonzeros, int counterparts);

@@ -5,4 +5,5 @@ namespace Hpf.Cluster.Grains.Shards;
 /// by being re-activated elsewhere, or was rolled back): the coordinator answers by rolling the job back to its
 /// last complete checkpoint.
 /// </summary>
+[GenerateSerializer, Alias("hpf.ShardStateException")]
 public sealed class ShardStateException(string message) : InvalidOperationException(message);

@@ -1,13 +1,15 @@
 using Hpf.Cluster.Grains.Interfaces;
-using Hpf.Cluster.Runtime;
-using Hpf.Cluster.Runtime.Storage;
+using Hpf.Cluster.Grains.Storage;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace Hpf.Cluster.Grains.Shards;
 
 /// <summary>A user shard: θ and ξ of its users, their nonzeros, and their validation nonzeros.</summary>
-public sealed class UserShardGrain(IGrainStateStore store, IOptions<ClusterOptions> cluster, ILogger<UserShardGrain> logger) : ShardGrain(store, cluster, logger), IUserShardGrain
+public sealed class UserShardGrain(ICheckpointStore store, IOptions<SiloMessagingOptions> messaging, IHostApplicationLifetime lifetime, ILogger<UserShardGrain> logger)
+    : ShardGrain(store, messaging, lifetime, logger), IUserShardGrain
 {
     protected override bool IsUserSide => true;
 }

@@ -1,23 +1,27 @@
-using System.Runtime.Loader;
+using System.Net;
+using System.Net.Sockets;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Hpf.Cluster.Grains;
-using Hpf.Cluster.Runtime;
-using Hpf.Cluster.Runtime.Hosting;
-using Hpf.Cluster.Runtime.Membership;
-using Hpf.Cluster.Runtime.Storage;
+using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Placement;
+using Hpf.Cluster.Grains.Storage;
 using Hpf.Cluster.Silo.Api;
+using Orleans.Configuration;
+using Orleans.Storage;
 
 namespace Hpf.Cluster.Silo;
 
 /// <summary>
-/// The one way to compose an HPF silo: membership, grain storage, the runtime, the HPF grains and the client API, from
-/// configuration (sections Cluster, Silo, Membership, Storage, GrainCollection, Shutdown, Api). The Hpf.Silo executable
-/// and the console's embedded silo both build theirs here.
+/// The one way to compose an HPF silo: Orleans (clustering and storage by profile, our placement, message limits,
+/// failure detection), the HPF grains and the client API, from configuration. The Hpf.Silo executable, the console's
+/// embedded silo and the tests all build theirs here.
 /// </summary>
 public static class HpfSiloBuilder
 {
     /// <summary>
     /// A builder reading configuration as Hpf.Silo does: appsettings.json next to the executable, then HPF_-prefixed
-    /// environment variables (HPF_Cluster__ClusterSecret), then the command line (--Cluster:ClusterSecret=...).
+    /// environment variables (HPF_Api__ApiKey), then the command line (--Api:ApiKey=...).
     /// </summary>
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
@@ -28,78 +32,89 @@ public static class HpfSiloBuilder
     }
 
     /// <summary>Builds the silo from <paramref name="builder"/>'s configuration (not started).</summary>
-    /// <exception cref="SiloConfigurationException">A setting is missing or wrong (no secret or API key, an unknown provider, …).</exception>
+    /// <exception cref="SiloConfigurationException">A setting is missing or wrong (no API key, an unknown profile, …).</exception>
     public static HpfSilo Build(WebApplicationBuilder builder)
     {
-        var configuration = SiloConfiguration.Bind(builder.Configuration);
-        foreach (var path in configuration.GrainAssemblies)
+        var settings = SiloSettings.Bind(builder.Configuration);
+        var endpoint = settings.Endpoint;
+        var siloPort = endpoint.Port == 0 ? FreePort() : endpoint.Port;
+        var gatewayPort = endpoint.GatewayPort == 0 ? FreePort() : endpoint.GatewayPort;
+        builder.AddClientApi(settings.Api, endpoint.BindAddress);
+        builder.Services.AddHpfTraining(o =>
         {
-            GrainInterfaceRegistry.RegisterAssembly(AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.GetFullPath(path)));
-        }
-        AddHpfTraining(builder.Services, configuration);
-        builder.AddClientApi(configuration.Api, configuration.Endpoint.BindAddress);
-
-        var host = SiloHost.Create(builder, configuration.Endpoint, configuration.Cluster,
-            (services, _) => AddMembershipAndStorage(services, configuration),
-            collection => collection.IdleTimeout = configuration.Collection.IdleTimeout,
-            app => app.MapClientApi(app.Services.GetRequiredService<LocalSilo>().Address.Port));
-        return new HpfSilo(host, configuration.Cluster.ClusterId, configuration.MembershipProvider, configuration.StorageProvider,
-            configuration.Cluster.CertificatePath.Length > 0);
+            o.Enabled = settings.Watchdog.Enabled;
+            o.Interval = settings.Watchdog.Interval;
+        });
+        builder.Services.AddSingleton<SiloDeclaredDead>();
+        builder.Services.AddSingleton<IFatalErrorHandler>(sp => sp.GetRequiredService<SiloDeclaredDead>());
+        var configuration = builder.Configuration;
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = "hpf";
+                o.ServiceId = "hpf";
+                configuration.GetSection("Cluster").Bind(o);
+            });
+            silo.Configure<ClusterMembershipOptions>(configuration.GetSection("Membership"));
+            silo.Configure<GrainCollectionOptions>(configuration.GetSection("GrainCollection"));
+            silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = HpfMessaging.MaxMessageBodySize);
+            if (endpoint.SiloName.Length > 0) silo.Configure<SiloOptions>(o => o.SiloName = endpoint.SiloName);
+            ConfigureEndpoints(silo, endpoint, siloPort, gatewayPort);
+            // Small grain state (jobs, the registry) in Orleans' binary format, not the default JSON (2.5x the size).
+            silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
+            silo.AddPlacementDirector<ShardPlacement, ShardPlacementDirector>();
+            if (settings.IsCluster)
+            {
+                var connection = settings.Storage.ConnectionString;
+                silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connection));
+                silo.AddAzureBlobGrainStorage(HpfStorage.StateProvider, o => o.BlobServiceClient = new BlobServiceClient(connection));
+                silo.Services.AddSingleton<ICheckpointStore>(_ => new AzureBlobCheckpointStore(new AzureBlobCheckpointStoreOptions
+                {
+                    ConnectionString = connection,
+                    ContainerName = settings.Storage.CheckpointContainer,
+                }));
+            }
+            else
+            {
+                // One silo: Orleans' development clustering, with this silo as its own primary.
+                silo.UseDevelopmentClustering(new IPEndPoint(IPAddress.Loopback, siloPort));
+                var data = Path.GetFullPath(settings.Storage.DataDirectory);
+                silo.AddFileGrainStorage(HpfStorage.StateProvider, o => o.Directory = Path.Combine(data, "state"));
+                silo.Services.AddSingleton<ICheckpointStore>(_ => new FileCheckpointStore(new FileCheckpointStoreOptions { Directory = Path.Combine(data, "checkpoints") }));
+            }
+        });
+        var app = builder.Build();
+        app.MapClientApi();
+        return new HpfSilo(app, settings.Profile, settings.IsCluster);
     }
 
-    /// <summary>The HPF training grains and their own services (the job watchdog): the one place they are registered.</summary>
-    private static void AddHpfTraining(IServiceCollection services, SiloConfiguration configuration) =>
-        services.AddHpfTraining(o =>
-        {
-            o.Enabled = configuration.Watchdog.Enabled;
-            o.Interval = configuration.Watchdog.Interval;
-        });
-
-    private static void AddMembershipAndStorage(IServiceCollection services, SiloConfiguration configuration)
+    private static void ConfigureEndpoints(ISiloBuilder silo, SiloEndpointOptions endpoint, int siloPort, int gatewayPort)
     {
-        if (configuration.MembershipProvider == "Postgres")
+        var bindAll = endpoint.BindAddress is "*" or "0.0.0.0";
+        var bind = bindAll ? IPAddress.Any : IPAddress.Parse(endpoint.BindAddress);
+        var advertised = endpoint.AdvertisedHost.Length > 0
+            ? Dns.GetHostAddresses(endpoint.AdvertisedHost).First(a => a.AddressFamily == AddressFamily.InterNetwork)
+            : bindAll ? Dns.GetHostAddresses(Dns.GetHostName()).First(a => a.AddressFamily == AddressFamily.InterNetwork) : bind;
+        silo.Configure<EndpointOptions>(o =>
         {
-            services.AddPostgresMembershipTable(o =>
-            {
-                o.ConnectionString = configuration.MembershipConnectionString;
-                o.ClusterId = configuration.Cluster.ClusterId;
-                o.Schema = configuration.MembershipSchema;
-                o.IdleTransactionTimeout = configuration.MembershipIdleTransactionTimeout;
-            });
-        }
-        else
-        {
-            services.AddSqliteMembershipTable(o =>
-            {
-                o.ConnectionString = configuration.MembershipConnectionString;
-                o.ClusterId = configuration.Cluster.ClusterId;
-            });
-        }
-        services.AddMembershipAgent(o =>
-        {
-            o.HeartbeatInterval = configuration.Membership.HeartbeatInterval;
-            o.DeathTimeout = configuration.Membership.DeathTimeout;
-            o.TableRefreshInterval = configuration.Membership.TableRefreshInterval;
-            o.NumVotesForDeath = configuration.Membership.NumVotesForDeath;
-            o.SuspicionExpiry = configuration.Membership.SuspicionExpiry;
+            o.AdvertisedIPAddress = advertised;
+            o.SiloPort = siloPort;
+            o.GatewayPort = gatewayPort;
+            o.SiloListeningEndpoint = new IPEndPoint(bind, siloPort);
+            o.GatewayListeningEndpoint = new IPEndPoint(bind, gatewayPort);
         });
-        if (configuration.StorageProvider == "Postgres")
-        {
-            services.AddPostgresGrainStateStore(o =>
-            {
-                o.ConnectionString = configuration.StorageConnectionString;
-                o.Schema = configuration.StorageSchema;
-                o.IdleTransactionTimeout = configuration.StorageIdleTransactionTimeout;
-            });
-        }
-        else
-        {
-            services.AddSqliteGrainStateStore(o =>
-            {
-                o.ConnectionString = configuration.StorageConnectionString;
-                o.DataDirectory = configuration.StorageDataDirectory;
-            });
-        }
-        services.Configure<SiloShutdownOptions>(o => o.DrainTime = configuration.Shutdown.DrainTime);
+    }
+
+    /// <summary>
+    /// A port the system has free now, for a silo asked for port 0 (Orleans needs its ports before it binds, since
+    /// they are part of the silo's address). Taken from the ephemeral range, so another process could in principle
+    /// take it first; the silo then fails to start and says which port.
+    /// </summary>
+    private static int FreePort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 }

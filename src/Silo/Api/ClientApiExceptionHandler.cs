@@ -1,7 +1,5 @@
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Interfaces;
-using Hpf.Cluster.Runtime;
-using Hpf.Cluster.Runtime.Activation;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -30,10 +28,10 @@ internal sealed class ClientApiExceptionHandler(IProblemDetailsService problems,
         }
         var (status, title, detail) = Describe(exception);
         var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
-        if (exception is GrainCallException { RemoteExceptionType: var type } refused && type == typeof(DataFormatException).FullName)
+        if (exception is DataFormatException refused)
         {
             // Bad data found while sealing: the job is gone, and the lines are listed as an upload's refusal lists them.
-            var errors = ErrorLines(refused.RemoteMessage);
+            var errors = ErrorLines(refused.Message);
             problem.Extensions["errors"] = errors;
             problem.Extensions["totalErrors"] = (long)errors.Length;
         }
@@ -65,12 +63,12 @@ internal sealed class ClientApiExceptionHandler(IProblemDetailsService problems,
 
     internal static (int Status, string Title, string Detail) Describe(Exception exception) => exception switch
     {
-        // A refusal the job's own rules make (a conflict, no such job, bad data, a bad argument) reads as the grain put
-        // it; anything else keeps the grain, method and silo, which whoever runs the cluster needs.
-        GrainCallException call when StatusOf(call) is var status && status < 500 => (status, TitleOf(status), call.RemoteMessage),
-        GrainCallException call => (StatusOf(call), "Grain call failed", call.Message),
+        // Orleans hands a grain's exception to the caller as its own type: a refusal the job's rules make (a conflict,
+        // bad data) reads as the grain put it.
+        JobConflictException conflict => (StatusCodes.Status409Conflict, TitleOf(StatusCodes.Status409Conflict), conflict.Message),
+        DataFormatException data => (StatusCodes.Status400BadRequest, TitleOf(StatusCodes.Status400BadRequest), data.Message),
         TimeoutException timeout => (StatusCodes.Status504GatewayTimeout, "Grain call timed out", timeout.Message),
-        SiloUnavailableException unavailable => (StatusCodes.Status503ServiceUnavailable, "No silo available", unavailable.Message),
+        SiloUnavailableException or OrleansMessageRejectionException => (StatusCodes.Status503ServiceUnavailable, "No silo available", exception.Message),
         UnknownUserException unknown => (StatusCodes.Status404NotFound, ServingProblems.UnknownUser, unknown.Message),
         UnknownItemException unknown => (StatusCodes.Status404NotFound, ServingProblems.UnknownItem, unknown.Message),
         JobNotFoundException missing => (StatusCodes.Status404NotFound, ServingProblems.JobNotFound, $"job '{missing.Job}' not found"),
@@ -94,17 +92,4 @@ internal sealed class ClientApiExceptionHandler(IProblemDetailsService problems,
         var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         return lines.Length > 1 && lines[0].EndsWith("no dataset was built", StringComparison.Ordinal) ? lines[1..] : lines;
     }
-
-    /// <summary>By the type the grain threw: what the caller can do about it decides the status.</summary>
-    private static int StatusOf(GrainCallException call) =>
-        call.RemoteExceptionType == typeof(JobConflictException).FullName ? StatusCodes.Status409Conflict
-        : call.RemoteExceptionType == typeof(JobNotFoundException).FullName ? StatusCodes.Status404NotFound
-        : call.RemoteExceptionType == typeof(DataFormatException).FullName ? StatusCodes.Status400BadRequest
-        : call.RemoteExceptionType == typeof(ModelNotServableException).FullName ? StatusCodes.Status409Conflict
-        : call.RemoteExceptionType switch
-        {
-            "System.ArgumentException" or "System.ArgumentOutOfRangeException" or "System.ArgumentNullException" => StatusCodes.Status400BadRequest,
-            "System.TimeoutException" => StatusCodes.Status504GatewayTimeout,
-            _ => StatusCodes.Status500InternalServerError,
-        };
 }

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Hpf.Cluster.Grains.Serving;
-using Hpf.Cluster.Runtime;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Hpf.Cluster.Silo.Api;
@@ -53,11 +52,9 @@ public static class ClientApiServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>Maps <c>/api/…</c> and <c>/openapi/v1.json</c>, served on the client port only.</summary>
-    /// <param name="siloPort">The silo-to-silo port, where none of these is served.</param>
-    public static WebApplication MapClientApi(this WebApplication app, int siloPort)
+    /// <summary>Maps <c>/api/…</c> and <c>/openapi/v1.json</c>.</summary>
+    public static WebApplication MapClientApi(this WebApplication app)
     {
-        app.UseListenerSeparation(siloPort);
         app.UseExceptionHandler();
         app.UseAuthentication();
         app.UseAuthorization();

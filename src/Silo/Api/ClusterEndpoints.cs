@@ -1,5 +1,5 @@
-using Hpf.Cluster.Runtime.Membership;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Orleans.Runtime;
 
 namespace Hpf.Cluster.Silo.Api;
 
@@ -8,10 +8,14 @@ internal static class ClusterEndpoints
 {
     public static RouteGroupBuilder MapClusterEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/cluster", (LocalSilo silo, IClusterMembershipView view) =>
+        api.MapGet("/cluster", (ILocalSiloDetails silo, IClusterMembershipService membership) =>
             {
-                var active = view.ActiveSilos.Select(s => s.ToString()).ToArray();
-                return TypedResults.Ok(new ClusterInfo(silo.Address.ToString(), active, active.Length));
+                var active = membership.CurrentSnapshot.Members.Values
+                    .Where(m => m.Status == SiloStatus.Active)
+                    .Select(m => m.SiloAddress.ToString())
+                    .Order(StringComparer.Ordinal)
+                    .ToArray();
+                return TypedResults.Ok(new ClusterInfo(silo.SiloAddress.ToString(), active, active.Length));
             })
             .WithTags("cluster")
             .WithName("GetCluster")

@@ -3,7 +3,6 @@ using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Loading;
 using Hpf.Cluster.Grains.Serving;
-using Hpf.Cluster.Runtime;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 

@@ -4,7 +4,6 @@ using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Serving;
-using Hpf.Cluster.Runtime;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -130,7 +129,7 @@ internal static class ServingEndpoints
         {
             return TypedResults.Ok(await queries.AddUserAsync(job, request.User, request.Counts!, request.UpdateExisting, cancellationToken).ConfigureAwait(false));
         }
-        catch (GrainCallException refused) when (refused.RemoteExceptionType == typeof(JobConflictException).FullName)
+        catch (JobConflictException)
         {
             // The user's shard refuses to overwrite a user it has; the shard is the one place that knows.
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: ServingProblems.UserExists,

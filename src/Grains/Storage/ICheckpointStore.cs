@@ -1,18 +1,28 @@
 namespace Hpf.Cluster.Grains.Storage;
 
 /// <summary>
-/// Where shards stream their sealed data and checkpoints (10 MB–1 GB each), addressed by (grain type, grain id) and
-/// guarded by an etag, so that a stale writer (an activation on a silo that was declared dead) is refused instead of
-/// overwriting newer state. Orleans' grain storage serializes the whole state inside the grain's turn; this streams.
+/// Where grains keep their large state (shard data, checkpoints), addressed by grain type and id and guarded by an
+/// etag, so a stale writer (an older activation, or one on a silo declared dead) is refused instead of overwriting
+/// newer state. State travels as a stream both ways: it runs to hundreds of megabytes, which a store must never hold
+/// in memory whole.
 /// </summary>
 public interface ICheckpointStore
 {
-    /// <summary>Hands the stored state to <paramref name="readState"/> as a forward-only stream and returns its etag; null (without calling it) when there is none.</summary>
+    /// <summary>
+    /// Hands the stored state to <paramref name="readState"/> as a forward-only stream, valid only during the call,
+    /// and returns its etag; returns null without calling it when the grain has no state.
+    /// </summary>
     Task<string?> ReadAsync(string grainType, string grainId, Func<Stream, CancellationToken, Task> readState, CancellationToken cancellationToken);
 
-    /// <summary>Replaces the state with what <paramref name="writeState"/> writes if the stored etag is still <paramref name="expectedETag"/> (null: none stored); returns the new etag. Atomic.</summary>
+    /// <summary>
+    /// Replaces the state with what <paramref name="writeState"/> writes to the forward-only stream it is given, if
+    /// the stored etag is still <paramref name="expectedETag"/> (null: no state stored yet), and returns the new etag.
+    /// Atomic: if the callback throws or the write is cancelled, the previous state stays as it was.
+    /// </summary>
+    /// <exception cref="CheckpointConflictException">The stored etag is not <paramref name="expectedETag"/>.</exception>
     Task<string> WriteAsync(string grainType, string grainId, Func<Stream, CancellationToken, Task> writeState, string? expectedETag, CancellationToken cancellationToken);
 
-    /// <summary>Deletes the state if its etag is still <paramref name="expectedETag"/>.</summary>
+    /// <summary>Deletes the state if its etag is still <paramref name="expectedETag"/>; clearing absent state expecting null does nothing.</summary>
+    /// <exception cref="CheckpointConflictException">The stored etag is not <paramref name="expectedETag"/>.</exception>
     Task ClearAsync(string grainType, string grainId, string? expectedETag, CancellationToken cancellationToken);
 }

@@ -4,11 +4,9 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Hpf.Cluster.Grains;
 using Hpf.Cluster.Grains.Interfaces;
-using Hpf.Cluster.Grains.Placement;
 using Hpf.Cluster.Grains.Storage;
 using Hpf.Cluster.Silo.Api;
 using Orleans.Configuration;
-using Orleans.Storage;
 
 namespace Hpf.Cluster.Silo;
 
@@ -40,11 +38,6 @@ public static class HpfSiloBuilder
         var siloPort = endpoint.Port == 0 ? FreePort() : endpoint.Port;
         var gatewayPort = endpoint.GatewayPort == 0 ? FreePort() : endpoint.GatewayPort;
         builder.AddClientApi(settings.Api, endpoint.BindAddress);
-        builder.Services.AddHpfTraining(o =>
-        {
-            o.Enabled = settings.Watchdog.Enabled;
-            o.Interval = settings.Watchdog.Interval;
-        });
         builder.Services.AddSingleton<SiloDeclaredDead>();
         builder.Services.AddSingleton<IFatalErrorHandler>(sp => sp.GetRequiredService<SiloDeclaredDead>());
         var configuration = builder.Configuration;
@@ -61,9 +54,11 @@ public static class HpfSiloBuilder
             silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = HpfMessaging.MaxMessageBodySize);
             if (endpoint.SiloName.Length > 0) silo.Configure<SiloOptions>(o => o.SiloName = endpoint.SiloName);
             ConfigureEndpoints(silo, endpoint, siloPort, gatewayPort);
-            // Small grain state (jobs, the registry) in Orleans' binary format, not the default JSON (2.5x the size).
-            silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
-            silo.AddPlacementDirector<ShardPlacement, ShardPlacementDirector>();
+            silo.AddHpfTraining(o =>
+            {
+                o.Enabled = settings.Watchdog.Enabled;
+                o.Interval = settings.Watchdog.Interval;
+            });
             if (settings.IsCluster)
             {
                 var connection = settings.Storage.ConnectionString;

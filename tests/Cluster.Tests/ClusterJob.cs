@@ -3,7 +3,6 @@ using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Loading;
-using Hpf.Cluster.Runtime;
 
 namespace Hpf.Cluster.Cluster.Tests;
 
@@ -63,7 +62,7 @@ internal static class ClusterJob
             {
                 var page = await shard.ModelRows(start, 500, CancellationToken.None);
                 for (var r = 0; r < page.Ids.Length; r++)
-                    rows.Add((page.Ids[r], page.Shape[(r * k)..((r + 1) * k)], page.Rate[(r * k)..((r + 1) * k)], page.ActivityRate[(r * members)..((r + 1) * members)]));
+                    rows.Add((page.Ids[r], page.Shape.Array[(r * k)..((r + 1) * k)], page.Rate.Array[(r * k)..((r + 1) * k)], page.ActivityRate.Array[(r * members)..((r + 1) * members)]));
                 start += page.Ids.Length;
                 if (page.Ids.Length == 0 || start >= page.TotalRows) break;
             }

@@ -2,7 +2,6 @@ using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Kernels;
-using Hpf.Cluster.Runtime.Storage;
 
 namespace Hpf.Cluster.Cluster.Tests;
 
@@ -17,7 +16,8 @@ public sealed class ClusterTrainingPropertyTests
     [Fact]
     public async Task The_ELBO_never_decreases_between_half_steps_through_the_grains()
     {
-        await using var cluster = await TrainingCluster.StartAsync(3, new InMemoryGrainStateStore());
+        using var storage = new ClusterStorage();
+        await using var cluster = await TrainingCluster.StartAsync(3, storage);
         var options = new TrainingOptions { Factors = 6, MaxIterations = 15, Stop = StopRule.MaxIter, Seed = 3, Threads = 1 };
         var spec = new JobSpec { Training = options, UserShards = 3, ItemShards = 2, TraceElbo = true, CheckpointEvery = 0 };
         await ClusterJob.SubmitAsync(cluster.Client, "elbo", spec, Split.Train);
@@ -44,7 +44,9 @@ public sealed class ClusterTrainingPropertyTests
         var test = HeldOutSet.Map(Larger.Test, Larger.Train);
         var full = HeldOut(new InProcessTrainer(options with { UsersPerBatch = null, ItemsPerBatch = null }).Train(Larger.Train).Model, test);
 
-        await using var cluster = await TrainingCluster.StartAsync(2, new InMemoryGrainStateStore());
+        using var storage = new ClusterStorage();
+
+        await using var cluster = await TrainingCluster.StartAsync(2, storage);
         await ClusterJob.SubmitAsync(cluster.Client, "svi", new JobSpec { Training = options, UserShards = 2, ItemShards = 2 }, Larger.Train);
         var status = await ClusterJob.WaitAsync(cluster.Client, "svi");
         Assert.Equal(JobState.Completed, status.State);
@@ -66,7 +68,9 @@ public sealed class ClusterTrainingPropertyTests
         var options = new TrainingOptions { Factors = 5, Seed = 3, Threads = 1, UsersPerBatch = usersPerBatch, ItemsPerBatch = itemsPerBatch, MaxIterations = 30, Stop = StopRule.MaxIter };
         var engine = new InProcessTrainer(options).Train(Split.Train).Model;
 
-        await using var cluster = await TrainingCluster.StartAsync(2, new InMemoryGrainStateStore());
+        using var storage = new ClusterStorage();
+
+        await using var cluster = await TrainingCluster.StartAsync(2, storage);
         await ClusterJob.SubmitAsync(cluster.Client, "one-batch", new JobSpec { Training = options, UserShards = 2, ItemShards = 3 }, Split.Train);
         Assert.Equal(JobState.Completed, (await ClusterJob.WaitAsync(cluster.Client, "one-batch")).State);
         var grains = await ClusterJob.ReadModelAsync(cluster.Client, "one-batch", options);
@@ -78,7 +82,8 @@ public sealed class ClusterTrainingPropertyTests
     [Fact]
     public async Task Validation_drives_the_val_llk_rule_and_unknown_rows_are_counted()
     {
-        await using var cluster = await TrainingCluster.StartAsync(2, new InMemoryGrainStateStore());
+        using var storage = new ClusterStorage();
+        await using var cluster = await TrainingCluster.StartAsync(2, storage);
         var options = new TrainingOptions { Factors = 5, Stop = StopRule.ValLlk, CheckEvery = 2, MaxIterations = 40, Seed = 2, Threads = 1 };
         var spec = new JobSpec { Training = options, UserShards = 2, ItemShards = 2 };
         var validation = ModelOf([.. Triplets(Split.Test), ("stranger", "i0", 3), ("u0", "unheard-of", 2)]);

@@ -1,7 +1,6 @@
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
-using Hpf.Cluster.Runtime.Storage;
 
 namespace Hpf.Cluster.Cluster.Tests;
 
@@ -28,7 +27,9 @@ public sealed class ClusterTrainingTests(Xunit.Abstractions.ITestOutputHelper ou
         var options = Options();
         var expected = new InProcessTrainer(options).Train(Sample.Data);
 
-        await using var cluster = await TrainingCluster.StartAsync(silos, new InMemoryGrainStateStore());
+        using var storage = new ClusterStorage();
+
+        await using var cluster = await TrainingCluster.StartAsync(silos, storage);
         var grains = cluster.Client;
         var spec = new JobSpec { Training = options, UserShards = userShards, ItemShards = itemShards, CheckpointEvery = 5 };
         await ClusterJob.SubmitAsync(grains, "same", spec, Sample.Data);

@@ -1,7 +1,6 @@
+using Hpf.Cluster.Grains.Shards;
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Interfaces;
-using Hpf.Cluster.Runtime;
-using Hpf.Cluster.Runtime.Storage;
 
 namespace Hpf.Cluster.Cluster.Tests;
 
@@ -20,7 +19,7 @@ public sealed class JobLifecycleTests
     [Fact]
     public async Task A_refused_upload_names_its_lines_and_leaves_nothing_behind()
     {
-        var store = new InMemoryGrainStateStore();
+        using var store = new ClusterStorage();
         await using var cluster = await TrainingCluster.StartAsync(2, store);
         var grains = cluster.Client;
         await grains.GetGrain<ICoordinatorGrain>("bad").Create(Spec(), replace: false, CancellationToken.None);
@@ -33,14 +32,14 @@ public sealed class JobLifecycleTests
         Assert.Equal("ratings.tsv:3: count -1 is negative", refused.Errors[1].ToString());
         Assert.Null(await grains.GetGrain<ICoordinatorGrain>("bad").GetStatus(CancellationToken.None));
         Assert.DoesNotContain(await grains.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).List(CancellationToken.None), j => j.Job == "bad");
-        // No shard state, no coordinator state: only the registry's own (now empty) list is stored.
-        Assert.All(store.Keys, key => Assert.Equal(typeof(IJobRegistryGrain).FullName, key.Type));
+        // No shard kept anything: the checkpoint store holds no file.
+        Assert.Empty(store.CheckpointFiles());
     }
 
     [Fact]
     public async Task Data_the_seal_refuses_fail_the_job_as_bad_data_and_none_of_them_is_kept()
     {
-        var store = new InMemoryGrainStateStore();
+        using var store = new ClusterStorage();
         await using var cluster = await TrainingCluster.StartAsync(2, store);
         var grains = cluster.Client;
         await grains.GetGrain<ICoordinatorGrain>("overflow").Create(Spec(), replace: false, CancellationToken.None);
@@ -55,14 +54,15 @@ public sealed class JobLifecycleTests
         Assert.Equal(JobFailure.Data, status.Failure);
         Assert.Contains("plays.tsv", status.Error);
         Assert.Contains("user 'a' and item 'b' sum beyond the float32 range", status.Error);
-        // Only the job's own record (which says why) and the registry's list are stored: no shard kept anything.
-        Assert.All(store.Keys, key => Assert.Contains(key.Type, new[] { typeof(IJobRegistryGrain).FullName, typeof(ICoordinatorGrain).FullName }));
+        // Only the job's own record says why (grain state); no shard kept anything in the checkpoint store.
+        Assert.Empty(store.CheckpointFiles());
     }
 
     [Fact]
     public async Task Two_jobs_train_at_once_without_touching_each_other()
     {
-        await using var cluster = await TrainingCluster.StartAsync(2, new InMemoryGrainStateStore());
+        using var storage = new ClusterStorage();
+        await using var cluster = await TrainingCluster.StartAsync(2, storage);
         var grains = cluster.Client;
         await Task.WhenAll(
             ClusterJob.SubmitAsync(grains, "first", Spec(12, seed: 1), Sample.Data),
@@ -83,7 +83,8 @@ public sealed class JobLifecycleTests
     [Fact]
     public async Task Cancelling_stops_training_within_one_half_step()
     {
-        await using var cluster = await TrainingCluster.StartAsync(1, new InMemoryGrainStateStore());
+        using var storage = new ClusterStorage();
+        await using var cluster = await TrainingCluster.StartAsync(1, storage);
         var grains = cluster.Client;
         await ClusterJob.SubmitAsync(grains, "long", Spec(100_000), Sample.Data);
         var running = await ClusterJob.WaitAsync(grains, "long", until: s => s.Iteration >= 3);
@@ -101,7 +102,8 @@ public sealed class JobLifecycleTests
     [Fact]
     public async Task A_numerical_failure_fails_the_job_naming_iteration_shard_and_row_and_no_model_can_be_read()
     {
-        await using var cluster = await TrainingCluster.StartAsync(2, new InMemoryGrainStateStore());
+        using var storage = new ClusterStorage();
+        await using var cluster = await TrainingCluster.StartAsync(2, storage);
         var grains = cluster.Client;
         var spec = new JobSpec { Training = new TrainingOptions { Factors = 1, Members = 1, Threads = 1 }, UserShards = 2, ItemShards = 2 };
         // Each count is a finite float, but with one factor alice's shape is their sum: beyond float32.
@@ -110,14 +112,15 @@ public sealed class JobLifecycleTests
         Assert.Contains("user 'alice'", status.Error);
         Assert.Contains("user shard", status.Error);
         Assert.Equal(0, status.LastCheckpoint);
-        var reading = await Assert.ThrowsAsync<GrainCallException>(() => ClusterJob.ReadModelAsync(grains, "nan", spec.Training));
-        Assert.Contains("no parameters", reading.RemoteMessage);
+        var reading = await Assert.ThrowsAsync<ShardStateException>(() => ClusterJob.ReadModelAsync(grains, "nan", spec.Training));
+        Assert.Contains("no parameters", reading.Message);
     }
 
     [Fact]
     public async Task An_item_failure_while_the_next_user_step_waits_for_its_rows_fails_the_job_and_frees_the_user_shards()
     {
-        await using var cluster = await TrainingCluster.StartAsync(2, new InMemoryGrainStateStore());
+        using var storage = new ClusterStorage();
+        await using var cluster = await TrainingCluster.StartAsync(2, storage);
         var grains = cluster.Client;
         // No check or checkpoint after iteration 1, so iteration 2's user step is asked for before the item step ends.
         var spec = new JobSpec { Training = new TrainingOptions { Factors = 1, Members = 1, Threads = 1, CheckEvery = 5 }, UserShards = 2, ItemShards = 2 };
@@ -153,22 +156,21 @@ public sealed class JobLifecycleTests
     [Fact]
     public async Task A_client_gets_distinct_errors_for_a_missing_job_a_taken_name_and_a_bad_option()
     {
-        await using var cluster = await TrainingCluster.StartAsync(1, new InMemoryGrainStateStore());
+        using var storage = new ClusterStorage();
+        await using var cluster = await TrainingCluster.StartAsync(1, storage);
         var coordinator = cluster.Client.GetGrain<ICoordinatorGrain>("taken");
 
-        var missing = await Assert.ThrowsAsync<GrainCallException>(() => coordinator.Start(CancellationToken.None));
-        Assert.Equal(typeof(JobNotFoundException).FullName, missing.RemoteExceptionType);
+        // Orleans hands the caller the grain's exception as its own type.
+        var missing = await Assert.ThrowsAsync<JobNotFoundException>(() => coordinator.Start(CancellationToken.None));
+        Assert.Equal("taken", missing.Job);
 
         await coordinator.Create(Spec(), replace: false, CancellationToken.None);
-        var taken = await Assert.ThrowsAsync<GrainCallException>(() => coordinator.Create(Spec(), replace: false, CancellationToken.None));
-        Assert.Equal(typeof(JobConflictException).FullName, taken.RemoteExceptionType);
-        var notLoaded = await Assert.ThrowsAsync<GrainCallException>(() => coordinator.Start(CancellationToken.None));
-        Assert.Equal(typeof(JobConflictException).FullName, notLoaded.RemoteExceptionType);
+        await Assert.ThrowsAsync<JobConflictException>(() => coordinator.Create(Spec(), replace: false, CancellationToken.None));
+        await Assert.ThrowsAsync<JobConflictException>(() => coordinator.Start(CancellationToken.None));
 
-        var bad = await Assert.ThrowsAsync<GrainCallException>(() => cluster.Client.GetGrain<ICoordinatorGrain>("other")
+        var bad = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => cluster.Client.GetGrain<ICoordinatorGrain>("other")
             .Create(Spec() with { CheckpointEvery = -1 }, replace: false, CancellationToken.None));
-        Assert.Equal(typeof(ArgumentOutOfRangeException).FullName, bad.RemoteExceptionType);
-        Assert.Contains("--checkpoint-every", bad.RemoteMessage);
+        Assert.Contains("--checkpoint-every", bad.Message);
 
         var replaced = await coordinator.Create(Spec(maxIterations: 3), replace: true, CancellationToken.None);
         Assert.Equal(JobState.Created, replaced.State);

@@ -2,7 +2,6 @@ using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Serving;
-using Hpf.Cluster.Runtime.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -13,25 +12,12 @@ namespace Hpf.Cluster.Cluster.Tests;
 /// keeps it under the data directory. The resumed job goes on from its last complete checkpoint and ends with the
 /// model an uninterrupted run gives.
 /// </summary>
-public sealed class ResumeTests : IAsyncLifetime
+public sealed class ResumeTests : IDisposable
 {
     private static readonly SyntheticDataset Sample = SyntheticDataset.Generate(new SyntheticOptions { Users = 1000, Items = 500, Factors = 4, Seed = 31 });
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "hpf-resume-" + Guid.NewGuid().ToString("N"));
-    private SqliteGrainStateStore _store = null!;
+    private readonly ClusterStorage _store = new();
 
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_directory);
-        _store = new SqliteGrainStateStore(Options.Create(new SqliteGrainStateStoreOptions { DataDirectory = _directory }), NullLogger<SqliteGrainStateStore>.Instance);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _store.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public void Dispose() => _store.Dispose();
 
     [Fact]
     public async Task A_job_resumes_from_its_checkpoint_after_the_silo_is_stopped_and_started_again()
@@ -76,7 +62,7 @@ public sealed class ResumeTests : IAsyncLifetime
         Assert.Equal(JobState.Completed, status!.State);
         Assert.Equal(0, ModelComparison.MaxRelativeDifference(trained, await ClusterJob.ReadModelAsync(second.Client, "kept", options)));
 
-        // A user added to the restarted cluster is written to the SQLite store and served by the next one.
+        // A user added to the restarted cluster is written to the file store and served by the next one.
         var counts = new[] { new ItemCount(Sample.Data.ItemIds[0], 3), new ItemCount(Sample.Data.ItemIds[1], 1) };
         var added = await new JobModelQueries(second.Client).AddUserAsync("kept", "late-comer", counts, replaceExisting: false, CancellationToken.None);
         await second.DisposeAsync();

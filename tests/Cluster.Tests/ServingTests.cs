@@ -4,7 +4,6 @@ using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Evaluation;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Serving;
-using Hpf.Cluster.Runtime.Storage;
 
 namespace Hpf.Cluster.Cluster.Tests;
 
@@ -20,10 +19,11 @@ public sealed class ServingTests
     [InlineData(3, 2, 3)]
     public async Task Top_N_through_the_cluster_is_the_brute_force_ranking_of_the_exported_factors(int silos, int userShards, int itemShards)
     {
-        await using var cluster = await TrainingCluster.StartAsync(silos, new InMemoryGrainStateStore());
+        using var storage = new ClusterStorage();
+        await using var cluster = await TrainingCluster.StartAsync(silos, storage);
         await Train(cluster.Client, "top", userShards, itemShards);
         var model = await ClusterJob.ReadModelAsync(cluster.Client, "top", Options);
-        var queries = new JobModelQueries(cluster.Silos[0].GrainFactory);
+        var queries = new JobModelQueries(cluster.GrainFactoryOf(cluster.Silos[0]));
 
         foreach (var u in new[] { 0, 17, 101, Split.Train.Users - 1 })
         {
@@ -46,13 +46,14 @@ public sealed class ServingTests
     [Fact]
     public async Task Predictions_fold_in_add_user_and_cold_start_agree_with_the_model()
     {
-        await using var cluster = await TrainingCluster.StartAsync(2, new InMemoryGrainStateStore());
+        using var storage = new ClusterStorage();
+        await using var cluster = await TrainingCluster.StartAsync(2, storage);
         // Trained to its stop rule, so that a user's factors are a fixed point given the items.
         var converged = Options with { MaxIterations = 200, Stop = StopRule.TrainLlk, StopThreshold = 1e-5 };
         await ClusterJob.SubmitAsync(cluster.Client, "serve", new JobSpec { Training = converged, UserShards = 2, ItemShards = 2 }, Split.Train);
         Assert.Equal(JobState.Completed, (await ClusterJob.WaitAsync(cluster.Client, "serve")).State);
         var model = await ClusterJob.ReadModelAsync(cluster.Client, "serve", converged);
-        var queries = new JobModelQueries(cluster.Silos[1].GrainFactory);
+        var queries = new JobModelQueries(cluster.GrainFactoryOf(cluster.Silos[1]));
 
         // Predict: E[θ_u]·E[β_i], one or many pairs.
         var pairs = new[] { (Split.Train.UserIds[3], Split.Train.ItemIds[5]), (Split.Train.UserIds[40], Split.Train.ItemIds[0]) };
@@ -99,7 +100,8 @@ public sealed class ServingTests
     [Fact]
     public async Task Evaluation_through_the_cluster_is_the_engines_evaluation()
     {
-        await using var cluster = await TrainingCluster.StartAsync(3, new InMemoryGrainStateStore());
+        using var storage = new ClusterStorage();
+        await using var cluster = await TrainingCluster.StartAsync(3, storage);
         await Train(cluster.Client, "evaluated", 3, 2);
         var model = await ClusterJob.ReadModelAsync(cluster.Client, "evaluated", Options);
         var test = ClusterJobData.WithStrangers(Split.Test);
@@ -120,7 +122,8 @@ public sealed class ServingTests
     [Fact]
     public async Task Each_job_without_a_servable_model_and_each_unknown_name_has_its_own_error()
     {
-        await using var cluster = await TrainingCluster.StartAsync(1, new InMemoryGrainStateStore());
+        using var storage = new ClusterStorage();
+        await using var cluster = await TrainingCluster.StartAsync(1, storage);
         var grains = cluster.Client;
         var queries = new JobModelQueries(grains);
         await Train(grains, "done", 1, 1);
@@ -151,7 +154,7 @@ public sealed class ServingTests
         await grains.GetGrain<ICoordinatorGrain>("training").Cancel(CancellationToken.None);
     }
 
-    private static async Task Train(Hpf.Cluster.Runtime.IGrainFactory grains, string job, int userShards, int itemShards)
+    private static async Task Train(IGrainFactory grains, string job, int userShards, int itemShards)
     {
         await ClusterJob.SubmitAsync(grains, job, new JobSpec { Training = Options, UserShards = userShards, ItemShards = itemShards }, Split.Train);
         Assert.Equal(JobState.Completed, (await ClusterJob.WaitAsync(grains, job)).State);

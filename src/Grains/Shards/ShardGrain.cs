@@ -67,16 +67,20 @@ public abstract partial class ShardGrain : Grain, IShardGrain
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // The store may run the callback off the grain's scheduler, where grain references cannot be made: it only
+        // reads, and the references are made back here.
+        string[] otherKeys = [];
         _dataETag = await _store.ReadAsync(StoreType, GrainKey, (stream, _) =>
         {
             var (shard, others) = ShardDataFormat.Read(stream);
             _shard = shard;
             _plan = shard.Plan;
             _subscriptions = shard.Subscriptions;
-            _others = new IShardGrain[others.Length];
-            for (var j = 0; j < others.Length; j++) _others[j] = OtherShard(others[j]);
+            otherKeys = others;
             return Task.CompletedTask;
         }, cancellationToken);
+        _others = new IShardGrain[otherKeys.Length];
+        for (var j = 0; j < otherKeys.Length; j++) _others[j] = OtherShard(otherKeys[j]);
         for (var slot = 0; slot < _slotETags.Length; slot++)
         {
             // Learn each slot's etag (the stream is not read) so this activation may overwrite what it finds.

@@ -221,6 +221,33 @@ public abstract class CheckpointStoreContract(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Two_stores_creating_the_same_state_at_once_one_wins()
+    {
+        var (first, second) = (CreateStore(), CreateStore());
+        // Both pass the early check (no state yet) and race to commit: only the final, locked or conditional check decides.
+        using var bothWriting = new Barrier(2);
+        var writes = new[] { (first, 1UL), (second, 2UL) }.Select(writer => Task.Run(async () =>
+        {
+            try
+            {
+                return (Seed: writer.Item2, ETag: (string?)await writer.Item1.WriteAsync(GrainType, "new", async (s, ct) =>
+                {
+                    await StatePattern.WriteAsync(s, 1_000_000, writer.Item2, ct);
+                    bothWriting.SignalAndWait(TimeSpan.FromSeconds(10));
+                }, null, default));
+            }
+            catch (CheckpointConflictException)
+            {
+                return (Seed: writer.Item2, ETag: (string?)null);
+            }
+        })).ToArray();
+        var results = await Task.WhenAll(writes);
+
+        var winner = Assert.Single(results, result => result.ETag is not null);
+        Assert.Equal(winner.ETag, await second.ReadAsync(GrainType, "new", (s, ct) => StatePattern.VerifyAsync(s, 1_000_000, winner.Seed, ct), default));
+    }
+
+    [Fact]
     public async Task A_read_sees_one_whole_version_while_another_store_replaces_it()
     {
         var (reader, writer) = (CreateStore(), CreateStore());

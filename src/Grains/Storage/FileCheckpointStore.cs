@@ -6,7 +6,8 @@ namespace Hpf.Cluster.Grains.Storage;
 /// <summary>
 /// Checkpoints as files, for the local profile: one file per grain, <c>{directory}/{type}/{id}.ckpt</c> with both names
 /// escaped, holding a small header with the etag followed by the state, so the etag survives restarts and changes
-/// with the data in one rename. Several stores, in one process or several, may share a directory.
+/// with the data in one rename. Several stores, in one process or several, may share a directory. A process that
+/// dies mid-write can leave a <c>*.tmp</c> file beside the data: it is never read, and may be deleted.
 /// </summary>
 public sealed class FileCheckpointStore : ICheckpointStore
 {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Healthy when this silo's client API answers GET /api/cluster with 200 and the silo sees at least one active silo
-# (itself, once it has joined). The key comes from the silo's own environment (HPF_Api__ApiKey), so it never appears
-# in a probe definition or on a command line (no child process gets it as an argument); the request goes over
-# bash's /dev/tcp, as the runtime image has no curl. Cleartext API only: with Api:CertificatePath set, use a TCP probe.
+# Healthy when this silo's HTTP API answers GET /api/cluster with 200 and the silo sees at least one active silo
+# (itself, once it has joined the cluster). The key comes from the silo's own environment (HPF_Api__ApiKey), so it
+# never appears in a probe definition or on a command line (no child process gets it as an argument); the request
+# goes over bash's /dev/tcp, as the runtime image has no curl.
 set -uo pipefail
 
 port="${HPF_Api__Port:-11180}"

@@ -1,128 +1,178 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
-using Npgsql;
-using Xunit.Abstractions;
 
 namespace Hpf.Cluster.Client.Tests;
 
-/// <summary>deploy/local-cluster.sh as a user runs it: two Hpf.Silo processes, a job trained on them with --cluster, then stopped.</summary>
+/// <summary>
+/// deploy/local-cluster.sh as a user runs it: Azurite and two Hpf.Silo processes in the cluster profile, a job trained
+/// on them through their gateways, then stopped and cleaned; and Azurite alone (--silos 0), which needs no silo.
+/// </summary>
 [Collection(TrainedJobCollection.Name)]
-public sealed class LocalClusterScriptTests(TrainedJob job, ITestOutputHelper output) : IDisposable
+public sealed partial class LocalClusterScriptTests(TrainedJob job) : IDisposable
 {
     private static readonly TimeSpan ScriptLimit = TimeSpan.FromMinutes(3);
     private readonly ScratchDirectory _scratch = new();
 
     public void Dispose() => _scratch.Dispose();
 
-    [Fact]
-    public Task Two_silos_from_the_script_train_a_job_and_stop_by_their_recorded_pids() => TrainOnTwoSilosAsync(environment: null);
+    /// <summary>Ports away from the defaults (11111, 30000, 11180, 10000) and from the ephemeral range other tests' silos
+    /// draw from: silo ports from base, gateways from base + 2, APIs from base + 4, Azurite on base + 6 to base + 8.</summary>
+    private static int BasePort() => 20000 + Random.Shared.Next(0, 1000) * 10;
 
     [Fact]
-    public async Task Two_silos_on_PostgreSQL_from_the_script_train_a_job()
-    {
-        var server = Environment.GetEnvironmentVariable("HPF_TEST_POSTGRES");
-        if (string.IsNullOrWhiteSpace(server))
-        {
-            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-                Assert.Fail("HPF_TEST_POSTGRES is not set but CI=true: the PostgreSQL cluster path must be tested in CI (.ci/run starts a server).");
-            output.WriteLine("local-cluster.sh --postgres not tested: HPF_TEST_POSTGRES is not set. Run eval \"$(.ci/start-postgres.sh)\" first to test it.");
-            return;
-        }
-        // A schema of its own, so the membership table and grain state of this run meet no other test's.
-        var schema = "hpf_script_" + Guid.NewGuid().ToString("N")[..16];
-        try
-        {
-            // The connection string by environment, as the README advises: a --postgres argument would show its password
-            // to ps while the script runs. The silos inherit the schema settings from the script's environment.
-            await TrainOnTwoSilosAsync(new Dictionary<string, string>
-            {
-                ["HPF_POSTGRES"] = server,
-                ["HPF_Membership__Schema"] = schema,
-                ["HPF_Storage__Schema"] = schema,
-            });
-            await using var connection = new NpgsqlConnection(server);
-            await connection.OpenAsync();
-            await using var tables = new NpgsqlCommand("SELECT count(*) FROM information_schema.tables WHERE table_schema = @schema AND table_name IN ('hpf_membership', 'hpf_grain_state');", connection);
-            tables.Parameters.AddWithValue("schema", schema);
-            Assert.Equal(2L, (long)(await tables.ExecuteScalarAsync())!);
-        }
-        finally
-        {
-            NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync(server, $"DROP SCHEMA IF EXISTS {schema} CASCADE;");
-        }
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private async Task TrainOnTwoSilosAsync(IReadOnlyDictionary<string, string>? environment)
+    public async Task Two_silos_from_the_script_train_a_job_through_their_gateways_and_stop_with_Azurite()
     {
         var clusterDirectory = _scratch.File("cluster");
-        // Away from the defaults (11111, 11180) and from the ephemeral range other tests' silos draw from.
-        var basePort = 20000 + Random.Shared.Next(0, 2000) * 4;
-        var start = await RunScriptAsync(environment, "start", "--silos", "2", "--data-dir", clusterDirectory,
-            "--silo-port", $"{basePort}", "--api-port", $"{basePort + 2}", "--timeout", "120");
-        var pids = File.Exists(Path.Combine(clusterDirectory, "pids"))
-            ? File.ReadAllLines(Path.Combine(clusterDirectory, "pids")).Where(l => l.Length > 0).Select(int.Parse).ToArray()
-            : [];
+        var basePort = BasePort();
+        var start = await RunScriptAsync("start", "--silos", "2", "--data-dir", clusterDirectory,
+            "--silo-port", $"{basePort}", "--gateway-port", $"{basePort + 2}", "--api-port", $"{basePort + 4}",
+            "--azurite-port", $"{basePort + 6}", "--timeout", "120");
+        var pids = ReadPids(Path.Combine(clusterDirectory, "pids"));
+        var azurite = ReadPids(Path.Combine(clusterDirectory, "azurite.pid"));
         try
         {
             Assert.True(start.ExitCode == 0, $"start exited {start.ExitCode}:\n{start.Out}\n{start.Error}");
             var lines = start.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            var url = Assert.Single(lines, l => l.StartsWith("HPF_CLUSTER=", StringComparison.Ordinal))["HPF_CLUSTER=".Length..];
+            Assert.Equal(2, lines.Length);
+            var gateways = Assert.Single(lines, l => l.StartsWith("HPF_CLUSTER=", StringComparison.Ordinal))["HPF_CLUSTER=".Length..];
             var key = Assert.Single(lines, l => l.StartsWith("HPF_API_KEY=", StringComparison.Ordinal))["HPF_API_KEY=".Length..];
+            Assert.Matches(GatewayList(), gateways);
+            Assert.Equal(2, gateways.Split(',').Length);
+            Assert.NotEmpty(key);
+            Assert.Equal(start.Out, await File.ReadAllTextAsync(Path.Combine(clusterDirectory, "cluster.env")));
+            if (!OperatingSystem.IsWindows())
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(clusterDirectory, "cluster.env")));
             Assert.Equal(2, pids.Length);
+            var azuritePid = Assert.Single(azurite);
+            Assert.True(IsRunning(azuritePid), "Azurite is not running");
             foreach (var pid in pids)
             {
-                // Secrets went by environment: the process list shows neither the key nor anything like a secret argument.
+                // Secrets went by environment: the process list shows neither the key nor the storage account's key.
                 var commandLine = (await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Replace('\0', ' ');
                 Assert.Contains("Hpf.Silo", commandLine, StringComparison.Ordinal);
                 Assert.DoesNotContain(key, commandLine, StringComparison.Ordinal);
-                Assert.DoesNotContain("ClusterSecret", commandLine, StringComparison.Ordinal);
+                Assert.DoesNotContain("AccountKey", commandLine, StringComparison.Ordinal);
+                Assert.DoesNotContain("ConnectionString", commandLine, StringComparison.Ordinal);
             }
+
+            // A second start on a directory whose cluster runs is refused, and leaves that cluster alone.
+            var again = await RunScriptAsync("start", "--silos", "2", "--data-dir", clusterDirectory, "--timeout", "10");
+            Assert.Equal(1, again.ExitCode);
+            Assert.Contains("still running", again.Error);
+            Assert.Equal("", again.Out);
+            Assert.All(pids.Append(azuritePid), pid => Assert.True(IsRunning(pid), $"pid {pid} stopped after a refused start"));
+            var cleanWhileRunning = await RunScriptAsync("clean", "--data-dir", clusterDirectory);
+            Assert.Equal(1, cleanWhileRunning.ExitCode);
+            Assert.Contains("run stop first", cleanWhileRunning.Error);
 
             var data = _scratch.DataDirectory;
             var train = await CliRun.Of("--data-dir", data, "train", job.TrainFile, "--job", "scripted", "--k", "3", "--max-iter", "4",
-                "--stop", "maxiter", "--check-every", "2", "--threads", "1", "--user-shards", "2", "--item-shards", "2", "--cluster", url, "--api-key", key);
+                "--stop", "maxiter", "--check-every", "2", "--threads", "1", "--user-shards", "2", "--item-shards", "2", "--cluster", gateways, "--api-key", key);
             train.Succeeded();
             Assert.Contains("saved job 'scripted'", train.Out);
-            var jobs = (await CliRun.Of("jobs", "--json", "--cluster", url, "--api-key", key)).Succeeded();
+            var jobs = (await CliRun.Of("jobs", "--json", "--cluster", gateways, "--api-key", key)).Succeeded();
             using var listed = JsonDocument.Parse(jobs.Out);
             Assert.Contains(listed.RootElement.EnumerateArray(), j => j.GetProperty("job").GetString() == "scripted" && j.GetProperty("state").GetString() == "completed");
             (await CliRun.Of("--data-dir", data, "predict", "scripted", "--user", job.KnownUser, "--item", job.KnownItem)).Succeeded();
         }
         finally
         {
-            var stop = await RunScriptAsync(null, "stop", "--data-dir", clusterDirectory, "--timeout", "30");
+            var stop = await RunScriptAsync("stop", "--data-dir", clusterDirectory, "--timeout", "30");
             Assert.True(stop.ExitCode == 0, $"stop exited {stop.ExitCode}:\n{stop.Out}\n{stop.Error}");
         }
         Assert.All(pids, pid => Assert.False(IsRunning(pid), $"silo pid {pid} is still running after stop"));
+        Assert.All(azurite, pid => Assert.False(IsRunning(pid), $"Azurite pid {pid} is still running after stop"));
         Assert.False(File.Exists(Path.Combine(clusterDirectory, "pids")));
-        if (environment is not null)
-        {
-            // On PostgreSQL nothing of the cluster lives in its directory.
-            Assert.False(File.Exists(Path.Combine(clusterDirectory, "membership.db")));
-            Assert.False(File.Exists(Path.Combine(clusterDirectory, "grain-state.db")));
-        }
+        Assert.False(File.Exists(Path.Combine(clusterDirectory, "azurite.pid")));
+        // What the cluster stored stays until clean.
+        Assert.True(Directory.Exists(Path.Combine(clusterDirectory, "azurite")));
+
+        var clean = await RunScriptAsync("clean", "--data-dir", clusterDirectory);
+        Assert.True(clean.ExitCode == 0, $"clean exited {clean.ExitCode}:\n{clean.Out}\n{clean.Error}");
+        Assert.False(Directory.Exists(clusterDirectory), "clean left the cluster's directory behind");
     }
 
     [Fact]
-    public async Task Stop_without_a_started_cluster_says_so()
+    public async Task Azurite_alone_starts_keeps_its_key_across_a_restart_stops_and_is_cleaned_without_touching_other_files()
     {
-        var stop = await RunScriptAsync(null, "stop", "--data-dir", _scratch.File("nothing"));
+        var clusterDirectory = _scratch.File("storage");
+        var azuritePort = BasePort() + 6;
+        var start = await RunScriptAsync("start", "--silos", "0", "--data-dir", clusterDirectory, "--azurite-port", $"{azuritePort}", "--timeout", "60");
+        var azurite = ReadPids(Path.Combine(clusterDirectory, "azurite.pid"));
+        string key;
+        try
+        {
+            Assert.True(start.ExitCode == 0, $"start exited {start.ExitCode}:\n{start.Out}\n{start.Error}");
+            Assert.Contains("HPF_Profile=cluster\n", start.Out, StringComparison.Ordinal);
+            Assert.Matches(@"(?m)^HPF_Storage__ConnectionString='DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=[^']+;BlobEndpoint=http://127\.0\.0\.1:\d+/devstoreaccount1;QueueEndpoint=http://127\.0\.0\.1:\d+/devstoreaccount1;TableEndpoint=http://127\.0\.0\.1:\d+/devstoreaccount1;'$", start.Out);
+            key = Assert.Single(start.Out.Split('\n'), l => l.StartsWith("HPF_API_KEY=", StringComparison.Ordinal))["HPF_API_KEY=".Length..];
+            Assert.Contains($"HPF_Api__ApiKey={key}\n", start.Out, StringComparison.Ordinal);
+            var pid = Assert.Single(azurite);
+            Assert.True(IsRunning(pid));
+            Assert.Contains("azurite", (await File.ReadAllTextAsync($"/proc/{pid}/cmdline")).Replace('\0', ' '), StringComparison.Ordinal);
+            var again = await RunScriptAsync("start", "--silos", "0", "--data-dir", clusterDirectory);
+            Assert.Equal(1, again.ExitCode);
+            Assert.Contains("still running", again.Error);
+        }
+        finally
+        {
+            var stop = await RunScriptAsync("stop", "--data-dir", clusterDirectory, "--timeout", "30");
+            Assert.True(stop.ExitCode == 0, $"stop exited {stop.ExitCode}:\n{stop.Out}\n{stop.Error}");
+        }
+        Assert.All(azurite, pid => Assert.False(IsRunning(pid), $"Azurite pid {pid} is still running after stop"));
+
+        // A restart keeps the key, so clients that saved it keep working.
+        var restart = await RunScriptAsync("start", "--silos", "0", "--data-dir", clusterDirectory, "--azurite-port", $"{azuritePort}", "--timeout", "60");
+        var restarted = ReadPids(Path.Combine(clusterDirectory, "azurite.pid"));
+        try
+        {
+            Assert.True(restart.ExitCode == 0, $"restart exited {restart.ExitCode}:\n{restart.Out}\n{restart.Error}");
+            Assert.Contains($"HPF_API_KEY={key}\n", restart.Out, StringComparison.Ordinal);
+        }
+        finally
+        {
+            var stop = await RunScriptAsync("stop", "--data-dir", clusterDirectory, "--timeout", "30");
+            Assert.True(stop.ExitCode == 0, $"stop exited {stop.ExitCode}:\n{stop.Out}\n{stop.Error}");
+        }
+        Assert.All(restarted, pid => Assert.False(IsRunning(pid), $"Azurite pid {pid} is still running after stop"));
+
+        var stranger = Path.Combine(clusterDirectory, "not-the-cluster's.txt");
+        await File.WriteAllTextAsync(stranger, "keep me");
+        var clean = await RunScriptAsync("clean", "--data-dir", clusterDirectory);
+        Assert.True(clean.ExitCode == 0, $"clean exited {clean.ExitCode}:\n{clean.Out}\n{clean.Error}");
+        Assert.Equal(new[] { stranger }, Directory.GetFileSystemEntries(clusterDirectory));
+    }
+
+    [Fact]
+    public async Task Stop_without_a_started_cluster_and_bad_options_say_so()
+    {
+        var stop = await RunScriptAsync("stop", "--data-dir", _scratch.File("nothing"));
         Assert.Equal(1, stop.ExitCode);
         Assert.Contains("no cluster recorded", stop.Error);
-        var usage = await RunScriptAsync(null, "start");
-        Assert.NotEqual(0, usage.ExitCode);
-        Assert.Contains("start needs --silos N", usage.Error);
+        var noSilos = await RunScriptAsync("start");
+        Assert.NotEqual(0, noSilos.ExitCode);
+        Assert.Contains("start needs --silos N", noSilos.Error);
+        foreach (var arguments in new[] { new[] { "start", "--silos", "2", "--frobnicate" }, new[] { "stop", "--cluster-secret", "x" }, new[] { "restart" }, Array.Empty<string>() })
+        {
+            var bad = await RunScriptAsync(arguments);
+            Assert.Equal(2, bad.ExitCode);
+            Assert.Contains("usage: deploy/local-cluster.sh start --silos N", bad.Error);
+            Assert.Equal("", bad.Out);
+        }
+        var help = await RunScriptAsync("--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("--gateway-port", help.Out);
+        Assert.Contains("--azurite-port", help.Out);
+        Assert.DoesNotContain("postgres", help.Out, StringComparison.OrdinalIgnoreCase);
     }
+
+    private static int[] ReadPids(string file) => File.Exists(file)
+        ? File.ReadAllLines(file).Where(l => l.Length > 0).Select(int.Parse).ToArray()
+        : [];
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+)*$")]
+    private static partial System.Text.RegularExpressions.Regex GatewayList();
 
     /// <summary>Running, and not a zombie waiting for a parent that has gone to reap it.</summary>
     private static bool IsRunning(int pid)
@@ -141,7 +191,7 @@ public sealed class LocalClusterScriptTests(TrainedJob job, ITestOutputHelper ou
         }
     }
 
-    private static async Task<CliRun> RunScriptAsync(IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    private static async Task<CliRun> RunScriptAsync(params string[] arguments)
     {
         var metadata = typeof(LocalClusterScriptTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().ToDictionary(a => a.Key, a => a.Value!);
         var start = new ProcessStartInfo("bash")
@@ -154,7 +204,6 @@ public sealed class LocalClusterScriptTests(TrainedJob job, ITestOutputHelper ou
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         // Built by this test project's reference to the console (which references the silo): the script need not build it.
         start.Environment["HPF_SILO_DLL"] = Path.GetFullPath(metadata["HpfSiloDll"]);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

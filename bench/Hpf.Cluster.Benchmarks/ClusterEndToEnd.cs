@@ -4,15 +4,13 @@ using Hpf.Cluster.Grains;
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Loading;
-using Hpf.Cluster.Runtime.Storage;
-using Hpf.Cluster.Runtime.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Hpf.Cluster.Benchmarks;
 
 /// <summary>
 /// The end-to-end job trained through the grains: N in-process silos on loopback Kestrel (each with its shards;
-/// calls between silos cross the silo link), the data uploaded through the shards' loading path, the time per iteration
+/// calls between silos cross Orleans' in-memory transport), the data uploaded through the shards' loading path, the time per iteration
 /// as the coordinator measures it, and the bytes the shards fetched from each other.
 /// </summary>
 internal static class ClusterEndToEnd
@@ -22,17 +20,8 @@ internal static class ClusterEndToEnd
 
     private static async Task<int> RunAsync(Dataset train, string source, double loadSeconds, TrainingOptions training, int silos, int shards)
     {
-        var store = new InMemoryGrainStateStore();
-        await using var cluster = await TestCluster.StartAsync(silos, new TestClusterOptions
-        {
-            CallTimeout = TimeSpan.FromMinutes(5),
-            ConfigureServices = (services, _) =>
-            {
-                services.AddSingleton<IGrainStateStore>(store);
-                services.AddHpfTraining(o => o.Enabled = false);
-            },
-        });
-        var grains = cluster.Silos[0].GrainFactory;
+        await using var cluster = await BenchCluster.StartAsync(silos);
+        var grains = cluster.Grains;
         var spec = new JobSpec { Training = training, UserShards = shards, ItemShards = shards, CheckpointEvery = 0 };
         var text = new MemoryStream();
         using (var writer = new StreamWriter(text, new UTF8Encoding(false), 1 << 16, leaveOpen: true)) train.WriteTsv(writer);

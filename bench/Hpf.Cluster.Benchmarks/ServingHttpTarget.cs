@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Hpf.Cluster.Grains.Interfaces;
-using Hpf.Cluster.Runtime.Membership;
 using Hpf.Cluster.Silo;
 using Hpf.Cluster.Silo.Api;
 using Microsoft.AspNetCore.Builder;
@@ -35,7 +34,11 @@ internal sealed class ServingHttpTarget : IServingBenchTarget
     public static async Task<ServingHttpTarget> StartAsync(int silos, CancellationToken cancellationToken)
     {
         var directory = Directory.CreateTempSubdirectory("hpf-serving-bench-").FullName;
-        var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        // Several silos share Azure Storage (Azurite will do: deploy/local-cluster.sh start --silos 0); one runs on files.
+        var storage = Environment.GetEnvironmentVariable("HPF_Storage__ConnectionString");
+        if (silos > 1 && string.IsNullOrEmpty(storage))
+            throw new InvalidOperationException("the HTTP serving target with several silos needs HPF_Storage__ConnectionString (Azurite: deploy/local-cluster.sh start --silos 0)");
+        var clusterId = "serving-bench-" + Guid.NewGuid().ToString("N")[..8];
         var apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         var started = new List<HpfSilo>();
         for (var s = 0; s < silos; s++)
@@ -44,16 +47,15 @@ internal sealed class ServingHttpTarget : IServingBenchTarget
             builder.Logging.ClearProviders();
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["Cluster:ClusterId"] = "serving-bench",
-                ["Cluster:ClusterSecret"] = secret,
-                ["Cluster:CallTimeout"] = "00:05:00",
+                ["Profile"] = silos > 1 ? "cluster" : "local",
+                ["Storage:ConnectionString"] = storage,
+                ["Cluster:ClusterId"] = clusterId,
                 ["Silo:Port"] = "0",
+                ["Silo:GatewayPort"] = "0",
                 ["Silo:SiloName"] = $"bench-{s}",
                 ["Api:Port"] = "0",
                 ["Api:ApiKey"] = apiKey,
-                ["Membership:ConnectionString"] = $"Data Source={Path.Combine(directory, "membership.db")}",
                 ["Storage:DataDirectory"] = directory,
-                ["Shutdown:DrainTime"] = "00:00:00",
                 ["Watchdog:Enabled"] = "false",
             });
             var silo = HpfSiloBuilder.Build(builder);
@@ -62,7 +64,7 @@ internal sealed class ServingHttpTarget : IServingBenchTarget
         }
         // Every silo sees every other before the job is placed, so its shards spread over all of them.
         var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (started.Any(s => s.Services.GetRequiredService<IClusterMembershipView>().ActiveSilos.Count < silos))
+        while (started.Any(s => s.Services.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active) < silos))
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"the {silos} silos did not see each other within a minute");
             await Task.Delay(100, cancellationToken);
@@ -95,9 +97,8 @@ internal sealed class ServingHttpTarget : IServingBenchTarget
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
-        // The others first, so that silo 0 (which answered) does not vote them dead while they drain.
+        // The others first, so that they leave gracefully while silo 0 still sees them.
         for (var s = _silos.Length - 1; s >= 0; s--) await _silos[s].DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
             Directory.Delete(_directory, recursive: true);

@@ -29,7 +29,7 @@ public class ServingLatencyBenchmarks : ServingBenchmark
                 .WithWarmupCount(200)
                 .WithIterationCount(2000)
                 .WithLaunchCount(1));
-            AddColumn(StatisticColumn.Median, new RuntimeLatencyPercentileColumn(50), new RuntimeLatencyPercentileColumn(99));
+            AddColumn(StatisticColumn.Median, new LatencyPercentileColumn(50), new LatencyPercentileColumn(99));
         }
     }
 }

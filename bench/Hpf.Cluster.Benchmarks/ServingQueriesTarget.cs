@@ -2,40 +2,29 @@ using Hpf.Cluster.Grains;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Loading;
 using Hpf.Cluster.Grains.Serving;
-using Hpf.Cluster.Runtime.Storage;
-using Hpf.Cluster.Runtime.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Hpf.Cluster.Benchmarks;
 
 /// <summary>
-/// N in-process TestCluster silos on loopback Kestrel with the HPF grains (as <see cref="ClusterEndToEnd"/> starts them),
+/// N silos of Orleans' in-process test cluster with the HPF grains (as <see cref="ClusterEndToEnd"/> starts them),
 /// the job trained on them, and silo 0's <see cref="JobModelQueries"/>: what the HTTP endpoint calls, without HTTP.
 /// </summary>
 internal sealed class ServingQueriesTarget : IServingBenchTarget
 {
-    private readonly TestCluster _cluster;
+    private readonly BenchCluster _cluster;
     private readonly JobModelQueries _queries;
 
-    private ServingQueriesTarget(TestCluster cluster)
+    private ServingQueriesTarget(BenchCluster cluster)
     {
         _cluster = cluster;
-        _queries = new JobModelQueries(cluster.Silos[0].GrainFactory);
+        _queries = new JobModelQueries(cluster.Grains);
     }
 
     public static async Task<ServingQueriesTarget> StartAsync(int silos, CancellationToken cancellationToken)
     {
-        var store = new InMemoryGrainStateStore();
-        var cluster = await TestCluster.StartAsync(silos, new TestClusterOptions
-        {
-            CallTimeout = TimeSpan.FromMinutes(5),
-            ConfigureServices = (services, _) =>
-            {
-                services.AddSingleton<IGrainStateStore>(store);
-                services.AddHpfTraining(o => o.Enabled = false);
-            },
-        }, cancellationToken);
-        var grains = cluster.Silos[0].GrainFactory;
+        var cluster = await BenchCluster.StartAsync(silos);
+        var grains = cluster.Grains;
         var coordinator = grains.GetGrain<ICoordinatorGrain>(ServingBenchData.Job);
         await coordinator.Create(ServingBenchData.Spec(silos), replace: true, cancellationToken);
         await JobUpload.RunAsync(grains, ServingBenchData.Job, DataSetKind.Training, new MemoryStream(ServingBenchData.Tsv), "sampled.tsv", Grains.Data.DatasetFormat.Tsv, cancellationToken);

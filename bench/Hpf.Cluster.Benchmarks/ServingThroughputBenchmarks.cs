@@ -6,7 +6,7 @@ namespace Hpf.Cluster.Benchmarks;
 /// Throughput of top-10 requests with 32 clients in flight, each asking for the next user as soon as its last answer
 /// came: reported per request, so 1 / mean is requests per second.
 /// </summary>
-[Config(typeof(RuntimeBenchmarkConfig))]
+[Config(typeof(InProcessBenchmarkConfig))]
 public class ServingThroughputBenchmarks : ServingBenchmark
 {
     private const int Clients = 32;

@@ -28,10 +28,12 @@ public static partial class Program
         var what = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
         var runs = Option(args, "--runs", 3);
         var k = Option(args, "--k", 50);
-        var postgres = Environment.GetEnvironmentVariable("HPF_POSTGRES") is { Length: > 0 } p ? p : Environment.GetEnvironmentVariable("HPF_TEST_POSTGRES");
-        if (string.IsNullOrEmpty(postgres))
+        // The silos of a multi-silo run share Azure Storage: Azurite from deploy/azurite is enough
+        // (`deploy/local-cluster.sh start --silos 0` starts one and prints its connection string).
+        var storage = Environment.GetEnvironmentVariable("HPF_Storage__ConnectionString");
+        if (string.IsNullOrEmpty(storage))
         {
-            await Console.Error.WriteLineAsync("Set HPF_POSTGRES (or HPF_TEST_POSTGRES, as .ci/start-postgres.sh prints it) to a PostgreSQL the silos may use.");
+            await Console.Error.WriteLineAsync("Set HPF_POSTGRES (or HPF_TEST_POSTGRES, as .ci/start-storage.sh prints it) to a PostgreSQL the silos may use.");
             return 2;
         }
         using var stop = new CancellationTokenSource();
@@ -41,20 +43,20 @@ public static partial class Program
             stop.Cancel();
         };
         Console.WriteLine($"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {runs} run(s) each, K = {k}");
-        if (what is "all" or "detection") await DetectionAsync(postgres, runs, stop.Token);
+        if (what is "all" or "detection") await DetectionAsync(storage, runs, stop.Token);
         if (what is "all" or "kill" or "checkpoints")
         {
             var sample = SyntheticDataset.Generate(new SyntheticOptions { Users = 20_000, Items = 2_000, Factors = 10, Seed = 3, TargetNonzeros = 1_000_000 });
             var tsv = Tsv(sample.Data);
             Console.WriteLine($"data: {sample.Data.Nonzeros:N0} sampled nonzeros ({sample.Data.Users:N0} users × {sample.Data.Items:N0} items)");
-            if (what is "all" or "kill") await KillAsync(postgres, runs, k, tsv, stop.Token);
-            if (what is "all" or "checkpoints") await CheckpointsAsync(postgres, runs, k, tsv, stop.Token);
+            if (what is "all" or "kill") await KillAsync(storage, runs, k, tsv, stop.Token);
+            if (what is "all" or "checkpoints") await CheckpointsAsync(storage, runs, k, tsv, stop.Token);
         }
-        if (what == "scaling") await ScalingAsync(postgres, runs, k, args, stop.Token);
+        if (what == "scaling") await ScalingAsync(storage, runs, k, args, stop.Token);
         return 0;
     }
 
-    private static async Task DetectionAsync(string postgres, int runs, CancellationToken cancellationToken)
+    private static async Task DetectionAsync(string storage, int runs, CancellationToken cancellationToken)
     {
         Console.WriteLine();
         Console.WriteLine("failure detection: SIGKILL of one of 3 idle silos on PostgreSQL → every survivor's view without it");
@@ -63,7 +65,7 @@ public static partial class Program
             var times = new List<double>();
             for (var run = 0; run < runs; run++)
             {
-                await using var cluster = await SiloProcessCluster.StartAsync(3, postgres, timing, cancellationToken);
+                await using var cluster = await SiloProcessCluster.StartAsync(3, storage, timing, cancellationToken);
                 // Let a few heartbeats pass so the kill lands at a random point of the heartbeat cycle.
                 await Task.Delay(TimeSpan.FromSeconds(1) + Random.Shared.NextDouble() * timing.Heartbeat, cancellationToken);
                 var victim = Random.Shared.Next(3);
@@ -76,7 +78,7 @@ public static partial class Program
         }
     }
 
-    private static async Task KillAsync(string postgres, int runs, int k, byte[] tsv, CancellationToken cancellationToken)
+    private static async Task KillAsync(string storage, int runs, int k, byte[] tsv, CancellationToken cancellationToken)
     {
         var training = new TrainingOptions { Factors = k, MaxIterations = 100, CheckEvery = 10, Stop = StopRule.MaxIter, Seed = 7, Threads = 1 };
         var spec = new JobSpec { Training = training, UserShards = 3, ItemShards = 3, CheckpointEvery = 10 };
@@ -94,7 +96,7 @@ public static partial class Program
             var worst = 0.0;
             for (var run = 0; run < runs; run++)
             {
-                await using var cluster = await SiloProcessCluster.StartAsync(3, postgres, timing, cancellationToken);
+                await using var cluster = await SiloProcessCluster.StartAsync(3, storage, timing, cancellationToken);
                 const string job = "figures";
                 await cluster.SubmitAsync(job, spec, tsv, cancellationToken);
                 var training0 = await cluster.WaitForJobAsync(job, s => s.State == JobState.Training, cancellationToken);
@@ -126,13 +128,13 @@ public static partial class Program
         }
     }
 
-    private static async Task CheckpointsAsync(string postgres, int runs, int k, byte[] tsv, CancellationToken cancellationToken)
+    private static async Task CheckpointsAsync(string storage, int runs, int k, byte[] tsv, CancellationToken cancellationToken)
     {
         var training = new TrainingOptions { Factors = k, MaxIterations = 60, CheckEvery = 10, Stop = StopRule.MaxIter, Seed = 7, Threads = 1 };
         Console.WriteLine();
         Console.WriteLine($"checkpoints: K = {k}, 60 iterations; mean time per iteration (the coordinator's clock), bytes per checkpoint (all shards), " +
             "mean time of the slowest shard's write");
-        foreach (var (silos, store) in new[] { (3, postgres), (1, (string?)null) })
+        foreach (var (silos, store) in new[] { (3, storage), (1, (string?)null) })
         {
             await using var cluster = await SiloProcessCluster.StartAsync(silos, store, MembershipTiming.Fast, cancellationToken);
             // The first job pays the silos' JIT warm-up: run one unreported.
@@ -168,7 +170,7 @@ public static partial class Program
     /// threads run on the other's core) against one silo with both cores and two threads, on PostgreSQL both, one
     /// user and one item shard per silo. Two unpinned silos show what sharing the cores costs.
     /// </summary>
-    private static async Task ScalingAsync(string postgres, int runs, int k, string[] args, CancellationToken cancellationToken)
+    private static async Task ScalingAsync(string storage, int runs, int k, string[] args, CancellationToken cancellationToken)
     {
         var at = Array.IndexOf(args, "--data");
         var nonzeros = Option(args, "--nonzeros", 0);
@@ -209,7 +211,7 @@ public static partial class Program
                 {
                     var l = reversed ? layouts.Length - 1 - step : step;
                     var layout = layouts[l];
-                    await using var cluster = await SiloProcessCluster.StartAsync(layout.Silos, postgres, MembershipTiming.Fast, cancellationToken, layout.Cores);
+                    await using var cluster = await SiloProcessCluster.StartAsync(layout.Silos, storage, MembershipTiming.Fast, cancellationToken, layout.Cores);
                     var spec = new JobSpec { Training = training with { Threads = layout.Threads }, UserShards = layout.Silos, ItemShards = layout.Silos, CheckpointEvery = 0 };
                     await cluster.SubmitAsync("scaling", spec, tsv, cancellationToken);
                     // The steal share of the training alone: loading a large sample takes as long as its iterations.

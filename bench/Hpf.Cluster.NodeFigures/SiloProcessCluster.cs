@@ -7,7 +7,6 @@ using System.Security.Cryptography;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Silo.Api;
-using Npgsql;
 
 namespace Hpf.Cluster.NodeFigures;
 
@@ -21,10 +20,10 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
     private static readonly string SiloDll = Path.GetFullPath(typeof(SiloProcessCluster).Assembly
         .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "HpfSiloDll").Value!);
 
-    private readonly string? _postgres;
+    private readonly string? _storage;
+    // A cluster id of its own per run: runs on one Azurite never see each other's silos.
+    private readonly string _clusterId = "figures-" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _directory;
-    private readonly string _schema = "hpf_figures_" + Guid.NewGuid().ToString("N")[..16];
-    private readonly string _secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
     private readonly string _apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
     private readonly MembershipTiming _timing;
     private readonly Process[] _processes;
@@ -32,9 +31,9 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
     private readonly HttpClient[] _api;
     private readonly bool[] _killed;
 
-    private SiloProcessCluster(int silos, string? postgres, MembershipTiming timing)
+    private SiloProcessCluster(int silos, string? storage, MembershipTiming timing)
     {
-        _postgres = postgres;
+        _storage = storage;
         _timing = timing;
         _directory = Path.Combine(Path.GetTempPath(), "hpf-figures-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_directory);
@@ -50,19 +49,19 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
 
     public IEnumerable<int> Alive => Enumerable.Range(0, Count).Where(s => !_killed[s]);
 
-    /// <param name="postgres">A connection string; null runs the silos on SQLite files in a temporary directory.</param>
+    /// <param name="storage">A connection string; null runs the silos on SQLite files in a temporary directory.</param>
     /// <param name="cores">
     /// Per silo, the processors it may run on (a taskset list, "0" or "0,1"); null lets every silo run anywhere. The
     /// runtime of a silo pinned to one core sizes its thread pool and collector for one core, as on a machine of its own.
     /// </param>
-    public static async Task<SiloProcessCluster> StartAsync(int silos, string? postgres, MembershipTiming timing, CancellationToken cancellationToken,
+    public static async Task<SiloProcessCluster> StartAsync(int silos, string? storage, MembershipTiming timing, CancellationToken cancellationToken,
         IReadOnlyList<string>? cores = null)
     {
-        var cluster = new SiloProcessCluster(silos, postgres, timing);
+        var cluster = new SiloProcessCluster(silos, storage, timing);
         try
         {
             var taken = new HashSet<int>();
-            for (var slot = 0; slot < silos; slot++) cluster.Start(slot, FreePort(taken), FreePort(taken), cores?[slot]);
+            for (var slot = 0; slot < silos; slot++) cluster.Start(slot, FreePort(taken), FreePort(taken), FreePort(taken), cores?[slot]);
             await cluster.WaitForViewAsync(silos, cancellationToken);
             return cluster;
         }
@@ -73,7 +72,7 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
         }
     }
 
-    private void Start(int slot, int siloPort, int apiPort, string? cores)
+    private void Start(int slot, int siloPort, int gatewayPort, int apiPort, string? cores)
     {
         // taskset sets the affinity before the runtime starts, so every thread the silo makes inherits it.
         var start = new ProcessStartInfo(cores is null ? "dotnet" : "taskset") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -84,34 +83,26 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
         foreach (var argument in new[]
         {
             "exec", SiloDll,
-            "--Cluster:ClusterId=figures", "--Cluster:CallTimeout=00:01:00",
-            $"--Silo:Port={siloPort}", $"--Api:Port={apiPort}", $"--Silo:SiloName=silo-{slot}",
-            $"--Membership:HeartbeatInterval={_timing.Heartbeat:c}", $"--Membership:TableRefreshInterval={_timing.TableRefresh:c}",
-            $"--Membership:DeathTimeout={_timing.DeathTimeout:c}", $"--Watchdog:Interval={_timing.Watchdog:c}",
+            $"--Cluster:ClusterId={_clusterId}",
+            $"--Silo:Port={siloPort}", $"--Silo:GatewayPort={gatewayPort}", $"--Api:Port={apiPort}", $"--Silo:SiloName=silo-{slot}",
+            $"--Watchdog:Interval={_timing.Watchdog:c}",
             "--Logging:Console:FormatterName=simple", "--Logging:Console:FormatterOptions:SingleLine=true",
         })
         {
             start.ArgumentList.Add(argument);
         }
-        if (_postgres is not null)
+        if (_storage is not null)
         {
-            foreach (var argument in new[] { "--Membership:Provider=Postgres", "--Storage:Provider=Postgres", $"--Membership:Schema={_schema}", $"--Storage:Schema={_schema}" })
-                start.ArgumentList.Add(argument);
-            start.Environment["HPF_Membership__ConnectionString"] = _postgres;
-            start.Environment["HPF_Storage__ConnectionString"] = _postgres;
+            // Several silos: the cluster profile on the Azure Storage (Azurite) named by the caller, in the environment
+            // since a connection string holds a key.
+            start.ArgumentList.Add("--Profile=cluster");
+            start.Environment["HPF_Storage__ConnectionString"] = _storage;
         }
         else
         {
-            foreach (var argument in new[]
-            {
-                "--Membership:Provider=Sqlite", $"--Membership:ConnectionString=Data Source={Path.Combine(_directory, "membership.db")}",
-                "--Storage:Provider=Sqlite", $"--Storage:DataDirectory={_directory}",
-            })
-            {
-                start.ArgumentList.Add(argument);
-            }
+            start.ArgumentList.Add("--Profile=local");
+            start.ArgumentList.Add($"--Storage:DataDirectory={_directory}");
         }
-        start.Environment["HPF_Cluster__ClusterSecret"] = _secret;
         start.Environment["HPF_Api__ApiKey"] = _apiKey;
         var process = new Process { StartInfo = start };
         var lines = _lines[slot];
@@ -278,13 +269,6 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
             process.Dispose();
         }
         foreach (var client in _api.Where(c => c is not null)) client.Dispose();
-        if (_postgres is not null)
-        {
-            await using var connection = new NpgsqlConnection(_postgres);
-            await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE;", connection);
-            await drop.ExecuteNonQueryAsync();
-        }
         try
         {
             Directory.Delete(_directory, recursive: true);

@@ -6,12 +6,12 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 namespace Hpf.Cluster.Benchmarks;
 
 /// <summary>
-/// In process (the silos' Kestrel servers live in the benchmark process, so no child project is built) with
-/// a short run: the runtime benchmarks measure milliseconds-scale network work, not nanoseconds.
+/// In process (the silos live in the benchmark process, so no child project is built) with
+/// a short run: serving and transfer benchmarks measure milliseconds-scale network work, not nanoseconds.
 /// </summary>
-public sealed class RuntimeBenchmarkConfig : ManualConfig
+public sealed class InProcessBenchmarkConfig : ManualConfig
 {
-    public RuntimeBenchmarkConfig()
+    public InProcessBenchmarkConfig()
     {
         AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithIterationCount(10).WithWarmupCount(3));
         AddColumn(StatisticColumn.Median, StatisticColumn.P95, StatisticColumn.Max);

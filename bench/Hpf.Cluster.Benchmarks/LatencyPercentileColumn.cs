@@ -5,10 +5,10 @@ using BenchmarkDotNet.Running;
 namespace Hpf.Cluster.Benchmarks;
 
 /// <summary>
-/// A percentile of the per-iteration times. With one call per iteration (see <see cref="RuntimeLatencyBenchmarks"/>)
+/// A percentile of the per-iteration times. With one call per iteration (see <see cref="ServingLatencyBenchmarks"/>)
 /// that is the percentile of single-call latency, which BenchmarkDotNet's built-in columns stop short of (P95).
 /// </summary>
-public sealed class RuntimeLatencyPercentileColumn(int percentile) : IColumn
+public sealed class LatencyPercentileColumn(int percentile) : IColumn
 {
     public string Id => "RuntimeP" + percentile;
 

@@ -50,6 +50,9 @@ public sealed record JobStatus
     /// <summary>How many times training went back to the last complete checkpoint (a lost shard, a restart).</summary>
     [Id(14)]
     public int Rollbacks { get; init; }
+    /// <summary>The last rollback: to which checkpoint and why (a silo declared dead, a shard's failed call); null when there was none.</summary>
+    [Id(27)]
+    public string? LastRollback { get; init; }
     /// <summary>Mean seconds per training iteration, loading excluded (as in model.json).</summary>
     [Id(15)]
     public double SecondsPerIteration { get; init; }

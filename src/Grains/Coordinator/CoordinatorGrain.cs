@@ -391,7 +391,7 @@ public sealed partial class CoordinatorGrain(
             if (sealFirst && !await SealInBackgroundAsync(stop)) return;
             var state = _state!;
             var run = new TrainingRun(Job, state.Spec, state.Data!, Shards(), state.Checkpoint, state.Rollbacks, logger,
-                SaveCheckpointAsync, progress => _live = progress, WaitForViewAsync);
+                SaveCheckpointAsync, progress => _live = progress, WaitForViewAsync, WaitForSiloLossAsync);
             var outcome = await run.RunAsync(restoreFirst, stop);
             await FinishRunAsync(outcome);
         }
@@ -431,16 +431,25 @@ public sealed partial class CoordinatorGrain(
                 Iterations = outcome.Iterations,
                 SecondsPerIteration = outcome.SecondsPerIteration,
                 Rollbacks = outcome.Rollbacks,
+                LastRollback = outcome.LastRollback ?? state.LastRollback,
                 Updated = DateTimeOffset.UtcNow,
             }
-            : state with { State = JobState.Failed, Error = outcome.Error, Failure = outcome.Failure, Rollbacks = outcome.Rollbacks, Updated = DateTimeOffset.UtcNow };
+            : state with
+            {
+                State = JobState.Failed, Error = outcome.Error, Failure = outcome.Failure, Rollbacks = outcome.Rollbacks,
+                LastRollback = outcome.LastRollback ?? state.LastRollback, Updated = DateTimeOffset.UtcNow,
+            };
         _live = null;
         await SaveAsync(CancellationToken.None);
     }
 
     private async Task SaveCheckpointAsync(TrainingCheckpoint checkpoint)
     {
-        _state = _state! with { Checkpoint = checkpoint, Rollbacks = _live?.Rollbacks ?? _state.Rollbacks, Updated = DateTimeOffset.UtcNow };
+        _state = _state! with
+        {
+            Checkpoint = checkpoint, Rollbacks = _live?.Rollbacks ?? _state.Rollbacks, LastRollback = _live?.LastRollback ?? _state.LastRollback,
+            Updated = DateTimeOffset.UtcNow,
+        };
         await SaveAsync(CancellationToken.None);
     }
 
@@ -460,6 +469,23 @@ public sealed partial class CoordinatorGrain(
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             // No change within the limit: the view may already be settled; try again.
+        }
+    }
+
+    /// <summary>Returns once a silo that was active when it was called is declared dead.</summary>
+    private async Task WaitForSiloLossAsync(CancellationToken cancellationToken)
+    {
+        var active = new HashSet<SiloAddress>();
+        foreach (var member in membership.CurrentSnapshot.Members.Values)
+        {
+            if (member.Status == SiloStatus.Active) active.Add(member.SiloAddress);
+        }
+        await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellationToken))
+        {
+            foreach (var member in snapshot.Members.Values)
+            {
+                if (member.Status == SiloStatus.Dead && active.Contains(member.SiloAddress)) return;
+            }
         }
     }
 
@@ -538,6 +564,7 @@ public sealed partial class CoordinatorGrain(
             BytesLastHalfStep = live?.BytesLastHalfStep ?? checkpoint.BytesLastHalfStep,
             LastCheckpoint = checkpoint.Iteration,
             Rollbacks = live?.Rollbacks ?? state.Rollbacks,
+            LastRollback = live?.LastRollback ?? state.LastRollback,
             SecondsPerIteration = state.SecondsPerIteration,
             LoadSeconds = state.LoadSeconds,
             StopReason = state.StopReason,

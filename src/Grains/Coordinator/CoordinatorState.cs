@@ -36,6 +36,8 @@ public sealed record CoordinatorState
     public TrainingCheckpoint Checkpoint { get; init; } = new();
     [Id(11)]
     public int Rollbacks { get; init; }
+    [Id(20)]
+    public string? LastRollback { get; init; }
     [Id(12)]
     public string? StopReason { get; init; }
     [Id(13)]

@@ -10,6 +10,9 @@ internal sealed record TrainingOutcome(JobState State, string? StopReason, strin
     /// <summary>The finished model's record (iteration, curve, timings), when completed.</summary>
     public TrainingCheckpoint? Final { get; init; }
 
+    /// <summary>The last rollback of the run (to which checkpoint, and why), if it had one.</summary>
+    public string? LastRollback { get; init; }
+
     /// <summary>Stopped between steps because the run was asked to stop; the job itself decides what that means.</summary>
     public bool WasStopped => State == JobState.Training;
 

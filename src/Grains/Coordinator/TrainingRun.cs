@@ -28,8 +28,11 @@ internal sealed partial class TrainingRun
     private readonly Func<TrainingCheckpoint, Task> _checkpointed;
     private readonly Action<LiveProgress> _progress;
     private readonly Func<TimeSpan, CancellationToken, Task> _waitForView;
+    private readonly Func<CancellationToken, Task> _waitForSiloLoss;
     private TrainingCheckpoint _checkpoint;
     private int _rollbacks;
+    private string? _lastRollback;
+    private bool _siloLost;
 
     // The live state of the run, valid between two shard steps.
     private long _userVersion, _itemVersion, _steps;
@@ -44,7 +47,8 @@ internal sealed partial class TrainingRun
     private (Task<HalfStepResult[]> Steps, CancellationTokenSource Cancel)? _nextUserSteps;
 
     public TrainingRun(string job, JobSpec spec, DataSummary data, ShardSet shards, TrainingCheckpoint from, int rollbacks, ILogger logger,
-        Func<TrainingCheckpoint, Task> checkpointed, Action<LiveProgress> progress, Func<TimeSpan, CancellationToken, Task> waitForView)
+        Func<TrainingCheckpoint, Task> checkpointed, Action<LiveProgress> progress, Func<TimeSpan, CancellationToken, Task> waitForView,
+        Func<CancellationToken, Task> waitForSiloLoss)
     {
         _job = job;
         _spec = spec;
@@ -57,6 +61,7 @@ internal sealed partial class TrainingRun
         _checkpointed = checkpointed;
         _progress = progress;
         _waitForView = waitForView;
+        _waitForSiloLoss = waitForSiloLoss;
     }
 
     /// <param name="restoreFirst">The shards may not hold the checkpoint's parameters (a resumed job): restore them before the first step.</param>
@@ -69,8 +74,20 @@ internal sealed partial class TrainingRun
         {
             try
             {
-                if (restore) await RestoreAsync(stop);
-                return await TrainAsync(stop);
+                // An attempt ends as soon as the cluster declares a silo dead: calls in flight on it would otherwise
+                // end only at Orleans' response timeout (30 s), and a shard waiting for its pushes as long.
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                var watch = CancelOnSiloLossAsync(attempt);
+                try
+                {
+                    if (restore) await RestoreAsync(attempt.Token);
+                    return await TrainAsync(attempt.Token);
+                }
+                finally
+                {
+                    await attempt.CancelAsync();
+                    await watch;
+                }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -91,6 +108,9 @@ internal sealed partial class TrainingRun
                 if (++failuresInARow > MaxConsecutiveRollbacks)
                     return Failed($"gave up after {MaxConsecutiveRollbacks} attempts to go on from the checkpoint of iteration {_checkpoint.Iteration}: {e.Message}", JobFailure.Cluster);
                 _rollbacks++;
+                _lastRollback = $"back to the checkpoint of iteration {_checkpoint.Iteration}: " +
+                    (_siloLost ? "a silo was declared dead" : e.Message);
+                _siloLost = false;
                 LogRollback(_logger, e, _job, _checkpoint.Iteration, failuresInARow);
                 // Let the membership view settle (a dead silo voted out) before the shards are placed again.
                 try
@@ -110,10 +130,25 @@ internal sealed partial class TrainingRun
         }
     }
 
+    private async Task CancelOnSiloLossAsync(CancellationTokenSource attempt)
+    {
+        try
+        {
+            await _waitForSiloLoss(attempt.Token);
+            LogSiloLost(_logger, _job);
+            _siloLost = true;
+            await attempt.CancelAsync();
+        }
+        catch (OperationCanceledException)
+        {
+            // The attempt ended first.
+        }
+    }
+
     private TrainingOutcome Failed(string error, JobFailure failure)
     {
         LogFailed(_logger, _job, error);
-        return new TrainingOutcome(JobState.Failed, null, error, _checkpoint.Iteration, 0, _rollbacks) { Failure = failure };
+        return new TrainingOutcome(JobState.Failed, null, error, _checkpoint.Iteration, 0, _rollbacks) { Failure = failure, LastRollback = _lastRollback };
     }
 
     /// <summary>A failure of the cluster rather than of the job: a call that could not reach or complete on a silo, or a shard whose state is not what it should be.</summary>
@@ -206,7 +241,7 @@ internal sealed partial class TrainingRun
         // The finished model goes to the final slot of every shard; only then is the job complete.
         var final = await WriteCheckpointAsync(iteration, CheckpointRequest.FinalSlot, seconds, stop);
         LogCompleted(_logger, _job, iteration, reason);
-        return new TrainingOutcome(JobState.Completed, reason, null, iteration, seconds / Math.Max(1, iteration), _rollbacks) { Final = final };
+        return new TrainingOutcome(JobState.Completed, reason, null, iteration, seconds / Math.Max(1, iteration), _rollbacks) { Final = final, LastRollback = _lastRollback };
     }
 
     /// <param name="askNextEarly">
@@ -453,7 +488,7 @@ internal sealed partial class TrainingRun
     }
 
     private void Report(int iteration, double elapsed, double? remaining) =>
-        _progress(new LiveProgress(iteration, _lastChecked, elapsed, remaining, _bytes, _bytesLastStep, [.. _curve], [.. _elbo], _rollbacks));
+        _progress(new LiveProgress(iteration, _lastChecked, elapsed, remaining, _bytes, _bytesLastStep, [.. _curve], [.. _elbo], _rollbacks, _lastRollback));
 
     private static async Task<double[]> SumAsync(IShardGrain[] shards, CancellationToken stop) =>
         AddUp(await Task.WhenAll(shards.Select(s => s.ColumnSums(stop))));
@@ -494,4 +529,7 @@ internal sealed partial class TrainingRun
 
     [LoggerMessage(EventId = 504, Level = LogLevel.Error, Message = "Job {Job} failed: {Error}")]
     private static partial void LogFailed(ILogger logger, string job, string error);
+
+    [LoggerMessage(EventId = 505, Level = LogLevel.Warning, Message = "Job {Job}: a silo was declared dead; the current attempt ends and the shards roll back")]
+    private static partial void LogSiloLost(ILogger logger, string job);
 }

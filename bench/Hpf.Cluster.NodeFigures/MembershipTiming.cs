@@ -1,13 +1,13 @@
 namespace Hpf.Cluster.NodeFigures;
 
-/// <summary>The failure-detection settings a cluster runs with: the process tests' fast ones, or the silo's defaults.</summary>
-internal sealed record MembershipTiming(string Name, TimeSpan Heartbeat, TimeSpan TableRefresh, TimeSpan DeathTimeout, TimeSpan Watchdog)
+/// <summary>The failure-detection settings a cluster runs with: what Hpf.Silo ships, or Orleans' own defaults.</summary>
+internal sealed record MembershipTiming(string Name, string[] Arguments, TimeSpan Probe, TimeSpan Watchdog)
 {
-    /// <summary>tests/Silo.Tests (PostgresSiloCluster).</summary>
-    public static readonly MembershipTiming Fast = new("tests (heartbeat 0.25 s, death timeout 2 s)",
-        TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1));
+    /// <summary>src/Silo/appsettings.json: probes every second, a silo missing two of them is voted dead.</summary>
+    public static readonly MembershipTiming Shipped = new("shipped (probe 1 s, 2 missed probes)", [], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
 
-    /// <summary>src/Silo/appsettings.json and the Kubernetes ConfigMap.</summary>
-    public static readonly MembershipTiming Defaults = new("defaults (heartbeat 1 s, death timeout 5 s)",
-        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
+    /// <summary>Orleans' ClusterMembershipOptions defaults, for comparison.</summary>
+    public static readonly MembershipTiming OrleansDefaults = new("Orleans defaults (probe 5 s, 3 missed probes)",
+        ["--Membership:ProbeTimeout=00:00:05", "--Membership:MinProbeTimeout=00:00:02.5", "--Membership:MaxProbeTimeout=00:00:20", "--Membership:NumMissedProbesLimit=3"],
+        TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
 }

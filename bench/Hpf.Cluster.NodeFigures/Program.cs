@@ -8,12 +8,12 @@ using Hpf.Cluster.Grains.Interfaces;
 namespace Hpf.Cluster.NodeFigures;
 
 /// <summary>
-/// The multi-node figures of the README, measured on real Hpf.Silo processes (loopback, PostgreSQL from $HPF_POSTGRES
-/// or $HPF_TEST_POSTGRES):
+/// The multi-node figures of docs/benchmarks.md, measured on real Hpf.Silo processes (loopback, the cluster profile on
+/// the Azure Storage in $HPF_Storage__ConnectionString, which Azurite provides):
 ///   detection    kill → every survivor's view without the dead silo, idle cluster of 3, both timing profiles
 ///   kill         wall time of the 1M job with a shard silo or the coordinator's silo killed, against fault-free runs
 ///   checkpoints  time per iteration and checkpoint size with a checkpoint every 1, 5, 20 iterations (and none),
-///                3 silos on PostgreSQL and 1 on SQLite
+///                3 silos on Azure Storage and 1 on the local profile's files
 ///   scaling      time per iteration of one job on 1 silo (2 threads) against 2 silos pinned to a core each (1 thread
 ///                a shard) and 2 silos unpinned, rounds alternating; MovieLens 100k's 80% split (--data FILE, 1,000
 ///                iterations) and a sample of --nonzeros N (10 iterations), each only when asked for; --iterations N for both;
@@ -33,7 +33,7 @@ public static partial class Program
         var storage = Environment.GetEnvironmentVariable("HPF_Storage__ConnectionString");
         if (string.IsNullOrEmpty(storage))
         {
-            await Console.Error.WriteLineAsync("Set HPF_POSTGRES (or HPF_TEST_POSTGRES, as .ci/start-storage.sh prints it) to a PostgreSQL the silos may use.");
+            await Console.Error.WriteLineAsync("Set HPF_Storage__ConnectionString to an Azure Storage the silos may share: deploy/local-cluster.sh start --silos 0 starts Azurite and prints it.");
             return 2;
         }
         using var stop = new CancellationTokenSource();
@@ -59,15 +59,15 @@ public static partial class Program
     private static async Task DetectionAsync(string storage, int runs, CancellationToken cancellationToken)
     {
         Console.WriteLine();
-        Console.WriteLine("failure detection: SIGKILL of one of 3 idle silos on PostgreSQL → every survivor's view without it");
-        foreach (var timing in new[] { MembershipTiming.Fast, MembershipTiming.Defaults })
+        Console.WriteLine("failure detection: SIGKILL of one of 3 idle silos on Azure Storage → every survivor's view without it");
+        foreach (var timing in new[] { MembershipTiming.Shipped, MembershipTiming.OrleansDefaults })
         {
             var times = new List<double>();
             for (var run = 0; run < runs; run++)
             {
                 await using var cluster = await SiloProcessCluster.StartAsync(3, storage, timing, cancellationToken);
                 // Let a few heartbeats pass so the kill lands at a random point of the heartbeat cycle.
-                await Task.Delay(TimeSpan.FromSeconds(1) + Random.Shared.NextDouble() * timing.Heartbeat, cancellationToken);
+                await Task.Delay(TimeSpan.FromSeconds(1) + Random.Shared.NextDouble() * timing.Probe, cancellationToken);
                 var victim = Random.Shared.Next(3);
                 var address = (await cluster.InfoAsync(victim))!.Silo;
                 cluster.Kill(victim);
@@ -84,11 +84,11 @@ public static partial class Program
         var spec = new JobSpec { Training = training, UserShards = 3, ItemShards = 3, CheckpointEvery = 10 };
         const int killAfter = 55;
         Console.WriteLine();
-        Console.WriteLine($"time lost to a kill: 3 silos on PostgreSQL, K = {k}, 100 iterations, checkpoint every 10, SIGKILL after iteration {killAfter};");
+        Console.WriteLine($"time lost to a kill: 3 silos on Azure Storage, K = {k}, 100 iterations, checkpoint every 10, SIGKILL after iteration {killAfter};");
         Console.WriteLine("  wall time from start to completed (upload and seal excluded), model against the fault-free cluster run");
         HpfModel? reference = null;
         var faultFree = new List<double>();
-        foreach (var (victimKind, timing) in new[] { ("none", MembershipTiming.Fast), ("shards", MembershipTiming.Fast), ("coordinator", MembershipTiming.Fast), ("shards", MembershipTiming.Defaults) })
+        foreach (var (victimKind, timing) in new[] { ("none", MembershipTiming.Shipped), ("shards", MembershipTiming.Shipped), ("coordinator", MembershipTiming.Shipped), ("shards", MembershipTiming.OrleansDefaults) })
         {
             var walls = new List<double>();
             var detections = new List<double>();
@@ -136,7 +136,7 @@ public static partial class Program
             "mean time of the slowest shard's write");
         foreach (var (silos, store) in new[] { (3, storage), (1, (string?)null) })
         {
-            await using var cluster = await SiloProcessCluster.StartAsync(silos, store, MembershipTiming.Fast, cancellationToken);
+            await using var cluster = await SiloProcessCluster.StartAsync(silos, store, MembershipTiming.Shipped, cancellationToken);
             // The first job pays the silos' JIT warm-up: run one unreported.
             var measured = new Dictionary<int, List<(double PerIteration, int Checkpoints, double Bytes, double Slowest)>>();
             foreach (var (every, report) in new[] { (0, false) }.Concat(Enumerable.Repeat(new[] { (0, true), (20, true), (5, true), (1, true) }, runs).SelectMany(r => r)))
@@ -158,7 +158,7 @@ public static partial class Program
             }
             foreach (var (every, results) in measured)
             {
-                Console.WriteLine($"  {silos} silo(s) on {(store is null ? "SQLite" : "PostgreSQL")}, every {(every == 0 ? "— (final only)" : every.ToString(CultureInfo.InvariantCulture))}: " +
+                Console.WriteLine($"  {silos} silo(s) on {(store is null ? "files" : "Azure Storage")}, every {(every == 0 ? "— (final only)" : every.ToString(CultureInfo.InvariantCulture))}: " +
                     $"{Summary(results.Select(r => r.PerIteration).ToList())} ms per iteration, {results[0].Checkpoints} checkpoints" +
                     (results[0].Checkpoints > 0 ? $" of {results[0].Bytes:F1} MB, slowest shard {Summary(results.Select(r => r.Slowest).ToList())} ms" : ""));
             }
@@ -167,7 +167,7 @@ public static partial class Program
 
     /// <summary>
     /// The issue's two-silo figure as its words say it: two silo processes with one core each (pinned, so neither's
-    /// threads run on the other's core) against one silo with both cores and two threads, on PostgreSQL both, one
+    /// threads run on the other's core) against one silo with both cores and two threads, on Azure Storage both, one
     /// user and one item shard per silo. Two unpinned silos show what sharing the cores costs.
     /// </summary>
     private static async Task ScalingAsync(string storage, int runs, int k, string[] args, CancellationToken cancellationToken)
@@ -211,7 +211,7 @@ public static partial class Program
                 {
                     var l = reversed ? layouts.Length - 1 - step : step;
                     var layout = layouts[l];
-                    await using var cluster = await SiloProcessCluster.StartAsync(layout.Silos, storage, MembershipTiming.Fast, cancellationToken, layout.Cores);
+                    await using var cluster = await SiloProcessCluster.StartAsync(layout.Silos, storage, MembershipTiming.Shipped, cancellationToken, layout.Cores);
                     var spec = new JobSpec { Training = training with { Threads = layout.Threads }, UserShards = layout.Silos, ItemShards = layout.Silos, CheckpointEvery = 0 };
                     await cluster.SubmitAsync("scaling", spec, tsv, cancellationToken);
                     // The steal share of the training alone: loading a large sample takes as long as its iterations.

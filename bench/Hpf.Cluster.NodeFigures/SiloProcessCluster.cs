@@ -11,8 +11,8 @@ using Hpf.Cluster.Silo.Api;
 namespace Hpf.Cluster.NodeFigures;
 
 /// <summary>
-/// Hpf.Silo processes on loopback, on PostgreSQL (a schema of their own, dropped at the end) or on one SQLite
-/// directory, driven through their HTTP APIs as a client drives them. Secrets go by environment. Each silo's output
+/// Hpf.Silo processes on loopback, on the cluster profile (Azure Storage, a cluster id of their own) or, for one silo,
+/// the local profile's files, driven through their HTTP APIs as a client drives them. Secrets go by environment. Each silo's output
 /// lines are kept with the time they arrived, so figures can be read from the logs.
 /// </summary>
 internal sealed class SiloProcessCluster : IAsyncDisposable
@@ -49,7 +49,7 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
 
     public IEnumerable<int> Alive => Enumerable.Range(0, Count).Where(s => !_killed[s]);
 
-    /// <param name="storage">A connection string; null runs the silos on SQLite files in a temporary directory.</param>
+    /// <param name="storage">An Azure Storage connection string; null runs one silo on the local profile's files in a temporary directory.</param>
     /// <param name="cores">
     /// Per silo, the processors it may run on (a taskset list, "0" or "0,1"); null lets every silo run anywhere. The
     /// runtime of a silo pinned to one core sizes its thread pool and collector for one core, as on a machine of its own.
@@ -91,6 +91,7 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
         {
             start.ArgumentList.Add(argument);
         }
+        foreach (var argument in _timing.Arguments) start.ArgumentList.Add(argument);
         if (_storage is not null)
         {
             // Several silos: the cluster profile on the Azure Storage (Azurite) named by the caller, in the environment

@@ -8,7 +8,8 @@ namespace Hpf.Cluster.Grains.Serving;
 /// <summary>
 /// Answers questions of a job's trained model through the grains that hold it (DESIGN.md, "Serve"): top-N for a user
 /// (θ_u from its user shard, each item shard's best given θ_u, merged), predictions, fold-in of a new user's counts,
-/// add-user, cold start, and evaluation on a test set. Used by the silo's HTTP API; one instance per silo. Every request
+/// add-user, cold start, evaluation on a test set and partial fit. Used by the silo's HTTP API (one instance per silo) and
+/// by the console over Orleans (one per connection). Every request
 /// reads the job's status from its coordinator (one call), so a cancelled, failed, deleted or replaced job is noticed
 /// at once; the job's shard references are kept per job instance (its creation time).
 /// </summary>
@@ -258,6 +259,38 @@ public sealed class JobModelQueries(IGrainFactory grains)
         var served = new ServedJob(status, shards);
         _jobs[job] = served;
         return served;
+    }
+
+    /// <summary>
+    /// hpfrec's partial_fit on a finished job: the new users' counts go to the coordinator, which folds them in, moves
+    /// the items they touch by the SVI global step and stores the users for serving.
+    /// </summary>
+    /// <param name="usersPerBatch">Users per mini-batch; null: the job's, else all at once.</param>
+    /// <exception cref="JobNotFoundException">No such job.</exception>
+    /// <exception cref="ModelNotServableException">The job has not completed: a partial fit goes on from a finished model.</exception>
+    public async Task<PartialFitResult> PartialFitAsync(string job, Dataset batch, int? usersPerBatch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (usersPerBatch is < 1) throw new ArgumentOutOfRangeException(nameof(usersPerBatch), usersPerBatch, "usersPerBatch must be ≥ 1");
+        var coordinator = grains.GetGrain<ICoordinatorGrain>(job);
+        var status = await coordinator.GetStatus(cancellationToken) ?? throw new JobNotFoundException(job);
+        if (status.State != JobState.Completed)
+            throw new ModelNotServableException(job, status.State, $"job '{job}' is {status.State.ToString().ToLowerInvariant()}: a partial fit goes on from a finished model");
+        var users = new List<string>(batch.Nonzeros);
+        var items = new List<string>(batch.Nonzeros);
+        var counts = new List<float>(batch.Nonzeros);
+        for (var u = 0; u < batch.Users; u++)
+        {
+            var others = batch.ByUser.OthersOf(u);
+            var ys = batch.ByUser.CountsOf(u);
+            for (var n = 0; n < others.Length; n++)
+            {
+                users.Add(batch.UserIds[u]);
+                items.Add(batch.ItemIds[others[n]]);
+                counts.Add(ys[n]);
+            }
+        }
+        return await coordinator.PartialFit(new PartialFitRequest([.. users], [.. items], [.. counts], usersPerBatch), cancellationToken);
     }
 
     /// <summary>Forgets what is known of a job (it was deleted or replaced).</summary>

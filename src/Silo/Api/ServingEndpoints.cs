@@ -1,8 +1,7 @@
-using System.IO.Pipelines;
-using System.Text;
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Loading;
 using Hpf.Cluster.Grains.Serving;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -156,7 +155,7 @@ internal static class ServingEndpoints
         Dataset test;
         try
         {
-            test = await ReadTestSetAsync(body, name, layout, cancellationToken).ConfigureAwait(false);
+            test = await StreamedDataset.ReadAsync(body, name, layout, "evaluate", cancellationToken).ConfigureAwait(false);
         }
         catch (DataFormatException refused)
         {
@@ -166,15 +165,15 @@ internal static class ServingEndpoints
     }
 
     private static async Task<Results<Ok<PartialFitResult>, ProblemHttpResult>> PartialFitAsync(
-        string job, int? usersPerBatch, string? format, string? source, Stream body, HttpContext context, IGrainFactory grains,
-        CancellationToken cancellationToken)
+        string job, int? usersPerBatch, string? format, string? source, Stream body, HttpContext context, JobModelQueries queries,
+        IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (NameProblem(job) is { } bad) return bad;
         if (usersPerBatch is < 1) return Bad($"\"usersPerBatch\" must be ≥ 1, got {usersPerBatch}");
         if (!QueryWords.TryParse(QueryWords.Formats, format ?? "auto", out var layout))
             return Bad($"format '{format}' is not one of {string.Join(", ", QueryWords.Formats.Select(w => w.Word))}");
-        var coordinator = grains.GetGrain<ICoordinatorGrain>(job);
-        var status = await coordinator.GetStatus(cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(job);
+        // Unknown or unfinished jobs are refused before the body is read (the client sends Expect: 100-continue).
+        var status = await grains.GetGrain<ICoordinatorGrain>(job).GetStatus(cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(job);
         if (status.State != JobState.Completed)
             throw new ModelNotServableException(job, status.State, $"job '{job}' is {status.State.ToString().ToLowerInvariant()}: a partial fit goes on from a finished model");
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
@@ -182,27 +181,13 @@ internal static class ServingEndpoints
         Dataset batch;
         try
         {
-            batch = await ReadTripletsAsync(body, name, layout, "fit", cancellationToken).ConfigureAwait(false);
+            batch = await StreamedDataset.ReadAsync(body, name, layout, "fit", cancellationToken).ConfigureAwait(false);
         }
         catch (DataFormatException refused)
         {
             return Refused(name, refused, "nothing was fitted");
         }
-        var users = new List<string>(batch.Nonzeros);
-        var items = new List<string>(batch.Nonzeros);
-        var counts = new List<float>(batch.Nonzeros);
-        for (var u = 0; u < batch.Users; u++)
-        {
-            var others = batch.ByUser.OthersOf(u);
-            var ys = batch.ByUser.CountsOf(u);
-            for (var n = 0; n < others.Length; n++)
-            {
-                users.Add(batch.UserIds[u]);
-                items.Add(batch.ItemIds[others[n]]);
-                counts.Add(ys[n]);
-            }
-        }
-        return TypedResults.Ok(await coordinator.PartialFit(new PartialFitRequest([.. users], [.. items], [.. counts], usersPerBatch), cancellationToken).ConfigureAwait(false));
+        return TypedResults.Ok(await queries.PartialFitAsync(job, batch, usersPerBatch, cancellationToken).ConfigureAwait(false));
     }
 
     private static ProblemHttpResult Refused(string name, DataFormatException refused, string consequence) =>
@@ -217,28 +202,6 @@ internal static class ServingEndpoints
                 ["totalErrors"] = refused.TotalErrors,
             },
         });
-
-    private static Task<Dataset> ReadTestSetAsync(Stream body, string source, DatasetFormat format, CancellationToken cancellationToken) =>
-        ReadTripletsAsync(body, source, format, "evaluate", cancellationToken);
-
-    /// <summary>The engine's reader over the request body, on a thread of its own (the reader is synchronous, the body is not).</summary>
-    private static Task<Dataset> ReadTripletsAsync(Stream body, string source, DatasetFormat format, string purpose, CancellationToken cancellationToken) =>
-        Task.Factory.StartNew(() =>
-        {
-            using var text = new StreamReader(PipeReader.Create(body).AsStream(), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-            var builder = new DatasetBuilder();
-            var summary = TripletFileReader.ReadInto(text, source, builder, format, cancellationToken);
-            if (builder.Triplets == 0)
-                throw new DataFormatException([new DataFormatError(source, 0, "count", $"all {summary.DataLines} counts are zero; there is nothing to {purpose}")], 1);
-            try
-            {
-                return builder.Build();
-            }
-            catch (OverflowException e)
-            {
-                throw new DataFormatException([new DataFormatError(source, 0, "count", e.Message)], 1);
-            }
-        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private static ProblemHttpResult? NameProblem(string job) =>
         JobStore.NameProblem(job) is { } problem ? TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad job name", detail: problem) : null;

@@ -96,7 +96,6 @@ public static class CliApp
                 return c.Failure switch
                 {
                     ClusterFailure.Unreachable => ExitCodes.ClusterUnreachable,
-                    ClusterFailure.ApiKeyMissing or ClusterFailure.ApiKeyRefused => ExitCodes.ApiKeyRefused,
                     ClusterFailure.JobNotFound => ExitCodes.JobNotFound,
                     ClusterFailure.UnknownUser => ExitCodes.UnknownUser,
                     ClusterFailure.UnknownItem => ExitCodes.UnknownItem,

@@ -20,7 +20,7 @@ public static class ExitCodes
     public const int JobNotFound = 7;
     /// <summary>The cluster could not be reached (nothing listening, a broken connection, no answer in time).</summary>
     public const int ClusterUnreachable = 8;
-    /// <summary>The cluster refused the API key, or none was given.</summary>
+    /// <summary>No longer used: the console calls grains, which need no API key. The number stays taken so that scripts do not misread it.</summary>
     public const int ApiKeyRefused = 9;
     /// <summary>The job failed on the cluster; its error is printed.</summary>
     public const int JobFailed = 10;

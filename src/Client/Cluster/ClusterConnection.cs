@@ -3,61 +3,79 @@ using System.CommandLine;
 namespace Hpf.Cluster.Client.Cluster;
 
 /// <summary>
-/// The <c>--cluster URL</c> and <c>--api-key KEY</c> options a command shares, defaulting to $HPF_CLUSTER and
-/// $HPF_API_KEY. The key is never printed: not in help (which shows only where it comes from), messages or errors.
+/// The options a command shares to name a cluster: <c>--cluster host:port[,…]</c> (default $HPF_CLUSTER), the gateways
+/// the console connects to as an Orleans client; <c>--cluster-id</c> (default $HPF_CLUSTER_ID, else <c>hpf</c>), which
+/// the gateways check; and <c>--local</c>, which ignores $HPF_CLUSTER for one command. Grain calls need no API key, so
+/// $HPF_API_KEY is not read.
 /// </summary>
 internal sealed class ClusterConnection
 {
     public const string ClusterVariable = "HPF_CLUSTER";
-    public const string ApiKeyVariable = "HPF_API_KEY";
+    public const string ClusterIdVariable = "HPF_CLUSTER_ID";
+
+    /// <summary>The silos' default ClusterId (and ServiceId, which the console always sends).</summary>
+    public const string DefaultClusterId = "hpf";
 
     public ClusterConnection(string clusterDescription)
     {
         Cluster = new Option<string?>("--cluster")
         {
-            Description = $"{clusterDescription} (default: ${ClusterVariable})",
-            HelpName = "URL",
+            Description = $"{clusterDescription}: its gateways as host:port[,host:port…] (default: ${ClusterVariable})",
+            HelpName = "GATEWAYS",
         };
-        ApiKey = new Option<string?>("--api-key")
+        ClusterId = new Option<string?>("--cluster-id")
         {
-            Description = $"the cluster's API key (default: ${ApiKeyVariable}; the variable keeps it out of the process list)",
-            HelpName = "KEY",
+            Description = $"the cluster's ClusterId, which its gateways check (default: ${ClusterIdVariable}, else {DefaultClusterId})",
+            HelpName = "ID",
+        };
+        Local = new Option<bool>("--local")
+        {
+            Description = $"work here (the saved jobs, the embedded silo) even when ${ClusterVariable} names a cluster",
         };
     }
 
     public Option<string?> Cluster { get; }
-    public Option<string?> ApiKey { get; }
+    public Option<string?> ClusterId { get; }
+    public Option<bool> Local { get; }
 
-    /// <summary>The cluster named by the option or the environment, or null when there is none.</summary>
-    /// <exception cref="CommandException">The URL is not an absolute http(s) URL.</exception>
-    public Uri? Address(ParseResult parsed)
+    public IEnumerable<Option> All => [Cluster, ClusterId, Local];
+
+    /// <summary>True when <c>--cluster</c> itself was given (not the environment).</summary>
+    public bool Given(ParseResult parsed) => !string.IsNullOrWhiteSpace(parsed.GetValue(Cluster));
+
+    /// <summary>The gateways named by the option or the environment; null when there are none or <c>--local</c> is given.</summary>
+    /// <exception cref="CommandException">A malformed value, or <c>--local</c> with <c>--cluster</c>.</exception>
+    public GatewayList? Gateways(ParseResult parsed)
     {
         var text = parsed.GetValue(Cluster);
-        var fromVariable = false;
+        if (parsed.GetValue(Local))
+        {
+            if (!string.IsNullOrWhiteSpace(text))
+                throw new CommandException(ExitCodes.BadOption, "--local and --cluster exclude each other: work here, or on the cluster");
+            return null;
+        }
+        var origin = "--cluster";
         if (string.IsNullOrWhiteSpace(text))
         {
             text = Environment.GetEnvironmentVariable(ClusterVariable);
-            fromVariable = true;
+            origin = $"${ClusterVariable}";
         }
-        if (string.IsNullOrWhiteSpace(text)) return null;
-        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
-        {
-            var origin = fromVariable ? $"${ClusterVariable}" : "--cluster";
-            throw new CommandException(ExitCodes.BadOption, $"{origin} '{text}' is not an http:// or https:// URL of a silo's client API (e.g. http://127.0.0.1:11180)");
-        }
-        return address;
+        return string.IsNullOrWhiteSpace(text) ? null : GatewayList.Parse(text.Trim(), origin);
     }
 
-    public string? Key(ParseResult parsed)
+    public string ClusterIdOf(ParseResult parsed)
     {
-        var key = parsed.GetValue(ApiKey);
-        return string.IsNullOrEmpty(key) ? Environment.GetEnvironmentVariable(ApiKeyVariable) : key;
+        var id = parsed.GetValue(ClusterId);
+        if (string.IsNullOrWhiteSpace(id)) id = Environment.GetEnvironmentVariable(ClusterIdVariable);
+        return string.IsNullOrWhiteSpace(id) ? DefaultClusterId : id.Trim();
     }
 
-    /// <summary>A client of the cluster the options name; null when they name none.</summary>
-    public ClusterApiClient? Connect(ParseResult parsed) => Address(parsed) is { } address ? new ClusterApiClient(address, Key(parsed)) : null;
+    /// <summary>A connection to the cluster the options name; null when they name none.</summary>
+    public async Task<ClusterJobs?> ConnectAsync(ParseResult parsed, CancellationToken cancellationToken) =>
+        Gateways(parsed) is { } gateways ? await ClusterJobs.ConnectAsync(gateways, ClusterIdOf(parsed), cancellationToken) : null;
 
-    /// <summary>A client of the cluster the options name, for commands that have nothing to do without one.</summary>
-    public ClusterApiClient ConnectRequired(ParseResult parsed, string command) =>
-        Connect(parsed) ?? throw new CommandException(ExitCodes.BadOption, $"hpf {command} works on a cluster's jobs: give --cluster URL or set ${ClusterVariable}");
+    /// <summary>A connection to the cluster the options name, for commands that have nothing to do without one.</summary>
+    public async Task<ClusterJobs> ConnectRequiredAsync(ParseResult parsed, string command, CancellationToken cancellationToken) =>
+        await ConnectAsync(parsed, cancellationToken)
+        ?? throw new CommandException(ExitCodes.BadOption, $"hpf {command} works on a cluster's jobs: give --cluster {GatewayList.Form} or set ${ClusterVariable}");
 }

@@ -1,14 +1,10 @@
 namespace Hpf.Cluster.Client.Cluster;
 
-/// <summary>Why a call to the cluster's API did not succeed, in the terms the console reports (and picks exit codes by).</summary>
+/// <summary>Why a call to a silo's grains did not succeed, in the terms the console reports (and picks exit codes by).</summary>
 internal enum ClusterFailure
 {
-    /// <summary>No connection, a broken one, or no answer in time.</summary>
+    /// <summary>No gateway answered, contact was lost, or no answer in time.</summary>
     Unreachable,
-    /// <summary>401: no API key was sent.</summary>
-    ApiKeyMissing,
-    /// <summary>403: the key sent is not the cluster's.</summary>
-    ApiKeyRefused,
     /// <summary>404 for a job.</summary>
     JobNotFound,
     /// <summary>404: the job's model has no such user.</summary>

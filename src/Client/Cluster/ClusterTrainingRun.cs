@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Hpf.Cluster.Client.Rendering;
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
@@ -7,19 +8,28 @@ namespace Hpf.Cluster.Client.Cluster;
 
 /// <summary>
 /// One <c>hpf train</c> on a cluster (a real one, or the embedded silo): create the job, stream the files into it, start
-/// it, show its progress by polling its status, and download the model once it has completed. Ctrl+C cancels the
+/// it, show its progress by polling its status (riding out a lost gateway or silo, and saying when the job rolled back), and download the model once it has completed. Ctrl+C cancels the
 /// job on the cluster. The same code serves both paths, so the default path is the cluster path.
 /// </summary>
-internal sealed class ClusterTrainingRun(ClusterApiClient client, CliOutput output)
+internal sealed class ClusterTrainingRun(ClusterJobs client, CliOutput output)
 {
     private static readonly TimeSpan CancelTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long the progress polls may go unanswered before the run gives up. Losing a gateway or a silo costs a few
+    /// seconds (Orleans moves to another gateway, the coordinator is activated again from its state), a call to a silo
+    /// nobody has declared dead yet up to Orleans' 30 s response timeout; the job itself goes on meanwhile.
+    /// </summary>
+    private static readonly TimeSpan PollOutage = TimeSpan.FromSeconds(90);
+
+    private static readonly TimeSpan PollRetryDelay = TimeSpan.FromSeconds(1);
 
     /// <summary>The job as it ended and its model; throws for a job that failed or was cancelled, or data that were refused.</summary>
     public async Task<(JobStatus Status, HpfModel Model)> TrainAsync(
         string job, JobSpec spec, bool replace, string file, string? validationFile, DatasetFormat format, CancellationToken cancellationToken)
     {
-        var final = await RunAsync(job, spec, replace, file, validationFile, format, cancellationToken).ConfigureAwait(false);
-        var model = await client.DownloadModelAsync(job, final.Spec.Training, cancellationToken).ConfigureAwait(false);
+        var final = await RunAsync(job, spec, replace, file, validationFile, format, cancellationToken);
+        var model = await client.DownloadModelAsync(job, final.Spec.Training, cancellationToken);
         return (final, model);
     }
 
@@ -32,33 +42,33 @@ internal sealed class ClusterTrainingRun(ClusterApiClient client, CliOutput outp
     {
         try
         {
-            await client.CreateJobAsync(job, spec, replace, cancellationToken).ConfigureAwait(false);
+            await client.CreateJobAsync(job, spec, replace, cancellationToken);
         }
         catch (ClusterApiException e) when (e.Failure == ClusterFailure.Conflict && !replace)
         {
             throw new CommandException(ExitCodes.BadOption,
-                $"job '{job}' already exists on the cluster at {client.BaseAddress}: pass --replace to replace it, or name this one with --job NAME", e);
+                $"job '{job}' already exists on {client.Where}: pass --replace to replace it, or name this one with --job NAME", e);
         }
         var started = false;
         try
         {
-            await UploadAsync(job, DataSetKind.Training, file, format, cancellationToken).ConfigureAwait(false);
+            await UploadAsync(job, DataSetKind.Training, file, format, cancellationToken);
             if (validationFile is not null)
-                await UploadAsync(job, DataSetKind.Validation, validationFile, format, cancellationToken).ConfigureAwait(false);
-            var status = await client.StartAsync(job, cancellationToken).ConfigureAwait(false);
+                await UploadAsync(job, DataSetKind.Validation, validationFile, format, cancellationToken);
+            var status = await client.StartAsync(job, cancellationToken);
             started = true;
             // The shards seal in the background; the data's sizes are known once they have.
             while (status is { State: JobState.Loading })
             {
-                await Task.Delay(JobStatus.ProgressPollInterval, cancellationToken).ConfigureAwait(false);
-                status = await client.GetStatusAsync(job, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(JobStatus.ProgressPollInterval, cancellationToken);
+                status = await PollAsync(job, cancellationToken);
             }
             ThrowIfRefused(status);
             ReportLoaded(status, file, validationFile);
 
             var feed = new JobProgressFeed(spec.Training.MaxIterations, spec.Training.Stop);
             var final = await TrainingProgressDisplay.RunAsync(output, spec.Training.MaxIterations, spec.Training.CheckEvery,
-                sink => PollUntilFinishedAsync(job, status, feed, sink, cancellationToken), cancellationToken).ConfigureAwait(false);
+                sink => PollUntilFinishedAsync(job, status, feed, sink, cancellationToken), cancellationToken);
             ThrowUnlessCompleted(final);
             return final;
         }
@@ -70,12 +80,12 @@ internal sealed class ClusterTrainingRun(ClusterApiClient client, CliOutput outp
             {
                 if (started)
                 {
-                    await client.CancelAsync(job, timeout.Token).ConfigureAwait(false);
-                    output.Warn($"cancelled job '{job}' on the cluster at {client.BaseAddress}");
+                    await client.CancelAsync(job, timeout.Token);
+                    output.Warn($"cancelled job '{job}' on {client.Where}");
                 }
                 else
                 {
-                    await client.DeleteAsync(job, timeout.Token).ConfigureAwait(false);
+                    await client.DeleteAsync(job, timeout.Token);
                 }
             }
             catch (ClusterApiException e) when (e.Failure == ClusterFailure.JobNotFound)
@@ -94,7 +104,7 @@ internal sealed class ClusterTrainingRun(ClusterApiClient client, CliOutput outp
     {
         // The path as the user typed it names the file in the cluster's file:line errors and picks the Auto format.
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        await client.UploadAsync(job, kind, format, path, stream, cancellationToken).ConfigureAwait(false);
+        await client.UploadAsync(job, kind, format, path, stream, cancellationToken);
     }
 
     private void ReportLoaded(JobStatus status, string file, string? validationFile)
@@ -111,13 +121,52 @@ internal sealed class ClusterTrainingRun(ClusterApiClient client, CliOutput outp
     private async Task<JobStatus> PollUntilFinishedAsync(string job, JobStatus status, JobProgressFeed feed, IProgress<TrainingProgress> sink, CancellationToken cancellationToken)
     {
         feed.Report(status, sink);
+        var rollbacks = status.Rollbacks;
         while (!status.IsFinished)
         {
-            await Task.Delay(JobStatus.ProgressPollInterval, cancellationToken).ConfigureAwait(false);
-            status = await client.GetStatusAsync(job, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(JobStatus.ProgressPollInterval, cancellationToken);
+            status = await PollAsync(job, cancellationToken);
+            if (status.Rollbacks > rollbacks)
+            {
+                // The status says how often, not why: the coordinator's log on the cluster has the cause.
+                var times = status.Rollbacks - rollbacks == 1 ? "" : $" {status.Rollbacks - rollbacks} times";
+                output.Warn($"job '{job}' rolled back{times} to its checkpoint of iteration {status.LastCheckpoint} ({status.Rollbacks} rollback(s) in all; a silo or shard was lost, see the silos' logs) and goes on from there");
+                rollbacks = status.Rollbacks;
+            }
             feed.Report(status, sink);
         }
         return status;
+    }
+
+    /// <summary>
+    /// The job's status, asked again while the cluster does not answer (a gateway or silo lost, for up to
+    /// <see cref="PollOutage"/>): the job trains on meanwhile, and the console should not give up on it.
+    /// </summary>
+    private async Task<JobStatus> PollAsync(string job, CancellationToken cancellationToken)
+    {
+        Stopwatch? outage = null;
+        while (true)
+        {
+            try
+            {
+                var status = await client.GetStatusAsync(job, cancellationToken);
+                if (outage is not null) output.Warn($"back in contact with {client.Where} after {ProgressText.Seconds(outage.Elapsed.TotalSeconds)} s");
+                return status;
+            }
+            catch (ClusterApiException e) when (e.Failure == ClusterFailure.Unreachable && !cancellationToken.IsCancellationRequested)
+            {
+                if (outage is null)
+                {
+                    outage = Stopwatch.StartNew();
+                    output.Warn($"no answer about job '{job}' ({e.Message}); trying again for up to {PollOutage.TotalSeconds:F0} s");
+                }
+                else if (outage.Elapsed > PollOutage)
+                {
+                    throw;
+                }
+                await Task.Delay(PollRetryDelay, cancellationToken);
+            }
+        }
     }
 
     /// <summary>Data the seal refused are bad data, as a bad line is: the job trained nothing.</summary>

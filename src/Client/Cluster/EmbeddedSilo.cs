@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Hpf.Cluster.Silo;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,49 +8,45 @@ using Microsoft.Extensions.Logging;
 namespace Hpf.Cluster.Client.Cluster;
 
 /// <summary>
-/// A single silo inside the console's own process, built by <see cref="HpfSiloBuilder"/> like any other: loopback, free
-/// ports, SQLite membership and grain state under <c>&lt;data-dir&gt;/silo/</c>, and a cluster secret and API key made
-/// for this run. <c>hpf train</c> without <c>--cluster</c> runs its job through it with the same HTTP client as a real
-/// cluster. Its state is scratch space for one run (the saved job in the local store is what lasts): a run starts
-/// from empty tables and deletes them when it ends (SQLite does not give a deleted job's space back to the disk),
-/// and a lock file keeps two console processes from sharing them.
+/// A single silo inside the console's own process, built by <see cref="HpfSiloBuilder"/> like any other on the local
+/// profile: loopback, free ports, grain state and checkpoints as files under <c>&lt;data-dir&gt;/silo/</c>, an API key
+/// made for this run (its HTTP API is not used: the console calls the grains through <see cref="GrainFactory"/>).
+/// <c>hpf train</c> without <c>--cluster</c> runs its job through it with the same code as on a real cluster. Its files
+/// are kept from run to run (a job it was training when the console was killed is resumed by its watchdog); a lock file
+/// keeps two console processes from sharing them.
 /// </summary>
 internal sealed class EmbeddedSilo : IAsyncDisposable
 {
     public const string DirectoryName = "silo";
-    private const string LockFileName = "lock";
+    public const string LockFileName = "lock";
+
+    /// <summary>The ClusterId and ServiceId of every embedded silo: it is its own cluster, never joined by another.</summary>
+    public const string ClusterId = "hpf-local";
+
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
     private readonly HpfSilo _silo;
     private readonly FileStream _lock;
-    private readonly string _directory;
     private bool _disposed;
 
-    private EmbeddedSilo(HpfSilo silo, FileStream lockFile, string directory, string apiKey)
+    private EmbeddedSilo(HpfSilo silo, FileStream lockFile)
     {
         _silo = silo;
         _lock = lockFile;
-        _directory = directory;
-        ApiKey = apiKey;
     }
 
-    /// <summary>The silo's client API, on a loopback port.</summary>
-    public Uri ApiAddress => _silo.ApiAddress;
-
-    /// <summary>Made for this run; it lives in this process only.</summary>
-    public string ApiKey { get; }
+    /// <summary>Calls the silo's grains from this process.</summary>
+    public IGrainFactory GrainFactory => _silo.GrainFactory;
 
     public static async Task<EmbeddedSilo> StartAsync(string dataDirectory, CliOutput output, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var directory = Path.Combine(Path.GetFullPath(dataDirectory), DirectoryName);
         Directory.CreateDirectory(directory);
-        var lockFile = await LockAsync(directory, output, cancellationToken).ConfigureAwait(false);
+        var lockFile = await LockAsync(directory, output, cancellationToken);
         HpfSilo? silo = null;
         try
         {
-            DeleteTables(directory);
-            var apiKey = NewSecret();
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions
             {
                 Args = [],
@@ -63,31 +58,27 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["Cluster:ClusterId"] = "hpf-embedded",
-                ["Cluster:ClusterSecret"] = NewSecret(),
+                ["Profile"] = SiloProfile.Local,
+                ["Cluster:ClusterId"] = ClusterId,
+                ["Cluster:ServiceId"] = ClusterId,
                 ["Silo:BindAddress"] = "127.0.0.1",
                 ["Silo:Port"] = "0",
+                ["Silo:GatewayPort"] = "0",
                 ["Silo:SiloName"] = "embedded",
                 ["Api:Port"] = "0",
-                ["Api:ApiKey"] = apiKey,
-                ["Membership:Provider"] = "Sqlite",
-                ["Membership:ConnectionString"] = $"Data Source={Path.Combine(directory, "membership.db")}",
-                ["Storage:Provider"] = "Sqlite",
+                ["Api:ApiKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
                 ["Storage:DataDirectory"] = directory,
-                // No peer's view needs to drop this silo before it closes.
-                ["Shutdown:DrainTime"] = "00:00:00",
-                // One job, driven by this process: there is no coordinator elsewhere to resume.
-                ["Watchdog:Enabled"] = "false",
+                // A job left training by a console that was killed goes on from its checkpoint.
+                ["Watchdog:Enabled"] = "true",
             });
             silo = HpfSiloBuilder.Build(builder);
-            await silo.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new EmbeddedSilo(silo, lockFile, directory, apiKey);
+            await silo.StartAsync(cancellationToken);
+            return new EmbeddedSilo(silo, lockFile);
         }
         catch
         {
-            if (silo is not null) await silo.DisposeAsync().ConfigureAwait(false);
-            SqliteConnection.ClearAllPools();
-            await lockFile.DisposeAsync().ConfigureAwait(false);
+            if (silo is not null) await silo.DisposeAsync();
+            await lockFile.DisposeAsync();
             throw;
         }
     }
@@ -98,23 +89,18 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
         _disposed = true;
         try
         {
+            // Graceful: grains deactivate and write their state, so the next run finds it.
             using var timeout = new CancellationTokenSource(StopTimeout);
-            await _silo.StopAsync(timeout.Token).ConfigureAwait(false);
+            await _silo.StopAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Took too long: what was not written is recovered from the last checkpoint next time.
         }
         finally
         {
-            await _silo.DisposeAsync().ConfigureAwait(false);
-            // The pools would keep the database files open for the rest of the process.
-            SqliteConnection.ClearAllPools();
-            try
-            {
-                DeleteTables(_directory);
-            }
-            catch (IOException)
-            {
-                // The next run deletes them before it starts.
-            }
-            await _lock.DisposeAsync().ConfigureAwait(false);
+            await _silo.DisposeAsync();
+            await _lock.DisposeAsync();
         }
     }
 
@@ -136,22 +122,8 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
                     output.Warn($"waiting for another hpf command that is using the embedded silo in {directory}");
                     told = true;
                 }
-                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
             }
         }
     }
-
-    /// <summary>Deletes the membership and grain-state files (under the lock): before a run, what a killed one left.</summary>
-    private static void DeleteTables(string directory)
-    {
-        foreach (var stem in new[] { "membership.db", "grain-state.db" })
-        {
-            foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
-            {
-                File.Delete(Path.Combine(directory, stem + suffix));
-            }
-        }
-    }
-
-    private static string NewSecret() => Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 }

@@ -8,28 +8,28 @@ internal sealed class SiloSession : IAsyncDisposable
 {
     private readonly EmbeddedSilo? _embedded;
 
-    private SiloSession(ClusterApiClient client, EmbeddedSilo? embedded)
+    private SiloSession(ClusterJobs jobs, EmbeddedSilo? embedded)
     {
-        Client = client;
+        Jobs = jobs;
         _embedded = embedded;
     }
 
-    public ClusterApiClient Client { get; }
+    public ClusterJobs Jobs { get; }
 
-    /// <summary>A silo of this process: its tables are the command's alone, so its jobs are replaced and deleted freely.</summary>
+    /// <summary>A silo of this process: its jobs are the console's alone, so they are replaced and deleted freely.</summary>
     public bool IsEmbedded => _embedded is not null;
 
-    /// <param name="cluster">The cluster's API; null starts the embedded silo under <paramref name="dataDirectory"/>.</param>
-    public static async Task<SiloSession> OpenAsync(Uri? cluster, string? apiKey, string dataDirectory, CliOutput output, CancellationToken cancellationToken)
+    /// <param name="gateways">The cluster's gateways; null starts the embedded silo under <paramref name="dataDirectory"/>.</param>
+    public static async Task<SiloSession> OpenAsync(GatewayList? gateways, string clusterId, string dataDirectory, CliOutput output, CancellationToken cancellationToken)
     {
-        if (cluster is not null) return new SiloSession(new ClusterApiClient(cluster, apiKey), null);
-        var embedded = await EmbeddedSilo.StartAsync(dataDirectory, output, cancellationToken).ConfigureAwait(false);
-        return new SiloSession(new ClusterApiClient(embedded.ApiAddress, embedded.ApiKey), embedded);
+        if (gateways is not null) return new SiloSession(await ClusterJobs.ConnectAsync(gateways, clusterId, cancellationToken), null);
+        var embedded = await EmbeddedSilo.StartAsync(dataDirectory, output, cancellationToken);
+        return new SiloSession(ClusterJobs.InProcess(embedded.GrainFactory, "the embedded silo"), embedded);
     }
 
     public async ValueTask DisposeAsync()
     {
-        Client.Dispose();
-        if (_embedded is not null) await _embedded.DisposeAsync().ConfigureAwait(false);
+        await Jobs.DisposeAsync();
+        if (_embedded is not null) await _embedded.DisposeAsync();
     }
 }

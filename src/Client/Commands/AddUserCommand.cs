@@ -23,8 +23,9 @@ internal sealed class AddUserCommand
         _environment = environment;
         Command = new Command("add-user", "Fold a user's item counts into a trained model and keep them, to be served like a trained user")
         {
-            _job, _user, _counts, _items, _updateExisting, _serving.Json, _serving.Connection.Cluster, _serving.Connection.ApiKey,
+            _job, _user, _counts, _items, _updateExisting, _serving.Json,
         };
+        foreach (var option in _serving.Connection.All) Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
 
@@ -35,7 +36,7 @@ internal sealed class AddUserCommand
         var user = parsed.GetValue(_user)!;
         if (user.Length == 0) throw new CommandException(ExitCodes.BadOption, "option '--user' needs an id");
         var counts = ItemCountInput.Read(parsed.GetValue(_counts), parsed.GetValue(_items) ?? []);
-        using var model = _serving.Open(_environment, parsed, parsed.GetValue(_job)!);
+        await using var model = await _serving.OpenAsync(_environment, parsed, parsed.GetValue(_job)!, cancellationToken);
         var added = await model.AddUserAsync(user, counts, parsed.GetValue(_updateExisting), cancellationToken);
 
         var output = _environment.Output;

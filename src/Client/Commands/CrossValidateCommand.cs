@@ -26,7 +26,7 @@ internal sealed class CrossValidateCommand
     private readonly Option<string> _format = OptionWords.Format();
     private readonly Option<int> _top = new("--top") { Description = "K of precision@K, recall@K and NDCG@K", DefaultValueFactory = _ => 20 };
     private readonly TrainingOptionSet _training = new();
-    private readonly TrainingTargetOptions _target = new("train and score the folds on this cluster: the URL of a silo's client API");
+    private readonly TrainingTargetOptions _target = new("train and score the folds on this cluster");
     private readonly Option<string?> _job = new("--job") { Description = "on a silo, the folds are jobs NAME-1 … NAME-K (default: cv-<file name>)", HelpName = "NAME" };
     private readonly Option<bool> _json = new("--json") { Description = "print JSON instead of a table (progress goes to standard error)" };
 
@@ -80,8 +80,8 @@ internal sealed class CrossValidateCommand
         }
         else
         {
-            await using var session = await SiloSession.OpenAsync(cluster, _target.Connection.Key(parsed), _environment.Store(parsed).DataDirectory, progress, cancellationToken);
-            if (!session.IsEmbedded) progress.Line($"cross-validating on the cluster at {session.Client.BaseAddress}: jobs {prefix}-1 … {prefix}-{folds.Count}");
+            await using var session = await SiloSession.OpenAsync(cluster, _target.Connection.ClusterIdOf(parsed), _environment.Store(parsed).DataDirectory, progress, cancellationToken);
+            if (!session.IsEmbedded) progress.Line($"cross-validating on {session.Jobs.Where}: jobs {prefix}-1 … {prefix}-{folds.Count}");
             var scratch = Directory.CreateTempSubdirectory("hpf-cross-validate-");
             try
             {
@@ -89,7 +89,7 @@ internal sealed class CrossValidateCommand
                 {
                     var spec = _target.Spec(parsed, options, fold.Train.Nonzeros);
                     var replace = session.IsEmbedded || _target.Replace(parsed);
-                    scores.Add(await ScoreOnSiloAsync(session.Client, $"{prefix}-{fold.Number}", fold, folds.Count, spec, replace, top, scratch.FullName, progress, cancellationToken));
+                    scores.Add(await ScoreOnSiloAsync(session.Jobs, $"{prefix}-{fold.Number}", fold, folds.Count, spec, replace, top, scratch.FullName, progress, cancellationToken));
                 }
             }
             finally
@@ -112,7 +112,7 @@ internal sealed class CrossValidateCommand
     }
 
     /// <summary>A fold as a job on the silo: its training part uploaded and trained, its test part scored there, then the job deleted.</summary>
-    private static async Task<FoldScore> ScoreOnSiloAsync(ClusterApiClient client, string job, CrossValidationFold fold, int folds, JobSpec spec, bool replace, int top,
+    private static async Task<FoldScore> ScoreOnSiloAsync(ClusterJobs client, string job, CrossValidationFold fold, int folds, JobSpec spec, bool replace, int top,
         string scratch, CliOutput progress, CancellationToken cancellationToken)
     {
         Announce(progress, fold, folds);
@@ -126,7 +126,7 @@ internal sealed class CrossValidateCommand
         }
         catch (ClusterApiException e) when (e.Failure == ClusterFailure.Conflict && !replace)
         {
-            throw new CommandException(ExitCodes.BadOption, $"job '{job}' already exists on the cluster at {client.BaseAddress}: pass --replace to replace it, or name the folds with --job NAME", e);
+            throw new CommandException(ExitCodes.BadOption, $"job '{job}' already exists on {client.Where}: pass --replace to replace it, or name the folds with --job NAME", e);
         }
         ClusterEvaluation served;
         await using (var test = File.OpenRead(testFile))

@@ -23,8 +23,9 @@ internal sealed class EvaluateCommand
         _environment = environment;
         Command = new Command("evaluate", "Score a saved job on held-out data: log-likelihood, precision, recall and NDCG at K")
         {
-            _job, _test, _format, _top, _threads, _serving.Json, _serving.Connection.Cluster, _serving.Connection.ApiKey,
+            _job, _test, _format, _top, _threads, _serving.Json,
         };
+        foreach (var option in _serving.Connection.All) Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
 
@@ -40,7 +41,7 @@ internal sealed class EvaluateCommand
         var format = OptionWords.Parse(OptionWords.Formats, parsed.GetValue(_format)!);
         // Checked here, so that a typo is a local error and not a request.
         if (!File.Exists(testFile)) throw new FileNotFoundException($"file not found: {testFile}", testFile);
-        using var model = _serving.Open(_environment, parsed, parsed.GetValue(_job)!);
+        await using var model = await _serving.OpenAsync(_environment, parsed, parsed.GetValue(_job)!, cancellationToken);
         var served = await model.EvaluateAsync(testFile, format, top, threads, cancellationToken);
         var report = served.Report;
 

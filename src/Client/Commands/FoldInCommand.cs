@@ -25,8 +25,9 @@ internal sealed class FoldInCommand
         _environment = environment;
         Command = new Command("fold-in", "Fold a new user's item counts into a trained model: their factors E[θ] and their top items")
         {
-            _job, _counts, _items, _user, _count, _serving.Titles, _serving.Json, _serving.Connection.Cluster, _serving.Connection.ApiKey,
+            _job, _counts, _items, _user, _count, _serving.Titles, _serving.Json,
         };
+        foreach (var option in _serving.Connection.All) Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
 
@@ -38,7 +39,7 @@ internal sealed class FoldInCommand
         if (count < 0) throw new CommandException(ExitCodes.BadOption, $"option '-n' must be ≥ 0, got {count}");
         var counts = ItemCountInput.Read(parsed.GetValue(_counts), parsed.GetValue(_items) ?? []);
         var titles = _serving.ReadTitles(parsed);
-        using var model = _serving.Open(_environment, parsed, parsed.GetValue(_job)!);
+        await using var model = await _serving.OpenAsync(_environment, parsed, parsed.GetValue(_job)!, cancellationToken);
         var folded = await model.FoldInAsync(parsed.GetValue(_user), counts, count, cancellationToken);
 
         var output = _environment.Output;

@@ -7,19 +7,20 @@ using Spectre.Console;
 namespace Hpf.Cluster.Client.Commands;
 
 /// <summary>
-/// <c>hpf jobs</c>: the saved jobs of the data directory, from their model.json files only; with <c>--cluster URL</c>,
+/// <c>hpf jobs</c>: the saved jobs of the data directory, from their model.json files only; with <c>--cluster host:port</c>,
 /// the jobs of the cluster instead.
 /// </summary>
 internal sealed class JobsCommand
 {
     private readonly CommandEnvironment _environment;
     private readonly Option<bool> _json = new("--json") { Description = "print the list as JSON" };
-    private readonly ClusterConnection _connection = new("list this cluster's jobs instead of the saved ones: the URL of a silo's client API");
+    private readonly ClusterConnection _connection = new("list this cluster's jobs instead of the saved ones");
 
     public JobsCommand(CommandEnvironment environment)
     {
         _environment = environment;
-        Command = new Command("jobs", "List the saved jobs, or a cluster's jobs") { _json, _connection.Cluster, _connection.ApiKey };
+        Command = new Command("jobs", "List the saved jobs, or a cluster's jobs") { _json };
+        foreach (var option in _connection.All) Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
 
@@ -27,11 +28,11 @@ internal sealed class JobsCommand
 
     private async Task<int> RunAsync(ParseResult parsed, CancellationToken cancellationToken)
     {
-        using var client = _connection.Connect(parsed);
+        await using var client = await _connection.ConnectAsync(parsed, cancellationToken);
         return client is null ? ListSaved(parsed) : await ListClusterAsync(client, parsed, cancellationToken);
     }
 
-    private async Task<int> ListClusterAsync(ClusterApiClient client, ParseResult parsed, CancellationToken cancellationToken)
+    private async Task<int> ListClusterAsync(ClusterJobs client, ParseResult parsed, CancellationToken cancellationToken)
     {
         var output = _environment.Output;
         var jobs = await client.ListJobsAsync(cancellationToken);
@@ -42,7 +43,7 @@ internal sealed class JobsCommand
         }
         if (jobs.Length == 0)
         {
-            output.Line($"no jobs on the cluster at {client.BaseAddress}");
+            output.Line($"no jobs on {client.Where}");
             return ExitCodes.Success;
         }
         var table = new Table().AddColumn("name").AddColumn("state").AddColumn("updated (UTC)");

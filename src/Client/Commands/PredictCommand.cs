@@ -24,8 +24,9 @@ internal sealed class PredictCommand
         _environment = environment;
         Command = new Command("predict", "Predict the count E[θ_u]·E[β_i] of a user and an item, or of every pair in a file")
         {
-            _job, _user, _item, _pairs, _serving.Titles, _serving.Json, _serving.Connection.Cluster, _serving.Connection.ApiKey,
+            _job, _user, _item, _pairs, _serving.Titles, _serving.Json,
         };
+        foreach (var option in _serving.Connection.All) Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
 
@@ -43,7 +44,7 @@ internal sealed class PredictCommand
         var pairs = pairsFile is null ? [(userId!, itemId!)] : PairsInput.Read(pairsFile);
         var titles = _serving.ReadTitles(parsed);
 
-        using var model = _serving.Open(_environment, parsed, parsed.GetValue(_job)!);
+        await using var model = await _serving.OpenAsync(_environment, parsed, parsed.GetValue(_job)!, cancellationToken);
         var served = await model.PredictAsync(pairs, cancellationToken);
         var output = _environment.Output;
         var json = parsed.GetValue(_serving.Json);

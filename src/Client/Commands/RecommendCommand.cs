@@ -25,8 +25,9 @@ internal sealed class RecommendCommand
         _environment = environment;
         Command = new Command("recommend", "Rank items for a user by the predicted count E[θ_u]·E[β_i], or for a new user with --new-user")
         {
-            _job, _user, _newUser, _count, _includeSeen, _pool, _serving.Titles, _serving.Json, _serving.Connection.Cluster, _serving.Connection.ApiKey,
+            _job, _user, _newUser, _count, _includeSeen, _pool, _serving.Titles, _serving.Json,
         };
+        foreach (var option in _serving.Connection.All) Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
 
@@ -45,7 +46,7 @@ internal sealed class RecommendCommand
         var pool = parsed.GetValue(_pool) is { } poolFile ? ReadPool(poolFile) : null;
         var titles = _serving.ReadTitles(parsed);
 
-        using var model = _serving.Open(_environment, parsed, parsed.GetValue(_job)!);
+        await using var model = await _serving.OpenAsync(_environment, parsed, parsed.GetValue(_job)!, cancellationToken);
         var served = newUser
             ? await model.ColdStartAsync(count, pool, cancellationToken)
             : await model.RecommendAsync(userId!, count, includeSeen, pool, cancellationToken);

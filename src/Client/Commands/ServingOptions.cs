@@ -5,12 +5,12 @@ using Hpf.Cluster.Client.Serving;
 namespace Hpf.Cluster.Client.Commands;
 
 /// <summary>
-/// The options the serving commands share: where the model is (a cluster with <c>--cluster URL</c> or $HPF_CLUSTER, else
+/// The options the serving commands share: where the model is (a cluster with <c>--cluster host:port</c> or $HPF_CLUSTER, else
 /// the saved job), <c>--json</c>, and <c>--titles FILE</c> to show item titles beside ids.
 /// </summary>
 internal sealed class ServingOptions
 {
-    public ClusterConnection Connection { get; } = new("ask this cluster's job instead of the saved one: the URL of a silo's client API");
+    public ClusterConnection Connection { get; } = new("ask this cluster's job instead of the saved one");
 
     public Option<bool> Json { get; } = new("--json") { Description = "print JSON instead of a table" };
 
@@ -21,9 +21,9 @@ internal sealed class ServingOptions
     };
 
     /// <summary>The model the command asks: the cluster's job when a cluster is named, else the saved job of that name.</summary>
-    public IModelServing Open(CommandEnvironment environment, ParseResult parsed, string job)
+    public async Task<IModelServing> OpenAsync(CommandEnvironment environment, ParseResult parsed, string job, CancellationToken cancellationToken)
     {
-        if (Connection.Connect(parsed) is { } client) return new ClusterModelServing(client, job);
+        if (await Connection.ConnectAsync(parsed, cancellationToken) is { } client) return new ClusterModelServing(client, job);
         var entry = environment.OpenJob(parsed, job);
         return new SavedJobServing(environment.Store(parsed), entry);
     }

@@ -5,18 +5,19 @@ using Hpf.Cluster.Grains.Interfaces;
 
 namespace Hpf.Cluster.Client.Commands;
 
-/// <summary><c>hpf status JOB --cluster URL</c>: a cluster job's state, progress, data and timings.</summary>
+/// <summary><c>hpf status JOB --cluster host:port</c>: a cluster job's state, progress, data and timings.</summary>
 internal sealed class StatusCommand
 {
     private readonly CommandEnvironment _environment;
     private readonly Argument<string> _job = new("JOB") { Description = "the job on the cluster" };
     private readonly Option<bool> _json = new("--json") { Description = "print the job's status as JSON (the API's JobStatus)" };
-    private readonly ClusterConnection _connection = new("the cluster: the URL of a silo's client API");
+    private readonly ClusterConnection _connection = new("the cluster");
 
     public StatusCommand(CommandEnvironment environment)
     {
         _environment = environment;
-        Command = new Command("status", "Show a cluster job's state, progress and log-likelihood") { _job, _json, _connection.Cluster, _connection.ApiKey };
+        Command = new Command("status", "Show a cluster job's state, progress and log-likelihood") { _job, _json };
+        foreach (var option in _connection.All) Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
 
@@ -24,7 +25,7 @@ internal sealed class StatusCommand
 
     private async Task<int> RunAsync(ParseResult parsed, CancellationToken cancellationToken)
     {
-        using var client = _connection.ConnectRequired(parsed, "status");
+        await using var client = await _connection.ConnectRequiredAsync(parsed, "status", cancellationToken);
         var status = await client.GetStatusAsync(parsed.GetValue(_job)!, cancellationToken);
         if (parsed.GetValue(_json))
         {

@@ -10,7 +10,7 @@ namespace Hpf.Cluster.Client.Commands;
 
 /// <summary>
 /// <c>hpf train FILE …</c>: trains with live progress and saves the job in the local store. On a cluster with
-/// <c>--cluster URL</c>; without it through a silo embedded in this process (the same client code); with
+/// <c>--cluster host:port[,…]</c> (an Orleans client of its gateways); without it through a silo embedded in this process (the same client code); with
 /// <c>--in-process</c> directly on the engine's trainer, the fastest path on one machine.
 /// </summary>
 internal sealed class TrainCommand
@@ -22,7 +22,7 @@ internal sealed class TrainCommand
     private readonly Option<string?> _validation = new("--validation") { Description = "held-out triplets for the val-llk rule and the curve", HelpName = "FILE" };
     private readonly Option<string?> _job = new("--job") { Description = "name to save the job under (default: the file name without extension)", HelpName = "NAME" };
     private readonly Option<string?> _export = new("--export") { Description = "also write theta.tsv, beta.tsv and model.json here", HelpName = "DIR" };
-    private readonly TrainingTargetOptions _target = new("train on this cluster: the URL of a silo's client API, e.g. http://127.0.0.1:11180");
+    private readonly TrainingTargetOptions _target = new("train on this cluster");
 
     public TrainCommand(CommandEnvironment environment)
     {
@@ -82,7 +82,7 @@ internal sealed class TrainCommand
         return ExitCodes.Success;
     }
 
-    /// <summary>The engine's trainer on data read here: no silo, no HTTP.</summary>
+    /// <summary>The engine's trainer on data read here: no silo.</summary>
     private async Task<TrainedJob> TrainInProcessAsync(string file, string? validationFile, DatasetFormat format, TrainingOptions options, CancellationToken cancellationToken)
     {
         var output = _environment.Output;
@@ -115,11 +115,11 @@ internal sealed class TrainCommand
     }
 
     /// <summary>
-    /// Through a silo's API: the cluster's at <paramref name="cluster"/>, or, when that is null, a silo started in this
-    /// process for the run. The model comes back over the wire; the training set the local store keeps beside it
+    /// Through a silo's grains: the cluster's at <paramref name="cluster"/>, or, when that is null, a silo started in this
+    /// process for the run. The model comes back shard by shard; the training set the local store keeps beside it
     /// (train.bin, for leaving seen items out of recommendations) is read here from the same file.
     /// </summary>
-    private async Task<TrainedJob> TrainOnSiloAsync(ParseResult parsed, Uri? cluster, string name, string file, string? validationFile,
+    private async Task<TrainedJob> TrainOnSiloAsync(ParseResult parsed, GatewayList? cluster, string name, string file, string? validationFile,
         DatasetFormat format, TrainingOptions options, CancellationToken cancellationToken)
     {
         var output = _environment.Output;
@@ -129,11 +129,12 @@ internal sealed class TrainCommand
             if (!File.Exists(path)) throw new FileNotFoundException($"file not found: {path}", path);
         }
         var spec = _target.Spec(parsed, options, new FileInfo(file).Length / ApproximateBytesPerLine);
-        await using var session = await SiloSession.OpenAsync(cluster, _target.Connection.Key(parsed), _environment.Store(parsed).DataDirectory, output, cancellationToken);
-        var client = session.Client;
-        if (!session.IsEmbedded) output.Line($"training job '{name}' on the cluster at {client.BaseAddress}");
+        await using var session = await SiloSession.OpenAsync(cluster, _target.Connection.ClusterIdOf(parsed), _environment.Store(parsed).DataDirectory, output, cancellationToken);
+        var client = session.Jobs;
+        if (!session.IsEmbedded) output.Line($"training job '{name}' on {client.Where}");
         var run = new ClusterTrainingRun(client, output);
-        // The embedded silo's tables are this run's alone: a job left there by a killed run is simply replaced.
+        // The embedded silo's jobs are the console's alone: a job left there by a killed run is simply replaced, and
+        // once its model is in the local store (what recommend and the rest read) its shards and checkpoints go.
         var (status, model) = await run.TrainAsync(name, spec, replace: session.IsEmbedded || _target.Replace(parsed),
             file, validationFile, format, cancellationToken);
         if (session.IsEmbedded) await client.DeleteAsync(name, cancellationToken);

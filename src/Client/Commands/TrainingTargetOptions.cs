@@ -5,8 +5,8 @@ using Hpf.Cluster.Grains.Interfaces;
 namespace Hpf.Cluster.Client.Commands;
 
 /// <summary>
-/// Where a training run goes, for <c>train</c> and <c>cross-validate</c>: a cluster (<c>--cluster URL</c>, or
-/// $HPF_CLUSTER), the engine in this process (<c>--in-process</c>), or else a silo embedded in this process; and the
+/// Where a training run goes, for <c>train</c> and <c>cross-validate</c>: a cluster (<c>--cluster host:port[,…]</c>, or
+/// $HPF_CLUSTER unless <c>--local</c>), the engine in this process (<c>--in-process</c>), or else a silo embedded in this process; and the
 /// job's shards and checkpoints on a silo.
 /// </summary>
 internal sealed class TrainingTargetOptions
@@ -23,21 +23,21 @@ internal sealed class TrainingTargetOptions
     private readonly Option<int> _checkpointEvery = new("--checkpoint-every") { Description = "shards checkpoint every M iterations, 0 = only the final model", DefaultValueFactory = _ => DefaultSpec.CheckpointEvery, HelpName = "M" };
     private readonly Option<bool> _replace = new("--replace") { Description = "with --cluster: replace a cluster job of the same name (a training one is cancelled)" };
 
-    public IEnumerable<Option> All => [Connection.Cluster, Connection.ApiKey, _inProcess, _userShards, _itemShards, _checkpointEvery, _replace];
+    public IEnumerable<Option> All => [.. Connection.All, _inProcess, _userShards, _itemShards, _checkpointEvery, _replace];
 
     public bool Replace(ParseResult parsed) => parsed.GetValue(_replace);
 
     /// <summary>Where to train: in process, or on the cluster named (null: the embedded silo). Refuses options that contradict each other.</summary>
-    public (bool InProcess, Uri? Cluster) Resolve(ParseResult parsed)
+    public (bool InProcess, GatewayList? Cluster) Resolve(ParseResult parsed)
     {
         var inProcess = parsed.GetValue(_inProcess);
-        var cluster = inProcess ? null : Connection.Address(parsed);
-        if (inProcess && Given(parsed, Connection.Cluster))
+        var cluster = inProcess ? null : Connection.Gateways(parsed);
+        if (inProcess && Connection.Given(parsed))
             throw new CommandException(ExitCodes.BadOption, "--in-process and --cluster exclude each other: train here, or on the cluster");
         if (inProcess && (Given(parsed, _userShards) || Given(parsed, _itemShards) || Given(parsed, _checkpointEvery) || Given(parsed, _replace)))
             throw new CommandException(ExitCodes.BadOption, "--user-shards, --item-shards, --checkpoint-every and --replace are for training on a silo; --in-process has no shards");
         if (cluster is null && Given(parsed, _replace))
-            throw new CommandException(ExitCodes.BadOption, "--replace is for a job on a cluster (--cluster URL); the local job store always replaces a job of the same name");
+            throw new CommandException(ExitCodes.BadOption, "--replace is for a job on a cluster (--cluster host:port); the local job store always replaces a job of the same name");
         return (inProcess, cluster);
     }
 

@@ -4,12 +4,12 @@ using Hpf.Cluster.Grains.Interfaces;
 namespace Hpf.Cluster.Client.Serving;
 
 /// <summary>
-/// What the serving commands ask of a job's model, answered either by a cluster's API (<see cref="ClusterModelServing"/>)
+/// What the serving commands ask of a job's model, answered either by a cluster's grains (<see cref="ClusterModelServing"/>)
 /// or by the saved job in this process (<see cref="SavedJobServing"/>), in the same result types, so that the commands
 /// print the same tables and JSON either way. Refusals come out as the console's exit codes: an unknown user or item, no
 /// such job, a job with no model to serve.
 /// </summary>
-internal interface IModelServing : IDisposable
+internal interface IModelServing : IAsyncDisposable
 {
     /// <summary>The job's name.</summary>
     string Job { get; }

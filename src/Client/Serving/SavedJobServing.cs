@@ -102,9 +102,7 @@ internal sealed class SavedJobServing(JobStore store, JobStoreEntry entry) : IMo
         }, cancellationToken);
 
     // Nothing is held open: the job's files are read whole and closed on first use.
-    public void Dispose()
-    {
-    }
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private int IndexOfUser(string user)
     {

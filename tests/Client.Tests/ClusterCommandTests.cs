@@ -49,13 +49,12 @@ public sealed class ClusterCommandTests(TrainedJob job) : IAsyncLifetime
     {
         var train = (await Cli(["train", job.TrainFile, "--job", "remote", "--k", "3", "--max-iter", "6", "--stop", "maxiter", "--check-every", "3",
             "--threads", "1", "--user-shards", "2", "--item-shards", "2", "--validation", job.TestFile, .. _cluster.Arguments])).Succeeded();
-        Assert.Contains($"training job 'remote' on the cluster at {_cluster.Url}", train.Out);
+        Assert.Contains($"training job 'remote' on the cluster at {_cluster.Gateway}", train.Out);
         Assert.Contains("(2 user and 2 item shards)", train.Out);
         Assert.Matches(@"iteration 3/6  llk -?\d\.\d{3}e[+-]\d{2}  elapsed", train.Out);
         Assert.Contains("iteration 6/6", train.Out);
         Assert.Contains("final log-likelihood: train ", train.Out);
         Assert.Contains($"saved job 'remote' in {Path.Combine(_scratch.DataDirectory, "jobs", "remote")}", train.Out);
-        Assert.DoesNotContain(_cluster.ApiKey, train.Out + train.Error, StringComparison.Ordinal);
 
         var recommend = (await Cli("recommend", "remote", "--user", job.KnownUser, "-n", "3", "--json")).Succeeded();
         using (var items = JsonDocument.Parse(recommend.Out))
@@ -94,8 +93,10 @@ public sealed class ClusterCommandTests(TrainedJob job) : IAsyncLifetime
         string[] options = ["--k", "4", "--max-iter", "8", "--stop", "maxiter", "--check-every", "4", "--threads", "1", "--seed", "11"];
         (await Cli(["train", job.TrainFile, "--job", "here", "--in-process", .. options])).Succeeded();
         (await Cli(["train", job.TrainFile, "--job", "embedded", .. options])).Succeeded();
-        // The embedded silo's tables were this run's scratch space: only its lock file is left.
-        Assert.Equal(["lock"], Directory.GetFiles(Path.Combine(_scratch.DataDirectory, "silo")).Select(Path.GetFileName));
+        // The embedded silo keeps its state as files under the data directory (beside the lock of one console at a time).
+        var embeddedSilo = Path.Combine(_scratch.DataDirectory, "silo");
+        Assert.True(File.Exists(Path.Combine(embeddedSilo, "lock")));
+        Assert.True(Directory.Exists(Path.Combine(embeddedSilo, "state")));
         (await Cli(["train", job.TrainFile, "--job", "sharded", "--user-shards", "3", "--item-shards", "2", .. options, .. _cluster.Arguments])).Succeeded();
 
         var store = new JobStore(_scratch.DataDirectory);
@@ -119,19 +120,13 @@ public sealed class ClusterCommandTests(TrainedJob job) : IAsyncLifetime
     [Fact]
     public async Task Cluster_failures_have_their_own_messages_and_exit_codes()
     {
-        var wrongKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        var refused = await Cli("jobs", "--cluster", _cluster.Url, "--api-key", wrongKey);
-        Assert.Equal(ExitCodes.ApiKeyRefused, refused.ExitCode);
-        Assert.Contains("refused the API key", refused.Error);
-        Assert.DoesNotContain(wrongKey, refused.Out + refused.Error, StringComparison.Ordinal);
-
-        var keyless = await Cli("train", job.TrainFile, "--cluster", _cluster.Url);
-        Assert.Equal(ExitCodes.ApiKeyRefused, keyless.ExitCode);
-        Assert.Contains("needs an API key", keyless.Error);
-
-        var unreachable = await Cli("status", "any", "--cluster", "http://127.0.0.1:1", "--api-key", "k");
+        var unreachable = await Cli("status", "any", "--cluster", "127.0.0.1:1");
         Assert.Equal(ExitCodes.ClusterUnreachable, unreachable.ExitCode);
-        Assert.Contains("cannot reach the cluster at http://127.0.0.1:1/", unreachable.Error);
+        Assert.Contains("cannot reach the cluster at 127.0.0.1:1", unreachable.Error);
+
+        var wrongId = await Cli("jobs", "--cluster", _cluster.Gateway, "--cluster-id", "another");
+        Assert.Equal(ExitCodes.ClusterUnreachable, wrongId.ExitCode);
+        Assert.Contains("cluster id 'another'", wrongId.Error);
 
         var missing = await Cli(["status", "ghost", .. _cluster.Arguments]);
         Assert.Equal(ExitCodes.JobNotFound, missing.ExitCode);
@@ -154,7 +149,38 @@ public sealed class ClusterCommandTests(TrainedJob job) : IAsyncLifetime
 
         Assert.Equal(ExitCodes.BadOption, (await Cli(["train", job.TrainFile, "--in-process", .. _cluster.Arguments])).ExitCode);
         Assert.Equal(ExitCodes.BadOption, (await Cli("train", job.TrainFile, "--in-process", "--user-shards", "2")).ExitCode);
-        Assert.Equal(ExitCodes.BadOption, (await Cli("train", job.TrainFile, "--cluster", "not a url")).ExitCode);
+        Assert.Equal(ExitCodes.BadOption, (await Cli("train", job.TrainFile, "--cluster", "not a gateway")).ExitCode);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", "'127.0.0.1' is not host:port")]
+    [InlineData("127.0.0.1:gateway", "'127.0.0.1:gateway' is not host:port")]
+    [InlineData("127.0.0.1:70000", "'127.0.0.1:70000' is not host:port")]
+    [InlineData("127.0.0.1:30000,localhost", "'localhost' is not host:port")]
+    [InlineData("http://127.0.0.1:11180", "not to its HTTP API")]
+    public async Task A_cluster_that_is_not_a_list_of_host_and_port_is_refused_naming_the_option_and_the_form(string cluster, string why)
+    {
+        foreach (var command in new[] { new[] { "jobs" }, ["status", "any"], ["train", job.TrainFile] })
+        {
+            var refused = await Cli([.. command, "--cluster", cluster]);
+            Assert.Equal(ExitCodes.BadOption, refused.ExitCode);
+            Assert.Contains($"--cluster '{cluster}'", refused.Error);
+            Assert.Contains(why, refused.Error);
+            Assert.Contains("host:port[,host:port…]", refused.Error);
+        }
+    }
+
+    [Fact]
+    public async Task Local_works_on_the_saved_jobs_and_excludes_cluster()
+    {
+        var local = (await Cli("jobs", "--local")).Succeeded();
+        Assert.Contains("no jobs in", local.Out);
+        var both = await Cli(["jobs", "--local", .. _cluster.Arguments]);
+        Assert.Equal(ExitCodes.BadOption, both.ExitCode);
+        Assert.Contains("--local and --cluster exclude each other", both.Error);
+        var status = await Cli("status", "any", "--local");
+        Assert.Equal(ExitCodes.BadOption, status.ExitCode);
+        Assert.Contains("hpf status works on a cluster's jobs", status.Error);
     }
 
     [Fact]

@@ -9,55 +9,57 @@ namespace Hpf.Cluster.Client.Tests;
 
 /// <summary>
 /// A one-silo cluster for <c>hpf … --cluster</c>, hosted in the test process by <see cref="HpfSiloBuilder"/> as Hpf.Silo
-/// builds one (SQLite under a scratch directory, loopback, free ports, a random API key).
+/// builds one on the local profile (files under a scratch directory, loopback, free ports). The console reaches it as
+/// an Orleans client of its gateway, the path a real cluster takes.
 /// </summary>
 internal sealed class ClusterUnderTest : IAsyncDisposable
 {
+    /// <summary>Not the default <c>hpf</c>, so that every command proves it passes <c>--cluster-id</c> on.</summary>
+    public const string ClusterId = "client-test";
+
     private readonly HpfSilo _silo;
     private readonly ScratchDirectory _scratch;
 
-    private ClusterUnderTest(HpfSilo silo, ScratchDirectory scratch, string apiKey)
+    private ClusterUnderTest(HpfSilo silo, ScratchDirectory scratch)
     {
         _silo = silo;
         _scratch = scratch;
-        ApiKey = apiKey;
     }
 
-    public string ApiKey { get; }
+    /// <summary>The gateway as <c>--cluster</c> takes it: <c>127.0.0.1:PORT</c>.</summary>
+    public string Gateway => $"127.0.0.1:{_silo.GatewayEndpoint.Port}";
 
-    public string Url => _silo.ApiAddress.AbsoluteUri;
+    /// <summary>The silo's grains, for setting up what no command makes (a job with no data).</summary>
+    public IGrainFactory Grains => _silo.GrainFactory;
 
     public static async Task<ClusterUnderTest> StartAsync()
     {
         var scratch = new ScratchDirectory();
-        var apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = scratch.Root, EnvironmentName = Environments.Production });
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Cluster:ClusterId"] = "client-test",
-            ["Cluster:ClusterSecret"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
-            ["Cluster:CallTimeout"] = "00:01:00",
+            ["Profile"] = SiloProfile.Local,
+            ["Cluster:ClusterId"] = ClusterId,
+            ["Cluster:ServiceId"] = "hpf",
             ["Silo:Port"] = "0",
+            ["Silo:GatewayPort"] = "0",
             ["Api:Port"] = "0",
-            ["Api:ApiKey"] = apiKey,
-            ["Membership:ConnectionString"] = $"Data Source={scratch.File("membership.db")}",
-            ["Storage:DataDirectory"] = scratch.Root,
-            ["Shutdown:DrainTime"] = "00:00:00",
+            ["Api:ApiKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
+            ["Storage:DataDirectory"] = scratch.File("silo"),
             ["Watchdog:Enabled"] = "false",
         });
         var silo = HpfSiloBuilder.Build(builder);
         await silo.StartAsync(CancellationToken.None);
-        return new ClusterUnderTest(silo, scratch, apiKey);
+        return new ClusterUnderTest(silo, scratch);
     }
 
     /// <summary>The arguments that point a command at this cluster.</summary>
-    public string[] Arguments => ["--cluster", Url, "--api-key", ApiKey];
+    public string[] Arguments => ["--cluster", Gateway, "--cluster-id", ClusterId];
 
     public async ValueTask DisposeAsync()
     {
         await _silo.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _scratch.Dispose();
     }
 }

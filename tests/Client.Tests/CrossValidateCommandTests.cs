@@ -63,7 +63,7 @@ public sealed class CrossValidateCommandTests(TrainedJob job) : IDisposable
         using var embedded = Json(await Cli(common));
         await using var cluster = await ClusterUnderTest.StartAsync();
         var onCluster = (await Cli([.. common, "--job", "cv", "--user-shards", "2", "--item-shards", "2", .. cluster.Arguments])).Succeeded();
-        Assert.Contains($"cross-validating on the cluster at {cluster.Url}: jobs cv-1 … cv-2", onCluster.Error);
+        Assert.Contains($"cross-validating on the cluster at {cluster.Gateway}: jobs cv-1 … cv-2", onCluster.Error);
         using var remote = JsonDocument.Parse(onCluster.Out);
         foreach (var other in new[] { embedded, remote })
         {

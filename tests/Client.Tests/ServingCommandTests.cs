@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
-using Hpf.Cluster.Silo.Api;
 
 namespace Hpf.Cluster.Client.Tests;
 
@@ -201,12 +200,7 @@ public sealed class ServingCommandTests(ServedClusterJob served) : IClassFixture
         Assert.Equal(ExitCodes.JobNotFound, (await served.Local("fold-in", "ghost", "--item", "i1:1")).ExitCode);
 
         // A job created on the cluster but given no data has no model to serve.
-        using (var http = new HttpClient { BaseAddress = new Uri(served.Cluster.Url) })
-        {
-            http.DefaultRequestHeaders.Add(ClientApiOptions.ApiKeyHeader, served.Cluster.ApiKey);
-            using var created = await http.PostAsJsonAsync("api/jobs", new CreateJobRequest { Name = "unfed", Spec = new JobSpec() }, ClientApiJson.Options);
-            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-        }
+        await served.Cluster.Grains.GetGrain<ICoordinatorGrain>("unfed").Create(new JobSpec(), replace: false, CancellationToken.None);
         var unfed = await served.OnCluster("recommend", "unfed", "--new-user");
         Assert.Equal(ExitCodes.JobNotServable, unfed.ExitCode);
         Assert.Contains("it has no model until it has trained", unfed.Error);

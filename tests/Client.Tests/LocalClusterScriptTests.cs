@@ -68,10 +68,10 @@ public sealed partial class LocalClusterScriptTests(TrainedJob job) : IDisposabl
 
             var data = _scratch.DataDirectory;
             var train = await CliRun.Of("--data-dir", data, "train", job.TrainFile, "--job", "scripted", "--k", "3", "--max-iter", "4",
-                "--stop", "maxiter", "--check-every", "2", "--threads", "1", "--user-shards", "2", "--item-shards", "2", "--cluster", gateways, "--api-key", key);
+                "--stop", "maxiter", "--check-every", "2", "--threads", "1", "--user-shards", "2", "--item-shards", "2", "--cluster", gateways);
             train.Succeeded();
             Assert.Contains("saved job 'scripted'", train.Out);
-            var jobs = (await CliRun.Of("jobs", "--json", "--cluster", gateways, "--api-key", key)).Succeeded();
+            var jobs = (await CliRun.Of("jobs", "--json", "--cluster", gateways)).Succeeded();
             using var listed = JsonDocument.Parse(jobs.Out);
             Assert.Contains(listed.RootElement.EnumerateArray(), j => j.GetProperty("job").GetString() == "scripted" && j.GetProperty("state").GetString() == "completed");
             (await CliRun.Of("--data-dir", data, "predict", "scripted", "--user", job.KnownUser, "--item", job.KnownItem)).Succeeded();

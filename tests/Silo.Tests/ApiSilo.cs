@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace Hpf.Cluster.Silo.Tests;
 
 /// <summary>
-/// A silo hosted in the test process by <see cref="HpfSiloBuilder"/>, as Hpf.Silo builds one: SQLite under a fresh
-/// directory, loopback, free ports, a random secret and API key, every log line captured.
+/// A silo hosted in the test process by <see cref="HpfSiloBuilder"/>, as Hpf.Silo builds one: the local profile with
+/// its files under a fresh directory, loopback, free ports, a random API key, every log line captured.
 /// </summary>
 internal sealed class ApiSilo : IAsyncDisposable
 {
@@ -31,7 +31,7 @@ internal sealed class ApiSilo : IAsyncDisposable
     public string ApiKey { get; }
     public CapturedLogs Logs { get; }
     public Uri ApiAddress => _silo.ApiAddress;
-    public int SiloPort => _silo.Address.Port;
+    public int SiloPort => _silo.Address.Endpoint.Port;
     public HpfSilo Silo => _silo;
 
     /// <summary>Sends the API key.</summary>
@@ -54,15 +54,13 @@ internal sealed class ApiSilo : IAsyncDisposable
 
     public static Dictionary<string, string?> Settings(string directory, string apiKey) => new()
     {
+        ["Profile"] = SiloProfile.Local,
         ["Cluster:ClusterId"] = "api-test",
-        ["Cluster:ClusterSecret"] = NewKey(),
-        ["Cluster:CallTimeout"] = "00:01:00",
         ["Silo:Port"] = "0",
+        ["Silo:GatewayPort"] = "0",
         ["Api:Port"] = "0",
         ["Api:ApiKey"] = apiKey,
-        ["Membership:ConnectionString"] = $"Data Source={Path.Combine(directory, "membership.db")}",
         ["Storage:DataDirectory"] = directory,
-        ["Shutdown:DrainTime"] = "00:00:00",
         ["Watchdog:Enabled"] = "false",
     };
 
@@ -96,7 +94,6 @@ internal sealed class ApiSilo : IAsyncDisposable
         Client.Dispose();
         Anonymous.Dispose();
         await _silo.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

@@ -41,20 +41,26 @@ public sealed class ClientApiHostingTests : IDisposable
         settings["Silo:Port"] = "23456";
         settings["Api:Port"] = "23456";
         var e = Assert.Throws<SiloConfigurationException>(() => HpfSiloBuilder.Build(ApiSilo.Builder(_directory, new CapturedLogs(), settings)));
-        Assert.Contains("Api:Port and Silo:Port", e.Message, StringComparison.Ordinal);
+        Assert.Contains("must differ", e.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("Membership:IdleTransactionTimeout", "00:00:00")]
-    [InlineData("Membership:IdleTransactionTimeout", "soon")]
-    [InlineData("Storage:IdleTransactionTimeout", "00:00:00")]
-    [InlineData("Storage:IdleTransactionTimeout", "soon")]
-    public void An_idle_transaction_timeout_that_is_not_a_positive_time_is_refused_by_name(string key, string value)
+    [Fact]
+    public void An_unknown_profile_is_refused_and_the_two_profiles_are_named()
     {
         var settings = ApiSilo.Settings(_directory, ApiSilo.NewKey());
-        settings[key] = value;
+        settings["Profile"] = "postgres";
         var e = Assert.Throws<SiloConfigurationException>(() => HpfSiloBuilder.Build(ApiSilo.Builder(_directory, new CapturedLogs(), settings)));
-        Assert.Contains(key, e.Message, StringComparison.Ordinal);
+        Assert.Contains("'local'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'cluster'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_cluster_profile_without_a_connection_string_is_refused_and_says_which_variable_to_set()
+    {
+        var settings = ApiSilo.Settings(_directory, ApiSilo.NewKey());
+        settings["Profile"] = SiloProfile.Cluster;
+        var e = Assert.Throws<SiloConfigurationException>(() => HpfSiloBuilder.Build(ApiSilo.Builder(_directory, new CapturedLogs(), settings)));
+        Assert.Contains("HPF_Storage__ConnectionString", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace Hpf.Cluster.Silo.Tests;
 
 /// <summary>
-/// Three Hpf.Silo processes on PostgreSQL train the sampled 1M-nonzero job while one of them is lost: killed
+/// Three Hpf.Silo processes on Azurite train the sampled 1M-nonzero job while one of them is lost: killed
 /// (SIGKILL) holding shards, killed holding the coordinator, all of them killed and started again, or frozen past the
 /// failure timeout and then resumed. Each time the job completes with the in-process trainer's model, and the
 /// coordinator's log shows it went back no further than the last complete checkpoint.
@@ -25,8 +25,7 @@ public sealed partial class SiloFailureTests(SampledJob job, ITestOutputHelper o
     [Fact]
     public async Task A_silo_holding_shards_killed_mid_iteration_costs_at_most_one_checkpoint_interval_and_nothing_of_the_model()
     {
-        if (TestPostgres.ConnectionString(output) is not { } postgres) return;
-        await using var cluster = await PostgresSiloCluster.StartAsync(postgres, 3);
+        await using var cluster = await AzuriteSiloCluster.StartAsync(3);
         const string name = "kill-shard-silo";
         await cluster.SubmitAsync(0, name, job.Spec, job.Tsv);
         var started = cluster.Clock.Elapsed;
@@ -63,15 +62,14 @@ public sealed partial class SiloFailureTests(SampledJob job, ITestOutputHelper o
             $"rolled back to {back}: {before.Iteration - back} complete iterations redone; {final.Rollbacks} rollback(s)");
         output.WriteLine($"settled view (every survivor without the dead silo) {settled.TotalSeconds:F2} s after the kill; shards restored " +
             $"{(restored[^1].At - killedAt).TotalSeconds:F2} s after it; job {(finishedAt - started).TotalSeconds:F1} s from start to completed " +
-            $"(membership: heartbeat {PostgresSiloCluster.HeartbeatInterval.TotalSeconds} s, death timeout {PostgresSiloCluster.DeathTimeout.TotalSeconds} s)");
+            $"(membership: probe every {AzuriteSiloCluster.ProbeTimeout.TotalSeconds} s, two missed and two votes to declare death)");
         cluster.AssertSecretsNotShown();
     }
 
     [Fact]
     public async Task The_coordinators_silo_killed_mid_iteration_is_taken_over_by_a_survivors_watchdog_and_the_model_is_the_same()
     {
-        if (TestPostgres.ConnectionString(output) is not { } postgres) return;
-        await using var cluster = await PostgresSiloCluster.StartAsync(postgres, 3);
+        await using var cluster = await AzuriteSiloCluster.StartAsync(3);
         const string name = "kill-coordinator-silo";
         await cluster.SubmitAsync(0, name, job.Spec, job.Tsv);
         await cluster.WaitForJobAsync(name, s => s.State == JobState.Training, JobLimit);
@@ -102,14 +100,13 @@ public sealed partial class SiloFailureTests(SampledJob job, ITestOutputHelper o
         await AssertSameModelAsync(cluster, taker, name, final);
         output.WriteLine($"killed the coordinator's silo {victim} after iteration {before.Iteration} (last checkpoint {before.LastCheckpoint}); silo {taker} " +
             $"resumed from {back} {(resumed[0].At - killedAt).TotalSeconds:F2} s after the kill: {before.Iteration - back} complete iterations redone");
-        output.WriteLine($"settled view {settled.TotalSeconds:F2} s after the kill (watchdog every {PostgresSiloCluster.WatchdogInterval.TotalSeconds} s)");
+        output.WriteLine($"settled view {settled.TotalSeconds:F2} s after the kill (watchdog every {AzuriteSiloCluster.WatchdogInterval.TotalSeconds} s)");
     }
 
     [Fact]
     public async Task All_silos_killed_and_started_again_resume_the_job_from_its_checkpoint_and_serve_the_model_after_another_restart()
     {
-        if (TestPostgres.ConnectionString(output) is not { } postgres) return;
-        await using var cluster = await PostgresSiloCluster.StartAsync(postgres, 3);
+        await using var cluster = await AzuriteSiloCluster.StartAsync(3);
         const string name = "kill-all-silos";
         await cluster.SubmitAsync(1, name, job.Spec, job.Tsv);
         var before = await cluster.WaitForJobAsync(name, s => s.Iteration >= KillAfter, JobLimit);
@@ -149,8 +146,7 @@ public sealed partial class SiloFailureTests(SampledJob job, ITestOutputHelper o
     [Fact]
     public async Task Two_of_three_silos_killed_at_once_leave_one_that_declares_both_dead_and_finishes_the_job_alone()
     {
-        if (TestPostgres.ConnectionString(output) is not { } postgres) return;
-        await using var cluster = await PostgresSiloCluster.StartAsync(postgres, 3);
+        await using var cluster = await AzuriteSiloCluster.StartAsync(3);
         const string name = "kill-two-silos";
         await cluster.SubmitAsync(0, name, job.Spec, job.Tsv);
         await cluster.WaitForJobAsync(name, s => s.State == JobState.Training, JobLimit);
@@ -187,8 +183,7 @@ public sealed partial class SiloFailureTests(SampledJob job, ITestOutputHelper o
     [Fact]
     public async Task A_partitioned_silo_finds_itself_dead_on_resuming_exits_with_3_and_nothing_it_writes_counts()
     {
-        if (TestPostgres.ConnectionString(output) is not { } postgres) return;
-        await using var cluster = await PostgresSiloCluster.StartAsync(postgres, 3);
+        await using var cluster = await AzuriteSiloCluster.StartAsync(3);
         const string name = "partitioned-silo";
         await cluster.SubmitAsync(0, name, job.Spec, job.Tsv);
         await cluster.WaitForJobAsync(name, s => s.State == JobState.Training, JobLimit);
@@ -209,7 +204,8 @@ public sealed partial class SiloFailureTests(SampledJob job, ITestOutputHelper o
 
         Assert.True(await frozen.WaitForExitAsync(TimeSpan.FromSeconds(30)), $"the silo declared dead kept running\n{cluster.Logs()}");
         Assert.Equal(SiloProgram.DeclaredDeadExitCode, frozen.ExitCode);
-        Assert.Contains(frozen.Lines, l => l.Text.Contains("stopped because the cluster declared it dead", StringComparison.Ordinal));
+        // SiloDeclaredDead's line: the silo says why it stops.
+        Assert.Contains(frozen.Lines, l => l.Text.Contains("Silo stops", StringComparison.Ordinal));
 
         var final = await WaitForStatusFromAsync(cluster, survivors, name, s => s.IsFinished);
         Assert.True(final.State == JobState.Completed, $"{final.State}: {final.Error}\n{cluster.Logs()}");
@@ -234,7 +230,7 @@ public sealed partial class SiloFailureTests(SampledJob job, ITestOutputHelper o
     }
 
     /// <summary>Iterations named by the matching lines of a slot's current process logged after <paramref name="since"/>, in order.</summary>
-    private static List<(int Iteration, TimeSpan At)> IterationsLogged(PostgresSiloCluster cluster, int slot, Regex pattern, TimeSpan since) =>
+    private static List<(int Iteration, TimeSpan At)> IterationsLogged(AzuriteSiloCluster cluster, int slot, Regex pattern, TimeSpan since) =>
         cluster[slot].Lines.Where(l => l.At >= since)
             .Select(l => (Match: pattern.Match(l.Text), l.At))
             .Where(m => m.Match.Success)
@@ -245,14 +241,14 @@ public sealed partial class SiloFailureTests(SampledJob job, ITestOutputHelper o
     /// The rollback went back to the last checkpoint complete when the silo was lost, or a later one, never an older one:
     /// so no more than one checkpoint interval of completed iterations was computed twice.
     /// </summary>
-    private static void AssertAtMostOneIntervalRedone(JobStatus before, int back, PostgresSiloCluster cluster)
+    private static void AssertAtMostOneIntervalRedone(JobStatus before, int back, AzuriteSiloCluster cluster)
     {
         Assert.True(back >= before.LastCheckpoint, $"went back to iteration {back}, behind the checkpoint of {before.LastCheckpoint} complete before the loss\n{cluster.Logs()}");
         Assert.True(before.Iteration - back <= SampledJob.CheckpointEvery, $"redid {before.Iteration - back} iterations, more than one checkpoint interval");
         Assert.Equal(0, back % SampledJob.CheckpointEvery);
     }
 
-    private async Task AssertSameModelAsync(PostgresSiloCluster cluster, int slot, string name, JobStatus final)
+    private async Task AssertSameModelAsync(AzuriteSiloCluster cluster, int slot, string name, JobStatus final)
     {
         var model = await cluster.DownloadModelAsync(slot, name, job.Training);
         var difference = ModelComparison.MaxRelativeDifference(job.Expected, model);
@@ -264,7 +260,7 @@ public sealed partial class SiloFailureTests(SampledJob job, ITestOutputHelper o
         output.WriteLine($"model against the fault-free in-process run: largest relative difference {difference:G3}");
     }
 
-    private static async Task<JobStatus> WaitForStatusFromAsync(PostgresSiloCluster cluster, int[] silos, string name, Func<JobStatus, bool> until)
+    private static async Task<JobStatus> WaitForStatusFromAsync(AzuriteSiloCluster cluster, int[] silos, string name, Func<JobStatus, bool> until)
     {
         var deadline = cluster.Clock.Elapsed + JobLimit;
         var turn = 0;

@@ -10,38 +10,36 @@ using Hpf.Cluster.Silo.Api;
 namespace Hpf.Cluster.Silo.Tests;
 
 /// <summary>
-/// Real Hpf.Silo processes on loopback, sharing a membership table and grain state in PostgreSQL under a schema of
-/// their own, driven as a client drives them: through each silo's HTTP API. Each silo keeps its two ports for the
-/// life of the cluster, so a restarted silo comes back where it was (as a pod of a StatefulSet does). Secrets and the
-/// connection string go in the processes' environment, never on their command lines.
+/// Real Hpf.Silo processes on loopback in the cluster profile, sharing membership (Azure Table) and grain state and
+/// checkpoints (Azure Blob) in an Azurite of their own, driven as a client drives them: through each silo's HTTP API.
+/// Each silo keeps its three ports for the life of the cluster, so a restarted silo comes back where it was (as a pod
+/// of a StatefulSet does). The API key and the connection string go in the processes' environment, never on their
+/// command lines.
 /// </summary>
-internal sealed class PostgresSiloCluster : IAsyncDisposable
+internal sealed class AzuriteSiloCluster : IAsyncDisposable
 {
-    // The timing the tests run with, explicit so they are fast and stable on CI's 2 cores: a heartbeat and a table
-    // read every 250 ms, and a silo silent for 2 s suspected (8 heartbeats, so a GC pause or a busy table does not
-    // get a live silo voted out). The watchdog looks for orphaned training jobs every second.
-    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(250);
-    public static readonly TimeSpan TableRefreshInterval = TimeSpan.FromMilliseconds(250);
-    public static readonly TimeSpan DeathTimeout = TimeSpan.FromSeconds(2);
+    // The failure detection the tests run with, explicit so they are fast and stable on CI's 2 cores: a probe every
+    // second and a silo missing two of them suspected, two votes to declare it dead. The I-am-alive row is written
+    // every 2 s, so the rows of a cluster killed outright go stale quickly and a restarted cluster does not wait on them.
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan WatchdogInterval = TimeSpan.FromSeconds(1);
 
     private static readonly TimeSpan RequestLimit = TimeSpan.FromSeconds(15);
 
-    private readonly string _connectionString;
-    private readonly string _secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+    private readonly AzuriteServer _azurite;
     private readonly string _apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
     private readonly string _clusterId = "pt-" + Guid.NewGuid().ToString("N")[..8];
-    private readonly (int Silo, int Api)[] _ports;
+    private readonly (int Silo, int Gateway, int Api)[] _ports;
     private readonly SiloProcess?[] _current;
     private readonly bool[] _meantToRun;
     private readonly List<(int Slot, SiloProcess Process)> _all = [];
     private readonly HttpClient[] _api;
 
-    private PostgresSiloCluster(string connectionString, int silos)
+    private AzuriteSiloCluster(AzuriteServer azurite, int silos)
     {
-        _connectionString = connectionString;
-        Schema = TestPostgres.UniqueSchema();
-        _ports = Enumerable.Range(0, silos).Select(_ => (LoopbackPorts.Next(), LoopbackPorts.Next())).ToArray();
+        _azurite = azurite;
+        _ports = Enumerable.Range(0, silos).Select(_ => (LoopbackPorts.Next(), LoopbackPorts.Next(), LoopbackPorts.Next())).ToArray();
         _current = new SiloProcess?[silos];
         _meantToRun = new bool[silos];
         _api = _ports.Select(p =>
@@ -54,8 +52,6 @@ internal sealed class PostgresSiloCluster : IAsyncDisposable
 
     /// <summary>One clock for every silo's log lines and the test's own timings.</summary>
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
-
-    public string Schema { get; }
 
     public int Count => _ports.Length;
 
@@ -78,10 +74,21 @@ internal sealed class PostgresSiloCluster : IAsyncDisposable
         this[slot].Terminate();
     }
 
-    /// <summary>Starts a cluster of <paramref name="silos"/> and waits until every silo sees all of them.</summary>
-    public static async Task<PostgresSiloCluster> StartAsync(string connectionString, int silos)
+    /// <summary>Starts an Azurite, a cluster of <paramref name="silos"/> on it, and waits until every silo sees all of them.</summary>
+    public static async Task<AzuriteSiloCluster> StartAsync(int silos)
     {
-        var cluster = new PostgresSiloCluster(connectionString, silos);
+        // Fails (never skips) when Azurite is not installed: a machine without it must not pass these tests.
+        var azurite = new AzuriteServer();
+        try
+        {
+            await azurite.InitializeAsync();
+        }
+        catch
+        {
+            await azurite.DisposeAsync();
+            throw;
+        }
+        var cluster = new AzuriteSiloCluster(azurite, silos);
         try
         {
             for (var slot = 0; slot < silos; slot++) cluster.StartSilo(slot);
@@ -99,33 +106,29 @@ internal sealed class PostgresSiloCluster : IAsyncDisposable
     public SiloProcess StartSilo(int slot)
     {
         if (_current[slot] is { HasExited: false }) throw new InvalidOperationException($"silo {slot} still runs");
-        var (siloPort, apiPort) = _ports[slot];
+        var (siloPort, gatewayPort, apiPort) = _ports[slot];
         var process = SiloProcess.Start(siloPort,
         [
-            $"--Cluster:ClusterId={_clusterId}",
-            "--Cluster:CallTimeout=00:00:30",
+            $"--Silo:GatewayPort={gatewayPort}",
             $"--Silo:SiloName=silo-{slot}",
             $"--Api:Port={apiPort}",
-            "--Membership:Provider=Postgres",
-            $"--Membership:Schema={Schema}",
-            $"--Membership:HeartbeatInterval={HeartbeatInterval:c}",
-            $"--Membership:TableRefreshInterval={TableRefreshInterval:c}",
-            $"--Membership:DeathTimeout={DeathTimeout:c}",
-            "--Membership:NumVotesForDeath=2",
-            "--Storage:Provider=Postgres",
-            $"--Storage:Schema={Schema}",
+            $"--Membership:ProbeTimeout={ProbeTimeout:c}",
+            "--Membership:NumMissedProbesLimit=2",
+            "--Membership:NumVotesForDeathDeclaration=2",
+            $"--Membership:IAmAliveTablePublishTimeout={IAmAliveTablePublishTimeout:c}",
+            "--Membership:TableRefreshTimeout=00:00:02",
             $"--Watchdog:Interval={WatchdogInterval:c}",
-            "--Shutdown:DrainTime=00:00:00.500",
             // One line per event, stamped, so a test reads the coordinator's rollbacks from the logs.
             "--Logging:Console:FormatterName=simple",
             "--Logging:Console:FormatterOptions:SingleLine=true",
             "--Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff ",
         ], new Dictionary<string, string>
         {
-            ["HPF_Cluster__ClusterSecret"] = _secret,
+            ["HPF_Profile"] = SiloProfile.Cluster,
+            // A cluster id of its own, so nothing of another test's cluster is ever in its membership.
+            ["HPF_Cluster__ClusterId"] = _clusterId,
             ["HPF_Api__ApiKey"] = _apiKey,
-            ["HPF_Membership__ConnectionString"] = _connectionString,
-            ["HPF_Storage__ConnectionString"] = _connectionString,
+            ["HPF_Storage__ConnectionString"] = _azurite.ConnectionString,
         }, Clock);
         _current[slot] = process;
         _meantToRun[slot] = true;
@@ -275,13 +278,14 @@ internal sealed class PostgresSiloCluster : IAsyncDisposable
         return text.ToString();
     }
 
-    /// <summary>Whether the secrets stayed out of every log and command line.</summary>
+    /// <summary>Whether the API key and the storage account key stayed out of every log.</summary>
     public void AssertSecretsNotShown()
     {
+        var accountKey = _azurite.ConnectionString.Split(';').Single(p => p.StartsWith("AccountKey=", StringComparison.Ordinal))["AccountKey=".Length..];
         foreach (var (_, process) in _all)
         {
-            Assert.DoesNotContain(_secret, process.Output, StringComparison.Ordinal);
             Assert.DoesNotContain(_apiKey, process.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain(accountKey, process.Output, StringComparison.Ordinal);
         }
     }
 
@@ -295,6 +299,6 @@ internal sealed class PostgresSiloCluster : IAsyncDisposable
     {
         foreach (var (_, process) in _all) await process.DisposeAsync();
         foreach (var client in _api) client.Dispose();
-        await TestPostgres.DropSchemaAsync(_connectionString, Schema);
+        await _azurite.DisposeAsync();
     }
 }

@@ -64,6 +64,15 @@ internal sealed class ClusterJobs : IAsyncDisposable
             client.Configure<ClientMessagingOptions>(o => o.MaxMessageBodySize = HpfMessaging.MaxMessageBodySize);
             // A gateway that went away is dropped from the list within seconds, so calls go to the others.
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            // Orleans' own retry filter tries 15 times over three minutes before a console could say that nothing
+            // answers; a few quick tries ride out a gateway that is still starting.
+            var attempts = 0;
+            client.UseConnectionRetryFilter(async (_, ct) =>
+            {
+                if (++attempts > ConnectAttempts) return false;
+                await Task.Delay(ConnectRetryDelay, ct);
+                return true;
+            });
         });
         var host = builder.Build();
         try
@@ -82,6 +91,11 @@ internal sealed class ClusterJobs : IAsyncDisposable
         }
         return new ClusterJobs(host.Services.GetRequiredService<IClusterClient>(), where, host);
     }
+
+    /// <summary>Connection attempts after the first before the console reports the cluster unreachable (about 2 s in all).</summary>
+    private const int ConnectAttempts = 4;
+
+    private static readonly TimeSpan ConnectRetryDelay = TimeSpan.FromMilliseconds(500);
 
     public Task<JobStatus> CreateJobAsync(string job, JobSpec spec, bool replace, CancellationToken cancellationToken) =>
         CallAsync(job, async () =>

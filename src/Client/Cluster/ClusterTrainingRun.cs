@@ -130,7 +130,8 @@ internal sealed class ClusterTrainingRun(ClusterJobs client, CliOutput output)
             {
                 // The status says how often, not why: the coordinator's log on the cluster has the cause.
                 var times = status.Rollbacks - rollbacks == 1 ? "" : $" {status.Rollbacks - rollbacks} times";
-                output.Warn($"job '{job}' rolled back{times} to its checkpoint of iteration {status.LastCheckpoint} ({status.Rollbacks} rollback(s) in all; a silo or shard was lost, see the silos' logs) and goes on from there");
+                var why = status.LastRollback is { Length: > 0 } last ? $"; the last went {last}" : "";
+                output.Warn($"job '{job}' rolled back{times} ({status.Rollbacks} rollback(s) in all{why}) and goes on from there");
                 rollbacks = status.Rollbacks;
             }
             feed.Report(status, sink);

@@ -68,8 +68,10 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
                 ["Api:Port"] = "0",
                 ["Api:ApiKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
                 ["Storage:DataDirectory"] = directory,
-                // A job left training by a console that was killed goes on from its checkpoint.
-                ["Watchdog:Enabled"] = "true",
+                // No watchdog: a job left training by a console that was killed would otherwise resume in the background
+                // of whatever command starts the embedded silo next, with nobody to save its model; the train command run
+                // again replaces it.
+                ["Watchdog:Enabled"] = "false",
             });
             silo = HpfSiloBuilder.Build(builder);
             await silo.StartAsync(cancellationToken);

@@ -48,6 +48,7 @@ internal sealed class StatusCommand
         if (status.Sources.Length > 0)
             output.Line($"sources: {string.Join(", ", status.Sources)}");
         output.Line($"K = {training.Factors} ({training.Members} member(s)), stop {OptionWords.WordOf(OptionWords.StopRules, training.Stop)}, seed {training.Seed}; last checkpoint at iteration {status.LastCheckpoint}, {status.Rollbacks} rollback(s)");
+        if (status.LastRollback is { Length: > 0 } last) output.Line($"last rollback: {last}");
         if (status.StopReason is { } reason) output.Line($"stopped: {reason}");
         if (status.Error is { } error) output.Line($"error: {error}");
     }

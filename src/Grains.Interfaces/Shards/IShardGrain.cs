@@ -111,6 +111,11 @@ public interface IShardGrain : IGrainWithStringKey
     [Alias("ModelRows")]
     Task<ShardRows> ModelRows(int start, int count, CancellationToken cancellationToken);
 
+    /// <summary>The silo this shard runs on (as <c>GET /api/cluster</c> names silos): where an operator looks, and what a test kills.</summary>
+    [Alias("HostSilo")]
+    [AlwaysInterleave]
+    Task<string> HostSilo(CancellationToken cancellationToken);
+
     // Serving: from the finished model, or while training from the shard's last checkpoint. Reentrant: they read
     // the served arrays, which training does not write.
 

@@ -4,10 +4,12 @@ using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Kernels;
 using Hpf.Cluster.Grains.Placement;
 using Hpf.Cluster.Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Runtime;
 
 namespace Hpf.Cluster.Grains.Shards;
 
@@ -168,6 +170,9 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         }
         return Task.FromResult<ArrayPayload<int>>(local);
     }
+
+    public Task<string> HostSilo(CancellationToken cancellationToken) =>
+        Task.FromResult(ServiceProvider.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToString());
 
     public async Task<ShardLinkSummary> Link(ShardSet shards, CancellationToken cancellationToken)
     {

@@ -57,6 +57,10 @@ internal static class JobEndpoints
             .WithName("DeleteJob")
             .WithSummary("Delete a job with its data and checkpoints (a training job is cancelled first)")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{job}/shards", ShardsAsync)
+            .WithName("GetJobShards")
+            .WithSummary("The job's shards and the silo each runs on")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         jobs.MapGet("/{job}/model", DownloadModelAsync)
             .WithName("DownloadModel")
             .WithSummary("The trained model of a completed job, streamed shard by shard (layout in README.md, \"Model download\")")
@@ -96,6 +100,16 @@ internal static class JobEndpoints
     {
         var (status, problem) = await FindAsync(job, grains, cancellationToken).ConfigureAwait(false);
         return status is null ? problem! : TypedResults.Ok(status);
+    }
+
+    private static async Task<Results<Ok<ShardLocation[]>, ProblemHttpResult>> ShardsAsync(string job, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var (status, problem) = await FindAsync(job, grains, cancellationToken);
+        if (status is null) return problem!;
+        var shards = await grains.GetGrain<ICoordinatorGrain>(job).GetShards(cancellationToken);
+        var users = shards.Users.Select(async s => new ShardLocation(s.GetPrimaryKeyString(), "user", await s.HostSilo(cancellationToken)));
+        var items = shards.Items.Select(async s => new ShardLocation(s.GetPrimaryKeyString(), "item", await s.HostSilo(cancellationToken)));
+        return TypedResults.Ok(await Task.WhenAll(users.Concat(items)));
     }
 
     private static async Task<Results<Ok<JobStatus>, ProblemHttpResult>> UploadAsync(

@@ -165,6 +165,13 @@ internal sealed class AzuriteSiloCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Where the job's shards run now, as the silo at <paramref name="slot"/> finds them.</summary>
+    public async Task<ShardLocation[]> ShardsAsync(int slot, string job)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        return (await _api[slot].GetFromJsonAsync<ShardLocation[]>($"api/jobs/{job}/shards", ClientApiJson.Options, timeout.Token))!;
+    }
+
     /// <summary>
     /// Polls the given silos' views until none lists <paramref name="gone"/>; returns how long that took after
     /// <paramref name="since"/> (on <see cref="Clock"/>) for the slowest of them.

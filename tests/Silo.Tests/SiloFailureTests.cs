@@ -23,6 +23,62 @@ public sealed partial class SiloFailureTests(SampledJob job, ITestOutputHelper o
     private static readonly TimeSpan JobLimit = TimeSpan.FromMinutes(3);
 
     [Fact]
+    public async Task A_silo_holding_shards_killed_mid_iteration_costs_at_most_one_checkpoint_interval_and_nothing_of_the_model()
+    {
+        await using var cluster = await AzuriteSiloCluster.StartAsync(3);
+        const string name = "kill-shard-silo";
+        await cluster.SubmitAsync(0, name, job.Spec, job.Tsv);
+        var started = cluster.Clock.Elapsed;
+        await cluster.WaitForJobAsync(name, s => s.State == JobState.Training, JobLimit);
+        var coordinator = cluster.CoordinatorOf(name);
+        // A silo other than the coordinator's that holds shards, as the job's shard list says (shard n runs on the
+        // n-th silo of the cluster as placement saw it when the shard first activated).
+        var shards = await cluster.ShardsAsync(coordinator, name);
+        var victim = -1;
+        var victimAddress = "";
+        foreach (var slot in cluster.Running.Where(s => s != coordinator))
+        {
+            var address = (await cluster.ClusterInfoAsync(slot))!.Silo;
+            if (shards.Any(s => s.Silo == address))
+            {
+                (victim, victimAddress) = (slot, address);
+                break;
+            }
+        }
+        Assert.True(victim >= 0, $"no silo but the coordinator's holds a shard: {string.Join(", ", shards.Select(s => $"{s.Shard}@{s.Silo}"))}");
+        var survivors = cluster.Running.Where(s => s != victim).ToArray();
+
+        // Iterations run back to back (~30 ms each), so a kill right after a status read lands inside one.
+        var before = await cluster.WaitForJobAsync(name, s => s.Iteration >= KillAfter, JobLimit);
+        Assert.Equal(JobState.Training, before.State);
+        cluster.Kill(victim);
+        var killedAt = cluster.Clock.Elapsed;
+
+        var settled = await cluster.WaitUntilEveryViewDropsAsync(victimAddress, survivors, killedAt, TimeSpan.FromSeconds(30));
+        var final = await cluster.WaitForJobAsync(name, s => s.IsFinished, JobLimit);
+        var finishedAt = cluster.Clock.Elapsed;
+        Assert.True(final.State == JobState.Completed, $"{final.State}: {final.Error}\n{cluster.Logs()}");
+        Assert.True(final.Rollbacks >= 1, $"the coordinator never noticed the lost shards\n{cluster.Logs()}");
+
+        // The coordinator stayed where it was and rolled every shard back to the last checkpoint complete at the kill.
+        Assert.Equal(coordinator, cluster.CoordinatorOf(name));
+        var rolledBack = IterationsLogged(cluster, coordinator, RollingBack(), killedAt);
+        var restored = IterationsLogged(cluster, coordinator, Restored(), killedAt);
+        Assert.True(rolledBack.Count >= 1 && restored.Count >= 1, $"no rollback or restore logged after the kill\n{cluster.Logs()}");
+        var back = rolledBack[0].Iteration;
+        Assert.Equal(back, restored[^1].Iteration);
+        AssertAtMostOneIntervalRedone(before, back, cluster);
+
+        await AssertSameModelAsync(cluster, survivors[0], name, final);
+        output.WriteLine($"killed silo {victim} (shards, not the coordinator) after iteration {before.Iteration} (last checkpoint {before.LastCheckpoint}); " +
+            $"rolled back to {back}: {before.Iteration - back} complete iterations redone; {final.Rollbacks} rollback(s)");
+        output.WriteLine($"settled view (every survivor without the dead silo) {settled.TotalSeconds:F2} s after the kill; shards restored " +
+            $"{(restored[^1].At - killedAt).TotalSeconds:F2} s after it; job {(finishedAt - started).TotalSeconds:F1} s from start to completed " +
+            $"(membership: probe every {AzuriteSiloCluster.ProbeTimeout.TotalSeconds} s, two missed and two votes to declare death)");
+        cluster.AssertSecretsNotShown();
+    }
+
+    [Fact]
     public async Task The_coordinators_silo_killed_mid_iteration_is_taken_over_by_a_survivors_watchdog_and_the_model_is_the_same()
     {
         await using var cluster = await AzuriteSiloCluster.StartAsync(3);

@@ -13,8 +13,8 @@ using Microsoft.Extensions.Logging;
 namespace Hpf.Cluster.Benchmarks;
 
 /// <summary>
-/// N silos built by <see cref="HpfSiloBuilder"/> as Hpf.Silo builds them (SQLite membership and grain state shared under
-/// one scratch directory, loopback, free ports), in this process; the job is created, uploaded and started through
+/// N silos built by <see cref="HpfSiloBuilder"/> as Hpf.Silo builds them (the local profile for one, the Azure Storage of
+/// $HPF_Storage__ConnectionString shared by several; loopback, free ports), in this process; the job is created, uploaded and started through
 /// silo 0's client API, and top-10 asked of <c>POST /api/jobs/{job}/recommendations</c> with the API key, the answer
 /// read as JSON: the whole path a client in another language takes.
 /// </summary>

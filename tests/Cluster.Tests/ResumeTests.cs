@@ -8,8 +8,8 @@ using Microsoft.Extensions.Options;
 namespace Hpf.Cluster.Cluster.Tests;
 
 /// <summary>
-/// A job survives its silo being stopped and started again: grain state in a SQLite file, as the embedded silo
-/// keeps it under the data directory. The resumed job goes on from its last complete checkpoint and ends with the
+/// A job survives its silo being stopped and started again: grain state and checkpoints in files, as the local
+/// profile keeps them under the data directory. The resumed job goes on from its last complete checkpoint and ends with the
 /// model an uninterrupted run gives.
 /// </summary>
 public sealed class ResumeTests : IDisposable

@@ -42,7 +42,7 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
         {
             // One GET streams one version; if the connection drops, the SDK resumes the range pinned to this
             // version's etag, so the callback never sees two versions spliced.
-            download = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            download = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -50,7 +50,7 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
         }
         using var result = download.Value;
         await using var state = new ForwardOnlyStream(result.Content, writable: false);
-        await readState(state, cancellationToken).ConfigureAwait(false);
+        await readState(state, cancellationToken);
         return result.Details.ETag.ToString();
     }
 
@@ -58,19 +58,19 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
     {
         CheckpointKey.Validate(grainType, grainId);
         ArgumentNullException.ThrowIfNull(writeState);
-        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureContainerAsync(cancellationToken);
         var blob = _container.GetBlockBlobClient(BlobName(grainType, grainId));
         // Checked before the state is uploaded too, so a stale writer is refused before it spends time on a large state.
-        var actual = await ETagOfAsync(blob, cancellationToken).ConfigureAwait(false);
+        var actual = await ETagOfAsync(blob, cancellationToken);
         if (!string.Equals(actual, expectedETag, StringComparison.Ordinal))
             throw new CheckpointConflictException(grainType, grainId, expectedETag, actual);
 
         IReadOnlyList<string> blocks;
         await using (var upload = new BlockUploadStream(blob))
         {
-            await writeState(upload, cancellationToken).ConfigureAwait(false);
+            await writeState(upload, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
-            blocks = await upload.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            blocks = await upload.CompleteAsync(cancellationToken);
         }
 
         var conditions = expectedETag is null
@@ -79,12 +79,12 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
         try
         {
             // Not cancellable: once the commit is sent, the caller must learn whether it happened.
-            var committed = await blob.CommitBlockListAsync(blocks, new CommitBlockListOptions { Conditions = conditions }, CancellationToken.None).ConfigureAwait(false);
+            var committed = await blob.CommitBlockListAsync(blocks, new CommitBlockListOptions { Conditions = conditions }, CancellationToken.None);
             return committed.Value.ETag.ToString();
         }
         catch (RequestFailedException e) when (IsConflict(e))
         {
-            throw new CheckpointConflictException(grainType, grainId, expectedETag, await ETagOfAsync(blob, CancellationToken.None).ConfigureAwait(false));
+            throw new CheckpointConflictException(grainType, grainId, expectedETag, await ETagOfAsync(blob, CancellationToken.None));
         }
     }
 
@@ -95,18 +95,18 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
         if (expectedETag is null)
         {
             // Nothing to delete; present state is someone else's, which clearing "no state" must not remove.
-            var actual = await ETagOfAsync(blob, cancellationToken).ConfigureAwait(false);
+            var actual = await ETagOfAsync(blob, cancellationToken);
             if (actual is not null)
                 throw new CheckpointConflictException(grainType, grainId, expectedETag, actual);
             return;
         }
         try
         {
-            await blob.DeleteAsync(DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = new ETag(expectedETag) }, cancellationToken).ConfigureAwait(false);
+            await blob.DeleteAsync(DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = new ETag(expectedETag) }, cancellationToken);
         }
         catch (RequestFailedException e) when (IsConflict(e) || e.Status == 404)
         {
-            throw new CheckpointConflictException(grainType, grainId, expectedETag, await ETagOfAsync(blob, CancellationToken.None).ConfigureAwait(false));
+            throw new CheckpointConflictException(grainType, grainId, expectedETag, await ETagOfAsync(blob, CancellationToken.None));
         }
     }
 
@@ -116,7 +116,7 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
     {
         try
         {
-            var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
             return properties.Value.ETag.ToString();
         }
         catch (RequestFailedException e) when (e.Status == 404)
@@ -139,7 +139,7 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
             created = _containerCreated ??= _container.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
         try
         {
-            await created.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await created.WaitAsync(cancellationToken);
         }
         catch when (created.IsFaulted)
         {
@@ -212,7 +212,7 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
                 _filled += take;
                 source = source[take..];
                 if (_filled == BlockSize)
-                    await StageAsync(cancellationToken).ConfigureAwait(false);
+                    await StageAsync(cancellationToken);
             }
         }
 
@@ -220,7 +220,7 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
         public async Task<IReadOnlyList<string>> CompleteAsync(CancellationToken cancellationToken)
         {
             if (_filled > 0)
-                await StageAsync(cancellationToken).ConfigureAwait(false);
+                await StageAsync(cancellationToken);
             return _blocks;
         }
 
@@ -250,7 +250,7 @@ public sealed class AzureBlobCheckpointStore : ICheckpointStore
         private async Task StageAsync(CancellationToken cancellationToken)
         {
             using var content = new MemoryStream(_buffer, 0, _filled, writable: false);
-            await blob.StageBlockAsync(NextBlockId(), content, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await blob.StageBlockAsync(NextBlockId(), content, cancellationToken: cancellationToken);
             _filled = 0;
         }
 

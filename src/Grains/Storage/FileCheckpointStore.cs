@@ -49,11 +49,11 @@ public sealed class FileCheckpointStore : ICheckpointStore
         // reads one whole version however long it takes.
         var file = OpenForRead(paths.Data, FileOptions.Asynchronous | FileOptions.SequentialScan);
         if (file is null) return null;
-        await using (file.ConfigureAwait(false))
+        await using (file)
         {
-            var etag = await ReadHeaderAsync(file, paths.Data, cancellationToken).ConfigureAwait(false);
+            var etag = await ReadHeaderAsync(file, paths.Data, cancellationToken);
             await using var state = new ForwardOnlyStream(file, writable: false);
-            await readState(state, cancellationToken).ConfigureAwait(false);
+            await readState(state, cancellationToken);
             return etag;
         }
     }
@@ -64,7 +64,7 @@ public sealed class FileCheckpointStore : ICheckpointStore
         ArgumentNullException.ThrowIfNull(writeState);
         var paths = PathsOf(grainType, grainId);
         // Checked before the state is written too, so a stale writer is refused before it spends time on a large state.
-        await CheckETagAsync(grainType, grainId, paths.Data, expectedETag, cancellationToken).ConfigureAwait(false);
+        await CheckETagAsync(grainType, grainId, paths.Data, expectedETag, cancellationToken);
         Directory.CreateDirectory(paths.Folder);
 
         var etag = CheckpointKey.NewETag();
@@ -73,21 +73,21 @@ public sealed class FileCheckpointStore : ICheckpointStore
         {
             // The temp file sits in the same directory so the rename below stays on one file system, hence atomic.
             var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous);
-            await using (file.ConfigureAwait(false))
+            await using (file)
             {
-                await file.WriteAsync(Header(etag), cancellationToken).ConfigureAwait(false);
+                await file.WriteAsync(Header(etag), cancellationToken);
                 await using (var state = new ForwardOnlyStream(file, writable: true))
-                    await writeState(state, cancellationToken).ConfigureAwait(false);
+                    await writeState(state, cancellationToken);
                 cancellationToken.ThrowIfCancellationRequested();
-                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await file.FlushAsync(cancellationToken);
                 // On disk before it is renamed into place: a crash then leaves the old file or the new one, never a torn one.
                 file.Flush(flushToDisk: true);
             }
 
-            using (await LockAsync(paths, cancellationToken).ConfigureAwait(false))
+            using (await LockAsync(paths, cancellationToken))
             {
                 // Checked again under the lock: another writer may have committed while the callback ran.
-                await CheckETagAsync(grainType, grainId, paths.Data, expectedETag, CancellationToken.None).ConfigureAwait(false);
+                await CheckETagAsync(grainType, grainId, paths.Data, expectedETag, CancellationToken.None);
                 File.Move(temp, paths.Data, overwrite: true);
             }
             return etag;
@@ -104,18 +104,18 @@ public sealed class FileCheckpointStore : ICheckpointStore
         CheckpointKey.Validate(grainType, grainId);
         cancellationToken.ThrowIfCancellationRequested();
         var paths = PathsOf(grainType, grainId);
-        await CheckETagAsync(grainType, grainId, paths.Data, expectedETag, cancellationToken).ConfigureAwait(false);
+        await CheckETagAsync(grainType, grainId, paths.Data, expectedETag, cancellationToken);
         if (expectedETag is null) return;
-        using (await LockAsync(paths, cancellationToken).ConfigureAwait(false))
+        using (await LockAsync(paths, cancellationToken))
         {
-            await CheckETagAsync(grainType, grainId, paths.Data, expectedETag, CancellationToken.None).ConfigureAwait(false);
+            await CheckETagAsync(grainType, grainId, paths.Data, expectedETag, CancellationToken.None);
             File.Delete(paths.Data);
         }
     }
 
     private async Task CheckETagAsync(string grainType, string grainId, string dataPath, string? expectedETag, CancellationToken cancellationToken)
     {
-        var actual = await ReadETagAsync(dataPath, cancellationToken).ConfigureAwait(false);
+        var actual = await ReadETagAsync(dataPath, cancellationToken);
         if (!string.Equals(actual, expectedETag, StringComparison.Ordinal))
             throw new CheckpointConflictException(grainType, grainId, expectedETag, actual);
     }
@@ -124,8 +124,8 @@ public sealed class FileCheckpointStore : ICheckpointStore
     {
         var file = OpenForRead(dataPath, FileOptions.None);
         if (file is null) return null;
-        await using (file.ConfigureAwait(false))
-            return await ReadHeaderAsync(file, dataPath, cancellationToken).ConfigureAwait(false);
+        await using (file)
+            return await ReadHeaderAsync(file, dataPath, cancellationToken);
     }
 
     private static FileStream? OpenForRead(string path, FileOptions options)
@@ -146,7 +146,7 @@ public sealed class FileCheckpointStore : ICheckpointStore
         var header = new byte[HeaderLength];
         try
         {
-            await file.ReadExactlyAsync(header, cancellationToken).ConfigureAwait(false);
+            await file.ReadExactlyAsync(header, cancellationToken);
         }
         catch (EndOfStreamException e)
         {
@@ -172,7 +172,7 @@ public sealed class FileCheckpointStore : ICheckpointStore
     private async Task<IDisposable> LockAsync(KeyPaths paths, CancellationToken cancellationToken)
     {
         var gate = _gates[(uint)StringComparer.Ordinal.GetHashCode(paths.Data) % (uint)_gates.Length];
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await gate.WaitAsync(cancellationToken);
         try
         {
             var deadline = DateTime.UtcNow + LockTimeout;
@@ -190,7 +190,7 @@ public sealed class FileCheckpointStore : ICheckpointStore
                     if (DateTime.UtcNow > deadline)
                         throw new TimeoutException($"The lock file {paths.Lock} stayed locked by another process for {LockTimeout.TotalSeconds:0} s.", e);
                 }
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay, cancellationToken);
             }
         }
         catch

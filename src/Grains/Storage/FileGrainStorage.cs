@@ -37,9 +37,9 @@ public sealed class FileGrainStorage : IGrainStorage
         var etag = await _files.ReadAsync(stateName, grainId.ToString(), async (stream, ct) =>
         {
             using var buffer = new MemoryStream();
-            await stream.CopyToAsync(buffer, ct).ConfigureAwait(false);
+            await stream.CopyToAsync(buffer, ct);
             state = _serializer.Deserialize<T>(new BinaryData(buffer.GetBuffer().AsMemory(0, (int)buffer.Length)));
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
 
         grainState.State = state ?? NewState<T>();
         grainState.ETag = etag;
@@ -56,7 +56,7 @@ public sealed class FileGrainStorage : IGrainStorage
         try
         {
             grainState.ETag = await _files.WriteAsync(stateName, grainId.ToString(),
-                (stream, ct) => stream.WriteAsync(data.ToMemory(), ct).AsTask(), grainState.ETag, cancellationToken).ConfigureAwait(false);
+                (stream, ct) => stream.WriteAsync(data.ToMemory(), ct).AsTask(), grainState.ETag, cancellationToken);
         }
         catch (CheckpointConflictException e)
         {
@@ -73,7 +73,7 @@ public sealed class FileGrainStorage : IGrainStorage
         ArgumentNullException.ThrowIfNull(grainState);
         try
         {
-            await _files.ClearAsync(stateName, grainId.ToString(), grainState.ETag, cancellationToken).ConfigureAwait(false);
+            await _files.ClearAsync(stateName, grainId.ToString(), grainState.ETag, cancellationToken);
         }
         catch (CheckpointConflictException e)
         {

@@ -27,7 +27,7 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
             if (!_states.TryGetValue((grainType, grainId), out stored))
                 return null;
         await using var state = new ForwardOnlyStream(new MemoryStream(stored.Data, writable: false), writable: false);
-        await readState(state, cancellationToken).ConfigureAwait(false);
+        await readState(state, cancellationToken);
         return stored.ETag;
     }
 
@@ -37,7 +37,7 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
         ArgumentNullException.ThrowIfNull(writeState);
         CheckETag(grainType, grainId, expectedETag);
         using var buffer = new MemoryStream();
-        await writeState(new ForwardOnlyStream(buffer, writable: true), cancellationToken).ConfigureAwait(false);
+        await writeState(new ForwardOnlyStream(buffer, writable: true), cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         var etag = CheckpointKey.NewETag();
         lock (_gate)

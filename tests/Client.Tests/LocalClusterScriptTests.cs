@@ -94,6 +94,60 @@ public sealed partial class LocalClusterScriptTests(TrainedJob job) : IDisposabl
     }
 
     [Fact]
+    public async Task A_watched_job_survives_the_loss_of_a_gateway_and_the_console_goes_on_through_the_other()
+    {
+        var clusterDirectory = _scratch.File("lost-gateway");
+        var basePort = BasePort();
+        var start = await RunScriptAsync("start", "--silos", "2", "--data-dir", clusterDirectory,
+            "--silo-port", $"{basePort}", "--gateway-port", $"{basePort + 2}", "--api-port", $"{basePort + 4}",
+            "--azurite-port", $"{basePort + 6}", "--timeout", "120");
+        var pids = ReadPids(Path.Combine(clusterDirectory, "pids"));
+        try
+        {
+            Assert.True(start.ExitCode == 0, $"start exited {start.ExitCode}:\n{start.Out}\n{start.Error}");
+            var gateways = start.Out.Split('\n').Single(l => l.StartsWith("HPF_CLUSTER=", StringComparison.Ordinal))["HPF_CLUSTER=".Length..];
+            var data = _scratch.DataDirectory;
+            // Long enough to be training when the first silo (and its gateway) goes; checkpoints every 50 iterations.
+            var training = CliRun.Of("--data-dir", data, "train", job.TrainFile, "--job", "survivor", "--k", "3", "--max-iter", "3000",
+                "--stop", "maxiter", "--check-every", "500", "--threads", "1", "--user-shards", "2", "--item-shards", "2",
+                "--checkpoint-every", "50", "--cluster", gateways);
+            var deadline = DateTime.UtcNow + ScriptLimit;
+            while (true)
+            {
+                if (training.IsCompleted)
+                {
+                    var early = await training;
+                    Assert.Fail($"the job finished before a gateway could be lost (exit {early.ExitCode}):\n{early.Out}{early.Error}");
+                }
+                var status = await CliRun.Of("status", "survivor", "--cluster", gateways);
+                if (status.ExitCode == 0 && TrainingIteration().Match(status.Out) is { Success: true } m && int.Parse(m.Groups[1].Value) >= 100) break;
+                Assert.True(DateTime.UtcNow < deadline, $"the job did not reach iteration 100:\n{status.Out}{status.Error}");
+                await Task.Delay(100);
+            }
+
+            Process.GetProcessById(pids[0]).Kill();
+
+            var trained = await training.WaitAsync(ScriptLimit);
+            Assert.True(trained.ExitCode == 0, $"train exited {trained.ExitCode}:\n{trained.Out}\n{trained.Error}");
+            Assert.Contains("saved job 'survivor'", trained.Out);
+            var inProcess = await CliRun.Of("--data-dir", _scratch.File("in-process"), "train", job.TrainFile, "--job", "survivor", "--k", "3",
+                "--max-iter", "3000", "--stop", "maxiter", "--check-every", "500", "--threads", "1", "--in-process");
+            inProcess.Succeeded();
+            var served = await CliRun.Of("--data-dir", data, "predict", "survivor", "--user", job.KnownUser, "--item", job.KnownItem);
+            var expected = await CliRun.Of("--data-dir", _scratch.File("in-process"), "predict", "survivor", "--user", job.KnownUser, "--item", job.KnownItem);
+            Assert.Equal(expected.Succeeded().Out, served.Succeeded().Out);
+        }
+        finally
+        {
+            var stop = await RunScriptAsync("stop", "--data-dir", clusterDirectory, "--timeout", "30");
+            Assert.True(stop.ExitCode == 0, $"stop exited {stop.ExitCode}:\n{stop.Out}\n{stop.Error}");
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@": training, iteration (\d+)/")]
+    private static partial System.Text.RegularExpressions.Regex TrainingIteration();
+
+    [Fact]
     public async Task Azurite_alone_starts_keeps_its_key_across_a_restart_stops_and_is_cleaned_without_touching_other_files()
     {
         var clusterDirectory = _scratch.File("storage");

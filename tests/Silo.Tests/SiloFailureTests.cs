@@ -79,6 +79,43 @@ public sealed partial class SiloFailureTests(SampledJob job, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Two_of_three_silos_killed_at_once_leave_one_that_declares_both_dead_and_finishes_the_job_alone()
+    {
+        await using var cluster = await AzuriteSiloCluster.StartAsync(3);
+        const string name = "kill-two-silos";
+        await cluster.SubmitAsync(0, name, job.Spec, job.Tsv);
+        await cluster.WaitForJobAsync(name, s => s.State == JobState.Training, JobLimit);
+        var coordinator = cluster.CoordinatorOf(name);
+        // The coordinator goes too: the one survivor must both vote the others out on its own and take the job over.
+        var survivor = (coordinator + 1) % cluster.Count;
+        var victims = cluster.Running.Where(s => s != survivor).ToArray();
+        var addresses = new List<string>();
+        foreach (var victim in victims) addresses.Add((await cluster.ClusterInfoAsync(victim))!.Silo);
+
+        var before = await cluster.WaitForJobAsync(name, s => s.Iteration >= KillAfter, JobLimit);
+        Assert.Equal(JobState.Training, before.State);
+        foreach (var victim in victims) cluster.Kill(victim);
+        var killedAt = cluster.Clock.Elapsed;
+
+        // Its two votes' worth: with the others silent, one live voter is all the cluster has.
+        var settled = TimeSpan.Zero;
+        foreach (var address in addresses)
+        {
+            var dropped = await cluster.WaitUntilEveryViewDropsAsync(address, [survivor], killedAt, TimeSpan.FromSeconds(30));
+            settled = dropped > settled ? dropped : settled;
+        }
+        var final = await cluster.WaitForJobAsync(name, s => s.IsFinished, JobLimit);
+        Assert.True(final.State == JobState.Completed, $"{final.State}: {final.Error}\n{cluster.Logs()}");
+        Assert.Equal(survivor, cluster.CoordinatorOf(name));
+        var resumed = IterationsLogged(cluster, survivor, Resuming(), killedAt);
+        Assert.True(resumed.Count >= 1, $"the survivor never resumed the job\n{cluster.Logs()}");
+        AssertAtMostOneIntervalRedone(before, resumed[0].Iteration, cluster);
+        await AssertSameModelAsync(cluster, survivor, name, final);
+        output.WriteLine($"killed silos {string.Join(" and ", victims)} (one the coordinator's) after iteration {before.Iteration}; the survivor's view dropped both " +
+            $"{settled.TotalSeconds:F2} s after the kill; it resumed from {resumed[0].Iteration} and completed the job alone");
+    }
+
+    [Fact]
     public async Task The_coordinators_silo_killed_mid_iteration_is_taken_over_by_a_survivors_watchdog_and_the_model_is_the_same()
     {
         await using var cluster = await AzuriteSiloCluster.StartAsync(3);

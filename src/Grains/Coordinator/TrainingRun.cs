@@ -89,8 +89,10 @@ internal sealed partial class TrainingRun
                     await watch;
                 }
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (Exception) when (stop.IsCancellationRequested)
             {
+                // Stopped (cancelled, or the coordinator deactivating) while a call was failing: the failure is the
+                // next activation's to handle, from the last complete checkpoint.
                 return TrainingOutcome.Stopped(_rollbacks);
             }
             catch (ObjectDisposedException)

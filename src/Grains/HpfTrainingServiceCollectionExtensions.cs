@@ -11,7 +11,7 @@ public static class HpfTrainingServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the shards' placement, Orleans' binary serializer for grain state (instead of the default JSON, 2.5
-    /// times the size and slower) and the job watchdog (enabled unless configured off).
+    /// times the size and slower), the job watchdog (enabled unless configured off) and the signal of a silo's death.
     /// </summary>
     public static ISiloBuilder AddHpfTraining(this ISiloBuilder silo, Action<JobWatchdogOptions>? configureWatchdog = null)
     {
@@ -19,6 +19,8 @@ public static class HpfTrainingServiceCollectionExtensions
         silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
         if (configureWatchdog is not null) silo.Services.Configure(configureWatchdog);
         silo.Services.AddHostedService<JobWatchdog>();
+        silo.Services.AddSingleton<SiloLossSignal>();
+        silo.Services.AddHostedService(sp => sp.GetRequiredService<SiloLossSignal>());
         return silo;
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Jobs;
 using Hpf.Cluster.Grains.Shards;
 using Hpf.Cluster.Grains.Storage;
 using Microsoft.Extensions.Logging;
@@ -19,6 +20,7 @@ namespace Hpf.Cluster.Grains.Coordinator;
 public sealed partial class CoordinatorGrain(
     [PersistentState("job", HpfStorage.StateProvider)] IPersistentState<CoordinatorRecord> record,
     IClusterMembershipService membership,
+    SiloLossSignal siloLoss,
     ILogger<CoordinatorGrain> logger) : Grain, ICoordinatorGrain
 {
     /// <summary>The activation stays while training runs in the background (no call keeps it busy then).</summary>
@@ -472,20 +474,17 @@ public sealed partial class CoordinatorGrain(
         }
     }
 
-    /// <summary>Returns once a silo that was active when it was called is declared dead.</summary>
+    /// <summary>Returns once a silo is declared dead.</summary>
     private async Task WaitForSiloLossAsync(CancellationToken cancellationToken)
     {
-        var active = new HashSet<SiloAddress>();
-        foreach (var member in membership.CurrentSnapshot.Members.Values)
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, siloLoss.Token);
+        try
         {
-            if (member.Status == SiloStatus.Active) active.Add(member.SiloAddress);
+            await Task.Delay(Timeout.Infinite, either.Token);
         }
-        await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellationToken))
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            foreach (var member in snapshot.Members.Values)
-            {
-                if (member.Status == SiloStatus.Dead && active.Contains(member.SiloAddress)) return;
-            }
+            // A silo was declared dead.
         }
     }
 

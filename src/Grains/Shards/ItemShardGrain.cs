@@ -1,4 +1,5 @@
 using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Jobs;
 using Hpf.Cluster.Grains.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,8 +9,9 @@ using Orleans.Configuration;
 namespace Hpf.Cluster.Grains.Shards;
 
 /// <summary>An item shard: β and η of its items and their nonzeros.</summary>
-public sealed class ItemShardGrain(ICheckpointStore store, IOptions<SiloMessagingOptions> messaging, IHostApplicationLifetime lifetime, ILogger<ItemShardGrain> logger)
-    : ShardGrain(store, messaging, lifetime, logger), IItemShardGrain
+public sealed class ItemShardGrain(ICheckpointStore store, IOptions<SiloMessagingOptions> messaging, IHostApplicationLifetime lifetime,
+    SiloLossSignal siloLoss, ILogger<ItemShardGrain> logger)
+    : ShardGrain(store, messaging, lifetime, siloLoss, logger), IItemShardGrain
 {
     protected override bool IsUserSide => false;
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Jobs;
 using Hpf.Cluster.Grains.Kernels;
 using Hpf.Cluster.Grains.Placement;
 using Hpf.Cluster.Grains.Storage;
@@ -28,6 +29,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     private readonly ICheckpointStore _store;
     private readonly ILogger _logger;
     private readonly CancellationToken _siloStopping;
+    private readonly SiloLossSignal _siloLoss;
     private readonly TimeSpan _pushWait;
     private readonly string?[] _slotETags = new string?[CheckpointRequest.FinalSlot + 1];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, float[]> _fetchBuffers = new();
@@ -46,8 +48,10 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     private string? _dataETag;
     private volatile bool _updating;
 
-    protected ShardGrain(ICheckpointStore store, IOptions<SiloMessagingOptions> messaging, IHostApplicationLifetime lifetime, ILogger logger)
+    protected ShardGrain(ICheckpointStore store, IOptions<SiloMessagingOptions> messaging, IHostApplicationLifetime lifetime, SiloLossSignal siloLoss,
+        ILogger logger)
     {
+        _siloLoss = siloLoss;
         _store = store;
         // A step waits for the other side's pushes no longer than a call may take.
         _pushWait = messaging.Value.ResponseTimeout;
@@ -300,7 +304,10 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         // Bounded on this side too: a caller that froze (its silo stopped, not closed) never cancels the call, and a
         // step waiting for ever would hold this shard against the next coordinator's restore. A closing activation
         // (its silo stopping) gives up at once: its shutdown waits for this call.
-        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _siloStopping))
+        // A silo declared dead ends the wait too: rows its shards were to push will not come, and the coordinator (or
+        // the one that takes the job over, when the coordinator died with it) rolls back.
+        var siloLost = _siloLoss.Token;
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _siloStopping, siloLost))
         {
             deadline.CancelAfter(_pushWait);
             try
@@ -309,8 +316,9 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new ShardStateException(_siloStopping.IsCancellationRequested
-                    ? $"{SideName} shard {GrainKey} is closing (its silo stops) and no longer waits for the {OtherSideName} shards' rows of version {otherVersion}"
+                throw new ShardStateException(
+                    _siloStopping.IsCancellationRequested ? $"{SideName} shard {GrainKey} is closing (its silo stops) and no longer waits for the {OtherSideName} shards' rows of version {otherVersion}"
+                    : siloLost.IsCancellationRequested ? $"{SideName} shard {GrainKey} stopped waiting for the {OtherSideName} shards' rows of version {otherVersion}: a silo was declared dead"
                     : $"{SideName} shard {GrainKey} waited {_pushWait.TotalSeconds:F0} s for the {OtherSideName} shards' rows of version {otherVersion}");
             }
         }

@@ -169,6 +169,14 @@ stop_pids() {
   for pid in "$@"; do
     while is_running "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
   done
+  kill_leftovers "$what" "$is_ours" "$limit" "$@"
+}
+
+# kill_leftovers WHAT IS_OURS LIMIT PID...: SIGKILL to those still ours once LIMIT has passed, then wait (5 s at most)
+# until they are gone.
+kill_leftovers() {
+  local what="$1" is_ours="$2" limit="$3"; shift 3
+  local pid
   for pid in "$@"; do
     if "$is_ours" "$pid"; then
       echo "local-cluster.sh: $what $pid did not stop within ${limit} s; killing it" >&2
@@ -202,16 +210,7 @@ stop_azurite() {
       sleep 0.2
     done
   done
-  for pid in "$@"; do
-    if is_our_azurite "$pid"; then
-      echo "local-cluster.sh: Azurite $pid did not stop within ${limit} s; killing it" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  done
-  for pid in "$@"; do
-    local waited=0
-    while is_running "$pid" && ((waited < 50)); do sleep 0.1; waited=$((waited + 1)); done
-  done
+  kill_leftovers Azurite is_our_azurite "$limit" "$@"
 }
 
 # Ends what a failed start got going (silos first, then Azurite) and forgets it.

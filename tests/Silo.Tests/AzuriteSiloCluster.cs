@@ -165,11 +165,20 @@ internal sealed class AzuriteSiloCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Where the job's shards run now, as the silo at <paramref name="slot"/> finds them.</summary>
-    public async Task<ShardLocation[]> ShardsAsync(int slot, string job)
+    /// <summary>
+    /// A running silo other than <paramref name="coordinator"/>'s that holds shards of the job, as the job's shard list
+    /// says (shard n runs on the n-th silo placement saw when it first activated, so not every silo need hold one).
+    /// </summary>
+    public async Task<(int Slot, string Address)> ShardSiloAsync(string job, int coordinator)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        return (await _api[slot].GetFromJsonAsync<ShardLocation[]>($"api/jobs/{job}/shards", ClientApiJson.Options, timeout.Token))!;
+        var shards = (await _api[coordinator].GetFromJsonAsync<ShardLocation[]>($"api/jobs/{job}/shards", ClientApiJson.Options, timeout.Token))!;
+        foreach (var slot in Running.Where(s => s != coordinator))
+        {
+            var address = (await ClusterInfoAsync(slot))!.Silo;
+            if (shards.Any(s => s.Silo == address)) return (slot, address);
+        }
+        throw new InvalidOperationException($"no silo but the coordinator's holds a shard of {job}: {string.Join(", ", shards.Select(s => $"{s.Shard}@{s.Silo}"))}");
     }
 
     /// <summary>

@@ -27,7 +27,7 @@ public sealed partial class GracefulLeaveTests(SampledJob job, ITestOutputHelper
         await cluster.SubmitAsync(0, name, job.Spec, job.Tsv);
         await cluster.WaitForJobAsync(name, s => s.State == JobState.Training, JobLimit);
         var coordinator = cluster.CoordinatorOf(name);
-        var leaver = theCoordinatorsSilo ? coordinator : await ShardSiloAsync(cluster, name, coordinator);
+        var leaver = theCoordinatorsSilo ? coordinator : (await cluster.ShardSiloAsync(name, coordinator)).Slot;
         var leaverAddress = (await cluster.ClusterInfoAsync(leaver))!.Silo;
         var survivors = cluster.Running.Where(s => s != leaver).ToArray();
         var process = cluster[leaver];
@@ -66,18 +66,6 @@ public sealed partial class GracefulLeaveTests(SampledJob job, ITestOutputHelper
             $"every survivor's view without it {settled.TotalSeconds:F2} s later, exited 0 after {(exitedAt - stoppedAt).TotalSeconds:F2} s; " +
             $"the job went back to {iteration} ({before.Iteration - iteration} complete iterations redone), shards restored " +
             $"{(restored.At - stoppedAt).TotalSeconds:F2} s after the SIGTERM; model difference {difference:G3}");
-    }
-
-    /// <summary>A silo other than the coordinator's that holds shards of the job, as its shard list says.</summary>
-    private static async Task<int> ShardSiloAsync(AzuriteSiloCluster cluster, string job, int coordinator)
-    {
-        var shards = await cluster.ShardsAsync(coordinator, job);
-        foreach (var slot in cluster.Running.Where(s => s != coordinator))
-        {
-            var address = (await cluster.ClusterInfoAsync(slot))!.Silo;
-            if (shards.Any(s => s.Silo == address)) return slot;
-        }
-        throw new InvalidOperationException($"no silo but the coordinator's holds a shard of {job}");
     }
 
     [GeneratedRegex(@"rolling back to the checkpoint of iteration (\d+)")]

@@ -31,21 +31,7 @@ public sealed partial class SiloFailureTests(SampledJob job, ITestOutputHelper o
         var started = cluster.Clock.Elapsed;
         await cluster.WaitForJobAsync(name, s => s.State == JobState.Training, JobLimit);
         var coordinator = cluster.CoordinatorOf(name);
-        // A silo other than the coordinator's that holds shards, as the job's shard list says (shard n runs on the
-        // n-th silo of the cluster as placement saw it when the shard first activated).
-        var shards = await cluster.ShardsAsync(coordinator, name);
-        var victim = -1;
-        var victimAddress = "";
-        foreach (var slot in cluster.Running.Where(s => s != coordinator))
-        {
-            var address = (await cluster.ClusterInfoAsync(slot))!.Silo;
-            if (shards.Any(s => s.Silo == address))
-            {
-                (victim, victimAddress) = (slot, address);
-                break;
-            }
-        }
-        Assert.True(victim >= 0, $"no silo but the coordinator's holds a shard: {string.Join(", ", shards.Select(s => $"{s.Shard}@{s.Silo}"))}");
+        var (victim, victimAddress) = await cluster.ShardSiloAsync(name, coordinator);
         var survivors = cluster.Running.Where(s => s != victim).ToArray();
 
         // Iterations run back to back (~30 ms each), so a kill right after a status read lands inside one.

@@ -102,14 +102,29 @@ public static class HpfSiloBuilder
     }
 
     /// <summary>
-    /// A port the system has free now, for a silo asked for port 0 (Orleans needs its ports before it binds, since
-    /// they are part of the silo's address). Taken from the ephemeral range, so another process could in principle
-    /// take it first; the silo then fails to start and says which port.
+    /// A port free now, for a silo asked for port 0 (Orleans needs its ports before it binds, since they are part of the
+    /// silo's address). Drawn from 12000–19999: below the kernel's ephemeral range (32768 up on Linux), which outgoing
+    /// connections take their local ports from, so no connection takes it before the silo binds it; and apart from the
+    /// ports our defaults and scripts use (10000–10002, 11111 up, 11180 up, 30000 up). Should another process bind it
+    /// first anyway, the silo fails to start and names the port.
     /// </summary>
     private static int FreePort()
     {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+        const int first = 12000, end = 20000;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(first, end);
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+                // In use: try another.
+            }
+        }
+        throw new SiloConfigurationException($"no free port between {first} and {end} for a silo asked for port 0; name the ports instead");
     }
 }

@@ -9,7 +9,7 @@ public sealed class SiloEndpointOptions
     /// <summary>The address other silos and clients use to reach this one. <value>Empty by default: the bind address (or this machine's address when binding all).</value></summary>
     public string AdvertisedHost { get; set; } = "";
 
-    /// <summary>Silo-to-silo port. <value>11111 by default.</value> 0 picks a free port (the console's embedded silo, tests).</summary>
+    /// <summary>Silo-to-silo port. <value>11111 by default.</value> 0 picks a free port between 12000 and 19999 (the console's embedded silo, tests).</summary>
     public int Port { get; set; } = 11111;
 
     /// <summary>The gateway port, where consoles connect as Orleans clients. <value>30000 by default.</value> 0 picks a free port.</summary>

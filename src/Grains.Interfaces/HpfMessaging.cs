@@ -5,8 +5,15 @@ public static class HpfMessaging
 {
     /// <summary>
     /// Orleans' MaxMessageBodySize on silos and clients alike (a sender and a receiver each check it, and a message
-    /// over it closes the connection). Large transfers are chunked well below it; it is above Orleans' 100 MiB default
-    /// so that a row block of a 48M-nonzero job's 200k-user shard fits.
+    /// over it closes the connection): 64 MiB. Each side buffers a whole message, so a smaller bound keeps a silo's
+    /// transient memory per connection bounded too.
     /// </summary>
-    public const int MaxMessageBodySize = 256 << 20;
+    public const int MaxMessageBodySize = 64 << 20;
+
+    /// <summary>
+    /// The most bytes of row values one message carries by default (30 MiB): blocks of rows beyond it are pushed or
+    /// fetched in parts. A part's exact E[log] rows can add as much again at worst, which stays under
+    /// <see cref="MaxMessageBodySize"/>.
+    /// </summary>
+    public const int MaxRowBlockBytes = 30 << 20;
 }

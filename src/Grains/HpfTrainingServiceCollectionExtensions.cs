@@ -1,5 +1,6 @@
 using Hpf.Cluster.Grains.Jobs;
 using Hpf.Cluster.Grains.Placement;
+using Hpf.Cluster.Grains.Shards;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Orleans.Storage;
@@ -19,6 +20,7 @@ public static class HpfTrainingServiceCollectionExtensions
         silo.Services.AddSingleton<IGrainStorageSerializer, OrleansGrainStorageSerializer>();
         if (configureWatchdog is not null) silo.Services.Configure(configureWatchdog);
         silo.Services.AddHostedService<JobWatchdog>();
+        silo.Services.AddOptions<RowTransferOptions>();
         silo.Services.AddSingleton<SiloLossSignal>();
         silo.Services.AddHostedService(sp => sp.GetRequiredService<SiloLossSignal>());
         return silo;

@@ -48,4 +48,34 @@ public sealed class ClusterTrainingTests(Xunit.Abstractions.ITestOutputHelper ou
         CurveAssert.Same(expected.Report.Curve, status.Curve);
         Assert.True(status.BytesMoved > 0);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Rows_cut_into_many_small_messages_give_the_same_model(bool stochastic)
+    {
+        // 256 bytes: 8 rows of K = 8 a message, so every push and fetch between shards goes in parts, as a block of more
+        // than 30 MiB does; the ELBO trace fetches parameters, the checks E[x], SVI its batches' rows. SVI's batches
+        // follow the shards, so its reference is the same layout with rows in one message each.
+        var options = Options(maxIterations: 8) with { UsersPerBatch = stochastic ? 60 : null };
+        var spec = new JobSpec { Training = options, UserShards = 2, ItemShards = 2, CheckpointEvery = 0, TraceElbo = !stochastic };
+        var (model, curve) = await TrainAsync(spec, maxRowBlockBytes: 256);
+        var (expected, expectedCurve) = stochastic
+            ? await TrainAsync(spec, maxRowBlockBytes: null)
+            : new InProcessTrainer(options).Train(Sample.Data) is var run ? (run.Model, run.Report.Curve) : default;
+
+        var difference = ModelComparison.MaxRelativeDifference(expected, model);
+        Assert.True(difference < 1e-4, $"largest relative difference {difference:G3}");
+        CurveAssert.Same(expectedCurve, curve);
+    }
+
+    private static async Task<(HpfModel Model, LikelihoodPoint[] Curve)> TrainAsync(JobSpec spec, int? maxRowBlockBytes)
+    {
+        using var storage = new ClusterStorage();
+        await using var cluster = await TrainingCluster.StartAsync(2, storage, maxRowBlockBytes: maxRowBlockBytes);
+        await ClusterJob.SubmitAsync(cluster.Client, "parts", spec, Sample.Data);
+        var status = await ClusterJob.WaitAsync(cluster.Client, "parts");
+        Assert.True(status.State == JobState.Completed, $"{status.State}: {status.Error}");
+        return (await ClusterJob.ReadModelAsync(cluster.Client, "parts", spec.Training), status.Curve);
+    }
 }

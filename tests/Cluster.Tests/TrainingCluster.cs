@@ -1,4 +1,5 @@
 using Hpf.Cluster.Grains;
+using Hpf.Cluster.Grains.Shards;
 using Hpf.Cluster.Grains.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
@@ -21,7 +22,8 @@ internal sealed class TrainingCluster : IAsyncDisposable
 
     public IReadOnlyList<InProcessSiloHandle> Silos => _cluster.Silos;
 
-    public static async Task<TrainingCluster> StartAsync(int silos, ClusterStorage storage, bool watchdog = false)
+    /// <param name="maxRowBlockBytes">Cut rows into messages of at most this many bytes (the default is 30 MiB).</param>
+    public static async Task<TrainingCluster> StartAsync(int silos, ClusterStorage storage, bool watchdog = false, int? maxRowBlockBytes = null)
     {
         var builder = new InProcessTestClusterBuilder((short)silos);
         builder.ConfigureSilo((_, silo) =>
@@ -36,6 +38,7 @@ internal sealed class TrainingCluster : IAsyncDisposable
             silo.Services.AddSingleton(storage.Checkpoints);
             // A step waits this long for pushes from a silo that died under it before the coordinator rolls back.
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
+            if (maxRowBlockBytes is { } bytes) silo.Services.Configure<RowTransferOptions>(o => o.MaxRowBlockBytes = bytes);
         });
         builder.ConfigureClient(client => client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(60)));
         var cluster = builder.Build();

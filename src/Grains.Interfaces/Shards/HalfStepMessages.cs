@@ -20,9 +20,11 @@ public sealed record HalfStepRequest(int Iteration, long Version, long OtherVers
 /// A shard's rows at <paramref name="Version"/>, pushed to one shard of the other side as soon as its half-step ends, so
 /// that shard's next half-step has them without asking: the fused loop's weights of the rows it resolved (null when it
 /// resolved none) and the sender's Σ E[x] per factor, which every shard of the other side adds up in shard order.
+/// Rows beyond <see cref="HpfMessaging.MaxRowBlockBytes"/> go in <paramref name="Parts"/> pushes, each with the rows
+/// from <paramref name="FirstRow"/> on, so no message grows past the cluster's message size.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("hpf.RowPush")]
-public sealed record RowPush(int FromShard, long RunToken, long Version, double[] ColumnSums, FetchedRows? Rows);
+public sealed record RowPush(int FromShard, long RunToken, long Version, double[] ColumnSums, FetchedRows? Rows, int FirstRow = 0, int Parts = 1);
 
 /// <param name="ColumnSums">Σ E[x] over this shard's rows after the step, [K].</param>
 /// <param name="FailedRow">Id of the first row whose parameters came out NaN or ∞, if any.</param>
@@ -33,10 +35,12 @@ public sealed record HalfStepResult(double[] ColumnSums, string? FailedRow, long
 /// <summary>
 /// A fetch of the rows a subscriber resolved, refused unless the serving shard's parameters are at
 /// <paramref name="ExpectedVersion"/>. <paramref name="Positions"/> null means all of its training rows (or, for
-/// <see cref="RowContent.Expected"/>, training then validation rows); otherwise positions in its training list.
+/// <see cref="RowContent.Expected"/>, training then validation rows); otherwise positions in its training list. With
+/// <paramref name="Count"/> ≥ 0 (and no positions) only rows [<paramref name="Start"/>, Start + Count) of that list come:
+/// a block larger than <see cref="HpfMessaging.MaxRowBlockBytes"/> is fetched in such ranges.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("hpf.RowFetch")]
-public sealed record RowFetch(int Subscriber, RowContent Content, long ExpectedVersion, int[]? Positions);
+public sealed record RowFetch(int Subscriber, RowContent Content, long ExpectedVersion, int[]? Positions, int Start = 0, int Count = -1);
 
 /// <summary>What a row fetch returns per row.</summary>
 public enum RowContent

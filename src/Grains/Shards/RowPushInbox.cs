@@ -3,16 +3,18 @@ using Hpf.Cluster.Grains.Interfaces;
 namespace Hpf.Cluster.Grains.Shards;
 
 /// <summary>
-/// The pushes a shard's next half-step waits for: the latest <see cref="RowPush"/> from each shard of the other side.
-/// Pushes arrive on the callers' threads, possibly while the step is already waiting; the step takes them once every
-/// shard's push of the run and version it expects is in, and the inbox lets go of them then, so their arrays live no
-/// longer than a fetch's would. The rows are copied into the gathered table by the step itself, not here, so a late
-/// push (of an abandoned run, say) can never write into rows a step is reading.
+/// The pushes a shard's next half-step waits for: the latest <see cref="RowPush"/> from each shard of the other side
+/// (all its parts, when its rows came in several). Pushes arrive on the callers' threads, possibly while the step is
+/// already waiting; the step takes them once every shard's push of the run and version it expects is in, and the inbox
+/// lets go of them then, so their arrays live no longer than a fetch's would. The rows are copied into the gathered
+/// table by the step itself, not here, so a late push (of an abandoned run, say) can never write into rows a step is
+/// reading.
 /// </summary>
 internal sealed class RowPushInbox
 {
     private readonly object _gate = new();
-    private readonly RowPush?[] _latest;
+    // The parts in of each sender's latest push.
+    private readonly List<RowPush>?[] _latest;
     // Run and version of each sender's latest push, kept after the push itself is taken, to know a late older one.
     private readonly (long Token, long Version)?[] _seen;
     private TaskCompletionSource? _waiter;
@@ -21,11 +23,11 @@ internal sealed class RowPushInbox
 
     public RowPushInbox(int senders)
     {
-        _latest = new RowPush?[senders];
+        _latest = new List<RowPush>?[senders];
         _seen = new (long, long)?[senders];
     }
 
-    /// <summary>Keeps the push as its sender's latest and wakes the waiting step when it was the last one missing.</summary>
+    /// <summary>Keeps the push (or part) as its sender's latest and wakes the waiting step when it was the last one missing.</summary>
     public void Accept(RowPush push)
     {
         if ((uint)push.FromShard >= (uint)_latest.Length)
@@ -35,7 +37,10 @@ internal sealed class RowPushInbox
         {
             // Two pushes of one run arrive in version order unless a call overtook another; the later version stands.
             if (_seen[push.FromShard] is { } seen && seen.Token == push.RunToken && seen.Version > push.Version) return;
-            _latest[push.FromShard] = push;
+            var parts = _latest[push.FromShard];
+            if (parts is null || parts.Count == 0 || parts[0].RunToken != push.RunToken || parts[0].Version != push.Version)
+                _latest[push.FromShard] = parts = [];
+            parts.Add(push);
             _seen[push.FromShard] = (push.RunToken, push.Version);
             if (_waiter is not null && IsComplete(_waitToken, _waitVersion))
             {
@@ -46,7 +51,10 @@ internal sealed class RowPushInbox
         wake?.TrySetResult();
     }
 
-    /// <summary>Every sender's push of run <paramref name="token"/> at <paramref name="version"/>, in sender order, once they are all in.</summary>
+    /// <summary>
+    /// Every sender's push of run <paramref name="token"/> at <paramref name="version"/>, in sender order, once they
+    /// are all in; a push that came in parts is taken as one.
+    /// </summary>
     public async Task<RowPush[]> WaitAsync(long token, long version, CancellationToken cancellationToken)
     {
         while (true)
@@ -56,7 +64,7 @@ internal sealed class RowPushInbox
             {
                 if (IsComplete(token, version))
                 {
-                    var taken = Array.ConvertAll(_latest, push => push!);
+                    var taken = Array.ConvertAll(_latest, parts => Whole(parts!));
                     Array.Clear(_latest);
                     return taken;
                 }
@@ -90,10 +98,36 @@ internal sealed class RowPushInbox
 
     private bool IsComplete(long token, long version)
     {
-        foreach (var push in _latest)
+        foreach (var parts in _latest)
         {
-            if (push is null || push.RunToken != token || push.Version != version) return false;
+            if (parts is not { Count: > 0 } || parts[0].RunToken != token || parts[0].Version != version || parts.Count < parts[0].Parts) return false;
         }
         return true;
+    }
+
+    /// <summary>The parts of one push as the one push they were cut from: rows in order, exact rows at their place.</summary>
+    private static RowPush Whole(List<RowPush> parts)
+    {
+        if (parts.Count == 1) return parts[0];
+        parts.Sort(static (a, b) => a.FirstRow.CompareTo(b.FirstRow));
+        int values = 0, exact = 0, elog = 0;
+        foreach (var part in parts)
+        {
+            values += part.Rows!.Values.Length;
+            exact += part.Rows.ExactRows.Length;
+            elog += part.Rows.ExactElog.Length;
+        }
+        var merged = new FetchedRows(GC.AllocateUninitializedArray<float>(values), new int[exact], GC.AllocateUninitializedArray<float>(elog));
+        int v = 0, x = 0, e = 0;
+        foreach (var part in parts)
+        {
+            var rows = part.Rows!;
+            rows.Values.AsSpan().CopyTo(merged.Values.AsSpan(v));
+            v += rows.Values.Length;
+            for (var i = 0; i < rows.ExactRows.Length; i++) merged.ExactRows[x++] = part.FirstRow + rows.ExactRows[i];
+            rows.ExactElog.AsSpan().CopyTo(merged.ExactElog.AsSpan(e));
+            e += rows.ExactElog.Length;
+        }
+        return parts[0] with { Rows = merged, FirstRow = 0, Parts = 1 };
     }
 }

@@ -30,6 +30,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     private readonly ILogger _logger;
     private readonly CancellationToken _siloStopping;
     private readonly SiloLossSignal _siloLoss;
+    private readonly RowTransferOptions _transfer;
     private readonly TimeSpan _pushWait;
     private readonly string?[] _slotETags = new string?[CheckpointRequest.FinalSlot + 1];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, float[]> _fetchBuffers = new();
@@ -48,9 +49,10 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     private string? _dataETag;
     private volatile bool _updating;
 
-    protected ShardGrain(ICheckpointStore store, IOptions<SiloMessagingOptions> messaging, IHostApplicationLifetime lifetime, SiloLossSignal siloLoss,
-        ILogger logger)
+    protected ShardGrain(ICheckpointStore store, IOptions<SiloMessagingOptions> messaging, IOptions<RowTransferOptions> transfer,
+        IHostApplicationLifetime lifetime, SiloLossSignal siloLoss, ILogger logger)
     {
+        _transfer = transfer.Value;
         _siloLoss = siloLoss;
         _store = store;
         // A step waits for the other side's pushes no longer than a call may take.
@@ -277,11 +279,23 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     /// </summary>
     private void PushRows(SealedShard shard, long runToken, long version, double[] columnSums)
     {
+        var perMessage = _transfer.RowsPerMessage(shard.K);
         for (var j = 0; j < _others.Length; j++)
         {
             var rows = shard.Subscriptions.TrainingOrEmpty(j);
-            var push = new RowPush(shard.Plan.Shard, runToken, version, columnSums, rows.Length == 0 ? null : Weights(shard, rows, j));
-            _ = SendPushAsync(_others[j], j, push);
+            if (rows.Length <= perMessage)
+            {
+                var push = new RowPush(shard.Plan.Shard, runToken, version, columnSums, rows.Length == 0 ? null : Weights(shard, rows, j));
+                _ = SendPushAsync(_others[j], j, push);
+                continue;
+            }
+            // More rows than one message takes: in parts, each packed into an array of its own.
+            var parts = (rows.Length + perMessage - 1) / perMessage;
+            for (var first = 0; first < rows.Length; first += perMessage)
+            {
+                var part = WeightRows.Pack(shard.Side, rows[first..Math.Min(rows.Length, first + perMessage)], null);
+                _ = SendPushAsync(_others[j], j, new RowPush(shard.Plan.Shard, runToken, version, columnSums, part, first, parts));
+            }
         }
     }
 
@@ -352,16 +366,20 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var k = shard.K;
         var side = shard.Side;
         var training = shard.Subscriptions.TrainingOf(fetch.Subscriber);
+        var validation = fetch.Positions is null && fetch.Content == RowContent.Expected ? shard.Subscriptions.ValidationOf(fetch.Subscriber) : [];
+        var whole = fetch.Positions is null && fetch.Count < 0;
+        if (fetch.Positions is not null) training = Select(training, fetch.Positions);
+        else if (!whole) (training, validation) = Slice(training, validation, fetch.Start, fetch.Count);
         switch (fetch.Content)
         {
             case RowContent.Weights:
-                return Task.FromResult(Weights(shard, fetch.Positions is null ? training : Select(training, fetch.Positions), fetch.Positions is null ? fetch.Subscriber : -1));
+                // A whole fetch packs into the subscriber's buffer, reused step after step; a part gets an array of its own.
+                return Task.FromResult(Weights(shard, training, whole ? fetch.Subscriber : -1));
             case RowContent.Expected:
-                var validation = fetch.Positions is null ? shard.Subscriptions.ValidationOf(fetch.Subscriber) : [];
-                var rows = fetch.Positions is null ? training : Select(training, fetch.Positions);
+                var rows = training;
                 // A subscriber that needs every row, in order (one shard a side, say), gets this shard's own array: it is
                 // read (or, across silos, serialised) before the coordinator lets this side change again.
-                var values = fetch.Positions is null && validation.Length == 0 && IsIdentity(rows, shard.Rows) ? side.Expected
+                var values = whole && validation.Length == 0 && IsIdentity(rows, shard.Rows) ? side.Expected
                     : CopyRows(side.Expected, rows, validation, k, k, new float[(rows.Length + validation.Length) * k]);
                 return Task.FromResult(new FetchedRows(values, [], []));
             default:
@@ -378,6 +396,16 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     /// <summary>The fused loop's weights of <paramref name="rows"/>; a full fetch reuses a buffer kept per subscriber, which it reads before it fetches again.</summary>
     private FetchedRows Weights(SealedShard shard, int[] rows, int subscriber) =>
         WeightRows.Pack(shard.Side, rows, subscriber >= 0 ? Buffer(subscriber, rows.Length * shard.K) : null);
+
+    /// <summary>Rows [start, start + count) of the training list followed by the validation list.</summary>
+    private static (int[] Training, int[] Validation) Slice(int[] training, int[] validation, int start, int count)
+    {
+        var end = start + count;
+        if (start < 0 || count < 0 || end > training.Length + validation.Length)
+            throw new ArgumentOutOfRangeException(nameof(start), $"rows [{start}, {end}) of a list of {training.Length + validation.Length}");
+        var t = training.Length;
+        return (training[Math.Min(start, t)..Math.Min(end, t)], validation[Math.Max(start - t, 0)..Math.Max(end - t, 0)]);
+    }
 
     private static int[] Select(int[] rows, int[] positions)
     {
@@ -430,7 +458,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var otherRate = new float[counterparts * k];
         await Task.WhenAll(Enumerable.Range(0, _others.Length).Where(j => shard.Gathered.RowsOf(j) > 0).Select(async j =>
         {
-            var parameters = (await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Parameters, request.OtherVersion, null), cancellationToken)).Values;
+            var parameters = await FetchAllAsync(j, shard.Plan.Shard, RowContent.Parameters, request.OtherVersion, shard.Gathered.RowsOf(j), 2 * k, cancellationToken);
             var first = shard.Layout.PartStart[j];
             for (var i = 0; i < shard.Gathered.RowsOf(j); i++)
             {
@@ -468,11 +496,16 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             var partStart = shard.Layout.PartStart;
             await Task.WhenAll(Enumerable.Range(0, _others.Length).Select(async j =>
             {
-                var positions = statistics.PositionsIn(partStart[j], partStart[j + 1]);
-                if (positions.Length == 0) return;
-                var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, request.OtherVersion, positions), cancellationToken);
-                if (!shard.Gathered.FillRows(j, positions, rows)) throw new ShardStateException($"{OtherSideName} shard {j} sent rows that are not finite");
-                Interlocked.Add(ref fetched, rows.Bytes);
+                var all = statistics.PositionsIn(partStart[j], partStart[j + 1]);
+                var perMessage = _transfer.RowsPerMessage(k);
+                // A batch touching more rows than one message takes asks for them in parts.
+                for (var first = 0; first < all.Length; first += perMessage)
+                {
+                    var positions = all.Length <= perMessage ? all : all[first..Math.Min(all.Length, first + perMessage)];
+                    var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, request.OtherVersion, positions), cancellationToken);
+                    if (!shard.Gathered.FillRows(j, positions, rows)) throw new ShardStateException($"{OtherSideName} shard {j} sent rows that are not finite");
+                    Interlocked.Add(ref fetched, rows.Bytes);
+                }
             }));
             request.OtherColumnSums.AsSpan().CopyTo(shard.Gathered.ColumnSum);
 
@@ -695,9 +728,22 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var gathered = shard.Gathered;
         await Task.WhenAll(Enumerable.Range(0, _others.Length).Where(j => gathered.RowsOf(j) > 0).Select(async j =>
         {
-            var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, otherVersion, null), cancellationToken);
-            Fill(gathered, j, rows);
-            Interlocked.Add(ref bytes, rows.Bytes);
+            var count = gathered.RowsOf(j);
+            var perMessage = _transfer.RowsPerMessage(shard.K);
+            if (count <= perMessage)
+            {
+                var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, otherVersion, null), cancellationToken);
+                Fill(gathered, j, rows);
+                Interlocked.Add(ref bytes, rows.Bytes);
+                return;
+            }
+            for (var first = 0; first < count; first += perMessage)
+            {
+                var positions = Enumerable.Range(first, Math.Min(perMessage, count - first)).ToArray();
+                var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, otherVersion, null, first, positions.Length), cancellationToken);
+                if (!gathered.FillRows(j, positions, rows)) throw new ShardStateException($"{OtherSideName} shard {j} sent rows that are not finite");
+                Interlocked.Add(ref bytes, rows.Bytes);
+            }
         }));
         otherColumnSums.AsSpan().CopyTo(gathered.ColumnSum);
         return bytes;
@@ -727,7 +773,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             var training = layout.PartStart[j + 1] - layout.PartStart[j];
             var validation = layout.ValidationStart[j + 1] - layout.ValidationStart[j];
             if (training + validation == 0) return;
-            var rows = (await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Expected, otherVersion, null), cancellationToken)).Values;
+            var rows = await FetchAllAsync(j, shard.Plan.Shard, RowContent.Expected, otherVersion, training + validation, k, cancellationToken);
             if (rows.Length != (training + validation) * k)
                 throw new ShardStateException($"{OtherSideName} shard {j} sent {rows.Length / k} rows of E[x] where {training + validation} were resolved");
             rows.AsSpan(0, training * k).CopyTo(_expectedTable.AsSpan(layout.PartStart[j] * k));
@@ -735,6 +781,26 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             Interlocked.Add(ref bytes, rows.Length * sizeof(float));
         }));
         return bytes;
+    }
+
+    /// <summary>
+    /// Every row shard <paramref name="j"/> of the other side has for this shard, as one array: in one message, or in
+    /// ranges of rows when they are more than one message takes.
+    /// </summary>
+    private async Task<float[]> FetchAllAsync(int j, int subscriber, RowContent content, long version, int rows, int floatsPerRow, CancellationToken cancellationToken)
+    {
+        var perMessage = _transfer.RowsPerMessage(floatsPerRow);
+        if (rows <= perMessage) return (await _others[j].FetchRows(new RowFetch(subscriber, content, version, null), cancellationToken)).Values;
+        var all = GC.AllocateUninitializedArray<float>(rows * floatsPerRow);
+        for (var first = 0; first < rows; first += perMessage)
+        {
+            var count = Math.Min(perMessage, rows - first);
+            var part = (await _others[j].FetchRows(new RowFetch(subscriber, content, version, null, first, count), cancellationToken)).Values;
+            if (part.Length != count * floatsPerRow)
+                throw new ShardStateException($"{OtherSideName} shard {j} sent {part.Length / floatsPerRow} rows where {count} were asked for");
+            part.AsSpan().CopyTo(all.AsSpan(first * floatsPerRow));
+        }
+        return all;
     }
 
     /// <summary>

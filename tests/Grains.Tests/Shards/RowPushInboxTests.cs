@@ -104,4 +104,33 @@ public sealed class RowPushInboxTests
 
         Assert.Contains("shard 2", refused.Message);
     }
+
+    [Fact]
+    public async Task A_push_in_parts_is_taken_whole_once_every_part_is_in_with_its_exact_rows_at_their_place()
+    {
+        var inbox = new RowPushInbox(1);
+        var waiting = inbox.WaitAsync(Run, 2, CancellationToken.None);
+        // Rows 2–3 (row 3 exact) arrive before rows 0–1 (row 0 exact).
+        inbox.Accept(new RowPush(0, Run, 2, [7, 7], new FetchedRows(new[] { 2f, 2f, 3f, 3f }, new[] { 1 }, new[] { -3f, -3f }), FirstRow: 2, Parts: 2));
+        Assert.False(waiting.IsCompleted);
+        inbox.Accept(new RowPush(0, Run, 2, [7, 7], new FetchedRows(new[] { 0f, 0f, 1f, 1f }, new[] { 0 }, new[] { -1f, -1f }), FirstRow: 0, Parts: 2));
+
+        var push = Assert.Single(await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal([0f, 0f, 1f, 1f, 2f, 2f, 3f, 3f], push.Rows!.Values.Array);
+        Assert.Equal([0, 3], push.Rows.ExactRows.Array);
+        Assert.Equal([-1f, -1f, -3f, -3f], push.Rows.ExactElog.Array);
+        Assert.Equal(1, push.Parts);
+    }
+
+    [Fact]
+    public void Parts_of_an_older_version_are_dropped_when_a_newer_push_begins()
+    {
+        var inbox = new RowPushInbox(1);
+        inbox.Accept(new RowPush(0, Run, 2, [1, 1], new FetchedRows(new[] { 0f }, [], []), FirstRow: 0, Parts: 2));
+        inbox.Accept(new RowPush(0, Run, 3, [1, 1], new FetchedRows(new[] { 5f }, [], []), FirstRow: 0, Parts: 1));
+
+        Assert.False(inbox.WaitAsync(Run, 2, CancellationToken.None).IsCompleted);
+        Assert.True(inbox.WaitAsync(Run, 3, CancellationToken.None).IsCompleted);
+    }
 }

@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Hpf.Cluster.Grains.Interfaces;
 
 namespace Hpf.Cluster.Benchmarks;
@@ -6,8 +7,9 @@ namespace Hpf.Cluster.Benchmarks;
 [Alias("hpf.bench.IRowSinkGrain")]
 public interface IRowSinkGrain : IGrainWithIntegerKey
 {
-    /// <summary>The number of floats received.</summary>
+    /// <summary>The number of floats received. Interleaving, as a shard's AcceptPush is: the parts of one block arrive at once.</summary>
     [Alias("Take")]
+    [AlwaysInterleave]
     Task<int> Take(ArrayPayload<float> rows);
 }
 

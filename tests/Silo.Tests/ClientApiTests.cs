@@ -53,10 +53,10 @@ public sealed class ClientApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_API_is_absent_on_the_silo_to_silo_port_and_the_runtime_is_absent_on_the_API_port()
+    public async Task The_API_is_absent_on_the_silo_to_silo_port_and_only_the_API_is_on_the_API_port()
     {
-        // The silo port speaks only the silo link: an HTTP request (with the API key, even) is refused there
-        // before the link's handshake, and answered with nothing an HTTP client can read.
+        // The silo port speaks only Orleans' own protocol: an HTTP request (with the API key, even) gets nothing an
+        // HTTP client can read there.
         using var http2 = new HttpClient();
         foreach (var path in new[] { "/api/cluster", "/api/jobs", "/openapi/v1.json" })
         {

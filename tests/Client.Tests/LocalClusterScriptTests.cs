@@ -24,10 +24,7 @@ public sealed partial class LocalClusterScriptTests(TrainedJob job) : IDisposabl
     public async Task Two_silos_from_the_script_train_a_job_through_their_gateways_and_stop_with_Azurite()
     {
         var clusterDirectory = _scratch.File("cluster");
-        var basePort = BasePort();
-        var start = await RunScriptAsync("start", "--silos", "2", "--data-dir", clusterDirectory,
-            "--silo-port", $"{basePort}", "--gateway-port", $"{basePort + 2}", "--api-port", $"{basePort + 4}",
-            "--azurite-port", $"{basePort + 6}", "--timeout", "120");
+        var start = await StartTwoSilosAsync(clusterDirectory);
         var pids = ReadPids(Path.Combine(clusterDirectory, "pids"));
         var azurite = ReadPids(Path.Combine(clusterDirectory, "azurite.pid"));
         try
@@ -97,10 +94,7 @@ public sealed partial class LocalClusterScriptTests(TrainedJob job) : IDisposabl
     public async Task A_watched_job_survives_the_loss_of_a_gateway_and_the_console_goes_on_through_the_other()
     {
         var clusterDirectory = _scratch.File("lost-gateway");
-        var basePort = BasePort();
-        var start = await RunScriptAsync("start", "--silos", "2", "--data-dir", clusterDirectory,
-            "--silo-port", $"{basePort}", "--gateway-port", $"{basePort + 2}", "--api-port", $"{basePort + 4}",
-            "--azurite-port", $"{basePort + 6}", "--timeout", "120");
+        var start = await StartTwoSilosAsync(clusterDirectory);
         var pids = ReadPids(Path.Combine(clusterDirectory, "pids"));
         try
         {
@@ -142,6 +136,15 @@ public sealed partial class LocalClusterScriptTests(TrainedJob job) : IDisposabl
             var stop = await RunScriptAsync("stop", "--data-dir", clusterDirectory, "--timeout", "30");
             Assert.True(stop.ExitCode == 0, $"stop exited {stop.ExitCode}:\n{stop.Out}\n{stop.Error}");
         }
+    }
+
+    /// <summary>The script's start of two silos and Azurite under <paramref name="clusterDirectory"/>, on ports of their own.</summary>
+    private static Task<CliRun> StartTwoSilosAsync(string clusterDirectory)
+    {
+        var basePort = BasePort();
+        return RunScriptAsync("start", "--silos", "2", "--data-dir", clusterDirectory,
+            "--silo-port", $"{basePort}", "--gateway-port", $"{basePort + 2}", "--api-port", $"{basePort + 4}",
+            "--azurite-port", $"{basePort + 6}", "--timeout", "120");
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@": training, iteration (\d+)/")]

@@ -6,6 +6,7 @@ using Hpf.Cluster.Grains;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Storage;
 using Hpf.Cluster.Silo.Api;
+using Hpf.Cluster.Silo.Pages;
 using Orleans.Configuration;
 
 namespace Hpf.Cluster.Silo;
@@ -54,6 +55,7 @@ public static class HpfSiloBuilder
             silo.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = HpfMessaging.MaxMessageBodySize);
             if (endpoint.SiloName.Length > 0) silo.Configure<SiloOptions>(o => o.SiloName = endpoint.SiloName);
             ConfigureEndpoints(silo, endpoint, siloPort, gatewayPort);
+            silo.AddOperatorDashboard();
             silo.AddHpfTraining(o =>
             {
                 o.Enabled = settings.Watchdog.Enabled;
@@ -81,6 +83,7 @@ public static class HpfSiloBuilder
         });
         var app = builder.Build();
         app.MapClientApi();
+        app.MapOperatorPages();
         return new HpfSilo(app, settings.Profile, settings.IsCluster);
     }
 

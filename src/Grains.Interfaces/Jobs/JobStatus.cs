@@ -53,6 +53,12 @@ public sealed record JobStatus
     /// <summary>The last rollback: to which checkpoint and why (a silo declared dead, a shard's failed call); null when there was none.</summary>
     [Id(27)]
     public string? LastRollback { get; init; }
+    /// <summary>
+    /// Every rollback, oldest first (the latest <see cref="JobRollback.Kept"/>), and every resume by a new coordinator
+    /// after the old one's silo stopped (not counted in <see cref="Rollbacks"/>: no shard call failed).
+    /// </summary>
+    [Id(28)]
+    public JobRollback[] RollbackHistory { get; init; } = [];
     /// <summary>Mean seconds per training iteration, loading excluded (as in model.json).</summary>
     [Id(15)]
     public double SecondsPerIteration { get; init; }

@@ -52,7 +52,10 @@ public sealed partial class CoordinatorGrain(
         {
             // Claim the job: a write gives the state a new etag, so an older activation still running somewhere (a
             // silo voted dead, a frozen process) can no longer write it.
-            _state = _state with { Updated = DateTimeOffset.UtcNow };
+            // The progress since the checkpoint went with the old activation: on the page's list, a rollback of its own.
+            var resumed = new JobRollback(DateTimeOffset.UtcNow, null, _state.Checkpoint.Iteration,
+                $"resumed by a new coordinator on silo {RuntimeIdentity} (the previous coordinator stopped)", SiloLost: false);
+            _state = _state with { Updated = DateTimeOffset.UtcNow, RollbackHistory = JobRollback.Append(_state.RollbackHistory, resumed) };
             await SaveAsync(cancellationToken);
             LogResuming(logger, Job, _state.Checkpoint.Iteration);
             StartRun(restoreFirst: true);
@@ -392,7 +395,7 @@ public sealed partial class CoordinatorGrain(
         {
             if (sealFirst && !await SealInBackgroundAsync(stop)) return;
             var state = _state!;
-            var run = new TrainingRun(Job, state.Spec, state.Data!, Shards(), state.Checkpoint, state.Rollbacks, logger,
+            var run = new TrainingRun(Job, state.Spec, state.Data!, Shards(), state.Checkpoint, state.Rollbacks, state.RollbackHistory, logger,
                 SaveCheckpointAsync, progress => _live = progress, WaitForViewAsync, WaitForSiloLossAsync);
             var outcome = await run.RunAsync(restoreFirst, stop);
             await FinishRunAsync(outcome);
@@ -434,12 +437,14 @@ public sealed partial class CoordinatorGrain(
                 SecondsPerIteration = outcome.SecondsPerIteration,
                 Rollbacks = outcome.Rollbacks,
                 LastRollback = outcome.LastRollback ?? state.LastRollback,
+                RollbackHistory = outcome.RollbackHistory,
                 Updated = DateTimeOffset.UtcNow,
             }
             : state with
             {
                 State = JobState.Failed, Error = outcome.Error, Failure = outcome.Failure, Rollbacks = outcome.Rollbacks,
-                LastRollback = outcome.LastRollback ?? state.LastRollback, Updated = DateTimeOffset.UtcNow,
+                LastRollback = outcome.LastRollback ?? state.LastRollback, RollbackHistory = outcome.RollbackHistory,
+                Updated = DateTimeOffset.UtcNow,
             };
         _live = null;
         await SaveAsync(CancellationToken.None);
@@ -450,7 +455,7 @@ public sealed partial class CoordinatorGrain(
         _state = _state! with
         {
             Checkpoint = checkpoint, Rollbacks = _live?.Rollbacks ?? _state.Rollbacks, LastRollback = _live?.LastRollback ?? _state.LastRollback,
-            Updated = DateTimeOffset.UtcNow,
+            RollbackHistory = _live?.RollbackHistory ?? _state.RollbackHistory, Updated = DateTimeOffset.UtcNow,
         };
         await SaveAsync(CancellationToken.None);
     }
@@ -564,6 +569,7 @@ public sealed partial class CoordinatorGrain(
             LastCheckpoint = checkpoint.Iteration,
             Rollbacks = live?.Rollbacks ?? state.Rollbacks,
             LastRollback = live?.LastRollback ?? state.LastRollback,
+            RollbackHistory = live?.RollbackHistory ?? state.RollbackHistory,
             SecondsPerIteration = state.SecondsPerIteration,
             LoadSeconds = state.LoadSeconds,
             StopReason = state.StopReason,

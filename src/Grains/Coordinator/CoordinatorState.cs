@@ -38,6 +38,8 @@ public sealed record CoordinatorState
     public int Rollbacks { get; init; }
     [Id(20)]
     public string? LastRollback { get; init; }
+    [Id(21)]
+    public JobRollback[] RollbackHistory { get; init; } = [];
     [Id(12)]
     public string? StopReason { get; init; }
     [Id(13)]

@@ -13,6 +13,9 @@ internal sealed record TrainingOutcome(JobState State, string? StopReason, strin
     /// <summary>The last rollback of the run (to which checkpoint, and why), if it had one.</summary>
     public string? LastRollback { get; init; }
 
+    /// <summary>The job's rollbacks so far, this run's included.</summary>
+    public JobRollback[] RollbackHistory { get; init; } = [];
+
     /// <summary>Stopped between steps because the run was asked to stop; the job itself decides what that means.</summary>
     public bool WasStopped => State == JobState.Training;
 

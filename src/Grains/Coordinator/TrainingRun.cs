@@ -32,6 +32,9 @@ internal sealed partial class TrainingRun
     private TrainingCheckpoint _checkpoint;
     private int _rollbacks;
     private string? _lastRollback;
+    private JobRollback[] _history;
+    // The last iteration finished, for the rollback's record of the work it lost.
+    private int _reached;
     private bool _siloLost;
 
     // The live state of the run, valid between two shard steps.
@@ -46,7 +49,7 @@ internal sealed partial class TrainingRun
     private bool _itemsPushed;
     private (Task<HalfStepResult[]> Steps, CancellationTokenSource Cancel)? _nextUserSteps;
 
-    public TrainingRun(string job, JobSpec spec, DataSummary data, ShardSet shards, TrainingCheckpoint from, int rollbacks, ILogger logger,
+    public TrainingRun(string job, JobSpec spec, DataSummary data, ShardSet shards, TrainingCheckpoint from, int rollbacks, JobRollback[] history, ILogger logger,
         Func<TrainingCheckpoint, Task> checkpointed, Action<LiveProgress> progress, Func<TimeSpan, CancellationToken, Task> waitForView,
         Func<CancellationToken, Task> waitForSiloLoss)
     {
@@ -57,6 +60,8 @@ internal sealed partial class TrainingRun
         _shards = shards;
         _checkpoint = from;
         _rollbacks = rollbacks;
+        _history = history;
+        _reached = from.Iteration;
         _logger = logger;
         _checkpointed = checkpointed;
         _progress = progress;
@@ -110,8 +115,9 @@ internal sealed partial class TrainingRun
                 if (++failuresInARow > MaxConsecutiveRollbacks)
                     return Failed($"gave up after {MaxConsecutiveRollbacks} attempts to go on from the checkpoint of iteration {_checkpoint.Iteration}: {e.Message}", JobFailure.Cluster);
                 _rollbacks++;
-                _lastRollback = $"back to the checkpoint of iteration {_checkpoint.Iteration}: " +
-                    (_siloLost ? "a silo was declared dead" : e.Message);
+                var why = _siloLost ? "a silo was declared dead" : e.Message;
+                _lastRollback = $"back to the checkpoint of iteration {_checkpoint.Iteration}: {why}";
+                _history = JobRollback.Append(_history, new JobRollback(DateTimeOffset.UtcNow, _reached, _checkpoint.Iteration, why, _siloLost));
                 _siloLost = false;
                 LogRollback(_logger, e, _job, _checkpoint.Iteration, failuresInARow);
                 // Let the membership view settle (a dead silo voted out) before the shards are placed again.
@@ -150,7 +156,7 @@ internal sealed partial class TrainingRun
     private TrainingOutcome Failed(string error, JobFailure failure)
     {
         LogFailed(_logger, _job, error);
-        return new TrainingOutcome(JobState.Failed, null, error, _checkpoint.Iteration, 0, _rollbacks) { Failure = failure, LastRollback = _lastRollback };
+        return new TrainingOutcome(JobState.Failed, null, error, _checkpoint.Iteration, 0, _rollbacks) { Failure = failure, LastRollback = _lastRollback, RollbackHistory = _history };
     }
 
     /// <summary>A failure of the cluster rather than of the job: a call that could not reach or complete on a silo, or a shard whose state is not what it should be.</summary>
@@ -200,6 +206,7 @@ internal sealed partial class TrainingRun
         var clock = Stopwatch.StartNew();
         var reason = $"reached the maximum of {o.MaxIterations} iterations";
         var iteration = c.Iteration;
+        _reached = iteration;
         try
         {
             while (iteration < o.MaxIterations)
@@ -243,7 +250,7 @@ internal sealed partial class TrainingRun
         // The finished model goes to the final slot of every shard; only then is the job complete.
         var final = await WriteCheckpointAsync(iteration, CheckpointRequest.FinalSlot, seconds, stop);
         LogCompleted(_logger, _job, iteration, reason);
-        return new TrainingOutcome(JobState.Completed, reason, null, iteration, seconds / Math.Max(1, iteration), _rollbacks) { Final = final, LastRollback = _lastRollback };
+        return new TrainingOutcome(JobState.Completed, reason, null, iteration, seconds / Math.Max(1, iteration), _rollbacks) { Final = final, LastRollback = _lastRollback, RollbackHistory = _history };
     }
 
     /// <param name="askNextEarly">
@@ -489,8 +496,11 @@ internal sealed partial class TrainingRun
         return checkpoint;
     }
 
-    private void Report(int iteration, double elapsed, double? remaining) =>
-        _progress(new LiveProgress(iteration, _lastChecked, elapsed, remaining, _bytes, _bytesLastStep, [.. _curve], [.. _elbo], _rollbacks, _lastRollback));
+    private void Report(int iteration, double elapsed, double? remaining)
+    {
+        _reached = iteration;
+        _progress(new LiveProgress(iteration, _lastChecked, elapsed, remaining, _bytes, _bytesLastStep, [.. _curve], [.. _elbo], _rollbacks, _lastRollback, _history));
+    }
 
     private static async Task<double[]> SumAsync(IShardGrain[] shards, CancellationToken stop) =>
         AddUp(await Task.WhenAll(shards.Select(s => s.ColumnSums(stop))));

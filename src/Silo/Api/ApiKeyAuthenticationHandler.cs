@@ -7,13 +7,16 @@ namespace Hpf.Cluster.Silo.Api;
 
 /// <summary>
 /// Authenticates a client by the <see cref="ClientApiOptions.ApiKeyHeader"/> header: no key is 401, a wrong key 403,
-/// each with a problem-details body that says what to send (never the key).
+/// each with a problem-details body that says what to send (never the key). A request without the header may instead
+/// carry a browser's session cookie (<see cref="BrowserSessions"/>); one that changes something (any method but GET and
+/// HEAD) must then come from the silo's own origin, so that another site the browser shows cannot send it.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
     ApiKeyValidator validator,
+    BrowserSessions sessions,
     IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -26,7 +29,9 @@ internal sealed class ApiKeyAuthenticationHandler(
         var presented = PresentedKey();
         if (presented is null)
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return Task.FromResult(HasBrowserSession()
+                ? AuthenticateResult.Success(new AuthenticationTicket(Client, SchemeName))
+                : AuthenticateResult.NoResult());
         }
         return Task.FromResult(validator.Matches(presented)
             ? AuthenticateResult.Success(new AuthenticationTicket(Client, SchemeName))
@@ -44,7 +49,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{ClientApiOptions.ApiKeyHeader}\"";
         await WriteProblemAsync(StatusCodes.Status401Unauthorized, "API key required",
-            $"Send the cluster's API key in the {ClientApiOptions.ApiKeyHeader} header.").ConfigureAwait(false);
+            $"Send the cluster's API key in the {ClientApiOptions.ApiKeyHeader} header (a browser: sign in on the jobs page at /).").ConfigureAwait(false);
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
@@ -52,6 +57,15 @@ internal sealed class ApiKeyAuthenticationHandler(
         Response.StatusCode = StatusCodes.Status403Forbidden;
         return WriteProblemAsync(StatusCodes.Status403Forbidden, "API key refused",
             $"The key in the {ClientApiOptions.ApiKeyHeader} header is not this cluster's API key.");
+    }
+
+    private bool HasBrowserSession()
+    {
+        if (!Request.Cookies.TryGetValue(BrowserSessions.CookieName, out var cookie) || !sessions.IsValidCookie(cookie)) return false;
+        if (HttpMethods.IsGet(Request.Method) || HttpMethods.IsHead(Request.Method)) return true;
+        // Browsers send Origin with every POST, PUT and DELETE; a form or script on another origin names that origin.
+        var origin = Request.Headers.Origin.ToString();
+        return origin.Length > 0 && string.Equals(origin, $"{Request.Scheme}://{Request.Host}", StringComparison.OrdinalIgnoreCase);
     }
 
     private string? PresentedKey()

@@ -25,6 +25,7 @@ public static class ClientApiServiceCollectionExtensions
             o.CertificatePassword = options.CertificatePassword;
         });
         services.AddSingleton<ApiKeyValidator>();
+        services.AddSingleton<BrowserSessions>();
         // The core alone: AddAuthentication would also bring data protection, whose key ring an API key does not need
         // (and which would write keys under the user's profile from the console's embedded silo).
         services.AddAuthenticationCore(o => o.DefaultScheme = ApiKeyAuthenticationHandler.SchemeName);

@@ -58,6 +58,8 @@ public sealed partial class SiloFailureTests(SampledJob job, ITestOutputHelper o
         var back = rolledBack.Count >= 1 ? rolledBack[0].Iteration : resumed[0].Iteration;
         Assert.Equal(back, restored[^1].Iteration);
         AssertAtMostOneIntervalRedone(before, back, cluster);
+        // The job's history, which the jobs page lists and marks on the curve, has it too.
+        Assert.Contains(final.RollbackHistory, r => r.ToCheckpoint == back && (r.SiloLost || r.FromIteration is null || r.FromIteration >= back));
 
         await AssertSameModelAsync(cluster, survivors[0], name, final);
         output.WriteLine($"killed silo {victim} (shards, not the coordinator) after iteration {before.Iteration} (last checkpoint {before.LastCheckpoint}); " +

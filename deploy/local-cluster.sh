@@ -5,16 +5,21 @@
 #   deploy/local-cluster.sh start --silos N [--data-dir DIR] [--silo-port P] [--gateway-port P] [--api-port P]
 #                                 [--azurite-port P] [--timeout SECONDS] [--no-build]
 #   deploy/local-cluster.sh stop [--data-dir DIR] [--timeout SECONDS]
+#   deploy/local-cluster.sh link [--data-dir DIR]
 #   deploy/local-cluster.sh clean [--data-dir DIR]
 #
 # start installs Azurite on first use (npm ci into deploy/azurite/node_modules; needs Node and npm), starts it with its
 # data in DIR/azurite (blob, queue and table services on P, P+1, P+2; default 10000), builds Hpf.Silo (unless
 # --no-build, or HPF_SILO_DLL names a built Hpf.Silo.dll), starts N silos with Profile=cluster on that storage, each with
-# its own silo-to-silo, gateway and API port, waits until every silo's API answers and sees all N, and prints two lines
-# a script can eval:
+# its own silo-to-silo, gateway and API port, waits until every silo's API answers and sees all N, and prints three
+# lines a script can eval:
 #
 #   HPF_CLUSTER=127.0.0.1:30000,127.0.0.1:30001,...      (the gateways the hpf console connects to)
 #   HPF_API_KEY=...
+#   HPF_JOBS_PAGE=http://127.0.0.1:11180/#login=TOKEN    (the first silo's jobs page, to open in a browser here)
+#
+# The page's link carries a one-time sign-in token that the silo minted (POST /api/browser-links) and exchanges for a
+# session cookie: good for 15 minutes and once; link prints a fresh one for a running cluster.
 #
 # The API key is made on the first start and kept in DIR/api-key (mode 600): a restart after stop uses the same key,
 # so clients that saved it keep working; clean deletes it, and the next start makes a new one. The key and the storage
@@ -26,7 +31,7 @@
 # start --silos 0 starts Azurite alone (to run silos by hand, e.g. under a debugger) and prints instead the settings
 # such a silo needs, quoted for eval: HPF_Profile, HPF_Storage__ConnectionString, HPF_Api__ApiKey and HPF_API_KEY.
 #
-# Logs go to DIR/silo-N.log and DIR/azurite.log, silo pids to DIR/pids, Azurite's pid to DIR/azurite.pid, and the
+# Logs go to DIR/silo-N.log and DIR/azurite.log, silo pids to DIR/pids, their API ports to DIR/api-ports, Azurite's pid to DIR/azurite.pid, and the
 # printed lines again to DIR/cluster.env (mode 600). start refuses a DIR whose cluster still runs.
 # stop sends SIGTERM to exactly the recorded pids (those still running Hpf.Silo, then Azurite), then SIGKILL after the
 # timeout. clean (only while nothing runs) deletes what start left in DIR: Azurite's data, the logs, the key, the env
@@ -54,11 +59,13 @@ usage() {
 usage: deploy/local-cluster.sh start --silos N [--data-dir DIR] [--silo-port P] [--gateway-port P] [--api-port P]
                                      [--azurite-port P] [--timeout SECONDS] [--no-build]
        deploy/local-cluster.sh stop [--data-dir DIR] [--timeout SECONDS]
+       deploy/local-cluster.sh link [--data-dir DIR]
        deploy/local-cluster.sh clean [--data-dir DIR]
 
 start runs Azurite (blob, queue, table on --azurite-port P, P+1, P+2; default 10000) and N silos on it (silo ports
 from 11111, gateway ports from 30000, API ports from 11180; the next free one when taken), then prints
-HPF_CLUSTER=host:port,... (the gateways) and HPF_API_KEY=... lines to eval. --silos 0 starts Azurite alone and
+HPF_CLUSTER=host:port,... (the gateways), HPF_API_KEY=... and HPF_JOBS_PAGE=http://... (the jobs page, with a
+one-time sign-in token) lines to eval. link prints a new HPF_JOBS_PAGE line. --silos 0 starts Azurite alone and
 prints the settings a silo started by hand needs. The API key is kept in DIR/api-key across restarts.
 stop ends exactly the silos and the Azurite that start recorded; clean deletes what they stored in DIR.
 DIR defaults to $HPF_LOCAL_CLUSTER_DIR, else .local-cluster in the repository; HPF_SILO_DLL names a built Hpf.Silo.dll.
@@ -152,6 +159,21 @@ cluster_info() {
     printf 'GET /api/cluster HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nX-Api-Key: %s\r\nConnection: close\r\n\r\n' "$port" "$api_key" >&3
     cat <&3
   ) 2>/dev/null
+}
+
+# POST /api/browser-links with the key; prints the jobs page's URL with a one-time sign-in token (nothing on failure).
+jobs_page_link() {
+  local port="$1" response
+  response="$(
+    (
+      exec 3<>"/dev/tcp/127.0.0.1/$port"
+      printf 'POST /api/browser-links HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nX-Api-Key: %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' "$port" "$api_key" >&3
+      cat <&3
+    ) 2>/dev/null || true
+  )"
+  if [[ "$response" =~ \"path\":\"(/#login=[A-Za-z0-9._~-]+)\" ]]; then
+    echo "http://127.0.0.1:$port${BASH_REMATCH[1]}"
+  fi
 }
 
 random_hex() {
@@ -260,7 +282,7 @@ start() {
   mkdir -p "$data_dir"
   data_dir="$(cd "$data_dir" && pwd)"
   refuse_if_running "run: $0 stop --data-dir $data_dir"
-  rm -f "$data_dir/pids" "$data_dir/azurite.pid" "$data_dir/cluster.env"
+  rm -f "$data_dir/pids" "$data_dir/azurite.pid" "$data_dir/cluster.env" "$data_dir/api-ports"
 
   local dll=""
   if ((silos > 0)); then
@@ -350,6 +372,7 @@ start() {
     ) &
     pids+=("$!")
     api_ports+=("$api")
+    echo "$api" >> "$data_dir/api-ports"
     gateways+=("127.0.0.1:$gateway")
     echo "$!" >> "$data_dir/pids"
     echo "local-cluster.sh: silo $i: pid $!, silo port $port, gateway port $gateway, API port $api, log $data_dir/silo-$i.log" >&2
@@ -378,11 +401,30 @@ start() {
     sleep 0.5
   done
 
-  local gateway_list
+  local gateway_list page
   gateway_list="$(IFS=,; echo "${gateways[*]}")"
-  (umask 077 && printf 'HPF_CLUSTER=%s\nHPF_API_KEY=%s\n' "$gateway_list" "$api_key" > "$env_file")
+  page="$(jobs_page_link "${api_ports[0]}")"
+  [[ -n "$page" ]] || { echo "local-cluster.sh: silo 1 did not give a sign-in link for the jobs page" >&2; abandon_start; }
+  (umask 077 && printf 'HPF_CLUSTER=%s\nHPF_API_KEY=%s\nHPF_JOBS_PAGE=%s\n' "$gateway_list" "$api_key" "$page" > "$env_file")
   echo "local-cluster.sh: $silos silo(s) up; stop them with: $0 stop --data-dir $data_dir" >&2
+  echo "local-cluster.sh: open the jobs page in a browser on this machine (the link signs it in once, within 15 minutes): $page" >&2
   cat "$env_file"
+}
+
+# A fresh jobs page link from the first silo that answers.
+link() {
+  [[ -f "$data_dir/api-ports" && -s "$data_dir/api-key" ]] || die "no cluster with silos recorded in $data_dir (no api-ports file)"
+  api_key="$(< "$data_dir/api-key")"
+  local port page
+  while read -r port; do
+    is_port "$port" || continue
+    page="$(jobs_page_link "$port")"
+    if [[ -n "$page" ]]; then
+      echo "HPF_JOBS_PAGE=$page"
+      return 0
+    fi
+  done < "$data_dir/api-ports"
+  die "no silo of $data_dir answered on its API port; is the cluster running? ($0 start)"
 }
 
 stop() {
@@ -399,7 +441,7 @@ stop() {
   for pid in "${silo_pids[@]}" "${azurite_pids[@]}"; do
     is_running "$pid" && die "pid $pid is still running"
   done
-  rm -f "$data_dir/pids" "$data_dir/azurite.pid" "$data_dir/cluster.env"
+  rm -f "$data_dir/pids" "$data_dir/azurite.pid" "$data_dir/cluster.env" "$data_dir/api-ports"
   echo "local-cluster.sh: stopped ${#silo_pids[@]} silo(s) and Azurite from $data_dir" >&2
 }
 
@@ -410,7 +452,7 @@ clean() {
   # Exactly what start writes, by name, inside DIR.
   rm -rf -- "$data_dir/azurite"
   rm -f -- "$data_dir/azurite.log" "$data_dir"/silo-*.log "$data_dir/cluster.env" "$data_dir/api-key" \
-    "$data_dir/pids" "$data_dir/azurite.pid"
+    "$data_dir/pids" "$data_dir/azurite.pid" "$data_dir/api-ports"
   rmdir -- "$data_dir" 2>/dev/null || true
   echo "local-cluster.sh: removed the cluster's data from $data_dir" >&2
 }
@@ -418,6 +460,7 @@ clean() {
 case "$command" in
   start) start ;;
   stop) stop ;;
+  link) link ;;
   clean) clean ;;
   -h|--help) usage 0 ;;
   *) echo "local-cluster.sh: unknown command '$command'" >&2; usage ;;

@@ -1,15 +1,18 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
+using Hpf.Cluster.Silo.Tests.Browser;
+using OpenQA.Selenium;
 
 namespace Hpf.Cluster.Client.Tests;
 
 /// <summary>
 /// deploy/local-cluster.sh as a user runs it: Azurite and two Hpf.Silo processes in the cluster profile, a job trained
-/// on them through their gateways, then stopped and cleaned; and Azurite alone (--silos 0), which needs no silo.
+/// on them through their gateways and watched on the jobs page the script's link opens in a browser, then stopped and
+/// cleaned; and Azurite alone (--silos 0), which needs no silo.
 /// </summary>
 [Collection(TrainedJobCollection.Name)]
-public sealed partial class LocalClusterScriptTests(TrainedJob job) : IDisposable
+public sealed partial class LocalClusterScriptTests(TrainedJob job, Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan ScriptLimit = TimeSpan.FromMinutes(3);
     private readonly ScratchDirectory _scratch = new();
@@ -31,7 +34,7 @@ public sealed partial class LocalClusterScriptTests(TrainedJob job) : IDisposabl
         {
             Assert.True(start.ExitCode == 0, $"start exited {start.ExitCode}:\n{start.Out}\n{start.Error}");
             var lines = start.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.Equal(2, lines.Length);
+            Assert.Equal(3, lines.Length);
             var gateways = Assert.Single(lines, l => l.StartsWith("HPF_CLUSTER=", StringComparison.Ordinal))["HPF_CLUSTER=".Length..];
             var key = Assert.Single(lines, l => l.StartsWith("HPF_API_KEY=", StringComparison.Ordinal))["HPF_API_KEY=".Length..];
             Assert.Matches(GatewayList(), gateways);
@@ -72,6 +75,28 @@ public sealed partial class LocalClusterScriptTests(TrainedJob job) : IDisposabl
             using var listed = JsonDocument.Parse(jobs.Out);
             Assert.Contains(listed.RootElement.EnumerateArray(), j => j.GetProperty("job").GetString() == "scripted" && j.GetProperty("state").GetString() == "completed");
             (await CliRun.Of("--data-dir", data, "predict", "scripted", "--user", job.KnownUser, "--item", job.KnownItem)).Succeeded();
+
+            // The printed jobs page URL opens as it is in a browser here, signed in by its one-time token.
+            var page = Assert.Single(lines, l => l.StartsWith("HPF_JOBS_PAGE=", StringComparison.Ordinal))["HPF_JOBS_PAGE=".Length..];
+            var firstApiPort = File.ReadAllLines(Path.Combine(clusterDirectory, "api-ports"))[0];
+            Assert.Matches($@"^http://127\.0\.0\.1:{firstApiPort}/#login=[A-Za-z0-9_.-]+$", page);
+            using (var browser = new HeadlessChromium())
+            {
+                browser.WebDriver.Navigate().GoToUrl(page);
+                var row = browser.Until(d => d.FindElements(By.CssSelector("#jobs tbody tr")).FirstOrDefault(r => r.Text.StartsWith("scripted completed", StringComparison.Ordinal)),
+                    TimeSpan.FromSeconds(30), "the scripted job on the jobs page");
+                Assert.Contains("4 / 4", row.Text);
+                Assert.Contains("2 active silo(s)", browser.WebDriver.FindElement(By.Id("cluster")).Text);
+                Assert.Empty(browser.ConsoleErrors());
+                output.WriteLine("screenshot: " + browser.Screenshot("local-cluster-jobs-page"));
+                browser.WebDriver.Navigate().GoToUrl("about:blank");
+            }
+            // link makes a new one for the running cluster.
+            var link = await RunScriptAsync("link", "--data-dir", clusterDirectory);
+            Assert.True(link.ExitCode == 0, $"link exited {link.ExitCode}:\n{link.Out}\n{link.Error}");
+            var fresh = Assert.Single(link.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"HPF_JOBS_PAGE=http://127.0.0.1:{firstApiPort}/#login=", fresh, StringComparison.Ordinal);
+            Assert.NotEqual("HPF_JOBS_PAGE=" + page, fresh);
         }
         finally
         {
@@ -207,6 +232,9 @@ public sealed partial class LocalClusterScriptTests(TrainedJob job) : IDisposabl
         var stop = await RunScriptAsync("stop", "--data-dir", _scratch.File("nothing"));
         Assert.Equal(1, stop.ExitCode);
         Assert.Contains("no cluster recorded", stop.Error);
+        var link = await RunScriptAsync("link", "--data-dir", _scratch.File("nothing"));
+        Assert.Equal(1, link.ExitCode);
+        Assert.Contains("no cluster with silos recorded", link.Error);
         var noSilos = await RunScriptAsync("start");
         Assert.NotEqual(0, noSilos.ExitCode);
         Assert.Contains("start needs --silos N", noSilos.Error);

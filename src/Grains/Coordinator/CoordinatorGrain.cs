@@ -521,6 +521,7 @@ public sealed partial class CoordinatorGrain(
         {
             _writeGate.Release();
         }
+        await GrainFactory.GetGrain<IItemTitlesGrain>(Job).Clear(cancellationToken);
         await GrainFactory.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).Remove(Job, cancellationToken);
         LogDeleted(logger, Job);
         _state = null;

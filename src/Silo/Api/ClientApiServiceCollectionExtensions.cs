@@ -68,6 +68,7 @@ public static class ClientApiServiceCollectionExtensions
             .ProducesProblem(StatusCodes.Status500InternalServerError);
         api.MapJobEndpoints();
         api.MapServingEndpoints();
+        api.MapItemTitleEndpoints();
         api.MapClusterEndpoints();
         // The document itself needs no key: it says how to send one.
         app.MapOpenApi().WithMetadata(ClientApiEndpointMetadata.Instance);

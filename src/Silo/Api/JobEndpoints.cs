@@ -132,19 +132,23 @@ internal static class JobEndpoints
         catch (DataFormatException refused)
         {
             ClientApiLog.UploadRefused(loggers.CreateLogger(typeof(JobEndpoints)), job, name, refused.TotalErrors);
-            return TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
-            {
-                Status = StatusCodes.Status400BadRequest,
-                Title = "The file was refused",
-                Detail = $"{name}: {refused.TotalErrors} bad line(s); nothing of the file was kept and job '{job}' was deleted",
-                Extensions =
-                {
-                    ["errors"] = refused.Errors.Select(e => e.ToString()).ToArray(),
-                    ["totalErrors"] = refused.TotalErrors,
-                },
-            });
+            return RefusedFile(refused, $"{name}: {refused.TotalErrors} bad line(s); nothing of the file was kept and job '{job}' was deleted");
         }
     }
+
+    /// <summary>400 for a file refused whole: <paramref name="detail"/>, with its errors (file:line: reason) and their total.</summary>
+    internal static ProblemHttpResult RefusedFile(DataFormatException refused, string detail) =>
+        TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "The file was refused",
+            Detail = detail,
+            Extensions =
+            {
+                ["errors"] = refused.Errors.Select(e => e.ToString()).ToArray(),
+                ["totalErrors"] = refused.TotalErrors,
+            },
+        });
 
     private static async Task<Results<Accepted<JobStatus>, ProblemHttpResult>> StartAsync(string job, IGrainFactory grains, CancellationToken cancellationToken)
     {
@@ -189,7 +193,7 @@ internal static class JobEndpoints
     }
 
     /// <summary>The job's status, or the problem to answer: 400 for a name no job can have, 404 for no such job.</summary>
-    private static async Task<(JobStatus? Status, ProblemHttpResult? Problem)> FindAsync(string job, IGrainFactory grains, CancellationToken cancellationToken)
+    internal static async Task<(JobStatus? Status, ProblemHttpResult? Problem)> FindAsync(string job, IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (JobStore.NameProblem(job) is { } nameProblem)
             return (null, Problem(StatusCodes.Status400BadRequest, "Bad job name", nameProblem));

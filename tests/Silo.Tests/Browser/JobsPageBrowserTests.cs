@@ -103,9 +103,13 @@ public sealed class JobsPageBrowserTests : IClassFixture<HeadlessChromium>, IAsy
     }
 
     [Fact]
-    public async Task The_explorer_lists_a_users_top_items_as_the_API_ranks_them()
+    public async Task The_explorer_lists_a_users_top_items_as_the_API_ranks_them_with_the_jobs_titles()
     {
         await TrainAsync("explored", Small, wait: true);
+        // Titles for all items but the first: a title where the job has one, an empty cell where not.
+        var titles = Small.Data.ItemIds.Skip(1).Select(i => $"{i}|The film {i} (1999)|").ToArray();
+        using var titled = await _silo.Client.PutAsync("api/jobs/explored/titles", new StringContent(string.Join('\n', titles)));
+        Assert.Equal(HttpStatusCode.OK, titled.StatusCode);
         var user = Small.Data.UserIds[3];
         using var asked = await _silo.Client.PostAsJsonAsync("api/jobs/explored/recommendations", new RecommendRequest { User = user, N = 5 }, ClientApiJson.Options);
         var expected = (await asked.Content.ReadFromJsonAsync<RecommendationList>(ClientApiJson.Options))!.Items.Select(i => i.Item).ToArray();
@@ -119,9 +123,11 @@ public sealed class JobsPageBrowserTests : IClassFixture<HeadlessChromium>, IAsy
         count.Clear();
         count.SendKeys("5");
         _browser.WebDriver.FindElement(By.CssSelector("#explorer button")).Click();
-        var items = _browser.Until(d => d.FindElements(By.CssSelector("#recommendations tbody tr")) is { Count: 5 } rows
-            ? rows.Select(r => r.FindElements(By.TagName("td"))[1].Text).ToArray() : null, PageLimit, "the recommendations");
-        Assert.Equal(expected, items);
+        var rows = _browser.Until(d => d.FindElements(By.CssSelector("#recommendations tbody tr")) is { Count: 5 } found
+            ? found.Select(r => r.FindElements(By.TagName("td")).Select(c => c.Text).ToArray()).ToArray() : null, PageLimit, "the recommendations");
+        Assert.Equal(expected, rows.Select(r => r[1]));
+        Assert.Equal(expected.Select(i => i == Small.Data.ItemIds[0] ? "" : $"The film {i} (1999)"), rows.Select(r => r[2]));
+        Assert.Contains($"{Small.Data.Items - 1} item titles", _browser.WebDriver.FindElement(By.Id("titles-note")).Text);
         Assert.Contains(user, _browser.WebDriver.FindElement(By.Id("explorer-message")).Text);
         Assert.Empty(_browser.ConsoleErrors());
         _output.WriteLine("screenshot: " + _browser.Screenshot("explorer"));

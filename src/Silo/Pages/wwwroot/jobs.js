@@ -151,9 +151,14 @@
     $('rollbacks').hidden = history.length === 0;
     $('no-rollbacks').hidden = history.length > 0;
 
-    // Asking for the shards activates any that is not running: seldom, and not for a job with nothing in them.
-    if (s.state !== 'created' && Date.now() - shardsAsked > SHARDS_EVERY_MS) {
+    // Asked seldom: the shards call activates any shard that is not running (not for a job with nothing in them).
+    if (Date.now() - shardsAsked > SHARDS_EVERY_MS) {
       shardsAsked = Date.now();
+      const titles = await request('GET', '/api/jobs/' + encode(s.job) + '/titles');
+      $('titles-note').textContent = titles.count > 0
+        ? titles.count.toLocaleString('en-US') + ' item titles'
+        : 'Items show as ids: this job has no titles file (PUT /api/jobs/' + s.job + '/titles gives it one).';
+      if (s.state === 'created') return;
       const shards = await request('GET', '/api/jobs/' + encode(s.job) + '/shards');
       const body = $('shards').tBodies[0];
       body.replaceChildren();
@@ -175,12 +180,18 @@
     $('explorer-message').textContent = 'asking…';
     try {
       const answer = await request('POST', '/api/jobs/' + encode(selected) + '/recommendations', { user, n });
+      // Titles, when the job was given a titles file (PUT /api/jobs/{job}/titles).
+      const query = answer.items.map(i => 'item=' + encode(i.item)).join('&');
+      const titles = answer.items.length > 0 ? (await request('GET', '/api/jobs/' + encode(selected) + '/titles?' + query)).titles : {};
+      const withTitles = Object.keys(titles).length > 0;
+      $('title-column').hidden = !withTitles;
       const body = $('recommendations').tBodies[0];
       body.replaceChildren();
       answer.items.forEach((item, i) => {
         const row = body.insertRow();
         cell(row, String(i + 1), 'number');
         cell(row, item.item);
+        cell(row, titles[item.item] || '').hidden = !withTitles;
         cell(row, item.score.toPrecision(5), 'number');
       });
       $('recommendations').hidden = false;

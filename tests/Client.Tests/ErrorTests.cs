@@ -33,6 +33,8 @@ public sealed class ErrorTests(TrainedJob job) : IDisposable
     [InlineData("--step-kappa", "0.4", "option '--step-kappa' must lie in (0.5, 1]")]
     [InlineData("--a", "-1", "option '--a' must be a finite number > 0, got -1")]
     [InlineData("--users-per-batch", "0", "option '--users-per-batch' must be ≥ 1, got 0")]
+    [InlineData("--user-batch-fraction", "0", "option '--user-batch-fraction' must lie in (0, 1]: the share of the users in one mini-batch, got 0")]
+    [InlineData("--item-batch-fraction", "1.5", "option '--item-batch-fraction' must lie in (0, 1]: the share of the items in one mini-batch, got 1.5")]
     public async Task OutOfRangeOptionsAreNamedAndExitWithTwo(string option, string value, string message)
     {
         var run = await Train(job.TrainFile, option, value);

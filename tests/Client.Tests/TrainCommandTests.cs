@@ -43,6 +43,18 @@ public sealed class TrainCommandTests(TrainedJob job) : IDisposable
     }
 
     [Fact]
+    public async Task BatchFractionsReachTheManifestAndTrainSvi()
+    {
+        var run = (await Train(job.TrainFile, "--job", "fractions", "--user-batch-fraction", "0.25", "--item-batch-fraction", "0.5", "--in-process")).Succeeded();
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(_scratch.DataDirectory, "jobs", "fractions", "model.json")));
+        var root = manifest.RootElement;
+        Assert.Equal(0.25, root.GetProperty("userBatchFraction").GetDouble());
+        Assert.Equal(0.5, root.GetProperty("itemBatchFraction").GetDouble());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("usersPerBatch").ValueKind);
+        Assert.Contains("trained 3 iterations", run.Out);
+    }
+
+    [Fact]
     public async Task AnEmptyDataDirectoryListsNoJobs()
     {
         var run = (await CliRun.Of("--data-dir", _scratch.DataDirectory, "jobs")).Succeeded();

@@ -63,8 +63,8 @@ public sealed class ClusterTrainingPropertyTests
     public async Task SVI_with_one_batch_an_epoch_is_the_engines_SVI_step_for_step(int? usersPerBatch, int? itemsPerBatch)
     {
         // With every row in the one batch, the grains and the engine take the same steps on the same rows: only the
-        // order of float sums differs, so the models agree closely (mini-batches differ: the engine permutes rows,
-        // the shards bucket them by a hash of the id, so the same rows need not share a batch).
+        // order of float sums differs (each of the 2 × 3 shards sums its part of the batch's statistics), so the models
+        // agree closely. Mini-batches are checked in ClusterTrainingTests.
         var options = new TrainingOptions { Factors = 5, Seed = 3, Threads = 1, UsersPerBatch = usersPerBatch, ItemsPerBatch = itemsPerBatch, MaxIterations = 30, Stop = StopRule.MaxIter };
         var engine = new InProcessTrainer(options).Train(Split.Train).Model;
 

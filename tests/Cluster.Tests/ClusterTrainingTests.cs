@@ -22,9 +22,24 @@ public sealed class ClusterTrainingTests(Xunit.Abstractions.ITestOutputHelper ou
     [Theory]
     [InlineData(1, 1, 1)]
     [InlineData(3, 3, 2)]
-    public async Task A_job_on_one_silo_or_three_gives_the_in_process_model(int silos, int userShards, int itemShards)
+    public async Task A_job_on_one_silo_or_three_gives_the_in_process_model(int silos, int userShards, int itemShards) =>
+        await AssertInProcessModelAsync(Options(), silos, userShards, itemShards);
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 3, 2)]
+    public async Task A_job_with_every_default_option_gives_the_in_process_model(int silos, int userShards, int itemShards) =>
+        await AssertInProcessModelAsync(new TrainingOptions(), silos, userShards, itemShards);
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 3, 2)]
+    public async Task An_SVI_job_with_batch_fractions_gives_the_in_process_model(int silos, int userShards, int itemShards) =>
+        // The engine cuts its batches as the shards do, so the grains take the same steps on the same rows.
+        await AssertInProcessModelAsync(Options() with { UserBatchFraction = 0.1, ItemBatchFraction = 0.2 }, silos, userShards, itemShards);
+
+    private async Task AssertInProcessModelAsync(TrainingOptions options, int silos, int userShards, int itemShards)
     {
-        var options = Options();
         var expected = new InProcessTrainer(options).Train(Sample.Data);
 
         using var storage = new ClusterStorage();
@@ -36,16 +51,18 @@ public sealed class ClusterTrainingTests(Xunit.Abstractions.ITestOutputHelper ou
         var status = await ClusterJob.WaitAsync(grains, "same");
 
         Assert.Equal(JobState.Completed, status.State);
-        Assert.Equal(options.MaxIterations, status.Iteration);
+        Assert.Equal(expected.Report.Iterations, status.Iteration);
         Assert.Equal(Sample.Data.Users, status.Data!.Users);
         Assert.Equal(Sample.Data.Items, status.Data.Items);
         Assert.Equal(Sample.Data.Nonzeros, status.Data.Nonzeros);
         var model = await ClusterJob.ReadModelAsync(grains, "same", options);
         var difference = ModelComparison.MaxRelativeDifference(expected.Model, model);
-        output.WriteLine($"{silos} silos, {userShards}×{itemShards} shards: largest relative difference {difference:G3}, {status.BytesMoved} bytes moved");
+        output.WriteLine($"{silos} silos, {userShards}×{itemShards} shards, {expected.Report.Iterations} iterations: largest relative difference {difference:G3}, {status.BytesMoved} bytes moved");
         Assert.True(difference < 1e-4, $"largest relative difference {difference:G3}");
-        // The likelihood curve is the engine's too, check for check.
-        CurveAssert.Same(expected.Report.Curve, status.Curve);
+        // The likelihood curve is the engine's too, check for check. SVI on several shards sums each batch's float32
+        // statistics per shard before adding the shards' parts, so its parameters, and the curve, differ in the last
+        // float32 digits (measured: 7e-6 relative in the model).
+        CurveAssert.Same(expected.Report.Curve, status.Curve, options.IsStochastic && userShards > 1 ? 1e-5 : 1e-9);
         Assert.True(status.BytesMoved > 0);
     }
 
@@ -55,8 +72,8 @@ public sealed class ClusterTrainingTests(Xunit.Abstractions.ITestOutputHelper ou
     public async Task Rows_cut_into_many_small_messages_give_the_same_model(bool stochastic)
     {
         // 256 bytes: 8 rows of K = 8 a message, so every push and fetch between shards goes in parts, as a block of more
-        // than 30 MiB does; the ELBO trace fetches parameters, the checks E[x], SVI its batches' rows. SVI's batches
-        // follow the shards, so its reference is the same layout with rows in one message each.
+        // than 30 MiB does; the ELBO trace fetches parameters, the checks E[x], SVI its batches' rows. SVI's float32
+        // statistics are summed per shard, so its bit-for-bit reference is the same layout with rows in one message each.
         var options = Options(maxIterations: 8) with { UsersPerBatch = stochastic ? 60 : null };
         var spec = new JobSpec { Training = options, UserShards = 2, ItemShards = 2, CheckpointEvery = 0, TraceElbo = !stochastic };
         var (model, curve) = await TrainAsync(spec, maxRowBlockBytes: 256);

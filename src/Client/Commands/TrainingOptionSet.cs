@@ -24,8 +24,10 @@ internal sealed class TrainingOptionSet
     private readonly Option<string> _stop = OptionWords.Create("--stop", OptionWords.StopRules, Defaults.Stop, "stopping rule");
     private readonly Option<int> _checkEvery = new("--check-every") { Description = "iterations between likelihood checks", DefaultValueFactory = _ => Defaults.CheckEvery };
     private readonly Option<double> _stopThreshold = new("--stop-threshold") { Description = "relative gain (llk rules) or ‖ΔE[θ]‖ (diffnorm) below which training stops", DefaultValueFactory = _ => Defaults.StopThreshold };
-    private readonly Option<int?> _usersPerBatch = new("--users-per-batch") { Description = "SVI over users: users per mini-batch", HelpName = "N" };
-    private readonly Option<int?> _itemsPerBatch = new("--items-per-batch") { Description = "SVI over items: items per mini-batch", HelpName = "N" };
+    private readonly Option<double?> _userBatchFraction = new("--user-batch-fraction") { Description = "SVI over users: each mini-batch takes this share of the users, in (0, 1]", HelpName = "F" };
+    private readonly Option<double?> _itemBatchFraction = new("--item-batch-fraction") { Description = "SVI over items: each mini-batch takes this share of the items, in (0, 1]", HelpName = "F" };
+    private readonly Option<int?> _usersPerBatch = new("--users-per-batch") { Description = "SVI over users: a fixed number of users per mini-batch, in place of --user-batch-fraction", HelpName = "N" };
+    private readonly Option<int?> _itemsPerBatch = new("--items-per-batch") { Description = "SVI over items: a fixed number of items per mini-batch, in place of --item-batch-fraction", HelpName = "N" };
     private readonly Option<double> _stepTau0 = new("--step-tau0") { Description = "SVI step size ρ_t = (t + τ0)^(−κ): τ0", DefaultValueFactory = _ => Defaults.StepTau0 };
     private readonly Option<double> _stepKappa = new("--step-kappa") { Description = "SVI step size: κ in (0.5, 1]", DefaultValueFactory = _ => Defaults.StepKappa };
     private readonly Option<string> _stepSchedule = OptionWords.Create("--step-schedule", OptionWords.StepSchedules, Defaults.StepSchedule, "how SVI counts t");
@@ -36,7 +38,7 @@ internal sealed class TrainingOptionSet
     public IEnumerable<Option> All =>
     [
         _k, _members, _a, _aPrime, _bPrime, _c, _cPrime, _dPrime, _maxIter, _stop, _checkEvery, _stopThreshold,
-        _usersPerBatch, _itemsPerBatch, _stepTau0, _stepKappa, _stepSchedule, _seed, _threads,
+        _userBatchFraction, _itemBatchFraction, _usersPerBatch, _itemsPerBatch, _stepTau0, _stepKappa, _stepSchedule, _seed, _threads,
     ];
 
     /// <summary>The options as given, checked: an option out of range is exit 2 with its name, as the console spells it.</summary>
@@ -51,6 +53,8 @@ internal sealed class TrainingOptionSet
             Stop = OptionWords.Parse(OptionWords.StopRules, parsed.GetValue(_stop)!),
             CheckEvery = parsed.GetValue(_checkEvery),
             StopThreshold = parsed.GetValue(_stopThreshold),
+            UserBatchFraction = parsed.GetValue(_userBatchFraction),
+            ItemBatchFraction = parsed.GetValue(_itemBatchFraction),
             UsersPerBatch = parsed.GetValue(_usersPerBatch),
             ItemsPerBatch = parsed.GetValue(_itemsPerBatch),
             StepTau0 = parsed.GetValue(_stepTau0),

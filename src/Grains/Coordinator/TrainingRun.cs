@@ -375,11 +375,11 @@ internal sealed partial class TrainingRun
     private async Task EpochAsync(int iteration, CancellationToken stop)
     {
         var o = _options;
-        var userEpoch = o.UsersPerBatch is not null && (o.ItemsPerBatch is null || iteration % 2 == 1);
+        var userEpoch = o.IsUserEpoch(iteration);
         IShardGrain[] local = userEpoch ? _shards.Users : _shards.Items;
         IShardGrain[] global = userEpoch ? _shards.Items : _shards.Users;
         var rows = userEpoch ? _data.Users : _data.Items;
-        var batchSize = userEpoch ? o.UsersPerBatch!.Value : o.ItemsPerBatch!.Value;
+        var batchSize = userEpoch ? o.UserBatchSize(rows)!.Value : o.ItemBatchSize(rows)!.Value;
         var batches = (int)Math.Max(1, (rows + batchSize - 1) / batchSize);
         var step = StepSize.From(o);
         for (var b = 0; b < batches; b++)

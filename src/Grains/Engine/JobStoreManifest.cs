@@ -33,6 +33,8 @@ public sealed record JobStoreManifest
     public required double StopThreshold { get; init; }
     public int? UsersPerBatch { get; init; }
     public int? ItemsPerBatch { get; init; }
+    public double? UserBatchFraction { get; init; }
+    public double? ItemBatchFraction { get; init; }
     public required double StepTau0 { get; init; }
     public required double StepKappa { get; init; }
     public required StepSchedule StepSchedule { get; init; }
@@ -77,6 +79,8 @@ public sealed record JobStoreManifest
             StopThreshold = o.StopThreshold,
             UsersPerBatch = o.UsersPerBatch,
             ItemsPerBatch = o.ItemsPerBatch,
+            UserBatchFraction = o.UserBatchFraction,
+            ItemBatchFraction = o.ItemBatchFraction,
             StepTau0 = o.StepTau0,
             StepKappa = o.StepKappa,
             StepSchedule = o.StepSchedule,

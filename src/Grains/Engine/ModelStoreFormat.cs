@@ -14,8 +14,11 @@ namespace Hpf.Cluster.Grains.Engine;
 /// </summary>
 public static class ModelStoreFormat
 {
-    /// <summary>Version 2 adds the ensemble's member count to the options (and an activity per member); version 1 files read as one member.</summary>
-    public const int Version = 2;
+    /// <summary>
+    /// Version 2 adds the ensemble's member count to the options (and an activity per member); version 1 files read as
+    /// one member. Version 3 adds the SVI batch fractions; older files read without them.
+    /// </summary>
+    public const int Version = 3;
     private static readonly byte[] ModelMagic = "HPFMODEL"u8.ToArray();
     private static readonly byte[] DatasetMagic = "HPFTRAIN"u8.ToArray();
     private static readonly byte[] EndMarker = "HPF-END!"u8.ToArray();
@@ -130,6 +133,8 @@ public static class ModelStoreFormat
         writer.Write(o.Seed);
         writer.Write(o.Threads);
         writer.Write(o.Members);
+        writer.Write(o.UserBatchFraction ?? -1);
+        writer.Write(o.ItemBatchFraction ?? -1);
     }
 
     private static TrainingOptions ReadOptions(BinaryReader reader, int version)
@@ -153,6 +158,7 @@ public static class ModelStoreFormat
             Threads = reader.ReadInt32(),
         };
         options = options with { Members = version >= 2 ? reader.ReadInt32() : 1 };
+        if (version >= 3) options = options with { UserBatchFraction = OptionalFraction(reader.ReadDouble()), ItemBatchFraction = OptionalFraction(reader.ReadDouble()) };
         try
         {
             options.Validate();
@@ -165,6 +171,8 @@ public static class ModelStoreFormat
     }
 
     private static int? OptionalCount(int value) => value < 0 ? null : value;
+
+    private static double? OptionalFraction(double value) => value < 0 ? null : value;
 
     private static T ReadEnum<T>(BinaryReader reader) where T : struct, Enum
     {

@@ -6,7 +6,8 @@ namespace Hpf.Cluster.Grains.Engine;
 
 /// <summary>
 /// Stochastic variational inference (HPF-MATH.md, "SVI"). One iteration is one epoch: the local side's
-/// rows in a seeded random order, cut into mini-batches. Per batch:
+/// rows cut into mini-batches by <see cref="EpochBatches"/>, exactly as the shards cut theirs, so a job gives the
+/// same model here and on any number of silos. Per batch:
 /// <list type="number">
 /// <item>local step: one coordinate update (φ, shape, rate, activity) of each batch row against the global
 /// side, as hpfrec does. Iterating it to convergence was measured to be worse: early on the global rows
@@ -49,32 +50,34 @@ internal sealed class StochasticSchedule : ITrainingSchedule
 
     public void RunIteration(int iteration, CancellationToken cancellationToken)
     {
-        var users = _options.UsersPerBatch;
-        var items = _options.ItemsPerBatch;
-        var userEpoch = users is not null && (items is null || iteration % 2 == 1);
-        if (userEpoch) RunEpoch(_state.Users, _state.Items, users!.Value, iteration, cancellationToken);
-        else RunEpoch(_state.Items, _state.Users, items!.Value, iteration, cancellationToken);
+        if (_options.IsUserEpoch(iteration)) RunEpoch(_state.Users, _state.Items, _options.UserBatchSize(_state.Users.RowCount)!.Value, iteration, cancellationToken);
+        else RunEpoch(_state.Items, _state.Users, _options.ItemBatchSize(_state.Items.RowCount)!.Value, iteration, cancellationToken);
     }
 
     private void RunEpoch(FactorSide local, FactorSide global, int batchSize, int epoch, CancellationToken cancellationToken)
     {
-        var order = Permutation(local.RowCount, epoch, local.Name);
+        // The grains' batches: rows bucketed by a hash of the seed, the epoch, the side and the row's id.
+        var batches = (int)Math.Max(1, ((long)local.RowCount + batchSize - 1) / batchSize);
+        var cut = new EpochBatches(_options.Seed, epoch, local.Name, local.Ids, batches);
         var k = local.K;
-        var oldLocal = new float[Math.Min(batchSize, local.RowCount) * k];
-        for (var start = 0; start < order.Length; start += batchSize)
+        var oldLocal = Array.Empty<float>();
+        for (var b = 0; b < batches; b++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var batch = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
+            var batch = cut.RowsOf(b).ToArray();
+            // An empty batch takes no step and does not advance the clock, as on the grains.
+            if (batch.Length == 0) continue;
             _batches++;
+            if (oldLocal.Length < batch.Length * k) oldLocal = new float[batch.Length * k];
 
             // Local step, rows in parallel; the local column sum follows the rows' change exactly.
-            for (var b = 0; b < batch.Length; b++) local.Expected.AsSpan(batch[b] * k, k).CopyTo(oldLocal.AsSpan(b * k, k));
+            for (var r = 0; r < batch.Length; r++) local.Expected.AsSpan(batch[r] * k, k).CopyTo(oldLocal.AsSpan(r * k, k));
             var failed = LocalStep(local, global, batch, cancellationToken);
             if (failed >= 0) throw new HpfNumericException(epoch, local.Name, local.Ids[failed]);
-            for (var b = 0; b < batch.Length; b++)
+            for (var r = 0; r < batch.Length; r++)
             {
-                var now = local.Expected.AsSpan(batch[b] * k, k);
-                var before = oldLocal.AsSpan(b * k, k);
+                var now = local.Expected.AsSpan(batch[r] * k, k);
+                var before = oldLocal.AsSpan(r * k, k);
                 for (var f = 0; f < k; f++) local.ColumnSum[f] += (double)now[f] - before[f];
             }
 
@@ -158,19 +161,5 @@ internal sealed class StochasticSchedule : ITrainingSchedule
             for (var f = 0; f < k; f++) global.ColumnSum[f] += delta[f];
         }
         return -1;
-    }
-
-    /// <summary>The epoch's visiting order: a Fisher–Yates shuffle from the job seed, the epoch and the side.</summary>
-    private int[] Permutation(int n, int epoch, string side)
-    {
-        var order = new int[n];
-        for (var j = 0; j < n; j++) order[j] = j;
-        var random = new RowRandom(_options.Seed, side, $"epoch {epoch}");
-        for (var j = n - 1; j > 0; j--)
-        {
-            var pick = (int)(random.NextUInt64() % (ulong)(j + 1));
-            (order[j], order[pick]) = (order[pick], order[j]);
-        }
-        return order;
     }
 }

@@ -42,7 +42,7 @@ internal sealed class PartialFitRun(string job, ShardSet shards, TrainingOptions
         var known = await Task.WhenAll(users.Select(u => shards.Users[ShardRouting.ShardOf(u, shards.Users.Length)].ServeUser(u, cancellationToken)));
         var newUsers = known.Count(v => v is null);
         var totalUsers = trainedUsers + newUsers;
-        var batchSize = request.UsersPerBatch ?? options.UsersPerBatch ?? users.Length;
+        var batchSize = request.UsersPerBatch ?? options.UserBatchSize(trainedUsers) ?? users.Length;
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(request), batchSize, "users per batch must be ≥ 1");
 
         var userSums = await ServedItems.ColumnSumsAsync(shards.Users, k, cancellationToken);

@@ -75,12 +75,12 @@ public class EnsembleMembersTests
         var model = new InProcessTrainer(options).Train(Sample.Data).Model;
         using var current = new MemoryStream();
         ModelStoreFormat.WriteModel(current, model, Guid.NewGuid());
-        // Version 1 is version 2 without the member count, which closes the options: magic (8), version (4), save id
-        // (16), then 112 bytes of options.
+        // Version 1 is version 3 without the member count and the two batch fractions, which close the options: magic
+        // (8), version (4), save id (16), then 112 bytes of options.
         var bytes = current.ToArray().ToList();
         const int membersAt = 8 + 4 + 16 + 112;
         Assert.Equal(1, BitConverter.ToInt32([.. bytes], membersAt));
-        bytes.RemoveRange(membersAt, 4);
+        bytes.RemoveRange(membersAt, 4 + 2 * sizeof(double));
         var old = bytes.ToArray();
         BitConverter.GetBytes(1).CopyTo(old, 8);
         var read = ModelStoreFormat.ReadModel(new MemoryStream(old), out _);

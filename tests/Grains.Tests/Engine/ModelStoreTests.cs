@@ -184,9 +184,22 @@ public sealed class ModelStoreTests : IDisposable
             Assert.Equal(fromEnvironment, resolved);
     }
 
-    private (JobStore Store, JobStoreEntry Saved, HpfModel Model) SaveTrained(string name)
+    [Fact]
+    public void SVI_batch_fractions_are_saved_with_the_model_and_read_back()
     {
-        var options = new TrainingOptions { Factors = 3, MaxIterations = 4, CheckEvery = 2, Stop = StopRule.MaxIter, Seed = 9, Threads = 1 };
+        var options = new TrainingOptions { Factors = 3, MaxIterations = 4, CheckEvery = 2, Stop = StopRule.MaxIter, Seed = 9, Threads = 1, UserBatchFraction = 0.3, ItemBatchFraction = 0.25 };
+        var (store, saved, model) = SaveTrained("fractions", options);
+
+        var loaded = store.Open("fractions").LoadModel();
+        Assert.Equal(0.3, loaded.Options.UserBatchFraction);
+        Assert.Equal(0.25, loaded.Options.ItemBatchFraction);
+        Assert.Equal(model.Options, loaded.Options);
+        Assert.Equal(0.3, saved.Manifest.UserBatchFraction);
+    }
+
+    private (JobStore Store, JobStoreEntry Saved, HpfModel Model) SaveTrained(string name, TrainingOptions? options = null)
+    {
+        options ??= new TrainingOptions { Factors = 3, MaxIterations = 4, CheckEvery = 2, Stop = StopRule.MaxIter, Seed = 9, Threads = 1 };
         var result = new InProcessTrainer(options).Train(Sample.Data);
         var manifest = JobStoreManifest.Describe(name, result, Sample.Data, loadSeconds: 0.25, "/data/sample.tsv", "tsv", null, DateTimeOffset.UtcNow);
         var store = new JobStore(_root);

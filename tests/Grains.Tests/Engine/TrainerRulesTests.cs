@@ -70,6 +70,49 @@ public class TrainerRulesTests
         Assert.Contains("--step-kappa", error.Message);
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void BatchFractionsOutsideZeroToOneAreRefusedByTheirOptionNames(double fraction)
+    {
+        var users = Assert.Throws<ArgumentOutOfRangeException>(() => new InProcessTrainer(new TrainingOptions { UserBatchFraction = fraction }));
+        Assert.StartsWith("option '--user-batch-fraction' must lie in (0, 1]", users.Message);
+        var items = Assert.Throws<ArgumentOutOfRangeException>(() => new InProcessTrainer(new TrainingOptions { ItemBatchFraction = fraction }));
+        Assert.StartsWith("option '--item-batch-fraction' must lie in (0, 1]", items.Message);
+    }
+
+    [Fact]
+    public void A_batch_fraction_is_the_share_of_the_rows_rounded_up_and_a_fixed_count_overrides_it()
+    {
+        var options = new TrainingOptions { UserBatchFraction = 0.1, ItemBatchFraction = 0.25 };
+        Assert.Equal(95, options.UserBatchSize(943));
+        Assert.Equal(421, options.ItemBatchSize(1682));
+        Assert.Equal(1, options.UserBatchSize(3));
+        Assert.Equal(100, (options with { UsersPerBatch = 100 }).UserBatchSize(943));
+        Assert.Null(new TrainingOptions().UserBatchSize(943));
+        Assert.False(new TrainingOptions().IsStochastic);
+        Assert.True(new TrainingOptions { ItemBatchFraction = 1 }.IsStochastic);
+        Assert.False(new TrainingOptions { ItemBatchFraction = 1 }.IsUserEpoch(1));
+        Assert.True(options.IsUserEpoch(1));
+        Assert.False(options.IsUserEpoch(2));
+    }
+
+    [Fact]
+    public void Training_with_batch_fractions_is_training_with_the_counts_they_round_up_to()
+    {
+        var sample = ModelSamples.Draw(users: 120, items: 90, factors: 4, seed: 21);
+        var basis = new TrainingOptions { Factors = 4, MaxIterations = 6, Stop = StopRule.MaxIter, Seed = 2, Threads = 2 };
+        var byFraction = new InProcessTrainer(basis with { UserBatchFraction = 0.2, ItemBatchFraction = 0.3 }).Train(sample.Data).Model;
+        var byCount = new InProcessTrainer(basis with
+        {
+            UsersPerBatch = (int)Math.Ceiling(0.2 * sample.Data.Users), ItemsPerBatch = (int)Math.Ceiling(0.3 * sample.Data.Items),
+        }).Train(sample.Data).Model;
+        ModelAssert.Identical(byFraction, byCount);
+        Assert.NotEqual(new InProcessTrainer(basis).Train(sample.Data).Model.UserShape, byFraction.UserShape);
+    }
+
     [Fact]
     public void NegativeTau0IsRefused()
     {

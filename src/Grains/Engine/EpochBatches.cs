@@ -1,11 +1,10 @@
-using Hpf.Cluster.Grains.Engine;
-
-namespace Hpf.Cluster.Grains.Shards;
+namespace Hpf.Cluster.Grains.Engine;
 
 /// <summary>
-/// A shard's rows cut into an epoch's SVI mini-batches: row r goes to batch ⌊u_r·B⌋ with u_r uniform from the
-/// seed, the epoch, the side and the row's id. Each shard finds its rows of every batch alone, and batch b is the
-/// same set of rows however the side is sharded. Batches are about the asked size (binomial), not exactly it.
+/// Rows cut into an epoch's SVI mini-batches: row r goes to batch ⌊u_r·B⌋ with u_r uniform from the seed, the
+/// epoch, the side and the row's id. Each shard finds its rows of every batch alone, batch b is the same set of rows
+/// however the side is sharded, and the in-process trainer cuts its rows the same way, so the engine and the grains
+/// take the same steps. Batches are about the asked size (binomial), not exactly it.
 /// </summary>
 internal sealed class EpochBatches
 {

@@ -21,7 +21,7 @@ internal static class EndToEnd
 {
     public static int Run(string[] args)
     {
-        var options = Parse(args);
+        var options = CommandLineWords.Parse(args, Known, "end-to-end");
         var load = Stopwatch.StartNew();
         Dataset train;
         string source;
@@ -45,18 +45,18 @@ internal static class EndToEnd
         }
         var loadSeconds = load.Elapsed.TotalSeconds;
 
-        var k = Get(options, "k", 50);
-        var threads = Get(options, "threads", 2);
-        var iterations = Get(options, "iterations", 20);
+        var k = CommandLineWords.Get(options, "k", 50);
+        var threads = CommandLineWords.Get(options, "threads", 2);
+        var iterations = CommandLineWords.Get(options, "iterations", 20);
         var training = new TrainingOptions
         {
-            Factors = k, Members = Get(options, "members", new TrainingOptions().Members), Threads = threads, MaxIterations = iterations, Stop = StopRule.MaxIter, CheckEvery = iterations,
-            Seed = (ulong)Get(options, "seed", 1),
+            Factors = k, Members = CommandLineWords.Get(options, "members", new TrainingOptions().Members), Threads = threads, MaxIterations = iterations, Stop = StopRule.MaxIter, CheckEvery = iterations,
+            Seed = (ulong)CommandLineWords.Get(options, "seed", 1),
         };
         if (options.ContainsKey("silos"))
         {
-            var silos = Get(options, "silos", 1);
-            return ClusterEndToEnd.Run(train, source, loadSeconds, training, silos, Get(options, "shards", silos));
+            var silos = CommandLineWords.Get(options, "silos", 1);
+            return ClusterEndToEnd.Run(train, source, loadSeconds, training, silos, CommandLineWords.Get(options, "shards", silos));
         }
         var trainer = new InProcessTrainer(training);
         var result = trainer.Train(train);
@@ -76,22 +76,4 @@ internal static class EndToEnd
     /// <summary>Every option the command reads; "movielens" names the default data (u.data beside the project).</summary>
     private static readonly string[] Known =
         ["data", "movielens", "synthetic-nonzeros", "users", "items", "test-fraction", "k", "members", "threads", "iterations", "seed", "silos", "shards"];
-
-    private static Dictionary<string, string> Parse(string[] args)
-    {
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var j = 0; j < args.Length; j++)
-        {
-            if (!args[j].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException($"unexpected argument '{args[j]}'");
-            var name = args[j][2..];
-            // A misspelt option would otherwise be ignored and the default job measured in its place.
-            if (Array.IndexOf(Known, name) < 0) throw new ArgumentException($"unknown option '--{name}'; end-to-end takes --{string.Join(", --", Known)}");
-            var hasValue = j + 1 < args.Length && !args[j + 1].StartsWith("--", StringComparison.Ordinal);
-            options[name] = hasValue ? args[++j] : "true";
-        }
-        return options;
-    }
-
-    private static int Get(Dictionary<string, string> options, string name, int fallback) =>
-        options.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 }

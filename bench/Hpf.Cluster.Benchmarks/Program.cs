@@ -6,19 +6,23 @@ public static class Program
 {
     /// <summary>
     /// `dotnet run -c Release -- --filter '*'` runs the BenchmarkDotNet suites;
-    /// `dotnet run -c Release -- end-to-end …` trains a whole job and reports time and memory (see bench/README.md).
+    /// `dotnet run -c Release -- end-to-end …` trains a whole job and reports time and memory;
+    /// `dotnet run -c Release -- quality …` runs the study the training defaults come from (see bench/README.md).
     /// </summary>
     public static int Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "end-to-end")
+        Func<string[], int>? mode = args.Length > 0
+            ? args[0] switch { "end-to-end" => EndToEnd.Run, "quality" => QualityStudy.Run, _ => null }
+            : null;
+        if (mode is not null)
         {
             try
             {
-                return EndToEnd.Run(args[1..]);
+                return mode(args[1..]);
             }
             catch (ArgumentException e)
             {
-                Console.Error.WriteLine($"end-to-end: {e.Message}");
+                Console.Error.WriteLine($"{args[0]}: {e.Message}");
                 return 2;
             }
         }

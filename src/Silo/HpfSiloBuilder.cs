@@ -7,6 +7,7 @@ using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Storage;
 using Hpf.Cluster.Silo.Api;
 using Hpf.Cluster.Silo.Pages;
+using Hpf.Cluster.Silo.Tls;
 using Orleans.Configuration;
 
 namespace Hpf.Cluster.Silo;
@@ -56,6 +57,7 @@ public static class HpfSiloBuilder
             if (endpoint.SiloName.Length > 0) silo.Configure<SiloOptions>(o => o.SiloName = endpoint.SiloName);
             ConfigureEndpoints(silo, endpoint, siloPort, gatewayPort);
             silo.AddOperatorDashboard();
+            silo.UseClusterTls(settings.Tls);
             silo.AddHpfTraining(o =>
             {
                 o.Enabled = settings.Watchdog.Enabled;

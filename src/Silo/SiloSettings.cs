@@ -1,5 +1,6 @@
 using Hpf.Cluster.Grains.Jobs;
 using Hpf.Cluster.Silo.Api;
+using Hpf.Cluster.Silo.Tls;
 
 namespace Hpf.Cluster.Silo;
 
@@ -20,6 +21,8 @@ internal sealed class SiloSettings
 
     public JobWatchdogOptions Watchdog { get; } = new();
 
+    public ClusterTlsOptions Tls { get; } = new();
+
     public bool IsCluster => Profile == SiloProfile.Cluster;
 
     /// <exception cref="SiloConfigurationException">A setting is missing or out of range; the message says which and how to set it.</exception>
@@ -33,6 +36,7 @@ internal sealed class SiloSettings
             configuration.GetSection("Storage").Bind(result.Storage);
             configuration.GetSection("Api").Bind(result.Api);
             configuration.GetSection("Watchdog").Bind(result.Watchdog);
+            configuration.GetSection("Tls").Bind(result.Tls);
         }
         catch (InvalidOperationException e)
         {
@@ -68,6 +72,10 @@ internal sealed class SiloSettings
         if (Api.CertificatePath.Length > 0 && !File.Exists(Api.CertificatePath))
         {
             throw new SiloConfigurationException($"Api:CertificatePath names {Api.CertificatePath}, which does not exist.");
+        }
+        if (Tls.CertificatePath.Length > 0 && Tls.Subject.Length > 0)
+        {
+            throw new SiloConfigurationException("Tls:CertificatePath and Tls:Subject both name a certificate; give the file or the store's subject, not both.");
         }
         var ports = new[] { Api.Port, Endpoint.Port, Endpoint.GatewayPort }.Where(p => p != 0).ToArray();
         if (ports.Distinct().Count() != ports.Length)

@@ -32,11 +32,14 @@ internal sealed class ClusterUnderTest : IAsyncDisposable
     /// <summary>The silo's grains, for setting up what no command makes (a job with no data).</summary>
     public IGrainFactory Grains => _silo.GrainFactory;
 
-    public static async Task<ClusterUnderTest> StartAsync()
+    /// <param name="settings">Silo settings over the defaults below (the <c>Tls</c> section, say).</param>
+    /// <param name="logs">Receives the silo's log, which is otherwise dropped.</param>
+    public static async Task<ClusterUnderTest> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, ILoggerProvider? logs = null)
     {
         var scratch = new ScratchDirectory();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = scratch.Root, EnvironmentName = Environments.Production });
         builder.Logging.ClearProviders();
+        if (logs is not null) builder.Logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Profile"] = SiloProfile.Local,
@@ -49,6 +52,7 @@ internal sealed class ClusterUnderTest : IAsyncDisposable
             ["Storage:DataDirectory"] = scratch.File("silo"),
             ["Watchdog:Enabled"] = "false",
         });
+        if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
         var silo = HpfSiloBuilder.Build(builder);
         await silo.StartAsync(CancellationToken.None);
         return new ClusterUnderTest(silo, scratch);

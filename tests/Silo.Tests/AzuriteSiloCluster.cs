@@ -36,9 +36,12 @@ internal sealed class AzuriteSiloCluster : IAsyncDisposable
     private readonly List<(int Slot, SiloProcess Process)> _all = [];
     private readonly HttpClient[] _api;
 
-    private AzuriteSiloCluster(AzuriteServer azurite, int silos)
+    private readonly IReadOnlyDictionary<string, string> _environment;
+
+    private AzuriteSiloCluster(AzuriteServer azurite, int silos, IReadOnlyDictionary<string, string>? environment)
     {
         _azurite = azurite;
+        _environment = environment ?? new Dictionary<string, string>();
         _ports = Enumerable.Range(0, silos).Select(_ => (LoopbackPorts.Next(), LoopbackPorts.Next(), LoopbackPorts.Next())).ToArray();
         _current = new SiloProcess?[silos];
         _meantToRun = new bool[silos];
@@ -75,7 +78,9 @@ internal sealed class AzuriteSiloCluster : IAsyncDisposable
     }
 
     /// <summary>Starts an Azurite, a cluster of <paramref name="silos"/> on it, and waits until every silo sees all of them.</summary>
-    public static async Task<AzuriteSiloCluster> StartAsync(int silos)
+    /// <param name="spareSlots">Slots with ports of their own that are not started, for a test to start later.</param>
+    /// <param name="environment">Settings every silo gets in its environment besides the cluster's own (secrets go here).</param>
+    public static async Task<AzuriteSiloCluster> StartAsync(int silos, int spareSlots = 0, IReadOnlyDictionary<string, string>? environment = null)
     {
         // Fails (never skips) when Azurite is not installed: a machine without it must not pass these tests.
         var azurite = new AzuriteServer();
@@ -88,7 +93,7 @@ internal sealed class AzuriteSiloCluster : IAsyncDisposable
             await azurite.DisposeAsync();
             throw;
         }
-        var cluster = new AzuriteSiloCluster(azurite, silos);
+        var cluster = new AzuriteSiloCluster(azurite, silos + spareSlots, environment);
         try
         {
             for (var slot = 0; slot < silos; slot++) cluster.StartSilo(slot);
@@ -103,10 +108,21 @@ internal sealed class AzuriteSiloCluster : IAsyncDisposable
     }
 
     /// <summary>Starts the silo of a slot (again, after it was killed or stopped), on the slot's ports.</summary>
-    public SiloProcess StartSilo(int slot)
+    /// <param name="environment">Replaces the cluster's settings of the same names for this silo alone.</param>
+    public SiloProcess StartSilo(int slot, IReadOnlyDictionary<string, string>? environment = null)
     {
         if (_current[slot] is { HasExited: false }) throw new InvalidOperationException($"silo {slot} still runs");
         var (siloPort, gatewayPort, apiPort) = _ports[slot];
+        var variables = new Dictionary<string, string>
+        {
+            ["HPF_Profile"] = SiloProfile.Cluster,
+            // A cluster id of its own, so nothing of another test's cluster is ever in its membership.
+            ["HPF_Cluster__ClusterId"] = _clusterId,
+            ["HPF_Api__ApiKey"] = _apiKey,
+            ["HPF_Storage__ConnectionString"] = _azurite.ConnectionString,
+        };
+        foreach (var (name, value) in _environment) variables[name] = value;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) variables[name] = value;
         var process = SiloProcess.Start(siloPort,
         [
             $"--Silo:GatewayPort={gatewayPort}",
@@ -122,14 +138,7 @@ internal sealed class AzuriteSiloCluster : IAsyncDisposable
             "--Logging:Console:FormatterName=simple",
             "--Logging:Console:FormatterOptions:SingleLine=true",
             "--Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff ",
-        ], new Dictionary<string, string>
-        {
-            ["HPF_Profile"] = SiloProfile.Cluster,
-            // A cluster id of its own, so nothing of another test's cluster is ever in its membership.
-            ["HPF_Cluster__ClusterId"] = _clusterId,
-            ["HPF_Api__ApiKey"] = _apiKey,
-            ["HPF_Storage__ConnectionString"] = _azurite.ConnectionString,
-        }, Clock);
+        ], variables, Clock);
         _current[slot] = process;
         _meantToRun[slot] = true;
         _all.Add((slot, process));

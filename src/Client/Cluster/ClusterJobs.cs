@@ -46,10 +46,13 @@ internal sealed class ClusterJobs : IAsyncDisposable
 
     /// <summary>Connects an Orleans client to the cluster's gateways; Orleans moves to another gateway when one is lost.</summary>
     /// <exception cref="ClusterApiException">No gateway answered (<see cref="ClusterFailure.Unreachable"/>).</exception>
-    public static async Task<ClusterJobs> ConnectAsync(GatewayList gateways, string clusterId, CancellationToken cancellationToken)
+    public static async Task<ClusterJobs> ConnectAsync(GatewayList gateways, ClusterIdentity identity, CancellationToken cancellationToken)
     {
         var endpoints = await gateways.ResolveAsync(cancellationToken);
         var where = $"the cluster at {gateways}";
+        var clusterId = identity.ClusterId;
+        // The gateway's certificate, when this console refused it: the reason a failed connection is reported with.
+        string? refused = null;
         // No default configuration sources or loggers: the console owns the terminal, and the user's appsettings.json
         // in the working directory is not ours to read.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Production });
@@ -62,6 +65,7 @@ internal sealed class ClusterJobs : IAsyncDisposable
                 o.ServiceId = ClusterConnection.DefaultClusterId;
             });
             client.Configure<ClientMessagingOptions>(o => o.MaxMessageBodySize = HpfMessaging.MaxMessageBodySize);
+            if (identity.Certificate is { } certificate) client.UseTls(o => certificate.Configure(o, why => refused = why));
             // A gateway that went away is dropped from the list within seconds, so calls go to the others.
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
             // Orleans' own retry filter tries 15 times over three minutes before a console could say that nothing
@@ -82,7 +86,10 @@ internal sealed class ClusterJobs : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
-            throw new ClusterApiException(ClusterFailure.Unreachable, $"cannot reach {where} (cluster id '{clusterId}'): {e.Message}", inner: e);
+            var tls = refused is not null ? $"; this console refused its TLS certificate: {refused}"
+                : identity.Certificate is not null ? "; over TLS: a gateway that refuses this console's certificate closes the connection, and its log says why"
+                : "";
+            throw new ClusterApiException(ClusterFailure.Unreachable, $"cannot reach {where} (cluster id '{clusterId}'): {e.Message}{tls}", inner: e);
         }
         catch
         {

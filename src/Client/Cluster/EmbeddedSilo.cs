@@ -68,6 +68,9 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
                 ["Api:Port"] = "0",
                 ["Api:ApiKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
                 ["Storage:DataDirectory"] = directory,
+                // Loopback in this process: never TLS, whatever a Tls__ variable in the user's environment says.
+                ["Tls:CertificatePath"] = "",
+                ["Tls:Subject"] = "",
                 // No watchdog: a job left training by a console that was killed would otherwise resume in the background
                 // of whatever command starts the embedded silo next, with nobody to save its model; the train command run
                 // again replaces it.

@@ -20,9 +20,9 @@ internal sealed class SiloSession : IAsyncDisposable
     public bool IsEmbedded => _embedded is not null;
 
     /// <param name="gateways">The cluster's gateways; null starts the embedded silo under <paramref name="dataDirectory"/>.</param>
-    public static async Task<SiloSession> OpenAsync(GatewayList? gateways, string clusterId, string dataDirectory, CliOutput output, CancellationToken cancellationToken)
+    public static async Task<SiloSession> OpenAsync(GatewayList? gateways, ClusterIdentity identity, string dataDirectory, CliOutput output, CancellationToken cancellationToken)
     {
-        if (gateways is not null) return new SiloSession(await ClusterJobs.ConnectAsync(gateways, clusterId, cancellationToken), null);
+        if (gateways is not null) return new SiloSession(await ClusterJobs.ConnectAsync(gateways, identity, cancellationToken), null);
         var embedded = await EmbeddedSilo.StartAsync(dataDirectory, output, cancellationToken);
         return new SiloSession(ClusterJobs.InProcess(embedded.GrainFactory, "the embedded silo"), embedded);
     }

@@ -40,6 +40,7 @@ public static class HpfSiloBuilder
         var siloPort = endpoint.Port == 0 ? FreePort() : endpoint.Port;
         var gatewayPort = endpoint.GatewayPort == 0 ? FreePort() : endpoint.GatewayPort;
         builder.AddClientApi(settings.Api, endpoint.BindAddress);
+        builder.Services.AddSiloHealthChecks();
         builder.Services.AddSingleton<SiloDeclaredDead>();
         builder.Services.AddSingleton<IFatalErrorHandler>(sp => sp.GetRequiredService<SiloDeclaredDead>());
         var configuration = builder.Configuration;
@@ -82,10 +83,12 @@ public static class HpfSiloBuilder
                 silo.AddFileGrainStorage(HpfStorage.StateProvider, o => o.Directory = Path.Combine(data, "state"));
                 silo.Services.AddSingleton<ICheckpointStore>(_ => new FileCheckpointStore(new FileCheckpointStoreOptions { Directory = Path.Combine(data, "checkpoints") }));
             }
+            silo.UseHpfKubernetesHosting(settings.Kubernetes, settings.Profile);
         });
         var app = builder.Build();
         app.MapClientApi();
         app.MapOperatorPages();
+        app.MapSiloHealthChecks();
         return new HpfSilo(app, settings.Profile, settings.IsCluster);
     }
 

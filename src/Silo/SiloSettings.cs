@@ -23,6 +23,15 @@ internal sealed class SiloSettings
 
     public ClusterTlsOptions Tls { get; } = new();
 
+    public SiloKubernetesOptions Kubernetes { get; } = new();
+
+    /// <summary>
+    /// The sections bound to this class's options, by name: what <see cref="Bind"/> reads, and what the deployment tests
+    /// check every setting of a deployment file against. <c>Profile</c> is a key of its own.
+    /// </summary>
+    public IReadOnlyList<(string Section, object Options)> Sections =>
+        [("Silo", Endpoint), ("Storage", Storage), ("Api", Api), ("Watchdog", Watchdog), ("Tls", Tls), ("Kubernetes", Kubernetes)];
+
     public bool IsCluster => Profile == SiloProfile.Cluster;
 
     /// <exception cref="SiloConfigurationException">A setting is missing or out of range; the message says which and how to set it.</exception>
@@ -32,11 +41,7 @@ internal sealed class SiloSettings
         try
         {
             result.Profile = (configuration["Profile"] ?? SiloProfile.Local).Trim().ToLowerInvariant();
-            configuration.GetSection("Silo").Bind(result.Endpoint);
-            configuration.GetSection("Storage").Bind(result.Storage);
-            configuration.GetSection("Api").Bind(result.Api);
-            configuration.GetSection("Watchdog").Bind(result.Watchdog);
-            configuration.GetSection("Tls").Bind(result.Tls);
+            foreach (var (section, options) in result.Sections) configuration.GetSection(section).Bind(options);
         }
         catch (InvalidOperationException e)
         {
@@ -76,6 +81,10 @@ internal sealed class SiloSettings
         if (Tls.CertificatePath.Length > 0 && Tls.Subject.Length > 0)
         {
             throw new SiloConfigurationException("Tls:CertificatePath and Tls:Subject both name a certificate; give the file or the store's subject, not both.");
+        }
+        if (Kubernetes.MaxAgents < 1)
+        {
+            throw new SiloConfigurationException($"Kubernetes:MaxAgents is {Kubernetes.MaxAgents}; at least one silo must watch the pods.");
         }
         var ports = new[] { Api.Port, Endpoint.Port, Endpoint.GatewayPort }.Where(p => p != 0).ToArray();
         if (ports.Distinct().Count() != ports.Length)

@@ -21,17 +21,29 @@ public sealed partial class DeploymentFilesTests
 
     /// <summary>
     /// The settings Hpf.Silo reads (its configuration contract: appsettings.json, then HPF_ variables, then the command
-    /// line), as configuration paths. A deployment file that sets anything else sets nothing: the configuration system
-    /// ignores a key nobody reads, and the silo runs on the default.
+    /// line), as configuration paths: every property of the sections <see cref="Silo.SiloSettings"/> binds, and of the
+    /// Orleans option classes bound to Cluster, Membership and GrainCollection. A deployment file that sets anything
+    /// else sets nothing: the configuration system ignores a key nobody reads, and the silo runs on the default.
     /// </summary>
-    private static readonly HashSet<string> SiloSettings = new(StringComparer.Ordinal)
+    internal static readonly HashSet<string> SiloSettings = ReadSettings();
+
+    private static HashSet<string> ReadSettings()
     {
-        "Profile",
-        "Cluster:ClusterId", "Cluster:ServiceId",
-        "Silo:BindAddress", "Silo:AdvertisedHost", "Silo:Port", "Silo:GatewayPort", "Silo:SiloName",
-        "Storage:DataDirectory", "Storage:ConnectionString",
-        "Api:Port", "Api:ApiKey",
-    };
+        var keys = new HashSet<string>(StringComparer.Ordinal) { "Profile" };
+        IEnumerable<(string Section, Type Options)> sections =
+        [
+            .. new Silo.SiloSettings().Sections.Select(s => (s.Section, s.Options.GetType())),
+            ("Cluster", typeof(Orleans.Configuration.ClusterOptions)),
+            ("Membership", typeof(Orleans.Configuration.ClusterMembershipOptions)),
+            ("GrainCollection", typeof(Orleans.Configuration.GrainCollectionOptions)),
+        ];
+        foreach (var (section, type) in sections)
+        {
+            foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+                keys.Add($"{section}:{property.Name}");
+        }
+        return keys;
+    }
 
     // The silo's default ports: silo-to-silo, the Orleans gateway the consoles connect to, and the HTTP API.
     private const int SiloPort = 11111;

@@ -66,6 +66,7 @@ public static class CliApp
         root.Subcommands.Add(new StatusCommand(environment).Command);
         root.Subcommands.Add(new CancelCommand(environment).Command);
         root.Subcommands.Add(new PartialFitCommand(environment).Command);
+        root.Subcommands.Add(new PullCommand(environment).Command);
         return root;
     }
 

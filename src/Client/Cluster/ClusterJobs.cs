@@ -195,6 +195,22 @@ internal sealed class ClusterJobs : IAsyncDisposable
             }
         });
 
+    /// <summary>
+    /// A completed job as the local store keeps one: its model (as <see cref="DownloadModelAsync"/> reads it) and the
+    /// training set it was trained on, read out of its user shards, so that the saved job serves what the cluster serves.
+    /// </summary>
+    public Task<PulledJob> PullAsync(string job, CancellationToken cancellationToken) =>
+        CallAsync(job, async () =>
+        {
+            var status = await FindAsync(job, cancellationToken);
+            var model = await DownloadModelAsync(job, status.Spec.Training, cancellationToken);
+            var shards = await _grains.GetGrain<ICoordinatorGrain>(job).GetShards(cancellationToken);
+            var train = await ReadTrainingSetAsync(job, shards, model, cancellationToken);
+            if (status.Data is { } data && data.Nonzeros != train.Nonzeros)
+                throw new ClusterApiException(ClusterFailure.ServerError, $"job '{job}' on {Where} has {data.Nonzeros} training nonzeros, its shards returned {train.Nonzeros}");
+            return new PulledJob(status, model, train);
+        });
+
     public Task<RecommendationList> RecommendAsync(string job, string user, int count, bool includeSeen, string[]? pool, CancellationToken cancellationToken) =>
         CallAsync(job, () =>
         {
@@ -275,6 +291,67 @@ internal sealed class ClusterJobs : IAsyncDisposable
         {
             _client.Dispose();
         }
+    }
+
+    /// <summary>Training rows per <see cref="IShardGrain.TrainingRows"/> call: a few MB for users of a few hundred items.</summary>
+    private const int TrainingPageRows = 4096;
+
+    /// <summary>
+    /// The job's training set over the model's users and items. An item shard's local indices are the ranks of its ids
+    /// in ordinal order, and which shard holds an item is <see cref="ShardRouting.ShardOf"/>, so the model's item ids
+    /// give every shard's index of ids (checked against each shard's own row count).
+    /// </summary>
+    private async Task<Dataset> ReadTrainingSetAsync(string job, ShardSet shards, HpfModel model, CancellationToken cancellationToken)
+    {
+        var itemsOfShard = new List<int>[shards.Items.Length];
+        for (var j = 0; j < itemsOfShard.Length; j++) itemsOfShard[j] = [];
+        for (var i = 0; i < model.Items; i++) itemsOfShard[ShardRouting.ShardOf(model.ItemIds[i], itemsOfShard.Length)].Add(i);
+        for (var j = 0; j < itemsOfShard.Length; j++)
+        {
+            var rows = (await shards.Items[j].ModelRows(0, 0, cancellationToken)).TotalRows;
+            if (rows != itemsOfShard[j].Count)
+                throw new ClusterApiException(ClusterFailure.ServerError, $"item shard {j} of job '{job}' on {Where} holds {rows} items; the model routes {itemsOfShard[j].Count} to it");
+        }
+        var itemsOfUser = new int[model.Users][];
+        var countsOfUser = new float[model.Users][];
+        foreach (var shard in shards.Users)
+        {
+            var start = 0;
+            while (true)
+            {
+                var page = await shard.TrainingRows(start, TrainingPageRows, cancellationToken);
+                var n = 0;
+                for (var r = 0; r < page.Ids.Length; r++)
+                {
+                    var u = model.IndexOfUser(page.Ids[r]);
+                    if (u < 0) throw new ClusterApiException(ClusterFailure.ServerError, $"user '{page.Ids[r]}' of job '{job}' has training counts on {Where} but no factors");
+                    var length = page.RowLengths[r];
+                    var items = new int[length];
+                    for (var k = 0; k < length; k++) items[k] = itemsOfShard[page.ItemShards[n + k]][page.ItemLocals[n + k]];
+                    var counts = page.Counts.AsSpan(n, length).ToArray();
+                    // The engine keeps a row's nonzeros in item order.
+                    Array.Sort(items, counts);
+                    (itemsOfUser[u], countsOfUser[u]) = (items, counts);
+                    n += length;
+                }
+                start += page.Ids.Length;
+                if (page.Ids.Length == 0 || start >= page.TotalRows) break;
+            }
+        }
+        var rowStart = new int[model.Users + 1];
+        for (var u = 0; u < model.Users; u++)
+        {
+            if (itemsOfUser[u] is null) throw new ClusterApiException(ClusterFailure.ServerError, $"no shard of job '{job}' on {Where} returned the training counts of user '{model.UserIds[u]}'");
+            rowStart[u + 1] = rowStart[u] + itemsOfUser[u].Length;
+        }
+        var other = new int[rowStart[^1]];
+        var values = new float[rowStart[^1]];
+        for (var u = 0; u < model.Users; u++)
+        {
+            itemsOfUser[u].CopyTo(other, rowStart[u]);
+            countsOfUser[u].CopyTo(values, rowStart[u]);
+        }
+        return new Dataset(model.UserIds, model.ItemIds, new SparseRows(rowStart, other, values));
     }
 
     private async Task WriteModelAsync(PipeWriter writer, JobStatus status, ShardSet shards, CancellationToken cancellationToken)

@@ -86,3 +86,11 @@ public sealed record ElboPart(double Terms, double[] ColumnSums);
 /// <summary>The parameters of rows [start, start + count) of a shard, for reading a model out. κrte or τrte per row.</summary>
 [GenerateSerializer, Immutable, Alias("hpf.ShardRows")]
 public sealed record ShardRows(int TotalRows, string[] Ids, ArrayPayload<float> Shape, ArrayPayload<float> Rate, ArrayPayload<float> ActivityRate);
+
+/// <summary>
+/// The training nonzeros of rows [start, start + count) of a user shard, for copying a job's training set out: per row
+/// its id and number of nonzeros, then per nonzero the item shard holding the item, the item's local index there
+/// (its rank among that shard's ids in ordinal order) and the count.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("hpf.ShardNonzeros")]
+public sealed record ShardNonzeros(int TotalRows, string[] Ids, ArrayPayload<int> RowLengths, ArrayPayload<int> ItemShards, ArrayPayload<int> ItemLocals, ArrayPayload<float> Counts);

@@ -111,6 +111,10 @@ public interface IShardGrain : IGrainWithStringKey
     [Alias("ModelRows")]
     Task<ShardRows> ModelRows(int start, int count, CancellationToken cancellationToken);
 
+    /// <summary>The training nonzeros of this (user) shard's rows [start, start + count): what <c>hpf pull</c> copies beside the model.</summary>
+    [Alias("TrainingRows")]
+    Task<ShardNonzeros> TrainingRows(int start, int count, CancellationToken cancellationToken);
+
     /// <summary>The silo this shard runs on (as <c>GET /api/cluster</c> names silos): where an operator looks, and what a test kills.</summary>
     [Alias("HostSilo")]
     [AlwaysInterleave]

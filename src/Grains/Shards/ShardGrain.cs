@@ -701,6 +701,31 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             side.ActivityRate.AsSpan(start * side.Members.Count, count * side.Members.Count).ToArray()));
     }
 
+    public Task<ShardNonzeros> TrainingRows(int start, int count, CancellationToken cancellationToken)
+    {
+        if (!IsUserSide) throw new InvalidOperationException("the training set is read from user shards");
+        var shard = RequireParameters();
+        var layout = shard.Layout;
+        var rows = layout.Rows;
+        start = Math.Clamp(start, 0, shard.Rows);
+        count = Math.Clamp(count, 0, shard.Rows - start);
+        var first = rows.RowStart[start];
+        var nonzeros = rows.RowStart[start + count] - first;
+        var lengths = new int[count];
+        var itemShards = new int[nonzeros];
+        var itemLocals = new int[nonzeros];
+        for (var r = 0; r < count; r++) lengths[r] = rows.Length(start + r);
+        for (var n = 0; n < nonzeros; n++)
+        {
+            // A nonzero points at its item's row in the gathered table, whose parts are the item shards.
+            var gathered = rows.Other[first + n];
+            itemShards[n] = layout.PartOf(gathered);
+            itemLocals[n] = layout.CounterpartLocal[gathered];
+        }
+        return Task.FromResult(new ShardNonzeros(shard.Rows, shard.Ids[start..(start + count)], lengths, itemShards, itemLocals,
+            rows.Counts.AsSpan(first, nonzeros).ToArray()));
+    }
+
     /// <returns>The iteration the slot holds.</returns>
     private async Task<int> ReadSlotAsync(int slot, int? expectedIteration, CancellationToken cancellationToken)
     {

@@ -10,7 +10,7 @@ namespace Hpf.Cluster.Silo.Tests;
 /// <summary>
 /// What of deploy/ can be checked without a container engine or a Kubernetes cluster (CI has neither): the Dockerfile
 /// against the repository, every setting the deployment files give a silo against the settings it reads, their secrets
-/// and ports against each other, and the health check script the image and the pods probe with, against a real silo.
+/// and ports against each other, and the health check script the image and the compose file probe with, against a real silo.
 /// </summary>
 public sealed partial class DeploymentFilesTests
 {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Tests.Engine;
 
 namespace Hpf.Cluster.Client.Tests;
 
@@ -26,15 +27,7 @@ public sealed class PullCommandTests(ServedClusterJob served) : IClassFixture<Se
         // The same model and training set that train --cluster saved beside the file it read.
         var trained = new JobStore(served.DataDirectory).Open(Job);
         var pulled = new JobStore(_pulled.DataDirectory).Open(Job);
-        var (a, b) = (trained.LoadModel(), pulled.LoadModel());
-        Assert.Equal(a.UserIds, b.UserIds);
-        Assert.Equal(a.ItemIds, b.ItemIds);
-        Assert.Equal(a.UserShape, b.UserShape);
-        Assert.Equal(a.UserRate, b.UserRate);
-        Assert.Equal(a.ItemShape, b.ItemShape);
-        Assert.Equal(a.ItemRate, b.ItemRate);
-        Assert.Equal(a.UserActivityRate, b.UserActivityRate);
-        Assert.Equal(a.ItemPopularityRate, b.ItemPopularityRate);
+        ModelAssert.Identical(trained.LoadModel(), pulled.LoadModel());
         var train = pulled.LoadTrainingSet();
         Assert.Equal(served.Train.ByUser.RowStart, train.ByUser.RowStart);
         Assert.Equal(served.Train.ByUser.Other, train.ByUser.Other);

@@ -37,11 +37,13 @@ internal sealed class AzuriteSiloCluster : IAsyncDisposable
     private readonly HttpClient[] _api;
 
     private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly string[] _arguments;
 
-    private AzuriteSiloCluster(AzuriteServer azurite, int silos, IReadOnlyDictionary<string, string>? environment)
+    private AzuriteSiloCluster(AzuriteServer azurite, int silos, IReadOnlyDictionary<string, string>? environment, string[]? arguments)
     {
         _azurite = azurite;
         _environment = environment ?? new Dictionary<string, string>();
+        _arguments = arguments ?? [];
         _ports = Enumerable.Range(0, silos).Select(_ => (LoopbackPorts.Next(), LoopbackPorts.Next(), LoopbackPorts.Next())).ToArray();
         _current = new SiloProcess?[silos];
         _meantToRun = new bool[silos];
@@ -80,7 +82,8 @@ internal sealed class AzuriteSiloCluster : IAsyncDisposable
     /// <summary>Starts an Azurite, a cluster of <paramref name="silos"/> on it, and waits until every silo sees all of them.</summary>
     /// <param name="spareSlots">Slots with ports of their own that are not started, for a test to start later.</param>
     /// <param name="environment">Settings every silo gets in its environment besides the cluster's own (secrets go here).</param>
-    public static async Task<AzuriteSiloCluster> StartAsync(int silos, int spareSlots = 0, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="arguments">Settings on every silo's command line after the cluster's own, which they override.</param>
+    public static async Task<AzuriteSiloCluster> StartAsync(int silos, int spareSlots = 0, IReadOnlyDictionary<string, string>? environment = null, string[]? arguments = null)
     {
         // Fails (never skips) when Azurite is not installed: a machine without it must not pass these tests.
         var azurite = new AzuriteServer();
@@ -93,7 +96,7 @@ internal sealed class AzuriteSiloCluster : IAsyncDisposable
             await azurite.DisposeAsync();
             throw;
         }
-        var cluster = new AzuriteSiloCluster(azurite, silos + spareSlots, environment);
+        var cluster = new AzuriteSiloCluster(azurite, silos + spareSlots, environment, arguments);
         try
         {
             for (var slot = 0; slot < silos; slot++) cluster.StartSilo(slot);
@@ -138,6 +141,7 @@ internal sealed class AzuriteSiloCluster : IAsyncDisposable
             "--Logging:Console:FormatterName=simple",
             "--Logging:Console:FormatterOptions:SingleLine=true",
             "--Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff ",
+            .. _arguments,
         ], variables, Clock);
         _current[slot] = process;
         _meantToRun[slot] = true;

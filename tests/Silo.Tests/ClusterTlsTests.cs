@@ -19,11 +19,13 @@ public sealed class ClusterTlsTests : IDisposable
         var clusterPfx = TestCertificates.WritePkcs12(cluster, Path.Combine(_directory, "cluster.pfx"), Password);
         var otherPfx = TestCertificates.WritePkcs12(other, Path.Combine(_directory, "other.pfx"), Password);
 
+        // Failure detection as Orleans has it by default (a probe every 5 s, three missed): this test is about who may
+        // join, and a loaded machine must not have the members declare each other dead while TLS handshakes wait.
         await using var silos = await AzuriteSiloCluster.StartAsync(2, spareSlots: 2, new Dictionary<string, string>
         {
             ["HPF_Tls__CertificatePath"] = clusterPfx,
             ["HPF_Tls__CertificatePassword"] = Password,
-        });
+        }, ["--Membership:ProbeTimeout=00:00:05", "--Membership:MaxProbeTimeout=00:00:20", "--Membership:NumMissedProbesLimit=3"]);
         foreach (var slot in new[] { 0, 1 })
             Assert.Contains(silos[slot].Lines, l => l.Text.Contains($"TLS on the silo and gateway ports with the certificate 'CN=hpf-cluster' (SHA-256 {TestCertificates.Thumbprint(cluster)})", StringComparison.Ordinal));
         var members = (await silos.ClusterInfoAsync(0))!.ActiveSilos;
@@ -35,8 +37,8 @@ public sealed class ClusterTlsTests : IDisposable
         var plain = silos.StartSilo(3, new Dictionary<string, string> { ["HPF_Tls__CertificatePath"] = "", ["HPF_Tls__CertificatePassword"] = "" });
         await WaitForLineAsync(silos, [0, 1], "Authentication failed");
 
-        // Long enough for either to have joined (the silos probe each other every second); neither did.
-        await Task.Delay(TimeSpan.FromSeconds(8));
+        // Long enough for either to have joined; neither did.
+        await Task.Delay(TimeSpan.FromSeconds(10));
         foreach (var slot in new[] { 0, 1 })
         {
             var view = (await silos.ClusterInfoAsync(slot))!;

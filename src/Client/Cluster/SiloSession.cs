@@ -20,9 +20,10 @@ internal sealed class SiloSession : IAsyncDisposable
     public bool IsEmbedded => _embedded is not null;
 
     /// <param name="gateways">The cluster's gateways; null starts the embedded silo under <paramref name="dataDirectory"/>.</param>
-    public static async Task<SiloSession> OpenAsync(GatewayList? gateways, ClusterIdentity identity, string dataDirectory, CliOutput output, CancellationToken cancellationToken)
+    /// <param name="identity">Who the console is to the cluster; asked only when there is one, so a certificate is loaded only to be used.</param>
+    public static async Task<SiloSession> OpenAsync(GatewayList? gateways, Func<ClusterIdentity> identity, string dataDirectory, CliOutput output, CancellationToken cancellationToken)
     {
-        if (gateways is not null) return new SiloSession(await ClusterJobs.ConnectAsync(gateways, identity, cancellationToken), null);
+        if (gateways is not null) return new SiloSession(await ClusterJobs.ConnectAsync(gateways, identity(), cancellationToken), null);
         var embedded = await EmbeddedSilo.StartAsync(dataDirectory, output, cancellationToken);
         return new SiloSession(ClusterJobs.InProcess(embedded.GrainFactory, "the embedded silo"), embedded);
     }

@@ -80,7 +80,7 @@ internal sealed class CrossValidateCommand
         }
         else
         {
-            await using var session = await SiloSession.OpenAsync(cluster, _target.Connection.IdentityOf(parsed), _environment.Store(parsed).DataDirectory, progress, cancellationToken);
+            await using var session = await SiloSession.OpenAsync(cluster, () => _target.Connection.IdentityOf(parsed), _environment.Store(parsed).DataDirectory, progress, cancellationToken);
             if (!session.IsEmbedded) progress.Line($"cross-validating on {session.Jobs.Where}: jobs {prefix}-1 … {prefix}-{folds.Count}");
             var scratch = Directory.CreateTempSubdirectory("hpf-cross-validate-");
             try

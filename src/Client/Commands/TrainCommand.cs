@@ -129,7 +129,7 @@ internal sealed class TrainCommand
             if (!File.Exists(path)) throw new FileNotFoundException($"file not found: {path}", path);
         }
         var spec = _target.Spec(parsed, options, new FileInfo(file).Length / ApproximateBytesPerLine);
-        await using var session = await SiloSession.OpenAsync(cluster, _target.Connection.IdentityOf(parsed), _environment.Store(parsed).DataDirectory, output, cancellationToken);
+        await using var session = await SiloSession.OpenAsync(cluster, () => _target.Connection.IdentityOf(parsed), _environment.Store(parsed).DataDirectory, output, cancellationToken);
         var client = session.Jobs;
         if (!session.IsEmbedded) output.Line($"training job '{name}' on {client.Where}");
         var run = new ClusterTrainingRun(client, output);

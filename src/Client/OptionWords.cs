@@ -41,6 +41,10 @@ internal static class OptionWords
     public static Option<string> Format() =>
         Create("--format", Formats, DatasetFormat.Auto, "layout of the data file; auto goes by the file name");
 
+    /// <summary><c>--header</c>: line 1 of the data files is a header, also in formats that usually have none (TSV, MovieLens).</summary>
+    public static Option<bool> Header() =>
+        new("--header") { Description = "line 1 of the data files is a header (CSV and Last.fm files may have one without it)" };
+
     public static T Parse<T>(IReadOnlyList<(string Word, T Value)> words, string word) where T : struct, Enum =>
         TryParse(words, word, out var value) ? value : throw new CommandException(ExitCodes.BadOption, $"'{word}' is not one of {string.Join(", ", words.Select(w => w.Word))}");
 

@@ -134,7 +134,7 @@ public sealed class ErrorTests(TrainedJob job) : IDisposable
     {
         var lines = string.Concat(Enumerable.Range(0, 150).Select(n => $"u{n}\ti{n}\tnot-a-number\n"));
         var file = _scratch.Write("garbage.tsv", "user\titem\tcount\n" + lines);
-        var run = await Train(file);
+        var run = await Train(file, "--header");
         Assert.Equal(ExitCodes.BadData, run.ExitCode);
         Assert.Contains($"{file}:2: ", run.Error);
         Assert.Contains("and 50 more errors", run.Error);

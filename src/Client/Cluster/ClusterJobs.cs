@@ -124,11 +124,12 @@ internal sealed class ClusterJobs : IAsyncDisposable
 
     /// <summary>Reads <paramref name="content"/> here and streams its triplets to the job's shards; a file with bad lines fails with <see cref="ClusterFailure.BadData"/>.</summary>
     /// <param name="source">The file name as the user gave it: for the Auto format and the file:line errors.</param>
-    public Task<JobStatus> UploadAsync(string job, DataSetKind kind, DatasetFormat format, string source, Stream content, CancellationToken cancellationToken) =>
+    /// <param name="header">Line 1 is a header even in a format that usually has none.</param>
+    public Task<JobStatus> UploadAsync(string job, DataSetKind kind, DatasetFormat format, string source, Stream content, CancellationToken cancellationToken, bool header = false) =>
         CallAsync(job, async () =>
         {
             await FindAsync(job, cancellationToken);
-            return await JobUpload.RunAsync(_grains, job, kind, content, source, format, cancellationToken);
+            return await JobUpload.RunAsync(_grains, job, kind, content, source, format, cancellationToken, header);
         });
 
     public Task<JobStatus> StartAsync(string job, CancellationToken cancellationToken) =>
@@ -257,21 +258,21 @@ internal sealed class ClusterJobs : IAsyncDisposable
 
     /// <summary>Reads a test file here with the engine's reader and scores the job's model on it through its shards.</summary>
     /// <param name="source">The file name as the user gave it: for the Auto format and the file:line errors.</param>
-    public Task<ClusterEvaluation> EvaluateAsync(string job, Stream content, string source, DatasetFormat format, int k, CancellationToken cancellationToken) =>
+    public Task<ClusterEvaluation> EvaluateAsync(string job, Stream content, string source, DatasetFormat format, int k, CancellationToken cancellationToken, bool header = false) =>
         CallAsync(job, async () =>
         {
             // Refused before the file is read, so a typo in the job's name costs no reading.
             await FindAsync(job, cancellationToken);
-            var test = await StreamedDataset.ReadAsync(content, source, format, "evaluate", cancellationToken);
+            var test = await StreamedDataset.ReadAsync(content, source, format, "evaluate", cancellationToken, header);
             return await _queries.EvaluateAsync(job, test, k, cancellationToken);
         });
 
     /// <summary>A further SVI pass over new users' counts on a finished job (hpfrec's partial_fit).</summary>
-    public Task<PartialFitResult> PartialFitAsync(string job, Stream content, string source, DatasetFormat format, int? usersPerBatch, CancellationToken cancellationToken) =>
+    public Task<PartialFitResult> PartialFitAsync(string job, Stream content, string source, DatasetFormat format, int? usersPerBatch, CancellationToken cancellationToken, bool header = false) =>
         CallAsync(job, async () =>
         {
             CheckName(job);
-            var batch = await StreamedDataset.ReadAsync(content, source, format, "fit", cancellationToken);
+            var batch = await StreamedDataset.ReadAsync(content, source, format, "fit", cancellationToken, header);
             return await _queries.PartialFitAsync(job, batch, usersPerBatch, cancellationToken);
         });
 

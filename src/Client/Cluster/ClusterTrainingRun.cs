@@ -26,9 +26,9 @@ internal sealed class ClusterTrainingRun(ClusterJobs client, CliOutput output)
 
     /// <summary>The job as it ended and its model; throws for a job that failed or was cancelled, or data that were refused.</summary>
     public async Task<(JobStatus Status, HpfModel Model)> TrainAsync(
-        string job, JobSpec spec, bool replace, string file, string? validationFile, DatasetFormat format, CancellationToken cancellationToken)
+        string job, JobSpec spec, bool replace, string file, string? validationFile, DatasetFormat format, bool header, CancellationToken cancellationToken)
     {
-        var final = await RunAsync(job, spec, replace, file, validationFile, format, cancellationToken);
+        var final = await RunAsync(job, spec, replace, file, validationFile, format, header, cancellationToken);
         var model = await client.DownloadModelAsync(job, final.Spec.Training, cancellationToken);
         return (final, model);
     }
@@ -37,8 +37,9 @@ internal sealed class ClusterTrainingRun(ClusterJobs client, CliOutput output)
     /// The job trained to completion on the cluster, where its model stays (to be served there); throws for a job that
     /// failed or was cancelled, or data that were refused.
     /// </summary>
+    /// <param name="header">Line 1 of the files is a header (<c>--header</c>).</param>
     public async Task<JobStatus> RunAsync(
-        string job, JobSpec spec, bool replace, string file, string? validationFile, DatasetFormat format, CancellationToken cancellationToken)
+        string job, JobSpec spec, bool replace, string file, string? validationFile, DatasetFormat format, bool header, CancellationToken cancellationToken)
     {
         try
         {
@@ -52,9 +53,9 @@ internal sealed class ClusterTrainingRun(ClusterJobs client, CliOutput output)
         var started = false;
         try
         {
-            await UploadAsync(job, DataSetKind.Training, file, format, cancellationToken);
+            await UploadAsync(job, DataSetKind.Training, file, format, header, cancellationToken);
             if (validationFile is not null)
-                await UploadAsync(job, DataSetKind.Validation, validationFile, format, cancellationToken);
+                await UploadAsync(job, DataSetKind.Validation, validationFile, format, header, cancellationToken);
             var status = await client.StartAsync(job, cancellationToken);
             started = true;
             // The shards seal in the background; the data's sizes are known once they have.
@@ -100,11 +101,11 @@ internal sealed class ClusterTrainingRun(ClusterJobs client, CliOutput output)
         }
     }
 
-    private async Task UploadAsync(string job, DataSetKind kind, string path, DatasetFormat format, CancellationToken cancellationToken)
+    private async Task UploadAsync(string job, DataSetKind kind, string path, DatasetFormat format, bool header, CancellationToken cancellationToken)
     {
         // The path as the user typed it names the file in the cluster's file:line errors and picks the Auto format.
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        await client.UploadAsync(job, kind, format, path, stream, cancellationToken);
+        await client.UploadAsync(job, kind, format, path, stream, cancellationToken, header);
     }
 
     private void ReportLoaded(JobStatus status, string file, string? validationFile)

@@ -24,6 +24,7 @@ internal sealed class CrossValidateCommand
     private readonly Option<int> _folds = new("--folds") { Description = "number of folds K: each nonzero is in one test set", DefaultValueFactory = _ => 5, HelpName = "K" };
     private readonly Option<string?> _mlFolds = new("--ml-folds") { Description = "use MovieLens's own folds instead: u1.base/u1.test … u5.base/u5.test in DIR", HelpName = "DIR" };
     private readonly Option<string> _format = OptionWords.Format();
+    private readonly Option<bool> _header = OptionWords.Header();
     private readonly Option<int> _top = new("--top") { Description = "K of precision@K, recall@K and NDCG@K", DefaultValueFactory = _ => 20 };
     private readonly TrainingOptionSet _training = new();
     private readonly TrainingTargetOptions _target = new("train and score the folds on this cluster");
@@ -35,7 +36,7 @@ internal sealed class CrossValidateCommand
         _environment = environment;
         Command = new Command("cross-validate", "Train and score a model on each of K folds of a file (or MovieLens's u1…u5); print each fold and the mean ± sd")
         {
-            _file, _folds, _mlFolds, _format, _top,
+            _file, _folds, _mlFolds, _format, _header, _top,
         };
         foreach (var option in _training.All) Command.Options.Add(option);
         foreach (var option in _target.All) Command.Options.Add(option);
@@ -70,7 +71,7 @@ internal sealed class CrossValidateCommand
 
         var folds = await Task.Run(() => mlFolds is not null
             ? MovieLensFolds.Read(mlFolds, format, cancellationToken)
-            : KFoldSplit.Of(TripletFileReader.Read(file!, format, cancellationToken), parsed.GetValue(_folds), options.Seed, cancellationToken), cancellationToken);
+            : KFoldSplit.Of(TripletFileReader.Read(file!, format, cancellationToken, parsed.GetValue(_header)), parsed.GetValue(_folds), options.Seed, cancellationToken), cancellationToken);
 
         var scores = new List<FoldScore>();
         if (inProcess)
@@ -122,7 +123,7 @@ internal sealed class CrossValidateCommand
         TsvFile.WriteAtomically(testFile, fold.Test, cancellationToken);
         try
         {
-            await new ClusterTrainingRun(client, progress).RunAsync(job, spec, replace, trainFile, null, DatasetFormat.Tsv, cancellationToken);
+            await new ClusterTrainingRun(client, progress).RunAsync(job, spec, replace, trainFile, null, DatasetFormat.Tsv, header: false, cancellationToken);
         }
         catch (ClusterApiException e) when (e.Failure == ClusterFailure.Conflict && !replace)
         {

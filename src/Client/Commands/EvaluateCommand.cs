@@ -15,6 +15,7 @@ internal sealed class EvaluateCommand
     private readonly Argument<string> _job = new("JOB") { Description = "the job: saved, or on the cluster with --cluster" };
     private readonly Option<string> _test = new("--test") { Description = "held-out triplets, in any format train reads", HelpName = "FILE", Required = true };
     private readonly Option<string> _format = OptionWords.Format();
+    private readonly Option<bool> _header = OptionWords.Header();
     private readonly Option<int> _top = new("--top") { Description = "K of precision@K, recall@K and NDCG@K", DefaultValueFactory = _ => 20 };
     private readonly Option<int> _threads = new("--threads") { Description = "worker threads here, 0 = all cores (the cluster uses its own)", DefaultValueFactory = _ => 0 };
 
@@ -23,7 +24,7 @@ internal sealed class EvaluateCommand
         _environment = environment;
         Command = new Command("evaluate", "Score a saved job on held-out data: log-likelihood, precision, recall and NDCG at K")
         {
-            _job, _test, _format, _top, _threads, _serving.Json,
+            _job, _test, _format, _header, _top, _threads, _serving.Json,
         };
         foreach (var option in _serving.Connection.All) Command.Options.Add(option);
         Command.SetAction(RunAsync);
@@ -42,7 +43,7 @@ internal sealed class EvaluateCommand
         // Checked here, so that a typo is a local error and not a request.
         if (!File.Exists(testFile)) throw new FileNotFoundException($"file not found: {testFile}", testFile);
         await using var model = await _serving.OpenAsync(_environment, parsed, parsed.GetValue(_job)!, cancellationToken);
-        var served = await model.EvaluateAsync(testFile, format, top, threads, cancellationToken);
+        var served = await model.EvaluateAsync(testFile, format, parsed.GetValue(_header), top, threads, cancellationToken);
         var report = served.Report;
 
         var output = _environment.Output;

@@ -14,6 +14,7 @@ internal sealed class PartialFitCommand
     private readonly Argument<string> _job = new("JOB") { Description = "the finished job on the cluster" };
     private readonly Argument<string> _file = new("FILE") { Description = "the new users' (user, item, count) triplets" };
     private readonly Option<string> _format = OptionWords.Format();
+    private readonly Option<bool> _header = OptionWords.Header();
     private readonly Option<int?> _usersPerBatch = new("--users-per-batch") { Description = "users per mini-batch (default: the job's, else all at once)", HelpName = "N" };
     private readonly Option<bool> _json = new("--json") { Description = "print the result as JSON" };
     private readonly ClusterConnection _connection = new("the cluster holding the job");
@@ -23,7 +24,7 @@ internal sealed class PartialFitCommand
         _environment = environment;
         Command = new Command("partial-fit", "Fit new users into a finished cluster job by a further SVI pass (items they touch move; the users are served afterwards)")
         {
-            _job, _file, _format, _usersPerBatch, _json,
+            _job, _file, _format, _header, _usersPerBatch, _json,
         };
         foreach (var option in _connection.All) Command.Options.Add(option);
         Command.SetAction(RunAsync);
@@ -40,7 +41,7 @@ internal sealed class PartialFitCommand
         await using var client = await _connection.ConnectRequiredAsync(parsed, "partial-fit", cancellationToken);
         var format = OptionWords.Parse(OptionWords.Formats, parsed.GetValue(_format)!);
         await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        var result = await client.PartialFitAsync(parsed.GetValue(_job)!, stream, file, format, batch, cancellationToken);
+        var result = await client.PartialFitAsync(parsed.GetValue(_job)!, stream, file, format, batch, cancellationToken, parsed.GetValue(_header));
         if (parsed.GetValue(_json))
         {
             output.WriteJson(result);

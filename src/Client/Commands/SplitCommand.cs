@@ -12,6 +12,7 @@ internal sealed class SplitCommand
     private readonly CommandEnvironment _environment;
     private readonly Argument<string> _file = new("FILE") { Description = "the dataset to split" };
     private readonly Option<string> _format = OptionWords.Format();
+    private readonly Option<bool> _header = OptionWords.Header();
     private readonly Option<double> _testFraction = new("--test-fraction") { Description = "share of the nonzeros held out for testing", DefaultValueFactory = _ => 0.2 };
     private readonly Option<ulong> _seed = new("--seed") { Description = "random seed; same file and seed give the same split", DefaultValueFactory = _ => 1UL };
     private readonly Option<string> _trainOut = new("--train-out") { Description = "TSV file for the training nonzeros", HelpName = "FILE", Required = true };
@@ -22,7 +23,7 @@ internal sealed class SplitCommand
         _environment = environment;
         Command = new Command("split", "Split a dataset's nonzeros at random into a training and a test file")
         {
-            _file, _format, _testFraction, _seed, _trainOut, _testOut,
+            _file, _format, _header, _testFraction, _seed, _trainOut, _testOut,
         };
         Command.SetAction((parsed, cancellationToken) => Task.FromResult(Run(parsed, cancellationToken)));
     }
@@ -33,7 +34,7 @@ internal sealed class SplitCommand
     {
         var path = parsed.GetValue(_file)!;
         var format = OptionWords.Parse(OptionWords.Formats, parsed.GetValue(_format)!);
-        var data = TripletFileReader.Read(path, format, cancellationToken);
+        var data = TripletFileReader.Read(path, format, cancellationToken, parsed.GetValue(_header));
         DatasetSplit split;
         try
         {

@@ -18,6 +18,7 @@ internal sealed class TrainCommand
     private readonly CommandEnvironment _environment;
     private readonly Argument<string> _file = new("FILE") { Description = "the training data: user, item, count triplets" };
     private readonly Option<string> _format = OptionWords.Format();
+    private readonly Option<bool> _header = OptionWords.Header();
     private readonly TrainingOptionSet _training = new();
     private readonly Option<string?> _validation = new("--validation") { Description = "held-out triplets for the val-llk rule and the curve", HelpName = "FILE" };
     private readonly Option<string?> _job = new("--job") { Description = "name to save the job under (default: the file name without extension)", HelpName = "NAME" };
@@ -27,7 +28,7 @@ internal sealed class TrainCommand
     public TrainCommand(CommandEnvironment environment)
     {
         _environment = environment;
-        Command = new Command("train", "Train an HPF model on a file of (user, item, count) triplets and save it as a job") { _file, _format, _validation };
+        Command = new Command("train", "Train an HPF model on a file of (user, item, count) triplets and save it as a job") { _file, _format, _header, _validation };
         foreach (var option in _training.All) Command.Options.Add(option);
         Command.Options.Add(_job);
         Command.Options.Add(_export);
@@ -44,6 +45,7 @@ internal sealed class TrainCommand
         var validationFile = parsed.GetValue(_validation);
         var formatWord = parsed.GetValue(_format)!;
         var format = OptionWords.Parse(OptionWords.Formats, formatWord);
+        var header = parsed.GetValue(_header);
         var options = _training.Read(parsed);
         if (options.Stop == StopRule.ValLlk && validationFile is null)
             throw new CommandException(ExitCodes.BadOption, "--stop val-llk needs held-out data: give it with --validation FILE");
@@ -53,8 +55,8 @@ internal sealed class TrainCommand
         var (inProcess, cluster) = _target.Resolve(parsed);
 
         var trained = inProcess
-            ? await TrainInProcessAsync(file, validationFile, format, options, cancellationToken)
-            : await TrainOnSiloAsync(parsed, cluster, name, file, validationFile, format, options, cancellationToken);
+            ? await TrainInProcessAsync(file, validationFile, format, header, options, cancellationToken)
+            : await TrainOnSiloAsync(parsed, cluster, name, file, validationFile, format, header, options, cancellationToken);
 
         var report = trained.Result.Report;
         output.Line($"trained {report.Iterations} iterations in {ProgressText.Seconds(report.TrainingSeconds)} s ({ProgressText.Seconds(report.SecondsPerIteration)} s/iteration); {report.StopReason}");
@@ -83,15 +85,15 @@ internal sealed class TrainCommand
     }
 
     /// <summary>The engine's trainer on data read here: no silo.</summary>
-    private async Task<TrainedJob> TrainInProcessAsync(string file, string? validationFile, DatasetFormat format, TrainingOptions options, CancellationToken cancellationToken)
+    private async Task<TrainedJob> TrainInProcessAsync(string file, string? validationFile, DatasetFormat format, bool header, TrainingOptions options, CancellationToken cancellationToken)
     {
         var output = _environment.Output;
         var loading = Stopwatch.StartNew();
-        var train = TripletFileReader.Read(file, format, cancellationToken);
+        var train = TripletFileReader.Read(file, format, cancellationToken, header);
         HeldOutSet? validation = null;
         if (validationFile is not null)
         {
-            validation = HeldOutSet.Map(TripletFileReader.Read(validationFile, format, cancellationToken), train);
+            validation = HeldOutSet.Map(TripletFileReader.Read(validationFile, format, cancellationToken, header), train);
             if (validation.Count == 0)
             {
                 var problem = $"{validationFile}: no held-out nonzero has both its user and its item in {file}";
@@ -120,7 +122,7 @@ internal sealed class TrainCommand
     /// (train.bin, for leaving seen items out of recommendations) is read here from the same file.
     /// </summary>
     private async Task<TrainedJob> TrainOnSiloAsync(ParseResult parsed, GatewayList? cluster, string name, string file, string? validationFile,
-        DatasetFormat format, TrainingOptions options, CancellationToken cancellationToken)
+        DatasetFormat format, bool header, TrainingOptions options, CancellationToken cancellationToken)
     {
         var output = _environment.Output;
         // Checked here so that a typo is a local error, not a job created and refused on the cluster.
@@ -136,10 +138,10 @@ internal sealed class TrainCommand
         // The embedded silo's jobs are the console's alone: a job left there by a killed run is simply replaced, and
         // once its model is in the local store (what recommend and the rest read) its shards and checkpoints go.
         var (status, model) = await run.TrainAsync(name, spec, replace: session.IsEmbedded || _target.Replace(parsed),
-            file, validationFile, format, cancellationToken);
+            file, validationFile, format, header, cancellationToken);
         if (session.IsEmbedded) await client.DeleteAsync(name, cancellationToken);
 
-        var train = TripletFileReader.Read(file, format, cancellationToken);
+        var train = TripletFileReader.Read(file, format, cancellationToken, header);
         if (!train.UserIds.AsSpan().SequenceEqual(model.UserIds) || !train.ItemIds.AsSpan().SequenceEqual(model.ItemIds))
         {
             throw new CommandException(ExitCodes.BadData,

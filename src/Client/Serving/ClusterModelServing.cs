@@ -35,11 +35,11 @@ internal sealed class ClusterModelServing(ClusterJobs client, string job) : IMod
         }
     }
 
-    public async Task<ServedEvaluation> EvaluateAsync(string testFile, DatasetFormat format, int k, int threads, CancellationToken cancellationToken)
+    public async Task<ServedEvaluation> EvaluateAsync(string testFile, DatasetFormat format, bool header, int k, int threads, CancellationToken cancellationToken)
     {
         // The path as the user typed it names the file in the file:line errors, as a local read would.
         await using var stream = new FileStream(testFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        var served = await client.EvaluateAsync(job, stream, testFile, format, k, cancellationToken);
+        var served = await client.EvaluateAsync(job, stream, testFile, format, k, cancellationToken, header);
         // The test set was read into one dataset, so its counts fit the engine's int fields.
         var report = new EvaluationReport(served.HeldOutLogLikelihood, served.PrecisionAtK, served.RecallAtK, served.NdcgAtK, served.K,
             served.UsersEvaluated, checked((int)served.TestNonzeros), checked((int)served.SkippedUnknownUser), checked((int)served.SkippedUnknownItem));

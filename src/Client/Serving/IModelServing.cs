@@ -27,5 +27,5 @@ internal interface IModelServing : IAsyncDisposable
     /// <summary>Folds the user in and stores them with the model, so that later requests serve them like a trained user.</summary>
     Task<FoldInResult> AddUserAsync(string user, IReadOnlyList<ItemCount> counts, bool updateExisting, CancellationToken cancellationToken);
 
-    Task<ServedEvaluation> EvaluateAsync(string testFile, DatasetFormat format, int k, int threads, CancellationToken cancellationToken);
+    Task<ServedEvaluation> EvaluateAsync(string testFile, DatasetFormat format, bool header, int k, int threads, CancellationToken cancellationToken);
 }

@@ -92,11 +92,11 @@ internal sealed class SavedJobServing(JobStore store, JobStoreEntry entry) : IMo
             return new FoldInResult(Job, user, fold.Theta(Model.Members), fold.Shape, fold.Rate, fold.ActivityRate, fold.Updates, fold.UnknownItems, []);
         }, cancellationToken);
 
-    public Task<ServedEvaluation> EvaluateAsync(string testFile, DatasetFormat format, int k, int threads, CancellationToken cancellationToken) =>
+    public Task<ServedEvaluation> EvaluateAsync(string testFile, DatasetFormat format, bool header, int k, int threads, CancellationToken cancellationToken) =>
         Task.Run(() =>
         {
             // The test file first: a bad line is reported before the model is read.
-            var test = TripletFileReader.Read(testFile, format, cancellationToken);
+            var test = TripletFileReader.Read(testFile, format, cancellationToken, header);
             var report = ModelEvaluator.Evaluate(Model, Train, test, k, threads, cancellationToken);
             return new ServedEvaluation(report, Iteration, FromCheckpoint: false);
         }, cancellationToken);

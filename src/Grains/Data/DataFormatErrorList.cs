@@ -15,6 +15,14 @@ internal sealed class DataFormatErrorList(string file)
         return true;
     }
 
+    /// <summary>Keeps only the first <paramref name="listed"/> errors and adds <paramref name="cause"/> as one error of the whole file: all lines failed alike.</summary>
+    public void Summarise(int listed, string cause)
+    {
+        if (_kept.Count > listed) _kept.RemoveRange(listed, _kept.Count - listed);
+        _kept.Add(new DataFormatError(file, 0, "file", cause));
+        Total++;
+    }
+
     public void ThrowIfAny()
     {
         if (Total > 0) throw new DataFormatException(_kept, Total);

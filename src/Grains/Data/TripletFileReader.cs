@@ -7,25 +7,29 @@ namespace Hpf.Cluster.Grains.Data;
 /// Reads (user, item, count) files line by line into a <see cref="DatasetBuilder"/>. Every bad line is reported as
 /// <c>file:line: reason</c>; when there is any, the whole file is refused with one <see cref="DataFormatException"/>
 /// that lists them all, rather than training on the part that parsed. Blank lines are ignored. Line 1 is taken as a
-/// header when its count field is not a number; on any later line that is an error.
+/// header only when it is one (its count, and a MovieLens timestamp, are not numbers) and a header is expected: the
+/// format has one (CSV, Last.fm) or the caller says so (<c>header</c>); otherwise a word in a count is an error, on
+/// line 1 as anywhere. When every line fails the same way (a binary file, another separator, the wrong format), the
+/// first few are listed with one message naming the likely cause instead of a hundred alike.
 /// </summary>
 public static class TripletFileReader
 {
     private const int CancellationStride = 4096;
 
     /// <summary>Reads a whole file into a new dataset. Error messages name the file as <paramref name="path"/> spells it.</summary>
-    public static Dataset Read(string path, DatasetFormat format = DatasetFormat.Auto, CancellationToken ct = default)
+    /// <param name="header">Line 1 is a header even where the format has none (TSV, MovieLens).</param>
+    public static Dataset Read(string path, DatasetFormat format = DatasetFormat.Auto, CancellationToken ct = default, bool header = false)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        return Read(reader, path, format, ct);
+        return Read(reader, path, format, ct, header);
     }
 
     /// <summary>Reads text that came from elsewhere (a test, a pipe); <paramref name="fileName"/> is used for Auto and in messages.</summary>
-    public static Dataset Read(TextReader reader, string fileName, DatasetFormat format = DatasetFormat.Auto, CancellationToken ct = default)
+    public static Dataset Read(TextReader reader, string fileName, DatasetFormat format = DatasetFormat.Auto, CancellationToken ct = default, bool header = false)
     {
         var builder = new DatasetBuilder();
-        var summary = ReadInto(reader, fileName, builder, format, ct);
+        var summary = ReadInto(reader, fileName, builder, format, ct, header);
         if (builder.Triplets == 0)
             throw new DataFormatException([new DataFormatError(fileName, 0, "count", $"all {summary.DataLines} counts are zero; there is nothing to train on")], 1);
         try
@@ -44,7 +48,9 @@ public static class TripletFileReader
     /// files can make one dataset. When it throws, the sink holds the lines before the first bad one and should be
     /// discarded.
     /// </summary>
-    public static TripletFileSummary ReadInto(TextReader reader, string fileName, ITripletSink builder, DatasetFormat format = DatasetFormat.Auto, CancellationToken ct = default)
+    /// <param name="header">Line 1 is a header even where the format has none (TSV, MovieLens).</param>
+    public static TripletFileSummary ReadInto(TextReader reader, string fileName, ITripletSink builder, DatasetFormat format = DatasetFormat.Auto,
+        CancellationToken ct = default, bool header = false)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(builder);
@@ -56,6 +62,7 @@ public static class TripletFileReader
         var layout = TripletLayout.Of(resolved);
         long lineNumber = 0, dataLines = 0, zeros = 0;
         var headerSkipped = false;
+        var shape = new LineShapeTally();
         // Files are often grouped by user: reuse the user's string while it repeats. (Interning every id through a
         // pool was measured slower than allocating: the builder's dictionary keeps one string per id either way.)
         var lastUser = "";
@@ -83,6 +90,7 @@ public static class TripletFileReader
                 if (fields.SplitCsv(line) is var (badField, problem))
                 {
                     dataLines++;
+                    shape.Failed(line, -1);
                     errors.Add(lineNumber, layout.FieldName(badField), $"{layout.Describe(badField)} {problem}");
                     continue;
                 }
@@ -95,13 +103,15 @@ public static class TripletFileReader
             if (fields.Count != layout.Names.Length)
             {
                 dataLines++;
+                shape.Failed(line, fields.Count);
                 errors.Add(lineNumber, "line", $"expected {layout.Names.Length} fields {layout.Description}, found {fields.Count}");
                 continue;
             }
 
             var countText = fields[2].Trim();
             var isNumber = double.TryParse(countText, NumberStyles.Float, CultureInfo.InvariantCulture, out var count);
-            if (lineNumber == 1 && !isNumber)
+            var firstLine = dataLines == 0 && !headerSkipped && errors.Total == 0;
+            if (firstLine && !isNumber && (header || layout.HasHeader) && !HasNumberWhereTimestampBelongs(fields, layout))
             {
                 headerSkipped = true;
                 continue;
@@ -115,11 +125,18 @@ public static class TripletFileReader
             if (item.IsEmpty) bad = errors.Add(lineNumber, layout.Names[1], $"{layout.Names[1]} id is empty");
             var countName = layout.Names[2];
             if (countText.IsEmpty) bad = errors.Add(lineNumber, countName, $"{countName} is empty");
+            else if (!isNumber && firstLine) bad = errors.Add(lineNumber, countName, $"{countName} '{countText}' is not a number (if line 1 is a header, say so with --header; the API's upload takes header=true)");
             else if (!isNumber) bad = errors.Add(lineNumber, countName, $"{countName} '{countText}' is not a number");
             else if (!double.IsFinite(count)) bad = errors.Add(lineNumber, countName, $"{countName} '{countText}' is not finite");
             else if (count < 0) bad = errors.Add(lineNumber, countName, $"{countName} {countText} is negative");
             else if (count > float.MaxValue) bad = errors.Add(lineNumber, countName, $"{countName} {countText} is beyond the float32 range counts are stored in (3.4e38)");
-            if (bad || errors.Total > 0) continue;   // once the file is refused, stop growing the builder
+            if (bad)
+            {
+                shape.Failed(line, fields.Count);
+                continue;
+            }
+            shape.Parsed();
+            if (errors.Total > 0) continue;   // once the file is refused, stop growing the builder
 
             if (count == 0)
             {
@@ -131,9 +148,14 @@ public static class TripletFileReader
         }
 
         if (dataLines == 0) errors.Add(0, "file", "the file has no data lines");
+        if (shape.LikelyCause(resolved, format, layout) is { } cause) errors.Summarise(LineShapeTally.Listed, cause);
         errors.ThrowIfAny();
         return new TripletFileSummary(fileName, resolved, lineNumber, dataLines, zeros, headerSkipped);
     }
+
+    /// <summary>A MovieLens line whose timestamp is a number is data, whatever its rating says.</summary>
+    private static bool HasNumberWhereTimestampBelongs(LineFields fields, TripletLayout layout) =>
+        layout.Names.Length > 3 && double.TryParse(fields[3].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out _);
 
     /// <summary>
     /// The format Auto picks from a file name alone (<c>u.data</c>, <c>*.base</c>, <c>*.test</c>: MovieLens;

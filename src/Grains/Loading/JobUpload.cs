@@ -14,9 +14,10 @@ public static class JobUpload
 {
     /// <summary>Reads <paramref name="body"/> (a request body: asynchronous reads only is fine) into the job's shards.</summary>
     /// <param name="source">The file name as the user gave it: used for the Auto format and in error messages.</param>
+    /// <param name="header">Line 1 is a header even in a format that usually has none (TSV, MovieLens).</param>
     /// <exception cref="DataFormatException">The file had bad lines; the job no longer exists.</exception>
     public static async Task<JobStatus> RunAsync(IGrainFactory grains, string job, DataSetKind kind, Stream body, string source,
-        DatasetFormat format, CancellationToken cancellationToken)
+        DatasetFormat format, CancellationToken cancellationToken, bool header = false)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(body);
@@ -30,7 +31,7 @@ public static class JobUpload
             summary = await Task.Factory.StartNew(() =>
             {
                 using var text = new StreamReader(PipeReader.Create(body).AsStream(), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-                var read = TripletFileReader.ReadInto(text, source, router, format, cancellationToken);
+                var read = TripletFileReader.ReadInto(text, source, router, format, cancellationToken, header);
                 if (kind == DataSetKind.Training && router.Triplets == 0)
                 {
                     throw new DataFormatException([new DataFormatError(source, 0, "count", $"all {read.DataLines} counts are zero; there is nothing to train on")], 1);

@@ -15,14 +15,15 @@ public static class StreamedDataset
     /// <param name="source">The file name as the user gave it: for the Auto format and in error messages.</param>
     /// <param name="purpose">What the data are for ("evaluate", "fit"), for the message when every count is zero.</param>
     /// <exception cref="DataFormatException">A bad line, every count zero, or a count that overflows.</exception>
-    public static Task<Dataset> ReadAsync(Stream body, string source, DatasetFormat format, string purpose, CancellationToken cancellationToken)
+    /// <param name="header">Line 1 is a header even in a format that usually has none (TSV, MovieLens).</param>
+    public static Task<Dataset> ReadAsync(Stream body, string source, DatasetFormat format, string purpose, CancellationToken cancellationToken, bool header = false)
     {
         ArgumentNullException.ThrowIfNull(body);
         return Task.Factory.StartNew(() =>
         {
             using var text = new StreamReader(PipeReader.Create(body).AsStream(), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
             var builder = new DatasetBuilder();
-            var summary = TripletFileReader.ReadInto(text, source, builder, format, cancellationToken);
+            var summary = TripletFileReader.ReadInto(text, source, builder, format, cancellationToken, header);
             if (builder.Triplets == 0)
                 throw new DataFormatException([new DataFormatError(source, 0, "count", $"all {summary.DataLines} counts are zero; there is nothing to {purpose}")], 1);
             try

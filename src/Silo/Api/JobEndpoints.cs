@@ -113,7 +113,7 @@ internal static class JobEndpoints
     }
 
     private static async Task<Results<Ok<JobStatus>, ProblemHttpResult>> UploadAsync(
-        string job, string? set, string? format, string? source, Stream body, HttpContext context, IGrainFactory grains,
+        string job, string? set, string? format, bool? header, string? source, Stream body, HttpContext context, IGrainFactory grains,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!QueryWords.TryParse(DataSetWords, set ?? "training", out var kind))
@@ -127,7 +127,7 @@ internal static class JobEndpoints
         var name = string.IsNullOrWhiteSpace(source) ? (kind == DataSetKind.Training ? "training" : "validation") : source;
         try
         {
-            return TypedResults.Ok(await JobUpload.RunAsync(grains, job, kind, body, name, layout, cancellationToken).ConfigureAwait(false));
+            return TypedResults.Ok(await JobUpload.RunAsync(grains, job, kind, body, name, layout, cancellationToken, header ?? false).ConfigureAwait(false));
         }
         catch (DataFormatException refused)
         {

@@ -138,7 +138,7 @@ internal static class ServingEndpoints
     }
 
     private static async Task<Results<Ok<ClusterEvaluation>, ProblemHttpResult>> EvaluateAsync(
-        string job, int? k, string? format, string? source, Stream body, HttpContext context, JobModelQueries queries, IGrainFactory grains,
+        string job, int? k, string? format, bool? header, string? source, Stream body, HttpContext context, JobModelQueries queries, IGrainFactory grains,
         CancellationToken cancellationToken)
     {
         if (NameProblem(job) is { } bad) return bad;
@@ -155,7 +155,7 @@ internal static class ServingEndpoints
         Dataset test;
         try
         {
-            test = await StreamedDataset.ReadAsync(body, name, layout, "evaluate", cancellationToken).ConfigureAwait(false);
+            test = await StreamedDataset.ReadAsync(body, name, layout, "evaluate", cancellationToken, header ?? false).ConfigureAwait(false);
         }
         catch (DataFormatException refused)
         {
@@ -165,7 +165,7 @@ internal static class ServingEndpoints
     }
 
     private static async Task<Results<Ok<PartialFitResult>, ProblemHttpResult>> PartialFitAsync(
-        string job, int? usersPerBatch, string? format, string? source, Stream body, HttpContext context, JobModelQueries queries,
+        string job, int? usersPerBatch, string? format, bool? header, string? source, Stream body, HttpContext context, JobModelQueries queries,
         IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (NameProblem(job) is { } bad) return bad;
@@ -181,7 +181,7 @@ internal static class ServingEndpoints
         Dataset batch;
         try
         {
-            batch = await StreamedDataset.ReadAsync(body, name, layout, "fit", cancellationToken).ConfigureAwait(false);
+            batch = await StreamedDataset.ReadAsync(body, name, layout, "fit", cancellationToken, header ?? false).ConfigureAwait(false);
         }
         catch (DataFormatException refused)
         {

@@ -57,15 +57,86 @@ public class TripletFileReaderTests
     }
 
     [Fact]
-    public void HeaderIsSkippedOnLineOneOnly()
+    public void AHeaderIsSkippedOnLineOneOnlyWhenOneIsExpected()
     {
-        var summary = TripletFileReader.ReadInto(new StringReader("user\titem\tcount\na\tx\t1\n"), "r.tsv", new DatasetBuilder());
+        var summary = TripletFileReader.ReadInto(new StringReader("user\titem\tcount\na\tx\t1\n"), "r.tsv", new DatasetBuilder(), header: true);
         Assert.True(summary.HeaderSkipped);
         Assert.Equal(1, summary.DataLines);
+
+        var csv = TripletFileReader.ReadInto(new StringReader("user,item,count\na,x,1\n"), "r.csv", new DatasetBuilder());
+        Assert.True(csv.HeaderSkipped);
 
         var error = Refused("a\tx\t1\nuser\titem\tcount\n", "r.tsv");
         Assert.Equal("r.tsv:2: count 'count' is not a number", Assert.Single(error.Errors).ToString());
     }
+
+    [Fact]
+    public void ABadCountOnLineOneOfATsvIsAnErrorThatMentionsHeader()
+    {
+        var error = Refused("u1\ti1\tmany\nu2\ti2\t3\n", "r.tsv");
+        var only = Assert.Single(error.Errors);
+        Assert.Equal(1, only.Line);
+        Assert.Equal("count", only.Field);
+        Assert.StartsWith("r.tsv:1: count 'many' is not a number", only.ToString());
+        Assert.Contains("--header", only.Reason);
+    }
+
+    [Fact]
+    public void ANumericLineOneIsDataEvenWhenAHeaderIsExpected()
+    {
+        var data = TripletFileReader.Read(new StringReader("a,x,2\nb,y,3\n"), "r.csv");
+        Assert.Equal(2, data.Nonzeros);
+        var withFlag = TripletFileReader.ReadInto(new StringReader("a\tx\t2\nb\ty\t3\n"), "r.tsv", new DatasetBuilder(), header: true);
+        Assert.False(withFlag.HeaderSkipped);
+        Assert.Equal(2, withFlag.DataLines);
+    }
+
+    [Fact]
+    public void AMovieLensLineOneWithANumericTimestampIsNotAHeader()
+    {
+        var error = Assert.Throws<DataFormatException>(() =>
+            TripletFileReader.ReadInto(new StringReader("1\t10\tfive\t881250949\n2\t10\t3\t881250950\n"), "u.data", new DatasetBuilder(), header: true));
+        Assert.Equal(1, Assert.Single(error.Errors).Line);
+    }
+
+    [Theory]
+    [InlineData("a b 3\n", "r.tsv", "separated by spaces")]
+    [InlineData("a,x,3\n", "r.tsv", "--format csv")]
+    [InlineData("a\tx\t3\n", "r.csv", "--format tsv")]
+    [InlineData("a\tx\t3\t99\n", "r.dat", "--format movielens")]
+    public void LinesThatAllFailAlikeGetOneMessageNamingTheCause(string line, string name, string hint)
+    {
+        var text = string.Concat(Enumerable.Repeat(line, 40));
+        var format = name == "r.dat" ? DatasetFormat.Tsv : DatasetFormat.Auto;
+        var error = Refused(text, name, format);
+        Assert.Equal(LineShapeTallyListed + 1, error.Errors.Count);
+        Assert.Equal(41, error.TotalErrors);
+        Assert.Equal(1, error.Errors[0].Line);
+        Assert.Equal("file", error.Errors[^1].Field);
+        Assert.Contains(hint, error.Errors[^1].Reason);
+        Assert.Contains($"{name}: ", error.Errors[^1].ToString());
+    }
+
+    [Fact]
+    public void ABinaryFileIsNamedAsOne()
+    {
+        var bytes = new byte[4000];
+        new Random(3).NextBytes(bytes);
+        bytes[10] = 0;
+        var text = System.Text.Encoding.Latin1.GetString(bytes);
+        var error = Refused(text, "model.bin");
+        Assert.True(error.Errors.Count <= LineShapeTallyListed + 1);
+        Assert.Contains("binary file", error.Errors[^1].Reason);
+    }
+
+    [Fact]
+    public void ASingleBadLineAmongGoodOnesGetsNoCause()
+    {
+        var error = Refused("a\tx\t1\nb y 2\nc\tz\t3\n", "r.tsv");
+        Assert.Equal("r.tsv:2: expected 3 fields (user, item, count), found 1", Assert.Single(error.Errors).ToString());
+    }
+
+    private const int LineShapeTallyListed = 5;
 
     [Fact]
     public void BlankLinesAreIgnoredAndLineNumbersStayPhysical()
@@ -128,24 +199,24 @@ public class TripletFileReaderTests
         var text = new System.Text.StringBuilder();
         for (var n = 0; n < 250; n++) text.Append("u\ti\tbad\n");
         var error = Refused(text.ToString(), "many.tsv");
-        // Line 1 is a header ("bad" is not a number there), so 249 lines are bad.
-        Assert.Equal(249, error.TotalErrors);
+        // A TSV file has no header unless told: line 1 is bad too.
+        Assert.Equal(250, error.TotalErrors);
         Assert.Equal(DataFormatException.MaxListed, error.Errors.Count);
-        Assert.Equal(2, error.Errors[0].Line);
-        Assert.EndsWith("and 149 more", error.Message);
-        Assert.StartsWith("many.tsv: 249 errors", error.Message);
+        Assert.Equal(1, error.Errors[0].Line);
+        Assert.EndsWith("and 150 more", error.Message);
+        Assert.StartsWith("many.tsv: 250 errors", error.Message);
     }
 
     [Theory]
     [InlineData("")]
     [InlineData("\n\n  \n")]
-    [InlineData("user\titem\tcount\n")]
+    [InlineData("user,item,count\n")]
     public void AFileWithoutDataLinesIsAnError(string text)
     {
-        var error = Refused(text, "empty.tsv");
+        var error = Refused(text, "empty.csv");
         var only = Assert.Single(error.Errors);
         Assert.Equal(0, only.Line);
-        Assert.Equal("empty.tsv: the file has no data lines", error.Message);
+        Assert.Equal("empty.csv: the file has no data lines", error.Message);
     }
 
     [Fact]
@@ -238,7 +309,7 @@ public class TripletFileReaderTests
     public void FilesOnDiskAreDetectedAndNamedByTheirPath()
     {
         using var dir = new TempDirectory();
-        var tsv = dir.Write("ratings.tsv", "user\titem\tcount\na\tx\t2\nb\tx\t1\n");
+        var tsv = dir.Write("ratings.tsv", "a\tx\t2\nb\tx\t1\n");
         var csv = dir.Write("ratings.csv", "a,x,2\nb,x,1\n");
         var movieLens = dir.Write("u.data", "a\tx\t2\t0\nb\tx\t1\t0\n");
         var lastFm = dir.Write("user_artists.dat", "userID\tartistID\tweight\na\tx\t2\nb\tx\t1\n");

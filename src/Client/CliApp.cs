@@ -79,6 +79,14 @@ public static class CliApp
         return ExitCodes.BadData;
     }
 
+    /// <summary>The path a .NET I/O message quotes ('…'), or "a file" when it quotes none.</summary>
+    private static string PathIn(string message)
+    {
+        var start = message.IndexOf('\'');
+        var end = start < 0 ? -1 : message.IndexOf('\'', start + 1);
+        return end > start ? message[(start + 1)..end] : "a file";
+    }
+
     /// <summary>Prints what went wrong in the user's terms and picks the exit code; unexpected errors keep their type for bug reports.</summary>
     private static int Report(CliOutput output, Exception e)
     {
@@ -106,10 +114,10 @@ public static class CliApp
                     _ => ExitCodes.Failure,
                 };
             case FileNotFoundException f:
-                output.Fail($"file not found: {f.FileName ?? f.Message}");
+                output.Fail(f.FileName is null ? f.Message : $"file not found: {f.FileName}");
                 return ExitCodes.BadData;
             case DirectoryNotFoundException n:
-                output.Fail(n.Message);
+                output.Fail(n.Message.StartsWith("Could not find", StringComparison.Ordinal) ? $"not found: {PathIn(n.Message)}" : n.Message);
                 return ExitCodes.BadData;
             case HpfNumericException h:
                 output.Fail(h.Message);
@@ -128,8 +136,8 @@ public static class CliApp
                 output.Fail("cancelled");
                 return ExitCodes.Cancelled;
             case UnauthorizedAccessException or IOException:
-                output.Fail(e.Message);
-                return ExitCodes.Failure;
+                output.Fail($"cannot read or write {PathIn(e.Message)}: {WritableDirectory.Reason(e)}");
+                return ExitCodes.IoFailure;
             default:
                 output.Fail($"unexpected error: {e}");
                 return ExitCodes.Failure;

@@ -4,7 +4,7 @@ namespace Hpf.Cluster.Client;
 public static class ExitCodes
 {
     public const int Success = 0;
-    /// <summary>Anything not covered below: an I/O failure, a damaged saved job.</summary>
+    /// <summary>Anything not covered below: a damaged saved job, an unexpected error.</summary>
     public const int Failure = 1;
     /// <summary>The command line is wrong: unknown option, value out of range, missing argument.</summary>
     public const int BadOption = 2;
@@ -26,6 +26,8 @@ public static class ExitCodes
     public const int JobFailed = 10;
     /// <summary>The cluster's job has no model to serve yet or any more (training without a checkpoint, loading, failed, cancelled).</summary>
     public const int JobNotServable = 11;
+    /// <summary>A file or directory could not be written or read: no permission, not a directory, a read-only or full disk. Checked before training where it can be.</summary>
+    public const int IoFailure = 12;
     /// <summary>Ctrl+C, or the job was cancelled on the cluster: the conventional 128 + SIGINT.</summary>
     public const int Cancelled = 130;
 }

@@ -44,6 +44,37 @@ public sealed class ErrorTests(TrainedJob job) : IDisposable
     }
 
     [Fact]
+    public async Task AnUnwritableDataDirectoryIsAnIoErrorBeforeTraining()
+    {
+        var run = await CliRun.Of("--data-dir", "/dev/null", "train", job.TrainFile, "--in-process", "--k", "2", "--max-iter", "2");
+        Assert.Equal(ExitCodes.IoFailure, run.ExitCode);
+        Assert.Equal("cannot write the data directory (--data-dir) /dev/null: it is a file, not a directory", run.Error.Trim());
+        Assert.DoesNotContain("trained", run.Out);
+
+        var blocker = _scratch.Write("plain-file", "x");
+        var nested = await CliRun.Of("--data-dir", Path.Combine(blocker, "data"), "train", job.TrainFile, "--k", "2", "--max-iter", "2");
+        Assert.Equal(ExitCodes.IoFailure, nested.ExitCode);
+        Assert.Contains($"{blocker} is a file, not a directory", nested.Error);
+        Assert.DoesNotContain("Could not find", nested.Error);
+        Assert.DoesNotContain("trained", nested.Out);
+    }
+
+    [Fact]
+    public async Task AnUnwritableExportDirectoryIsAnIoErrorBeforeTraining()
+    {
+        var blocker = _scratch.Write("not-a-dir", "x");
+        var run = await Train(job.TrainFile, "--in-process", "--export", Path.Combine(blocker, "out"));
+        Assert.Equal(ExitCodes.IoFailure, run.ExitCode);
+        Assert.Contains("cannot write the export directory (--export)", run.Error);
+        Assert.DoesNotContain("trained", run.Out);
+
+        var export = await CliRun.Of("--data-dir", job.DataDirectory, "export", TrainedJob.Name, "--out", "/proc/forbidden");
+        Assert.Equal(ExitCodes.IoFailure, export.ExitCode);
+        Assert.StartsWith("cannot write the export directory (--out) /proc/forbidden: ", export.Error);
+        Assert.DoesNotContain("file not found", export.Error);
+    }
+
+    [Fact]
     public async Task ValLlkWithoutValidationDataIsRefused()
     {
         var run = await Train(job.TrainFile, "--stop", "val-llk");

@@ -29,6 +29,7 @@ internal sealed class ExportCommand
     {
         var name = parsed.GetValue(_job)!;
         var directory = parsed.GetValue(_out)!;
+        WritableDirectory.Require(directory, "the export directory (--out)");
         HpfModel model;
         JobStoreManifest manifest;
         await using (var client = await _connection.ConnectAsync(parsed, cancellationToken))

@@ -52,6 +52,9 @@ internal sealed class TrainCommand
         var name = parsed.GetValue(_job) ?? JobStore.SuggestName(file);
         var store = _environment.Store(parsed);
         JobStore.ValidateName(name);   // refuse a bad --job before spending time on the data
+        // Where the job and the export go must be writable before the training, not found out after it.
+        WritableDirectory.Require(store.DataDirectory, "the data directory (--data-dir)");
+        if (parsed.GetValue(_export) is { } exportTarget) WritableDirectory.Require(exportTarget, "the export directory (--export)");
         var (inProcess, cluster) = _target.Resolve(parsed);
 
         var trained = inProcess

@@ -24,7 +24,7 @@ public static class CliApp
         var parsed = CreateRootCommand(environment).Parse(args);
         if (parsed.Action is ParseErrorAction)
         {
-            foreach (var error in parsed.Errors) output.Fail(error.Message);
+            foreach (var error in parsed.Errors) output.Fail(ParseErrorText.Of(error.Message));
             output.Error.WriteLine("run 'hpf --help' or 'hpf COMMAND --help' for usage");
             return ExitCodes.BadOption;
         }

@@ -18,6 +18,8 @@ public sealed class CliOutput
         WriteIndented = true,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        // Ids and titles in any script stay readable ("é", not "\u00E9"); the output is never embedded in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     private CliOutput(TextWriter output, TextWriter error, bool outputIsTerminal, bool errorIsTerminal)

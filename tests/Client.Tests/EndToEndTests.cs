@@ -131,6 +131,11 @@ public sealed class EndToEndTests(TrainedJob job)
         AssertFactorFile(Path.Combine(target, "theta.tsv"), train.UserIds);
         AssertFactorFile(Path.Combine(target, "beta.tsv"), train.ItemIds);
         Assert.Equal(await File.ReadAllTextAsync(Path.Combine(job.ExportDirectory, "theta.tsv")), await File.ReadAllTextAsync(Path.Combine(target, "theta.tsv")));
+
+        var bare = Path.Combine(job.Root, "export-no-header");
+        (await CliRun.Of("--data-dir", job.DataDirectory, "export", TrainedJob.Name, "--out", bare, "--no-header")).Succeeded();
+        Assert.Equal((await File.ReadAllLinesAsync(Path.Combine(target, "theta.tsv")))[1..], await File.ReadAllLinesAsync(Path.Combine(bare, "theta.tsv")));
+        AssertFactorFile(Path.Combine(bare, "beta.tsv"), train.ItemIds, header: false);
     }
 
     [Fact]
@@ -155,9 +160,11 @@ public sealed class EndToEndTests(TrainedJob job)
         });
     }
 
-    private static void AssertFactorFile(string path, string[] ids)
+    private static void AssertFactorFile(string path, string[] ids, bool header = true)
     {
-        var rows = File.ReadAllLines(path);
+        var lines = File.ReadAllLines(path);
+        if (header) Assert.Matches(@"^(user|item)\tf1\t", lines[0]);
+        var rows = header ? lines[1..] : lines;
         Assert.Equal(ids.Length, rows.Length);
         for (var n = 0; n < rows.Length; n++)
         {

@@ -98,6 +98,19 @@ public sealed class ErrorTests(TrainedJob job) : IDisposable
         Assert.Equal(ExitCodes.BadOption, (await CliRun.Of()).ExitCode);
     }
 
+    [Theory]
+    [InlineData("--k", "abc", "option '--k' needs a whole number, got 'abc'")]
+    [InlineData("--a", "x", "option '--a' needs a number (like 0.3 or 1e-3), got 'x'")]
+    [InlineData("--seed", "-1", "option '--seed' needs a whole number ≥ 0, got '-1'")]
+    [InlineData("--users-per-batch", "q", "option '--users-per-batch' needs a whole number, got 'q'")]
+    public async Task UnparsableValuesAreNamedInPlainWords(string option, string value, string message)
+    {
+        var run = await Train(job.TrainFile, option, value);
+        Assert.Equal(ExitCodes.BadOption, run.ExitCode);
+        Assert.StartsWith(message, run.Error);
+        Assert.DoesNotContain("System.", run.Error);
+    }
+
     [Fact]
     public async Task ABadJobNameIsRefusedBeforeReadingTheData()
     {

@@ -208,6 +208,26 @@ public sealed class ServingCommandTests(ServedClusterJob served) : IClassFixture
     }
 
     [Fact]
+    public async Task Titles_from_a_utf8_id_tab_title_file_with_or_without_header_show_beside_the_item_ids()
+    {
+        var model = new JobStore(served.DataDirectory).Open(Job).LoadModel();
+        var body = string.Concat(model.ItemIds.Select((id, n) => $"{id}\tÉtude n°{n} – 東京\n"));
+        foreach (var (name, text) in new[] { ("titles.tsv", body), ("headed-titles.tsv", "itemId\ttitle\n" + body) })
+        {
+            var titles = served.Scratch.File(name);
+            await File.WriteAllTextAsync(titles, text, new UTF8Encoding(false));
+            var run = (await served.Local("predict", Job, "--user", served.Train.UserIds[1], "--item", model.ItemIds[3], "--titles", titles, "--json")).Succeeded();
+            Assert.Contains("Étude n°3 – 東京", run.Out);
+            var table = (await served.Local("recommend", Job, "--new-user", "-n", "2", "--titles", titles)).Succeeded();
+            Assert.Contains("Étude n°", table.Out);
+        }
+        var bad = served.Scratch.Write("bad-titles.tsv", "i1\tOne\nno tab here\n");
+        var refused = await served.Local("recommend", Job, "--new-user", "--titles", bad);
+        Assert.Equal(ExitCodes.BadData, refused.ExitCode);
+        Assert.Contains($"{bad}:2: expected id<TAB>title, found no 'tab'", refused.Error);
+    }
+
+    [Fact]
     public async Task Titles_from_a_latin1_u_item_file_show_beside_the_item_ids()
     {
         var model = new JobStore(served.DataDirectory).Open(Job).LoadModel();
@@ -226,6 +246,10 @@ public sealed class ServingCommandTests(ServedClusterJob served) : IClassFixture
         Assert.Contains("Caf\u00e9 n\u00b0", table.Out);
         using var folded = Json(await served.Local("fold-in", Job, "--item", $"{model.ItemIds[0]}:2", "-n", "2", "--titles", titles, "--json"));
         Assert.All(folded.RootElement.GetProperty("items").EnumerateArray(), i => Assert.StartsWith("Caf\u00e9", i.GetProperty("title").GetString()));
+        // JSON keeps accented text as it is, not as \u escapes.
+        var raw = (await served.Local("recommend", Job, "--new-user", "-n", "2", "--titles", titles, "--json")).Succeeded();
+        Assert.Contains("Caf\u00e9 n\u00b0", raw.Out);
+        Assert.DoesNotContain("\\u00E9", raw.Out);
         // Without --titles the JSON has no title at all.
         using var plain = Json(await served.Local("recommend", Job, "--new-user", "-n", "1", "--json"));
         Assert.False(plain.RootElement.GetProperty("items")[0].TryGetProperty("title", out _));

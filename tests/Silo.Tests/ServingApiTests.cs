@@ -186,11 +186,32 @@ public sealed class ServingApiTests : IAsyncLifetime
     [InlineData("fold-in", """{"n": 3}""", "\"counts\" is missing or empty")]
     [InlineData("users", """{"counts": [{"item": "i1", "count": 2}]}""", "\"user\" is missing")]
     [InlineData("users", """{"user": "x", "counts": [{"count": 2}]}""", "count 0 needs an item")]
+    [InlineData("recommendations", """{"user": "u1", "n": "ten"}""", "a JSON value at $.n has the wrong kind")]
+    [InlineData("recommendations", """{"user": "u1", """, "not well-formed JSON")]
     public async Task Bad_input_is_400_with_a_message_that_names_what_is_wrong(string path, string body, string message)
     {
         using var response = await _silo.Client.PostAsync($"api/jobs/{Job}/{path}", new StringContent(body, Encoding.UTF8, "application/json"));
         var detail = (await Problem(response, HttpStatusCode.BadRequest)).GetProperty("detail").GetString()!;
         Assert.Contains(message, detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hpf.", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_query_value_of_the_wrong_kind_is_named_in_plain_words()
+    {
+        using var response = await _silo.Client.PostAsync($"api/jobs/{Job}/evaluation?k=many", new StringContent("u1\ti1\t1\n"));
+        var detail = (await Problem(response, HttpStatusCode.BadRequest)).GetProperty("detail").GetString()!;
+        Assert.Equal("parameter 'k' needs a whole number, got 'many'", detail);
+    }
+
+    [Fact]
+    public async Task Json_keeps_accented_ids_readable()
+    {
+        using var response = await _silo.Client.GetAsync("api/jobs/caf\u00e9-missing");
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("caf\u00e9-missing", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u00E9", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -12,13 +12,14 @@ internal sealed class ExportCommand
 {
     private readonly CommandEnvironment _environment;
     private readonly Argument<string> _job = new("JOB") { Description = "the saved job, or the cluster's job with --cluster" };
+    private readonly Option<bool> _noHeader = new("--no-header") { Description = "write theta.tsv and beta.tsv without their header line (user|item, f1 … fK)" };
     private readonly Option<string> _out = new("--out") { Description = "directory to write theta.tsv, beta.tsv and model.json into", HelpName = "DIR", Required = true };
     private readonly ClusterConnection _connection = new("export this cluster's job instead of the saved one");
 
     public ExportCommand(CommandEnvironment environment)
     {
         _environment = environment;
-        Command = new Command("export", "Write a job's factors E[θ]/M (theta.tsv, M the ensemble's members) and E[β] (beta.tsv), whose dot products are the predicted counts, and its model.json") { _job, _out };
+        Command = new Command("export", "Write a job's factors E[θ]/M (theta.tsv, M the ensemble's members) and E[β] (beta.tsv), whose dot products are the predicted counts, and its model.json") { _job, _out, _noHeader };
         foreach (var option in _connection.All) Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
@@ -45,7 +46,7 @@ internal sealed class ExportCommand
                 (model, manifest) = (job.LoadModel(), job.Manifest);
             }
         }
-        JobStore.Export(model, manifest, directory, cancellationToken);
+        JobStore.Export(model, manifest, directory, cancellationToken, header: !parsed.GetValue(_noHeader));
         _environment.Output.Line($"exported job '{name}' ({model.Users} users, {model.Items} items, K = {model.Factors}) to {Path.GetFullPath(directory)}");
         return ExitCodes.Success;
     }

@@ -53,7 +53,10 @@ internal sealed class PredictCommand
             var prediction = served.Predictions[0];
             if (json)
             {
-                output.WriteJson(new { job = served.Job, user = prediction.User, item = prediction.Item, score = prediction.Score, servedIteration = served.ServedIteration, fromCheckpoint = served.FromCheckpoint });
+                if (titles is null)
+                    output.WriteJson(new { job = served.Job, user = prediction.User, item = prediction.Item, score = prediction.Score, servedIteration = served.ServedIteration, fromCheckpoint = served.FromCheckpoint });
+                else
+                    output.WriteJson(new { job = served.Job, user = prediction.User, item = prediction.Item, title = titles.Of(prediction.Item), score = prediction.Score, servedIteration = served.ServedIteration, fromCheckpoint = served.FromCheckpoint });
                 return ExitCodes.Success;
             }
             if (ServedItemsTable.Origin(served.Job, served.ServedIteration, served.FromCheckpoint) is { } note) output.Warn(note);

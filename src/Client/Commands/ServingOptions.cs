@@ -16,7 +16,7 @@ internal sealed class ServingOptions
 
     public Option<string?> Titles { get; } = new("--titles")
     {
-        Description = "show item titles from a MovieLens u.item file (id|title|…, Latin-1) beside the item ids",
+        Description = "show item titles beside the item ids, from a file of id<TAB>title lines (UTF-8, optional header) or MovieLens u.item (id|title|…, Latin-1)",
         HelpName = "FILE",
     };
 

@@ -4,8 +4,11 @@ using Hpf.Cluster.Grains.Data;
 namespace Hpf.Cluster.Client.Serving;
 
 /// <summary>
-/// Titles to show beside item ids, from a MovieLens <c>u.item</c> file: <c>id|title|…</c> lines in Latin-1 (the
-/// file's own encoding; read as UTF-8 its accented titles would be garbled). Only the first two fields are read.
+/// Titles to show beside item ids, from either of two files, told apart by their first line:
+/// a titles file of <c>id&lt;TAB&gt;title</c> lines in UTF-8 (any further fields ignored), whose line 1 may be a header
+/// (its id field is <c>id</c>, <c>item</c> or ends in <c>id</c>, as in <c>movieId</c> or <c>item_id</c>); or MovieLens'
+/// <c>u.item</c>, <c>id|title|…</c> lines in Latin-1 (the file's own encoding; read as UTF-8 its accented titles would be
+/// garbled). A file whose first line has a tab is the former.
 /// </summary>
 internal sealed class ItemTitles
 {
@@ -18,10 +21,31 @@ internal sealed class ItemTitles
 
     public int Count => _titles.Count;
 
-    /// <exception cref="DataFormatException">A line has no '|', an empty id, or an id given twice.</exception>
+    /// <exception cref="DataFormatException">A line without its separator, an empty id, or an id given twice.</exception>
     public static ItemTitles Read(string path)
     {
-        using var reader = new StreamReader(path, Encoding.Latin1);
+        // A tab is the same byte in UTF-8 and Latin-1, so the raw first line says which shape and encoding this is:
+        // id<TAB>title files are written today (UTF-8), MovieLens' u.item is Latin-1.
+        using var reader = new StreamReader(path, FirstLineHasTab(path) ? Encoding.UTF8 : Encoding.Latin1);
         return new ItemTitles(ItemTitleFile.Read(reader, path));
+    }
+
+    /// <summary>Looks at the raw bytes of the first non-blank line: a tab is the same byte in UTF-8 and Latin-1.</summary>
+    private static bool FirstLineHasTab(string path)
+    {
+        using var stream = File.OpenRead(path);
+        Span<byte> buffer = stackalloc byte[4096];
+        var sawText = false;
+        int read;
+        while ((read = stream.Read(buffer)) > 0)
+        {
+            foreach (var b in buffer[..read])
+            {
+                if (b == (byte)'\t') return true;
+                if (b == (byte)'\n' && sawText) return false;
+                if (b is not ((byte)' ' or (byte)'\r' or (byte)'\n')) sawText = true;
+            }
+        }
+        return false;
     }
 }

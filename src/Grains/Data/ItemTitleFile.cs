@@ -1,26 +1,32 @@
 namespace Hpf.Cluster.Grains.Data;
 
 /// <summary>
-/// Item titles from a MovieLens <c>u.item</c>-style file: <c>id|title|…</c> lines, only the first two fields read.
-/// The console's <c>--titles</c> and a job's titles upload (<c>PUT /api/jobs/{job}/titles</c>) read it alike.
+/// Item titles from either of two shapes, told apart by the first non-blank line: <c>id&lt;TAB&gt;title</c> (a tab on
+/// that line; an optional header such as <c>item_id&lt;TAB&gt;title</c>) or MovieLens' <c>u.item</c>
+/// (<c>id|title|…</c>, only the first two fields read). The console's <c>--titles</c> and a job's titles upload
+/// (<c>PUT /api/jobs/{job}/titles</c>) read it alike.
 /// </summary>
 public static class ItemTitleFile
 {
-    /// <exception cref="DataFormatException">A line has no '|', an empty id, or an id given twice; the file is refused whole.</exception>
+    /// <exception cref="DataFormatException">A line without its separator, an empty id, or an id given twice; the file is refused whole.</exception>
     public static Dictionary<string, string> Read(TextReader reader, string source)
     {
         var titles = new Dictionary<string, string>(StringComparer.Ordinal);
         var firstLine = new Dictionary<string, long>(StringComparer.Ordinal);
         var errors = new List<DataFormatError>();
         long total = 0, line = 0;
+        bool? tabSeparated = null;
         while (reader.ReadLine() is { } text)
         {
             line++;
             if (string.IsNullOrWhiteSpace(text)) continue;
-            var bar = text.IndexOf('|');
-            var id = bar < 0 ? "" : text[..bar].Trim();
+            tabSeparated ??= text.Contains('\t');
+            var separator = tabSeparated.Value ? '\t' : '|';
+            var cut = text.IndexOf(separator);
+            var id = cut < 0 ? "" : text[..cut].Trim().TrimStart('\uFEFF');
+            if (tabSeparated.Value && firstLine.Count == 0 && total == 0 && IsHeaderId(id)) continue;
             (string Field, string Reason)? problem = null;
-            if (bar < 0) problem = ("line", "expected id|title|…, found no '|'");
+            if (cut < 0) problem = ("line", tabSeparated.Value ? "expected id<TAB>title, found no tab" : "expected id|title|… (MovieLens u.item), found no '|'");
             else if (id.Length == 0) problem = ("id", "the item id is empty");
             else if (firstLine.TryGetValue(id, out var earlier)) problem = ("id", $"item '{id}' already has a title on line {earlier}");
             if (problem is { } bad)
@@ -29,12 +35,21 @@ public static class ItemTitleFile
                 if (errors.Count < DataFormatException.MaxListed) errors.Add(new DataFormatError(source, line, bad.Field, bad.Reason));
                 continue;
             }
-            var rest = text[(bar + 1)..];
-            var end = rest.IndexOf('|');
+            var rest = text[(cut + 1)..];
+            var end = rest.IndexOf(separator);
             titles[id] = (end < 0 ? rest : rest[..end]).Trim();
             firstLine[id] = line;
         }
         if (total > 0) throw new DataFormatException(errors, total);
         return titles;
+    }
+
+    /// <summary>A header's first field names the id column ("id", "item", "item_id"); a real id has a digit or is not such a name.</summary>
+    private static bool IsHeaderId(string id)
+    {
+        if (id.Equals("item", StringComparison.OrdinalIgnoreCase)) return true;
+        if (!id.EndsWith("id", StringComparison.OrdinalIgnoreCase)) return false;
+        foreach (var c in id) if (char.IsDigit(c)) return false;
+        return true;
     }
 }

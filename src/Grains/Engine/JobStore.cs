@@ -149,11 +149,12 @@ public sealed class JobStore
     /// Writes theta.tsv (E[θ]/M, one row per user, M the ensemble's members), beta.tsv (E[β], one row per item) and
     /// model.json into <paramref name="directory"/>: the dot product of a user's and an item's rows is the predicted count.
     /// </summary>
-    public static void Export(HpfModel model, JobStoreManifest manifest, string directory, CancellationToken cancellationToken = default)
+    /// <param name="header">Start each TSV with a line naming its columns (<c>user</c> or <c>item</c>, then <c>f1</c> … <c>fK</c>).</param>
+    public static void Export(HpfModel model, JobStoreManifest manifest, string directory, CancellationToken cancellationToken = default, bool header = true)
     {
         Directory.CreateDirectory(directory);
-        AtomicFile.Write(Path.Combine(directory, ThetaFileName), stream => WriteFactors(stream, model.UserIds, model.UserFactorMatrix(), model.Factors, cancellationToken));
-        AtomicFile.Write(Path.Combine(directory, BetaFileName), stream => WriteFactors(stream, model.ItemIds, model.ItemFactorMatrix(), model.Factors, cancellationToken));
+        AtomicFile.Write(Path.Combine(directory, ThetaFileName), stream => WriteFactors(stream, header ? "user" : null, model.UserIds, model.UserFactorMatrix(), model.Factors, cancellationToken));
+        AtomicFile.Write(Path.Combine(directory, BetaFileName), stream => WriteFactors(stream, header ? "item" : null, model.ItemIds, model.ItemFactorMatrix(), model.Factors, cancellationToken));
         AtomicFile.Write(Path.Combine(directory, ManifestFileName), stream => JsonSerializer.Serialize(stream, manifest, JsonOptions));
     }
 
@@ -171,10 +172,19 @@ public sealed class JobStore
         }
     }
 
-    /// <summary><c>id&lt;TAB&gt;f1&lt;TAB&gt;…&lt;TAB&gt;fK</c>, shortest round-trip float text in the invariant culture.</summary>
-    private static void WriteFactors(Stream stream, string[] ids, float[] values, int k, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>id&lt;TAB&gt;f1&lt;TAB&gt;…&lt;TAB&gt;fK</c>, shortest round-trip float text in the invariant culture, after a
+    /// header line <c>{idColumn}&lt;TAB&gt;f1…</c> unless <paramref name="idColumn"/> is null.
+    /// </summary>
+    private static void WriteFactors(Stream stream, string? idColumn, string[] ids, float[] values, int k, CancellationToken cancellationToken)
     {
         using var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16, leaveOpen: true);
+        if (idColumn is not null)
+        {
+            writer.Write(idColumn);
+            for (var f = 1; f <= k; f++) writer.Write($"\tf{f}");
+            writer.Write('\n');
+        }
         Span<char> number = stackalloc char[32];
         for (var row = 0; row < ids.Length; row++)
         {

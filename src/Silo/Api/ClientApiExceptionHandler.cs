@@ -75,7 +75,7 @@ internal sealed class ClientApiExceptionHandler(IProblemDetailsService problems,
         ModelNotServableException notServable => (StatusCodes.Status409Conflict, ServingProblems.ModelNotServable, notServable.Message),
         // The serving queries check their own arguments; the endpoints check first, so this is the rare case they missed.
         ArgumentException argument => (StatusCodes.Status400BadRequest, ServingProblems.BadRequest, OptionMessage.Of(argument)),
-        BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.InnerException is { } inner ? $"{bad.Message} {inner.Message}" : bad.Message),
+        BadHttpRequestException bad => (bad.StatusCode, "Bad request", RequestErrorText.Of(bad)),
         _ => (StatusCodes.Status500InternalServerError, "Unexpected error", $"{exception.GetType().Name}: {exception.Message}"),
     };
 

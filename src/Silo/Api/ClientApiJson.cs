@@ -18,6 +18,8 @@ public static class ClientApiJson
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
         // A likelihood of −∞ is a fact worth reporting, not a reason to fail the response.
         options.NumberHandling |= JsonNumberHandling.AllowNamedFloatingPointLiterals;
+        // Ids and titles in any script stay readable ("é", not "\u00E9"); the API's JSON is never embedded in HTML.
+        options.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         return options;
     }
 }

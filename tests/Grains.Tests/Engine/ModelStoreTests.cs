@@ -158,7 +158,9 @@ public sealed class ModelStoreTests : IDisposable
         JobStore.Export(model, saved.Manifest, target);
 
         var theta = model.UserFactorMatrix();
-        var rows = File.ReadAllLines(Path.Combine(target, JobStore.ThetaFileName));
+        var lines = File.ReadAllLines(Path.Combine(target, JobStore.ThetaFileName));
+        Assert.Equal("user\t" + string.Join('\t', Enumerable.Range(1, model.Factors).Select(f => $"f{f}")), lines[0]);
+        var rows = lines[1..];
         Assert.Equal(model.Users, rows.Length);
         for (var u = 0; u < rows.Length; u++)
         {
@@ -168,7 +170,12 @@ public sealed class ModelStoreTests : IDisposable
             for (var k = 0; k < model.Factors; k++)
                 Assert.Equal(theta[u * model.Factors + k], float.Parse(fields[k + 1], CultureInfo.InvariantCulture));
         }
-        Assert.Equal(model.Items, File.ReadAllLines(Path.Combine(target, JobStore.BetaFileName)).Length);
+        Assert.Equal(model.Items + 1, File.ReadAllLines(Path.Combine(target, JobStore.BetaFileName)).Length);
+        Assert.StartsWith("item\tf1\t", File.ReadLines(Path.Combine(target, JobStore.BetaFileName)).First());
+
+        var bare = Path.Combine(_root, "export-bare");
+        JobStore.Export(model, saved.Manifest, bare, header: false);
+        Assert.Equal(rows, File.ReadAllLines(Path.Combine(bare, JobStore.ThetaFileName)));
         Assert.True(File.Exists(Path.Combine(target, JobStore.ManifestFileName)));
     }
 

@@ -16,6 +16,9 @@ internal static class OptionWords
     public static readonly IReadOnlyList<(string Word, StepSchedule Value)> StepSchedules =
         [("global", StepSchedule.Global), ("per-row", StepSchedule.PerRow)];
 
+    public static readonly IReadOnlyList<(string Word, CountTransform Value)> Transforms =
+        [("none", CountTransform.None), ("log1p", CountTransform.Log1p), ("binary", CountTransform.Binary)];
+
     public static readonly IReadOnlyList<(string Word, DatasetFormat Value)> Formats =
         [("auto", DatasetFormat.Auto), ("tsv", DatasetFormat.Tsv), ("csv", DatasetFormat.Csv), ("movielens", DatasetFormat.MovieLens), ("lastfm", DatasetFormat.LastFm)];
 

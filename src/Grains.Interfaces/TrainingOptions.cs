@@ -62,6 +62,10 @@ public sealed record TrainingOptions
     [Id(13)]
     public int Threads { get; init; }
 
+    /// <summary>What is done to each summed count before the model sees it (<c>--transform</c>); <see cref="CountTransform.None"/> by default.</summary>
+    [Id(16)]
+    public CountTransform Transform { get; init; }
+
     public bool IsStochastic => UsersBatched || ItemsBatched;
 
     private bool UsersBatched => UsersPerBatch is not null || UserBatchFraction is not null;

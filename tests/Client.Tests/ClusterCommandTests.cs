@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Interfaces;
 
 namespace Hpf.Cluster.Client.Tests;
 
@@ -85,6 +86,44 @@ public sealed class ClusterCommandTests(TrainedJob job) : IAsyncLifetime
         Assert.Contains("nothing to cancel", cancel.Error);
         // Without --cluster, jobs still lists the local store.
         Assert.Contains("remote", (await Cli("jobs")).Succeeded().Out);
+    }
+
+    [Theory]
+    [InlineData("log1p")]
+    [InlineData("binary")]
+    public async Task A_count_transform_gives_the_same_model_and_scores_in_process_and_on_a_cluster(string transform)
+    {
+        string[] options = ["--k", "4", "--max-iter", "6", "--stop", "maxiter", "--check-every", "3", "--threads", "1", "--seed", "5",
+            "--validation", job.TestFile, "--transform", transform];
+        (await Cli(["train", job.TrainFile, "--job", $"{transform}-here", "--in-process", .. options])).Succeeded();
+        (await Cli(["train", job.TrainFile, "--job", $"{transform}-sharded", "--user-shards", "2", "--item-shards", "3", .. options, .. _cluster.Arguments])).Succeeded();
+        (await Cli(["train", job.TrainFile, "--job", $"{transform}-raw", "--in-process", .. options[..^2]])).Succeeded();
+
+        var store = new JobStore(_scratch.DataDirectory);
+        var reference = store.Open($"{transform}-here").LoadModel();
+        var sharded = store.Open($"{transform}-sharded").LoadModel();
+        Assert.Equal(transform == "log1p" ? CountTransform.Log1p : CountTransform.Binary, reference.Options.Transform);
+        Assert.Equal(reference.Options.Transform, sharded.Options.Transform);
+        AssertClose(reference.UserShape, sharded.UserShape, "user shape");
+        AssertClose(reference.ItemShape, sharded.ItemShape, "item shape");
+        AssertClose(reference.ItemRate, sharded.ItemRate, "item rate");
+        // The transform did something: the untransformed model differs.
+        var raw = store.Open($"{transform}-raw").LoadModel();
+        Assert.NotEqual(raw.ItemShape, reference.ItemShape);
+
+        using var here = JsonDocument.Parse(File.ReadAllText(Path.Combine(_scratch.DataDirectory, "jobs", $"{transform}-here", "model.json")));
+        using var there = JsonDocument.Parse(File.ReadAllText(Path.Combine(_scratch.DataDirectory, "jobs", $"{transform}-sharded", "model.json")));
+        Assert.Equal(transform, here.RootElement.GetProperty("transform").GetString());
+        var validationHere = here.RootElement.GetProperty("finalValidationLogLikelihood").GetDouble();
+        var validationThere = there.RootElement.GetProperty("finalValidationLogLikelihood").GetDouble();
+        Assert.True(Math.Abs(validationHere - validationThere) <= 1e-4 * Math.Abs(validationHere), $"validation {validationHere} here, {validationThere} on the cluster");
+
+        // Held-out scores on the transformed scale, from the saved job here and from the cluster's job.
+        using var local = JsonDocument.Parse((await Cli("evaluate", $"{transform}-here", "--test", job.TestFile, "--json")).Succeeded().Out);
+        using var remote = JsonDocument.Parse((await Cli(["evaluate", $"{transform}-sharded", "--test", job.TestFile, "--json", .. _cluster.Arguments])).Succeeded().Out);
+        var llkHere = local.RootElement.GetProperty("report").GetProperty("heldOutLogLikelihood").GetDouble();
+        var llkThere = remote.RootElement.GetProperty("report").GetProperty("heldOutLogLikelihood").GetDouble();
+        Assert.True(Math.Abs(llkHere - llkThere) <= 1e-4 * Math.Abs(llkHere), $"held-out {llkHere} here, {llkThere} on the cluster");
     }
 
     [Fact]

@@ -32,13 +32,15 @@ internal sealed class TrainingOptionSet
     private readonly Option<double> _stepKappa = new("--step-kappa") { Description = "SVI step size: κ in (0.5, 1]", DefaultValueFactory = _ => Defaults.StepKappa };
     private readonly Option<string> _stepSchedule = OptionWords.Create("--step-schedule", OptionWords.StepSchedules, Defaults.StepSchedule, "how SVI counts t");
     private readonly Option<ulong> _seed = new("--seed") { Description = "random seed; same seed and data give the same model", DefaultValueFactory = _ => Defaults.Seed };
+    private readonly Option<string> _transform = OptionWords.Create("--transform", OptionWords.Transforms, Defaults.Transform,
+        "what is done to each count before training: none, log1p (log(1 + count), for long-tailed play counts) or binary (1 for every nonzero)");
     private readonly Option<int> _threads = new("--threads") { Description = "worker threads, 0 = all cores; never changes the result", DefaultValueFactory = _ => Defaults.Threads };
 
     /// <summary>The options in the order help lists them.</summary>
     public IEnumerable<Option> All =>
     [
         _k, _members, _a, _aPrime, _bPrime, _c, _cPrime, _dPrime, _maxIter, _stop, _checkEvery, _stopThreshold,
-        _userBatchFraction, _itemBatchFraction, _usersPerBatch, _itemsPerBatch, _stepTau0, _stepKappa, _stepSchedule, _seed, _threads,
+        _userBatchFraction, _itemBatchFraction, _usersPerBatch, _itemsPerBatch, _stepTau0, _stepKappa, _stepSchedule, _seed, _threads, _transform,
     ];
 
     /// <summary>The options as given, checked: an option out of range is exit 2 with its name, as the console spells it.</summary>
@@ -62,6 +64,7 @@ internal sealed class TrainingOptionSet
             StepSchedule = OptionWords.Parse(OptionWords.StepSchedules, parsed.GetValue(_stepSchedule)!),
             Seed = parsed.GetValue(_seed),
             Threads = parsed.GetValue(_threads),
+            Transform = OptionWords.Parse(OptionWords.Transforms, parsed.GetValue(_transform)!),
         };
         try
         {

@@ -30,6 +30,9 @@ public sealed class InProcessTrainer
     public TrainingResult Train(Dataset train, HeldOutSet? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var o = Options;
+        // The model is fitted to the transformed counts, as each shard transforms its rows when sealed.
+        train = CountTransforms.Apply(o.Transform, train);
+        validation = CountTransforms.Apply(o.Transform, validation);
         if (train.Nonzeros == 0) throw new ArgumentException("the training set has no nonzero counts", nameof(train));
         if (o.Stop == StopRule.ValLlk && (validation is null || validation.Count == 0))
             throw new ArgumentException("the val-llk stop rule needs a validation set with at least one nonzero whose user and item are in the training data", nameof(validation));

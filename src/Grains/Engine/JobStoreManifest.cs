@@ -38,6 +38,8 @@ public sealed record JobStoreManifest
     public required double StepTau0 { get; init; }
     public required double StepKappa { get; init; }
     public required StepSchedule StepSchedule { get; init; }
+    /// <summary>What was done to each count before training (none, log1p, binary).</summary>
+    public CountTransform Transform { get; init; }
     /// <summary>As asked for (0 = all cores); the result does not depend on it.</summary>
     public required int Threads { get; init; }
 
@@ -84,6 +86,7 @@ public sealed record JobStoreManifest
             StepTau0 = o.StepTau0,
             StepKappa = o.StepKappa,
             StepSchedule = o.StepSchedule,
+            Transform = o.Transform,
             Threads = o.Threads,
             Iterations = report.Iterations,
             SecondsPerIteration = report.SecondsPerIteration,

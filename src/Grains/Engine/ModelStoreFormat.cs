@@ -16,7 +16,7 @@ public static class ModelStoreFormat
 {
     /// <summary>
     /// Version 2 adds the ensemble's member count to the options (and an activity per member); version 1 files read as
-    /// one member. Version 3 adds the SVI batch fractions; older files read without them.
+    /// one member. Version 3 adds the SVI batch fractions and the count transform; older files read without fractions and untransformed.
     /// </summary>
     public const int Version = 3;
     private static readonly byte[] ModelMagic = "HPFMODEL"u8.ToArray();
@@ -135,6 +135,7 @@ public static class ModelStoreFormat
         writer.Write(o.Members);
         writer.Write(o.UserBatchFraction ?? -1);
         writer.Write(o.ItemBatchFraction ?? -1);
+        writer.Write((int)o.Transform);
     }
 
     private static TrainingOptions ReadOptions(BinaryReader reader, int version)
@@ -159,6 +160,8 @@ public static class ModelStoreFormat
         };
         options = options with { Members = version >= 2 ? reader.ReadInt32() : 1 };
         if (version >= 3) options = options with { UserBatchFraction = OptionalFraction(reader.ReadDouble()), ItemBatchFraction = OptionalFraction(reader.ReadDouble()) };
+        // Older files were trained on the counts as read.
+        options = options with { Transform = version >= 3 ? ReadEnum<CountTransform>(reader) : CountTransform.None };
         try
         {
             options.Validate();

@@ -34,6 +34,8 @@ public static class ModelEvaluator
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, $"the ranking cut-off k must be ≥ 1, got {k}");
         if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, $"threads must be ≥ 0 (0 = all cores), got {threads}");
         var workers = threads > 0 ? threads : Environment.ProcessorCount;
+        // Scored on the scale the model was fitted to.
+        test = CountTransforms.Apply(model.Options.Transform, test);
 
         var heldOut = HeldOutSet.Map(test, train);
         // Both id lists are in ordinal order, so these maps are increasing: sorted training rows stay sorted.

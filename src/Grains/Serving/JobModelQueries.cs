@@ -112,6 +112,8 @@ public sealed class JobModelQueries(IGrainFactory grains)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         var served = await JobAsync(job, cancellationToken);
+        // Scored on the scale the model was fitted to, as the in-process evaluator does.
+        test = CountTransforms.Apply(served.Status.Spec.Training.Transform, test);
         var factors = served.Factors;
         var idealGain = new double[k + 1];
         for (var r = 1; r <= k; r++) idealGain[r] = idealGain[r - 1] + 1.0 / Math.Log2(r + 1);

@@ -26,6 +26,12 @@ public static class UserFoldIn
     public static (float[] Shape, float[] Rate, float[] ActivityRate, int Updates) Run(string user, float[] elog, float[] counts, double[] itemColumnSums,
         TrainingOptions options, double[]? statistics = null)
     {
+        if (options.Transform != CountTransform.None)
+        {
+            // The user's counts on the scale the items were fitted to.
+            counts = (float[])counts.Clone();
+            CountTransforms.ApplyInPlace(options.Transform, counts);
+        }
         var k = options.Factors;
         var n = counts.Length;
         var p = options.Priors;

@@ -139,7 +139,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var buffer = _buffer ?? new ShardLoadBuffer();
         try
         {
-            _indexed = buffer.Index(SideName, OtherSideName, IsUserSide ? plan.ItemShards : plan.UserShards);
+            _indexed = buffer.Index(SideName, OtherSideName, IsUserSide ? plan.ItemShards : plan.UserShards, plan.Training.Transform);
         }
         catch (OverflowException e)
         {

@@ -1,3 +1,4 @@
+using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Interfaces;
 
 namespace Hpf.Cluster.Grains.Shards;
@@ -44,7 +45,8 @@ internal sealed class ShardLoadBuffer
 
     /// <summary>Seal, phase 1: ranks ids in ordinal order, sums duplicate pairs and builds the rows.</summary>
     /// <exception cref="OverflowException">Duplicates of one pair sum beyond float32's range.</exception>
-    public IndexedShard Index(string side, string counterpartSide, int otherShards)
+    /// <param name="transform">Applied to each pair's summed count, training and validation alike, as the in-process trainer does.</param>
+    public IndexedShard Index(string side, string counterpartSide, int otherShards, CountTransform transform)
     {
         foreach (var shard in _otherShards)
         {
@@ -82,12 +84,14 @@ internal sealed class ShardLoadBuffer
             counts.Add(values[j]);
         }
         for (var r = 0; r < ids.Length; r++) rowStart[r + 1] += rowStart[r];
+        var summed = counts.ToArray();
+        CountTransforms.ApplyInPlace(transform, summed);
 
-        var validation = IndexValidation(rowRank, otherRank);
-        return new IndexedShard(ids, rowStart, others.ToArray(), counts.ToArray(), otherIds, otherShardByRank, _pairs.Count, validation);
+        var validation = IndexValidation(rowRank, otherRank, transform);
+        return new IndexedShard(ids, rowStart, others.ToArray(), summed, otherIds, otherShardByRank, _pairs.Count, validation);
     }
 
-    private IndexedValidation IndexValidation(int[] rowRank, int[] otherRank)
+    private IndexedValidation IndexValidation(int[] rowRank, int[] otherRank, CountTransform transform)
     {
         // Duplicates summed first, as the engine's held-out set is built from a dataset that summed them.
         var (keys, values) = SortedPairs(_validationPairs, _validationCounts, p => p);
@@ -149,7 +153,9 @@ internal sealed class ShardLoadBuffer
             keptOthers.Add(otherRank[slot] >= 0 ? otherRank[slot] : -(index[_otherIds[slot]] + 1));
             keptCounts.Add(counts[j]);
         }
-        return new IndexedValidation(keptRows.ToArray(), keptOthers.ToArray(), keptCounts.ToArray(), onlyIds, onlyShards, unknownUser);
+        var validationCounts = keptCounts.ToArray();
+        CountTransforms.ApplyInPlace(transform, validationCounts);
+        return new IndexedValidation(keptRows.ToArray(), keptOthers.ToArray(), validationCounts, onlyIds, onlyShards, unknownUser);
     }
 
     private int OtherSlot(string id, int shard)

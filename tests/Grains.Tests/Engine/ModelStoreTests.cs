@@ -204,6 +204,16 @@ public sealed class ModelStoreTests : IDisposable
         Assert.Equal(0.3, saved.Manifest.UserBatchFraction);
     }
 
+    [Fact]
+    public void TheCountTransformIsSavedWithTheModel()
+    {
+        var (store, _, model) = SaveTrained("transformed", new TrainingOptions { Factors = 3, MaxIterations = 4, CheckEvery = 2, Stop = StopRule.MaxIter, Seed = 9, Threads = 1, Transform = CountTransform.Log1p });
+        var entry = store.Open("transformed");
+        Assert.Equal(CountTransform.Log1p, entry.LoadModel().Options.Transform);
+        Assert.Equal(model.Options, entry.LoadModel().Options);
+        Assert.Equal(CountTransform.Log1p, entry.Manifest.Transform);
+    }
+
     private (JobStore Store, JobStoreEntry Saved, HpfModel Model) SaveTrained(string name, TrainingOptions? options = null)
     {
         options ??= new TrainingOptions { Factors = 3, MaxIterations = 4, CheckEvery = 2, Stop = StopRule.MaxIter, Seed = 9, Threads = 1 };

@@ -153,6 +153,23 @@ public sealed class ServingApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_header_line_is_skipped_when_the_query_says_so_and_named_when_it_does_not()
+    {
+        var test = new StringWriter();
+        test.Write("user\titem\tplays\n");
+        Split.Test.WriteTsv(test);
+        using var refused = await _silo.Client.PostAsync($"api/jobs/{Job}/evaluation?k=5&source=headed.tsv", new StringContent(test.ToString()));
+        var error = (await Problem(refused)).GetProperty("errors")[0].GetString()!;
+        Assert.StartsWith("headed.tsv:1: count 'plays' is not a number", error, StringComparison.Ordinal);
+        Assert.Contains("header=true", error, StringComparison.Ordinal);
+
+        using var response = await _silo.Client.PostAsync($"api/jobs/{Job}/evaluation?k=5&source=headed.tsv&header=true", new StringContent(test.ToString()));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var served = (await response.Content.ReadFromJsonAsync<ClusterEvaluation>(ClientApiJson.Options))!;
+        Assert.Equal(ModelEvaluator.Evaluate(_model, Split.Train, Split.Test, k: 5, threads: 1).TestNonzeros, served.TestNonzeros);
+    }
+
+    [Fact]
     public async Task An_unknown_user_item_or_job_is_404_each_with_its_own_title()
     {
         var user = await ProblemAsync("recommendations", new RecommendRequest { User = "nobody" }, HttpStatusCode.NotFound, ServingProblems.UnknownUser);
@@ -186,7 +203,7 @@ public sealed class ServingApiTests : IAsyncLifetime
     [InlineData("fold-in", """{"n": 3}""", "\"counts\" is missing or empty")]
     [InlineData("users", """{"counts": [{"item": "i1", "count": 2}]}""", "\"user\" is missing")]
     [InlineData("users", """{"user": "x", "counts": [{"count": 2}]}""", "count 0 needs an item")]
-    [InlineData("recommendations", """{"user": "u1", "n": "ten"}""", "a JSON value at $.n has the wrong kind")]
+    [InlineData("recommendations", """{"user": "u1", "n": "ten"}""", "a JSON value at $.n could not be converted")]
     [InlineData("recommendations", """{"user": "u1", """, "not well-formed JSON")]
     public async Task Bad_input_is_400_with_a_message_that_names_what_is_wrong(string path, string body, string message)
     {

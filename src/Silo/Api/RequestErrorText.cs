@@ -37,7 +37,7 @@ internal static partial class RequestErrorText
         if (Unmapped().Match(json.Message) is { Success: true } unmapped)
             return $"the JSON property '{unmapped.Groups["name"].Value}' could not be mapped to any field of this request";
         if (json.Message.Contains("could not be converted", StringComparison.Ordinal))
-            return $"a JSON value{at} has the wrong kind (a number, a string, true/false, a list or an object where another is expected)";
+            return $"a JSON value{at} could not be converted: it is of the wrong kind (a number, a string, true/false, a list or an object where another is expected) or not one of the words it accepts (the OpenAPI document lists them)";
         return $"the request body is not well-formed JSON{at}";
     }
 

@@ -7,7 +7,7 @@ using Hpf.Cluster.Silo.Api;
 
 namespace Hpf.Cluster.Silo.Tests;
 
-/// <summary>A job's item titles through the API: uploaded as a u.item-style file, looked up by id, refused whole for a bad line, deleted with the job.</summary>
+/// <summary>A job's item titles through the API: uploaded as a u.item-style or id<TAB>title file, looked up by id, refused whole for a bad line, deleted with the job.</summary>
 public sealed class ItemTitleApiTests : IAsyncLifetime
 {
     private ApiSilo _silo = null!;
@@ -50,6 +50,18 @@ public sealed class ItemTitleApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         using var anonymous = await _silo.Anonymous.GetAsync("api/jobs/titled/titles");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_tab_separated_titles_file_is_read_as_UTF_8_with_its_header_skipped()
+    {
+        await CreateAsync("tabbed");
+        var file = Encoding.UTF8.GetBytes("item_id\ttitle\n7\tCafé Tacvba – Re\n8\tΣίγουρα\n");
+        using var upload = await _silo.Client.PutAsync("api/jobs/tabbed/titles?source=titles.tsv", new ByteArrayContent(file));
+        Assert.True(upload.StatusCode == HttpStatusCode.OK, await upload.Content.ReadAsStringAsync());
+        var found = (await _silo.Client.GetFromJsonAsync<ItemTitleList>("api/jobs/tabbed/titles?item=7&item=8", ClientApiJson.Options))!;
+        Assert.Equal(2, found.Count);
+        Assert.Equal(new Dictionary<string, string> { ["7"] = "Café Tacvba – Re", ["8"] = "Σίγουρα" }, found.Titles);
     }
 
     private async Task CreateAsync(string name)

@@ -24,28 +24,8 @@ internal sealed class ItemTitles
     /// <exception cref="DataFormatException">A line without its separator, an empty id, or an id given twice.</exception>
     public static ItemTitles Read(string path)
     {
-        // A tab is the same byte in UTF-8 and Latin-1, so the raw first line says which shape and encoding this is:
-        // id<TAB>title files are written today (UTF-8), MovieLens' u.item is Latin-1.
-        using var reader = new StreamReader(path, FirstLineHasTab(path) ? Encoding.UTF8 : Encoding.Latin1);
-        return new ItemTitles(ItemTitleFile.Read(reader, path));
-    }
-
-    /// <summary>Looks at the raw bytes of the first non-blank line: a tab is the same byte in UTF-8 and Latin-1.</summary>
-    private static bool FirstLineHasTab(string path)
-    {
         using var stream = File.OpenRead(path);
-        Span<byte> buffer = stackalloc byte[4096];
-        var sawText = false;
-        int read;
-        while ((read = stream.Read(buffer)) > 0)
-        {
-            foreach (var b in buffer[..read])
-            {
-                if (b == (byte)'\t') return true;
-                if (b == (byte)'\n' && sawText) return false;
-                if (b is not ((byte)' ' or (byte)'\r' or (byte)'\n')) sawText = true;
-            }
-        }
-        return false;
+        using var reader = new StreamReader(stream, ItemTitleFile.DefaultEncoding(stream));
+        return new ItemTitles(ItemTitleFile.Read(reader, path));
     }
 }

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Hpf.Cluster.Grains.Data;
 
 /// <summary>
@@ -42,6 +44,27 @@ public static class ItemTitleFile
         }
         if (total > 0) throw new DataFormatException(errors, total);
         return titles;
+    }
+
+    /// <summary>
+    /// The encoding a titles file is read in when none is named: UTF-8 for an <c>id&lt;TAB&gt;title</c> file (a tab on the
+    /// first non-blank line; a tab is the same byte in UTF-8 and Latin-1), Latin-1 for MovieLens' <c>u.item</c>, its own
+    /// (read as UTF-8 its accented titles would be garbled). Looks at the first 4 KiB and puts the stream back where it was.
+    /// </summary>
+    public static Encoding DefaultEncoding(Stream seekable)
+    {
+        var start = seekable.Position;
+        Span<byte> buffer = stackalloc byte[4096];
+        var read = seekable.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        seekable.Position = start;
+        var sawText = false;
+        foreach (var b in buffer[..read])
+        {
+            if (b == (byte)'\t') return new UTF8Encoding(false, true);
+            if (b == (byte)'\n' && sawText) break;
+            if (b is not ((byte)' ' or (byte)'\r' or (byte)'\n')) sawText = true;
+        }
+        return Encoding.Latin1;
     }
 
     /// <summary>A header's first field names the id column ("id", "item", "item_id"); a real id has a digit or is not such a name.</summary>

@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Hpf.Cluster.Silo.Api;
 
 /// <summary>
-/// <c>/api/jobs/{job}/titles</c>: a job's item titles, uploaded as a MovieLens <c>u.item</c>-style file
-/// (<c>id|title|…</c>) and looked up by id, for the jobs page's recommendation explorer.
+/// <c>/api/jobs/{job}/titles</c>: a job's item titles, uploaded as an <c>id&lt;TAB&gt;title</c> file or a MovieLens
+/// <c>u.item</c> (<c>id|title|…</c>), as the console's <c>--titles</c> reads them, and looked up by id, for the jobs page's recommendation explorer.
 /// </summary>
 internal static class ItemTitleEndpoints
 {
@@ -18,8 +18,8 @@ internal static class ItemTitleEndpoints
         var titles = api.MapGroup("/jobs/{job}/titles").WithTags("titles");
         titles.MapPut("", ReplaceAsync)
             .WithName("UploadItemTitles")
-            .WithSummary("Give a job item titles from an id|title|… file (MovieLens u.item), replacing any it had")
-            .WithDescription("encoding=latin1 (the default, u.item's own) or utf-8. A file with a bad line is refused whole: 400 with errors and totalErrors.")
+            .WithSummary("Give a job item titles from an id<TAB>title file or an id|title|… file (MovieLens u.item), replacing any it had")
+            .WithDescription("encoding=latin1 or utf-8; by default utf-8 for an id<TAB>title file and latin1 (u.item's own) otherwise. A file with a bad line is refused whole: 400 with errors and totalErrors.")
             .Accepts<Stream>("application/octet-stream", "text/plain")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -33,7 +33,9 @@ internal static class ItemTitleEndpoints
     private static async Task<Results<Ok<ItemTitleList>, ProblemHttpResult>> ReplaceAsync(
         string job, string? encoding, string? source, Stream body, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        if (!QueryWords.TryParse(Encodings, encoding ?? "latin1", out var text))
+        Encoding? named = null;
+        if (encoding is not null && QueryWords.TryParse(Encodings, encoding, out var word)) named = word;
+        else if (encoding is not null)
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad encoding",
                 detail: $"encoding '{encoding}' is not one of {string.Join(", ", Encodings.Select(e => e.Word))}");
         var (status, problem) = await JobEndpoints.FindAsync(job, grains, cancellationToken);
@@ -46,7 +48,7 @@ internal static class ItemTitleEndpoints
         buffer.Position = 0;
         try
         {
-            using var reader = new StreamReader(buffer, text);
+            using var reader = new StreamReader(buffer, named ?? ItemTitleFile.DefaultEncoding(buffer));
             read = ItemTitleFile.Read(reader, name);
         }
         catch (DataFormatException refused)

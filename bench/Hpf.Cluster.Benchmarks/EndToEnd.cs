@@ -13,7 +13,10 @@ namespace Hpf.Cluster.Benchmarks;
 ///
 ///   end-to-end --movielens [--test-fraction 0.2]
 ///   end-to-end --synthetic-nonzeros 1000000 [--users N --items M]
-///   common: [--k 50] [--threads 2] [--iterations 20] [--seed 1]
+///   common: [--k 50] [--members 2] [--threads 2] [--iterations 20] [--seed 1] (always full batch)
+///   beside the C yardstick: --yardstick [--rounds 3] [--yardstick-dir DIR] (bench/native/fused_loop.c on the same
+///   nonzeros, compiled with gcc and run as a child process before each of the engine's runs; prints ours ÷ C per
+///   round; DIR keeps the program and the nonzeros file for running it again by hand)
 ///   through the grains: [--silos N] [--shards S] (N in-process silos on loopback, S shards a side, default N;
 ///   --threads is then each shard's thread count)
 /// </summary>
@@ -50,7 +53,9 @@ internal static class EndToEnd
         var iterations = CommandLineWords.Get(options, "iterations", 20);
         var training = new TrainingOptions
         {
-            Factors = k, Members = CommandLineWords.Get(options, "members", new TrainingOptions().Members), Threads = threads, MaxIterations = iterations, Stop = StopRule.MaxIter, CheckEvery = iterations,
+            // Full batch and every setting that shapes the work named here, so the figures do not move with the defaults.
+            Factors = k, Members = CommandLineWords.Get(options, "members", 2), Threads = threads, MaxIterations = iterations, Stop = StopRule.MaxIter, CheckEvery = iterations,
+            UsersPerBatch = null, ItemsPerBatch = null, UserBatchFraction = null, ItemBatchFraction = null,
             Seed = (ulong)CommandLineWords.Get(options, "seed", 1),
         };
         if (options.ContainsKey("silos"))
@@ -58,22 +63,75 @@ internal static class EndToEnd
             var silos = CommandLineWords.Get(options, "silos", 1);
             return ClusterEndToEnd.Run(train, source, loadSeconds, training, silos, CommandLineWords.Get(options, "shards", silos));
         }
-        var trainer = new InProcessTrainer(training);
-        var result = trainer.Train(train);
-        var peak = Process.GetCurrentProcess().PeakWorkingSet64;
-        var perIteration = result.Report.SecondsPerIteration;
         Console.WriteLine($"data            {source}");
-        Console.WriteLine($"nonzeros        {train.Nonzeros:N0} ({train.Users:N0} users, {train.Items:N0} items), K = {k}, {threads} threads");
+        Console.WriteLine($"nonzeros        {train.Nonzeros:N0} ({train.Users:N0} users, {train.Items:N0} items), K = {k}, {training.Members} member(s), {threads} threads");
         Console.WriteLine($"load            {loadSeconds:F2} s");
-        Console.WriteLine($"iterations      {result.Report.Iterations} (one likelihood check, at the end)");
-        Console.WriteLine($"per iteration   {perIteration * 1e3:F2} ms");
-        Console.WriteLine($"per nnz×factor  {perIteration * 1e9 / train.Nonzeros / k:F3} ns");
-        Console.WriteLine($"peak memory     {peak / 1048576.0:F0} MiB ({(double)peak / train.Nonzeros:F0} bytes per nonzero)");
-        Console.WriteLine($"train llk       {result.Report.Curve[^1].TrainLogLikelihood:G6}");
+        if (!options.ContainsKey("yardstick"))
+        {
+            Train(train, training);
+            PrintPeak(train);
+            return 0;
+        }
+
+        // Rounds of (C yardstick, engine), each on the same nonzeros with the same threads and iteration count, so that
+        // the ratio is taken between runs minutes apart on the same, possibly busy, machine.
+        using var yardstick = NativeYardstick.Prepare(train, options.GetValueOrDefault("yardstick-dir"));
+        Console.WriteLine($"yardstick       {yardstick.CommandFor(k, training.Members, threads, iterations)}");
+        var rounds = CommandLineWords.Get(options, "rounds", 3);
+        var wallRatios = new double[rounds];
+        var cpuRatios = new double[rounds];
+        for (var round = 0; round < rounds; round++)
+        {
+            var (best, mean, cpu) = yardstick.Measure(k, training.Members, threads, iterations);
+            Console.WriteLine($"round {round + 1}: C   {mean * 1e3:F2} ms per iteration (best {best * 1e3:F2} ms), CPU {cpu * 1e3:F2} ms   load {LoadAverage()}");
+            var (ours, oursCpu) = Train(train, training);
+            wallRatios[round] = ours / mean;
+            cpuRatios[round] = oursCpu / cpu;
+            Console.WriteLine($"round {round + 1}: ours ÷ C  {wallRatios[round]:F2} wall, {cpuRatios[round]:F2} CPU");
+            // The next round's job should not find this one's arrays still held: the peak stays one job's.
+            GC.Collect();
+        }
+        Console.WriteLine($"ours ÷ C        wall: median {Median(wallRatios):F2} over {rounds} rounds (range {wallRatios.Min():F2}–{wallRatios.Max():F2})");
+        Console.WriteLine($"ours ÷ C        CPU:  median {Median(cpuRatios):F2} (range {cpuRatios.Min():F2}–{cpuRatios.Max():F2})");
+        PrintPeak(train);
         return 0;
     }
 
+    /// <summary>Trains one job and prints its time per iteration.</summary>
+    /// <returns>Seconds per iteration (the mean, the first iteration and the one likelihood check included), wall and
+    /// CPU (every thread of the process, the garbage collector's and the JIT's included).</returns>
+    private static (double Wall, double Cpu) Train(Dataset train, TrainingOptions training)
+    {
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var result = new InProcessTrainer(training).Train(train);
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / result.Report.Iterations;
+        var perIteration = result.Report.SecondsPerIteration;
+        Console.WriteLine($"iterations      {result.Report.Iterations} (one likelihood check, at the end)   load {LoadAverage()}");
+        Console.WriteLine($"per iteration   {perIteration * 1e3:F2} ms, CPU {cpu * 1e3:F2} ms");
+        Console.WriteLine($"per nnz×factor  {perIteration * 1e9 / train.Nonzeros / training.Factors:F3} ns");
+        Console.WriteLine($"train llk       {result.Report.Curve[^1].TrainLogLikelihood:G6}");
+        return (perIteration, cpu);
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = (double[])values.Clone();
+        Array.Sort(sorted);
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static void PrintPeak(Dataset train)
+    {
+        var peak = Process.GetCurrentProcess().PeakWorkingSet64;
+        Console.WriteLine($"peak memory     {peak / 1048576.0:F0} MiB ({(double)peak / train.Nonzeros:F0} bytes per nonzero)");
+    }
+
+    /// <summary>The 1-minute load average (/proc/loadavg): how busy the machine was while a figure was taken.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+
     /// <summary>Every option the command reads; "movielens" names the default data (u.data beside the project).</summary>
     private static readonly string[] Known =
-        ["data", "movielens", "synthetic-nonzeros", "users", "items", "test-fraction", "k", "members", "threads", "iterations", "seed", "silos", "shards"];
+        ["data", "movielens", "synthetic-nonzeros", "users", "items", "test-fraction", "k", "members", "threads", "iterations", "seed", "silos", "shards",
+         "yardstick", "rounds", "yardstick-dir"];
 }

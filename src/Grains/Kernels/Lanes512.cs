@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Hpf.Cluster.Grains.Kernels;
 
@@ -12,7 +13,37 @@ internal readonly unsafe struct Lanes512 : ISimdLanes
         var sum = Vector512<float>.Zero;
         for (var j = 0; j < length; j += Vector512<float>.Count)
             sum = Vector512.FusedMultiplyAdd(Vector512.Load(a + j), Vector512.Load(b + j), sum);
-        return Vector512.Sum(sum);
+        return Sum(sum);
+    }
+
+    /// <summary>
+    /// The sum of the sixteen lanes as a tree: the upper half onto the lower, then the upper quarter, then pairs
+    /// apart by two and by one. Every dot product of the fused loop is summed in this order (the two-member loop sums
+    /// both members at once in the same order, <see cref="SumPairOfHalves"/>), so a nonzero's normaliser is the
+    /// same float32 value wherever it is taken. A few shuffles, where Vector512.Sum adds lane by lane.
+    /// </summary>
+    public static float Sum(Vector512<float> v)
+    {
+        var quarter = v.GetLower() + v.GetUpper();
+        var lane = quarter.GetLower() + quarter.GetUpper();
+        lane += Vector128.Shuffle(lane, Vector128.Create(2, 3, 0, 1));
+        lane += Vector128.Shuffle(lane, Vector128.Create(1, 0, 3, 2));
+        return lane.ToScalar();
+    }
+
+    /// <summary>
+    /// <see cref="Sum"/> of <paramref name="a"/> in each of lanes 0–7 and of <paramref name="b"/> in each of lanes
+    /// 8–15, bit for bit (float addition is commutative, and the tree adds the same pairs): both of a nonzero's member
+    /// normalisers in one register, ready for one division.
+    /// </summary>
+    public static Vector512<float> SumPairOfHalves(Vector512<float> a, Vector512<float> b)
+    {
+        // [a0–3 a4–7 b0–3 b4–7] + [a8–11 a12–15 b8–11 b12–15]: each half of a and b folded onto its lower half.
+        var x = Avx512F.Shuffle4x128(a, b, 0b01_00_01_00) + Avx512F.Shuffle4x128(a, b, 0b11_10_11_10);
+        // Each 128-bit block plus its neighbour within its half.
+        x += Avx512F.Shuffle4x128(x, x, 0b10_11_00_01);
+        x += Avx512F.Permute4x32(x, 0b01_00_11_10);
+        return x + Avx512F.Permute4x32(x, 0b10_11_00_01);
     }
 
     public static void MultiplyAdd(float c, float* x, float* acc, int length)

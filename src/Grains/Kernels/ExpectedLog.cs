@@ -35,6 +35,24 @@ public static class ExpectedLog
                 var (argument, correction) = Terms(x, r);
                 Avx512F.ConvertToVector256Single(Vector512.Log(argument) + correction).StoreUnsafe(ref results, (nuint)j);
             }
+            if (j < k)
+            {
+                // The last few factors (2 of K = 50) in one more vector, padded with ones, rather than a scalar Math.Log each.
+                var tail = k - j;
+                Span<float> paddedShape = stackalloc float[8];
+                Span<float> paddedRate = stackalloc float[8];
+                Span<float> paddedResult = stackalloc float[8];
+                paddedShape.Fill(1);
+                paddedRate.Fill(1);
+                shape.Slice(j, tail).CopyTo(paddedShape);
+                rate.Slice(j, tail).CopyTo(paddedRate);
+                var x = Avx512F.ConvertToVector512Double(Vector256.Create<float>(paddedShape));
+                var r = Avx512F.ConvertToVector512Double(Vector256.Create<float>(paddedRate));
+                var (argument, correction) = Terms(x, r);
+                Avx512F.ConvertToVector256Single(Vector512.Log(argument) + correction).CopyTo(paddedResult);
+                paddedResult[..tail].CopyTo(elog.Slice(j, tail));
+                j = k;
+            }
         }
         for (; j < k; j++)
         {

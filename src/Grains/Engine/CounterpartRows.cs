@@ -10,8 +10,8 @@ namespace Hpf.Cluster.Grains.Engine;
 /// </summary>
 internal abstract class CounterpartRows
 {
-    /// <summary>exp(E[log x] − row max), [rows × <see cref="Stride"/>], zero-padded.</summary>
-    public abstract float[] ExpElog { get; }
+    /// <summary>exp(E[log x] − row max), [rows × <see cref="Stride"/>], zero-padded, starting on a cache line.</summary>
+    public abstract Span<float> ExpElog { get; }
 
     /// <summary>Row length of <see cref="ExpElog"/>.</summary>
     public abstract int Stride { get; }

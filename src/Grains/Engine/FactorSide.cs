@@ -30,7 +30,7 @@ internal sealed class FactorSide : CounterpartRows
         Shape = new float[n * factors];
         Rate = new float[n * factors];
         Expected = new float[n * factors];
-        ExpElog = new float[n * Stride];
+        _expElog = new CacheLineAlignedFloats(n * Stride);
         ActivityRate = new float[n * members];
         ExactRows = new bool[n];
         ColumnSum = new double[factors];
@@ -60,7 +60,8 @@ internal sealed class FactorSide : CounterpartRows
     /// <summary>E[x] = shape/rate, kept with the parameters: the column sums and the likelihood read it.</summary>
     public float[] Expected { get; }
     /// <summary>exp(E[log x] − member max), [row × Stride] laid out by <see cref="Members"/>, zero-padded: what the other side's fused loop reads.</summary>
-    public override float[] ExpElog { get; }
+    public override Span<float> ExpElog => _expElog.Span;
+    private readonly CacheLineAlignedFloats _expElog;
     /// <summary>Rows with a weight below float32's normal range: their exact path reads E[log] itself (<see cref="CounterpartRows.LogWeightsOf"/>).</summary>
     public bool[] ExactRows { get; }
     /// <summary>κrte (users) or τrte (items), one per member: [row × members].</summary>
@@ -130,7 +131,7 @@ internal sealed class FactorSide : CounterpartRows
     /// <returns>False when a parameter of the row came out NaN or infinite.</returns>
     public bool UpdateRow(int r, CounterpartRows other, RowScratch scratch)
     {
-        var w = ExpElog.AsSpan(r * Stride, Stride);
+        var w = ExpElog.Slice(r * Stride, Stride);
         var others = Rows.OthersOf(r);
         var counts = Rows.CountsOf(r);
         var shapeSum = scratch.ShapeSum.AsSpan(0, Stride);
@@ -195,7 +196,7 @@ internal sealed class FactorSide : CounterpartRows
         }
         var elog = scratch.Elog.AsSpan();
         ExpectedLog.Compute(shape, rate, elog);
-        var weights = ExpElog.AsSpan(r * Stride, Stride);
+        var weights = ExpElog.Slice(r * Stride, Stride);
         var finite = members.ExpShifted(elog, weights);
         ExactRows[r] = members.MinWeight(weights) < MinNormalWeight;
         // NaN and ∞ propagate into the max of E[log] and into the activity rates (sums of E[x]).
@@ -210,7 +211,7 @@ internal sealed class FactorSide : CounterpartRows
     public override void LogWeightsOf(int r, Span<float> logWeights)
     {
         if (ExactRows[r]) ExpectedLogOf(r, logWeights);
-        else Members.Log(ExpElog.AsSpan(r * Stride, Stride), logWeights);
+        else Members.Log(ExpElog.Slice(r * Stride, Stride), logWeights);
     }
 
     /// <summary>
@@ -222,8 +223,8 @@ internal sealed class FactorSide : CounterpartRows
     public bool AddStatistic(int r, CounterpartRows global, int o, float y, Span<float> statistic, Span<double> exact, RowScratch scratch)
     {
         var members = Members;
-        var w = ExpElog.AsSpan(r * Stride, Stride);
-        var e = global.ExpElog.AsSpan(o * global.Stride, Stride);
+        var w = ExpElog.Slice(r * Stride, Stride);
+        var e = global.ExpElog.Slice(o * global.Stride, Stride);
         var haveLogs = false;
         for (var m = 0; m < members.Count; m++)
         {
@@ -250,7 +251,7 @@ internal sealed class FactorSide : CounterpartRows
     /// <summary>The nonzeros the fast loop left out (normaliser underflow), computed from E[log] directly, member by member.</summary>
     private void AddExactContributions(int r, CounterpartRows other, RowScratch scratch)
     {
-        var w = ExpElog.AsSpan(r * Stride, Stride);
+        var w = ExpElog.Slice(r * Stride, Stride);
         var others = Rows.OthersOf(r);
         var counts = Rows.CountsOf(r);
         var members = Members;
@@ -261,7 +262,7 @@ internal sealed class FactorSide : CounterpartRows
         for (var n = 0; n < others.Length; n++)
         {
             var o = others[n];
-            var e = other.ExpElog.AsSpan(o * other.Stride, Stride);
+            var e = other.ExpElog.Slice(o * other.Stride, Stride);
             var haveOther = false;
             for (var m = 0; m < members.Count; m++)
             {

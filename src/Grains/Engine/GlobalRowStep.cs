@@ -16,7 +16,7 @@ internal static class GlobalRowStep
     {
         var k = global.K;
         var members = global.Members;
-        var e = global.ExpElog.AsSpan(o * global.Stride, global.Stride);
+        var e = global.ExpElog.Slice(o * global.Stride, global.Stride);
         var shape = global.Shape.AsSpan(o * k, k);
         var rate = global.Rate.AsSpan(o * k, k);
         var activity = global.ActivityRate.AsSpan(o * members.Count, members.Count);

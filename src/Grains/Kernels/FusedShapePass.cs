@@ -302,9 +302,8 @@ public static unsafe class FusedShapePass
     {
         if (j + PrefetchDistance >= n) return;
         var ahead = table + (nint)others[j + PrefetchDistance] * rowStride;
+        // The tables start on a cache line (CacheLineAlignedFloats) and rows are whole registers: one line per register.
         for (var line = 0; line < length; line += 16) Sse.Prefetch0(ahead + line);
-        // A row that does not start on a cache line ends in one line more.
-        Sse.Prefetch0(ahead + length - 1);
     }
 
     private static void FlushRegisters(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, double* acc64, int vectors)

@@ -73,13 +73,13 @@ public static class UserFoldIn
         var k = side.K;
         var stride = side.Stride;
         var members = side.Members;
-        var w = side.ExpElog.AsSpan(0, stride);
+        var w = side.ExpElog.Slice(0, stride);
         side.ExpectedLogOf(0, scratch.Elog);
         for (var n = 0; n < counts.Length; n++)
         {
             var target = statistics.AsSpan(n * k, k);
             target.Clear();
-            var e = items.ExpElog.AsSpan(n * stride, stride);
+            var e = items.ExpElog.Slice(n * stride, stride);
             var haveLogs = false;
             for (var m = 0; m < members.Count; m++)
             {

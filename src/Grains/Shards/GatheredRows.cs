@@ -27,11 +27,12 @@ internal sealed class GatheredRows : CounterpartRows
         var stride = Stride;
         _exact = new Dictionary<int, float[]>[partStart.Length - 1];
         for (var j = 0; j < _exact.Length; j++) _exact[j] = [];
-        ExpElog = new float[partStart[^1] * stride];
+        _expElog = new CacheLineAlignedFloats(partStart[^1] * stride);
         ColumnSum = new double[factors];
     }
 
-    public override float[] ExpElog { get; }
+    public override Span<float> ExpElog => _expElog.Span;
+    private readonly CacheLineAlignedFloats _expElog;
     public override int Stride { get; }
     public override FactorMembers Members { get; }
     public override double[] ColumnSum { get; }
@@ -80,7 +81,7 @@ internal sealed class GatheredRows : CounterpartRows
         var finite = true;
         for (var r = 0; r < count; r++)
         {
-            var weights = ExpElog.AsSpan((first + r) * Stride, Stride);
+            var weights = ExpElog.Slice((first + r) * Stride, Stride);
             finite &= Members.ExpShifted(elog.AsSpan(r * k, k), weights);
             if (Members.MinWeight(weights) < MinNormalWeight) _exact[part][first + r] = elog.AsSpan(r * k, k).ToArray();
         }
@@ -91,7 +92,7 @@ internal sealed class GatheredRows : CounterpartRows
     {
         var part = SealedLayout.PartOf(_partStart, row);
         if (_exact[part].TryGetValue(row, out var elog)) elog.AsSpan().CopyTo(logWeights);
-        else Members.Log(ExpElog.AsSpan(row * Stride, Stride), logWeights);
+        else Members.Log(ExpElog.Slice(row * Stride, Stride), logWeights);
     }
 
     private bool Take(int part, FetchedRows rows, Func<int, int> positionOf)
@@ -104,7 +105,7 @@ internal sealed class GatheredRows : CounterpartRows
         {
             var source = values.AsSpan(i * k, k);
             finite &= float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(source));
-            Members.Expand(source, ExpElog.AsSpan((first + positionOf(i)) * Stride, Stride));
+            Members.Expand(source, ExpElog.Slice((first + positionOf(i)) * Stride, Stride));
         }
         for (var x = 0; x < rows.ExactRows.Length; x++)
             _exact[part][first + positionOf(rows.ExactRows[x])] = rows.ExactElog.AsSpan(x * k, k).ToArray();

@@ -19,7 +19,7 @@ internal static class WeightRows
         var exact = new List<int>();
         for (var i = 0; i < rows.Length; i++)
         {
-            side.Members.Compact(side.ExpElog.AsSpan(rows[i] * stride, stride), values.AsSpan(i * k, k));
+            side.Members.Compact(side.ExpElog.Slice(rows[i] * stride, stride), values.AsSpan(i * k, k));
             if (side.ExactRows[rows[i]]) exact.Add(i);
         }
         var elog = new float[exact.Count * k];

@@ -121,9 +121,9 @@ public class FusedShapePassTests
         var scratch = new RowScratch(5, users.Stride);
         users.RefreshDerived(0, scratch, updateActivity: false);
         for (var i = 0; i < items.RowCount; i++) items.RefreshDerived(i, scratch, updateActivity: false);
-        var w = users.ExpElog.AsSpan(0, users.Stride);
+        var w = users.ExpElog.Slice(0, users.Stride);
         for (var m = 0; m < members; m++)
-            Assert.True(FusedShapePass.NeedsExactPath(layout.WeightsOf(w, m), layout.WeightsOf(items.ExpElog.AsSpan(0, users.Stride), m), layout.WeightStride(m), users.Width));
+            Assert.True(FusedShapePass.NeedsExactPath(layout.WeightsOf(w, m), layout.WeightsOf(items.ExpElog.Slice(0, users.Stride), m), layout.WeightStride(m), users.Width));
 
         var expected = NaiveUserHalfStep(state);
         new FullBatchSchedule(state, threads: 1).RunUserHalfStep(1, CancellationToken.None);

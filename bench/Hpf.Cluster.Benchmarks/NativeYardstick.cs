@@ -40,7 +40,7 @@ internal sealed partial class NativeYardstick : IDisposable
 
     /// <summary>The command line a reader can repeat by hand.</summary>
     public string CommandFor(int factors, int members, int threads, int passes) =>
-        $"{_program} --csr {_csrPath} --k {factors} --members {members} --threads {threads} --passes {passes}";
+        $"OMP_WAIT_POLICY=passive {_program} --csr {_csrPath} --k {factors} --members {members} --threads {threads} --passes {passes}";
 
     /// <summary>Runs <paramref name="passes"/> iterations of the yardstick.</summary>
     /// <returns>Its best and mean wall seconds per iteration, and its CPU seconds per iteration (all threads).</returns>
@@ -95,6 +95,8 @@ internal sealed partial class NativeYardstick : IDisposable
     private static string Run(string program, string[] arguments, string failure)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // OpenMP's threads would otherwise spin at the end of each pass, counting waiting as CPU time.
+        start.Environment["OMP_WAIT_POLICY"] = "passive";
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         Process process;
         try

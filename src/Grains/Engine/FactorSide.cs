@@ -76,26 +76,36 @@ internal sealed class FactorSide : CounterpartRows
     /// rate = <paramref name="initialActivityRate"/>; the uniforms come from the seed and the row's id. Member m draws
     /// from <see cref="MemberSeed"/>(seed, m), so member 0 of any ensemble starts as a one-member model of that seed does.
     /// </summary>
-    public void Initialize(ulong seed, double initialValue, double initialActivityRate)
+    /// <param name="threads">Rows are drawn in parallel over the row blocks: each row's values depend on the seed and its id only.</param>
+    public void Initialize(ulong seed, double initialValue, double initialActivityRate, int threads = 1)
     {
-        var scratch = new RowScratch(K, Stride);
-        var members = Members.Count;
-        for (var r = 0; r < RowCount; r++)
-        {
-            var shape = Shape.AsSpan(r * K, K);
-            var rate = Rate.AsSpan(r * K, K);
-            for (var m = 0; m < members; m++)
+        var starts = Blocks.Starts;
+        Parallel.For(0, Blocks.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) },
+            () => new RowScratch(K, Stride),
+            (b, _, scratch) =>
             {
-                var random = new RowRandom(MemberSeed(seed, m), Name, Ids[r]);
-                var memberShape = Members.FactorsOf(shape, m);
-                var memberRate = Members.FactorsOf(rate, m);
-                for (var k = 0; k < memberShape.Length; k++) memberShape[k] = (float)(initialValue + 0.01 * random.NextFloat());
-                for (var k = 0; k < memberRate.Length; k++) memberRate[k] = (float)(initialValue + 0.01 * random.NextFloat());
-                ActivityRate[r * members + m] = (float)initialActivityRate;
-            }
-            RefreshDerived(r, scratch, updateActivity: false);
-        }
+                for (var r = starts[b]; r < starts[b + 1]; r++) InitializeRow(r, seed, initialValue, initialActivityRate, scratch);
+                return scratch;
+            },
+            _ => { });
         RecomputeColumnSums();
+    }
+
+    private void InitializeRow(int r, ulong seed, double initialValue, double initialActivityRate, RowScratch scratch)
+    {
+        var members = Members.Count;
+        var shape = Shape.AsSpan(r * K, K);
+        var rate = Rate.AsSpan(r * K, K);
+        for (var m = 0; m < members; m++)
+        {
+            var random = new RowRandom(MemberSeed(seed, m), Name, Ids[r]);
+            var memberShape = Members.FactorsOf(shape, m);
+            var memberRate = Members.FactorsOf(rate, m);
+            for (var k = 0; k < memberShape.Length; k++) memberShape[k] = (float)(initialValue + 0.01 * random.NextFloat());
+            for (var k = 0; k < memberRate.Length; k++) memberRate[k] = (float)(initialValue + 0.01 * random.NextFloat());
+            ActivityRate[r * members + m] = (float)initialActivityRate;
+        }
+        RefreshDerived(r, scratch, updateActivity: false);
     }
 
     /// <summary>The seed member m's initial values are drawn from: the job's seed for member 0, a fixed odd step on from it for the others.</summary>

@@ -15,8 +15,8 @@ internal sealed class ModelState
         var resolved = SimdWidths.Resolve(width);
         Users = new FactorSide("user", data.UserIds, data.ByUser, options.Factors, options.Members, resolved, p.A, p.APrime, p.APrime / p.BPrime);
         Items = new FactorSide("item", data.ItemIds, data.ByItem, options.Factors, options.Members, resolved, p.C, p.CPrime, p.CPrime / p.DPrime);
-        Users.Initialize(options.Seed, p.APrime, p.BPrime);
-        Items.Initialize(options.Seed, p.CPrime, p.DPrime);
+        Users.Initialize(options.Seed, p.APrime, p.BPrime, options.EffectiveThreads);
+        Items.Initialize(options.Seed, p.CPrime, p.DPrime, options.EffectiveThreads);
     }
 
     public Dataset Data { get; }

@@ -57,7 +57,7 @@ internal sealed class SealedShard
     public void Initialize()
     {
         var p = Plan.Training.Priors;
-        Side.Initialize(Plan.Training.Seed, UserSide ? p.APrime : p.CPrime, UserSide ? p.BPrime : p.DPrime);
+        Side.Initialize(Plan.Training.Seed, UserSide ? p.APrime : p.CPrime, UserSide ? p.BPrime : p.DPrime, Threads);
         PreviousExpected = (float[])Side.Expected.Clone();
         Array.Clear(RowSteps);
     }

@@ -47,6 +47,8 @@ internal static class EndToEnd
             source = $"{Path.GetFileName(path)}, {1 - testFraction:P0} training split";
         }
         var loadSeconds = load.Elapsed.TotalSeconds;
+        // The sampler's or reader's working arrays are garbage now; collected here, they do not stand in the peak the job reports.
+        GC.Collect();
 
         var k = CommandLineWords.Get(options, "k", 50);
         var threads = CommandLineWords.Get(options, "threads", 2);

@@ -85,7 +85,7 @@ public sealed class InProcessTrainer
         var seconds = clock.Elapsed.TotalSeconds;
         EnsureFinite(state, iterations);
         var report = new TrainingReport(iterations, seconds / iterations, seconds, reason, curve);
-        return new TrainingResult(state.ToModel(), report);
+        return new TrainingResult(state.TakeModel(), report);
     }
 
     /// <summary>The last line of defence: a model with a NaN or ∞ anywhere is never returned.</summary>

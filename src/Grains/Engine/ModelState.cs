@@ -24,9 +24,17 @@ internal sealed class ModelState
     public FactorSide Users { get; }
     public FactorSide Items { get; }
 
+    /// <summary>A snapshot of the model: copies of the parameters, which training goes on updating.</summary>
     public HpfModel ToModel() => new(Options, Data.UserIds, Data.ItemIds,
         (float[])Users.Shape.Clone(), (float[])Users.Rate.Clone(), (float[])Users.ActivityRate.Clone(),
         (float[])Items.Shape.Clone(), (float[])Items.Rate.Clone(), (float[])Items.ActivityRate.Clone());
+
+    /// <summary>
+    /// The model over the state's own parameter arrays, not copies: for the end of training, after which the state is
+    /// not updated again (copies of both sides' shapes and rates would add 0.55 GB to the peak at 48M nonzeros).
+    /// </summary>
+    public HpfModel TakeModel() => new(Options, Data.UserIds, Data.ItemIds,
+        Users.Shape, Users.Rate, Users.ActivityRate, Items.Shape, Items.Rate, Items.ActivityRate);
 
     /// <summary>The training log-likelihood of the current parameters.</summary>
     public double TrainLogLikelihood(int threads) => PoissonLikelihood.Training(

@@ -30,6 +30,10 @@ internal sealed partial class TrainingRun
     private readonly Func<TimeSpan, CancellationToken, Task> _waitForView;
     private readonly Func<CancellationToken, Task> _waitForSiloLoss;
     private TrainingCheckpoint _checkpoint;
+    // Training time is wall time from the checkpoint this run started from: a rollback's stall (detection, the
+    // membership wait, the work lost since the checkpoint) is part of what the user waited for, so it is counted.
+    private readonly double _elapsedAtStart;
+    private readonly Stopwatch _sinceStart = Stopwatch.StartNew();
     private int _rollbacks;
     private string? _lastRollback;
     private JobRollback[] _history;
@@ -59,6 +63,7 @@ internal sealed partial class TrainingRun
         _data = data;
         _shards = shards;
         _checkpoint = from;
+        _elapsedAtStart = from.ElapsedSeconds;
         _rollbacks = rollbacks;
         _history = history;
         _reached = from.Iteration;
@@ -68,6 +73,8 @@ internal sealed partial class TrainingRun
         _waitForView = waitForView;
         _waitForSiloLoss = waitForSiloLoss;
     }
+
+    private double ElapsedSeconds => _elapsedAtStart + _sinceStart.Elapsed.TotalSeconds;
 
     /// <param name="restoreFirst">The shards may not hold the checkpoint's parameters (a resumed job): restore them before the first step.</param>
     /// <param name="stop">Cancelled to stop (the user cancelled, or the coordinator is deactivating): the run ends after the current step.</param>
@@ -221,14 +228,14 @@ internal sealed partial class TrainingRun
                 var stopNow = false;
                 if (checks)
                 {
-                    var check = await CheckAsync(iteration, c.ElapsedSeconds + clock.Elapsed.TotalSeconds, stop);
+                    var check = await CheckAsync(iteration, ElapsedSeconds, stop);
                     if (o.Stop != StopRule.MaxIter && criterion.ShouldStop(check, out var why))
                     {
                         reason = $"{why} at iteration {iteration}";
                         stopNow = true;
                     }
                 }
-                var elapsed = c.ElapsedSeconds + clock.Elapsed.TotalSeconds;
+                var elapsed = ElapsedSeconds;
                 var done = iteration - c.Iteration;
                 double? remaining = stopNow ? 0 : clock.Elapsed.TotalSeconds / done * (o.MaxIterations - iteration);
                 Report(iteration, elapsed, remaining);
@@ -236,7 +243,7 @@ internal sealed partial class TrainingRun
                 if (checkpoints)
                 {
                     var slot = iteration / _spec.CheckpointEvery % 2;
-                    await WriteCheckpointAsync(iteration, slot, c.ElapsedSeconds + clock.Elapsed.TotalSeconds, stop);
+                    await WriteCheckpointAsync(iteration, slot, ElapsedSeconds, stop);
                 }
             }
         }
@@ -246,7 +253,7 @@ internal sealed partial class TrainingRun
             await AbandonNextUserStepsAsync();
         }
 
-        var seconds = c.ElapsedSeconds + clock.Elapsed.TotalSeconds;
+        var seconds = ElapsedSeconds;
         // The finished model goes to the final slot of every shard; only then is the job complete.
         var final = await WriteCheckpointAsync(iteration, CheckpointRequest.FinalSlot, seconds, stop);
         LogCompleted(_logger, _job, iteration, reason);

@@ -6,6 +6,7 @@ using System.Text;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Silo.Api;
+using Hpf.Cluster.Silo.Pages;
 
 namespace Hpf.Cluster.Silo.Tests;
 
@@ -226,6 +227,18 @@ internal sealed class AzuriteSiloCluster : IAsyncDisposable
         await ExpectAsync(uploaded, HttpStatusCode.OK, "upload");
         using var started = await api.PostAsync($"api/jobs/{job}/start", null);
         await ExpectAsync(started, HttpStatusCode.Accepted, "start");
+    }
+
+    /// <summary>
+    /// A one-time sign-in link to the jobs page on one silo's client port, as deploy/local-cluster.sh prints one, with
+    /// <paramref name="job"/> selected.
+    /// </summary>
+    public async Task<Uri> SignInLinkAsync(int slot, string job)
+    {
+        using var response = await _api[slot].PostAsync("api/browser-links", null);
+        await ExpectAsync(response, HttpStatusCode.OK, "sign-in link");
+        var link = (await response.Content.ReadFromJsonAsync<SignInLink>(ClientApiJson.Options))!;
+        return new Uri(_api[slot].BaseAddress!, link.Path + "&job=" + Uri.EscapeDataString(job));
     }
 
     /// <summary>The job's status as one silo answers it, or null when that silo cannot answer now (it is down, or the coordinator moves).</summary>

@@ -119,12 +119,12 @@ internal sealed partial class TrainingRun
             }
             catch (Exception e) when (IsRecoverable(e) && !stop.IsCancellationRequested)
             {
+                var (why, siloLost) = _siloLost ? ("a silo was declared dead", true) : RollbackReason.Of(e);
                 if (++failuresInARow > MaxConsecutiveRollbacks)
-                    return Failed($"gave up after {MaxConsecutiveRollbacks} attempts to go on from the checkpoint of iteration {_checkpoint.Iteration}: {e.Message}", JobFailure.Cluster);
+                    return Failed($"gave up after {MaxConsecutiveRollbacks} attempts to go on from the checkpoint of iteration {_checkpoint.Iteration}: {why}", JobFailure.Cluster);
                 _rollbacks++;
-                var why = _siloLost ? "a silo was declared dead" : e.Message;
                 _lastRollback = $"back to the checkpoint of iteration {_checkpoint.Iteration}: {why}";
-                _history = JobRollback.Append(_history, new JobRollback(DateTimeOffset.UtcNow, _reached, _checkpoint.Iteration, why, _siloLost));
+                _history = JobRollback.Append(_history, new JobRollback(DateTimeOffset.UtcNow, _reached, _checkpoint.Iteration, why, siloLost));
                 _siloLost = false;
                 LogRollback(_logger, e, _job, _checkpoint.Iteration, failuresInARow);
                 // Let the membership view settle (a dead silo voted out) before the shards are placed again.

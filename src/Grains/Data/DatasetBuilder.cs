@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Text;
+
 namespace Hpf.Cluster.Grains.Data;
 
 /// <summary>
@@ -7,10 +10,23 @@ namespace Hpf.Cluster.Grains.Data;
 /// </summary>
 public sealed class DatasetBuilder : ITripletSink
 {
-    private readonly Dictionary<string, int> _users = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _items = new(StringComparer.Ordinal);
-    private readonly List<long> _pairs = new();     // (user slot << 32) | item slot
-    private readonly List<float> _counts = new();
+    private readonly Dictionary<string, int> _users = new(IdTextComparer.Instance);
+    private readonly Dictionary<string, int> _items = new(IdTextComparer.Instance);
+    private readonly ShortIdTable _shortUsers = new();
+    private readonly ShortIdTable _shortItems = new();
+    private readonly List<long> _pairs;     // (user slot << 32) | item slot
+    private readonly List<float> _counts;
+
+    public DatasetBuilder() : this(0) { }
+
+    /// <param name="capacityHint">About how many triplets will come (a large file's size over its bytes per line), so that
+    /// the lists do not regrow and copy themselves through a long read.</param>
+    internal DatasetBuilder(long capacityHint)
+    {
+        var capacity = (int)Math.Clamp(capacityHint, 0, Array.MaxLength);
+        _pairs = new List<long>(capacity);
+        _counts = new List<float>(capacity);
+    }
 
     public int Triplets => _pairs.Count;
 
@@ -22,6 +38,36 @@ public sealed class DatasetBuilder : ITripletSink
         var u = Slot(_users, user);
         var i = Slot(_items, item);
         _pairs.Add(((long)u << 32) | (uint)i);
+        _counts.Add((float)count);
+    }
+
+    /// <summary>
+    /// The slot of a user id given as ASCII bytes (<paramref name="chars"/> is scratch room for its text), for a reader
+    /// that adds by slot; the id's string is made only the first time it is seen. False when the id is not ASCII.
+    /// </summary>
+    internal bool TryUserSlot(ReadOnlySpan<byte> user, ref char[] chars, out int slot) => TrySlot(_users, _shortUsers, user, ref chars, out slot);
+
+    internal bool TryItemSlot(ReadOnlySpan<byte> item, ref char[] chars, out int slot) => TrySlot(_items, _shortItems, item, ref chars, out slot);
+
+    private static bool TrySlot(Dictionary<string, int> ids, ShortIdTable shortIds, ReadOnlySpan<byte> id, ref char[] chars, out int slot)
+    {
+        var isShort = id.Length <= ShortIdTable.MaxBytes;
+        if (isShort && (slot = shortIds.Find(id)) >= 0) return true;
+        if (chars.Length < id.Length) chars = new char[2 * id.Length];
+        if (Ascii.ToUtf16(id, chars, out var written) != OperationStatus.Done)
+        {
+            slot = -1;
+            return false;
+        }
+        slot = Slot(ids, chars.AsSpan(0, written));
+        if (isShort) shortIds.Add(id, slot);
+        return true;
+    }
+
+    /// <summary>What <see cref="Add"/> does after finding the slots, for a count the reader has checked (finite, &gt; 0, in float32's range).</summary>
+    internal void AddSlots(int user, int item, double count)
+    {
+        _pairs.Add(((long)user << 32) | (uint)item);
         _counts.Add((float)count);
     }
 
@@ -73,6 +119,17 @@ public sealed class DatasetBuilder : ITripletSink
         {
             slot = ids.Count;
             ids.Add(id, slot);
+        }
+        return slot;
+    }
+
+    private static int Slot(Dictionary<string, int> ids, ReadOnlySpan<char> id)
+    {
+        var byText = ids.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!byText.TryGetValue(id, out var slot))
+        {
+            slot = ids.Count;
+            byText.TryAdd(id, slot);
         }
         return slot;
     }

@@ -21,6 +21,11 @@ public static class TripletFileReader
     public static Dataset Read(string path, DatasetFormat format = DatasetFormat.Auto, CancellationToken ct = default, bool header = false)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        // A large plain TSV file is read as bytes; any other, or one with a line that is not plainly right, line by line.
+        if ((format == DatasetFormat.Tsv || (format == DatasetFormat.Auto && FormatFromName(path) == DatasetFormat.Tsv))
+            && WellFormedTsvReader.TryRead(stream, ct) is { } fast)
+            return Build(fast, path, 0);
+        stream.Position = 0;
         using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         return Read(reader, path, format, ct, header);
     }
@@ -30,8 +35,13 @@ public static class TripletFileReader
     {
         var builder = new DatasetBuilder();
         var summary = ReadInto(reader, fileName, builder, format, ct, header);
+        return Build(builder, fileName, summary.DataLines);
+    }
+
+    private static Dataset Build(DatasetBuilder builder, string fileName, long dataLines)
+    {
         if (builder.Triplets == 0)
-            throw new DataFormatException([new DataFormatError(fileName, 0, "count", $"all {summary.DataLines} counts are zero; there is nothing to train on")], 1);
+            throw new DataFormatException([new DataFormatError(fileName, 0, "count", $"all {dataLines} counts are zero; there is nothing to train on")], 1);
         try
         {
             return builder.Build();

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text;
+
+namespace Hpf.Cluster.Grains.Data;
+
+/// <summary>
+/// Reads a plain (user, item, count) TSV file as bytes, for files of tens of millions of lines: no string per line,
+/// an id's text made once per distinct id, the count parsed from the bytes. It only takes files that are plainly
+/// well formed (ASCII, so no byte order mark; three tab-separated fields; non-empty ids; numeric counts in range, so no
+/// header line); at the first line that is anything else it gives up and returns null, so that
+/// <see cref="TripletFileReader"/> reads the file line by line and words its errors and header rule as it always
+/// has. It hands the builder the same ids in the same order as that reader, so the dataset is the same.
+/// </summary>
+internal static class WellFormedTsvReader
+{
+    internal const int ChunkBytes = 1 << 20;
+    private const int CancellationStride = 4096;
+    // Integers up to 15 digits convert to double exactly, so their value needs no general number parser.
+    private const int ExactIntegerDigits = 15;
+
+    /// <summary>The builder holding the file's triplets, or null when the file needs the line-by-line reader.</summary>
+    public static DatasetBuilder? TryRead(Stream stream, CancellationToken ct)
+    {
+        var builder = new DatasetBuilder(capacityHint: stream.CanSeek ? stream.Length / 16 : 0);
+        var buffer = new byte[ChunkBytes];
+        var chars = new char[256];
+        var lastUser = new byte[256];
+        int lastUserLength = -1, lastUserSlot = -1;
+        int filled = 0, start = 0;
+        long lineNumber = 0;
+        var atEnd = false;
+
+        while (true)
+        {
+            var rest = buffer.AsSpan(start, filled - start);
+            var cut = rest.IndexOfAny((byte)'\n', (byte)'\r');
+            ReadOnlySpan<byte> line;
+            if (cut < 0)
+            {
+                if (!atEnd)
+                {
+                    // Keep the partial line and fill the buffer behind it (grown when one line outgrows it).
+                    if (start == 0 && filled == buffer.Length) Array.Resize(ref buffer, 2 * buffer.Length);
+                    rest.CopyTo(buffer);
+                    filled = rest.Length;
+                    start = 0;
+                    var read = stream.ReadAtLeast(buffer.AsSpan(filled), buffer.Length - filled, throwOnEndOfStream: false);
+                    if (read == 0) atEnd = true;
+                    filled += read;
+                    continue;
+                }
+                if (rest.IsEmpty) break;
+                line = rest;
+                start = filled;
+            }
+            else
+            {
+                line = rest[..cut];
+                start += cut + 1;
+                // CRLF is one break. Split across two reads it is two, and the empty line between them is skipped as
+                // blank lines are; line numbers matter only to the line reader's messages, and this reader has none.
+                if (rest[cut] == '\r' && start < filled && buffer[start] == '\n') start++;
+            }
+
+            lineNumber++;
+            if (lineNumber % CancellationStride == 0) ct.ThrowIfCancellationRequested();
+            if (Trim(line).IsEmpty) continue;
+
+            var tab1 = line.IndexOf((byte)'\t');
+            if (tab1 < 0) return null;
+            var tab2 = line[(tab1 + 1)..].IndexOf((byte)'\t');
+            if (tab2 < 0) return null;
+            tab2 += tab1 + 1;
+            var countText = line[(tab2 + 1)..];
+            if (countText.Contains((byte)'\t')) return null;
+            var user = Trim(line[..tab1]);
+            var item = Trim(line[(tab1 + 1)..tab2]);
+            countText = Trim(countText);
+            if (user.IsEmpty || item.IsEmpty || !TryParseCount(countText, out var count)) return null;
+            if (count == 0) continue;
+
+            int u;
+            if (lastUserLength >= 0 && user.SequenceEqual(lastUser.AsSpan(0, lastUserLength)))
+            {
+                u = lastUserSlot;
+            }
+            else
+            {
+                if (!builder.TryUserSlot(user, ref chars, out u)) return null;
+                if (lastUser.Length < user.Length) lastUser = new byte[2 * user.Length];
+                user.CopyTo(lastUser);
+                lastUserLength = user.Length;
+                lastUserSlot = u;
+            }
+            if (!builder.TryItemSlot(item, ref chars, out var i)) return null;
+            builder.AddSlots(u, i, count);
+        }
+        return builder.Triplets == 0 ? null : builder;
+    }
+
+    /// <summary>A count the line reader would take as it stands: a finite number, ≥ 0, within float32's range.</summary>
+    private static bool TryParseCount(ReadOnlySpan<byte> text, out double count)
+    {
+        if (text.Length is > 0 and <= ExactIntegerDigits)
+        {
+            long value = 0;
+            var i = 0;
+            for (; i < text.Length; i++)
+            {
+                var digit = (uint)(text[i] - '0');
+                if (digit > 9) break;
+                value = 10 * value + digit;
+            }
+            if (i == text.Length)
+            {
+                count = value;
+                return true;
+            }
+        }
+        // Decimals, exponents, signs: the same parser the line reader uses, over the bytes (ASCII is UTF-8).
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out count)) return false;
+        return double.IsFinite(count) && count >= 0 && count <= float.MaxValue;
+    }
+
+    /// <summary>Trims what <see cref="MemoryExtensions.Trim(ReadOnlySpan{char})"/> trims from ASCII text: tab to carriage return, and space.</summary>
+    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> text)
+    {
+        var first = 0;
+        while (first < text.Length && IsWhiteSpace(text[first])) first++;
+        var last = text.Length - 1;
+        while (last >= first && IsWhiteSpace(text[last])) last--;
+        return text[first..(last + 1)];
+    }
+
+    private static bool IsWhiteSpace(byte b) => b == ' ' || (uint)(b - '\t') <= '\r' - '\t';
+}

@@ -14,21 +14,21 @@ public sealed class DatasetBuilder : ITripletSink
     private readonly Dictionary<string, int> _items = new(IdTextComparer.Instance);
     private readonly ShortIdTable _shortUsers = new();
     private readonly ShortIdTable _shortItems = new();
-    private readonly List<long> _pairs;     // (user slot << 32) | item slot
-    private readonly List<float> _counts;
-
-    public DatasetBuilder() : this(0) { }
-
-    /// <param name="capacityHint">About how many triplets will come (a large file's size over its bytes per line), so that
-    /// the lists do not regrow and copy themselves through a long read.</param>
-    internal DatasetBuilder(long capacityHint)
-    {
-        var capacity = (int)Math.Clamp(capacityHint, 0, Array.MaxLength);
-        _pairs = new List<long>(capacity);
-        _counts = new List<float>(capacity);
-    }
+    private readonly List<long> _pairs = new();     // (user slot << 32) | item slot
+    private readonly List<float> _counts = new();
 
     public int Triplets => _pairs.Count;
+
+    /// <summary>
+    /// Makes room for about this many triplets (a large file's size over its bytes per line), so that the lists do not
+    /// regrow and copy themselves through a long read.
+    /// </summary>
+    internal void Expect(long triplets)
+    {
+        var capacity = (int)Math.Clamp(triplets, 0, Array.MaxLength);
+        _pairs.EnsureCapacity(capacity);
+        _counts.EnsureCapacity(capacity);
+    }
 
     public void Add(string user, string item, double count)
     {

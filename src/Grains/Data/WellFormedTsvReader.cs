@@ -21,7 +21,7 @@ internal static class WellFormedTsvReader
     /// <summary>The builder holding the file's triplets, or null when the file needs the line-by-line reader.</summary>
     public static DatasetBuilder? TryRead(Stream stream, CancellationToken ct)
     {
-        var builder = new DatasetBuilder(capacityHint: stream.CanSeek ? stream.Length / 16 : 0);
+        var builder = new DatasetBuilder();
         var buffer = new byte[ChunkBytes];
         var chars = new char[256];
         var lastUser = new byte[256];
@@ -47,6 +47,12 @@ internal static class WellFormedTsvReader
                     var read = stream.ReadAtLeast(buffer.AsSpan(filled), buffer.Length - filled, throwOnEndOfStream: false);
                     if (read == 0) atEnd = true;
                     filled += read;
+                    if (lineNumber == 0 && stream.CanSeek && filled > 0)
+                    {
+                        // The first chunk's lines tell how many the whole file holds, give or take a few per cent.
+                        var lines = buffer.AsSpan(0, filled).Count((byte)'\n') + 1;
+                        builder.Expect((long)(1.02 * lines * ((double)stream.Length / filled)));
+                    }
                     continue;
                 }
                 if (rest.IsEmpty) break;

@@ -22,10 +22,12 @@ public static class TripletFileReader
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         // A large plain TSV file is read as bytes; any other, or one with a line that is not plainly right, line by line.
-        if ((format == DatasetFormat.Tsv || (format == DatasetFormat.Auto && FormatFromName(path) == DatasetFormat.Tsv))
-            && WellFormedTsvReader.TryRead(stream, ct) is { } fast)
-            return Build(fast, path, 0);
-        stream.Position = 0;
+        // The byte reader may give up part way, so only a file that can go back to its start (not a pipe) is offered to it.
+        if (stream.CanSeek && (format == DatasetFormat.Tsv || (format == DatasetFormat.Auto && FormatFromName(path) == DatasetFormat.Tsv)))
+        {
+            if (WellFormedTsvReader.TryRead(stream, ct) is { } fast) return Build(fast, path, 0);
+            stream.Position = 0;
+        }
         using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         return Read(reader, path, format, ct, header);
     }

@@ -128,15 +128,9 @@ internal static class WellFormedTsvReader
         return double.IsFinite(count) && count >= 0 && count <= float.MaxValue;
     }
 
-    /// <summary>Trims what <see cref="MemoryExtensions.Trim(ReadOnlySpan{char})"/> trims from ASCII text: tab to carriage return, and space.</summary>
-    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> text)
-    {
-        var first = 0;
-        while (first < text.Length && IsWhiteSpace(text[first])) first++;
-        var last = text.Length - 1;
-        while (last >= first && IsWhiteSpace(text[last])) last--;
-        return text[first..(last + 1)];
-    }
-
-    private static bool IsWhiteSpace(byte b) => b == ' ' || (uint)(b - '\t') <= '\r' - '\t';
+    /// <summary>
+    /// What <see cref="MemoryExtensions.Trim(ReadOnlySpan{char})"/> trims from ASCII text, tab to carriage return and
+    /// space, is what <see cref="Ascii.Trim(ReadOnlySpan{byte})"/> trims.
+    /// </summary>
+    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> text) => text[Ascii.Trim(text)];
 }

@@ -32,9 +32,18 @@ internal sealed partial class NativeYardstick : IDisposable
         var keep = directory is not null;
         directory = keep ? Directory.CreateDirectory(directory!).FullName : Directory.CreateTempSubdirectory("hpf-yardstick-").FullName;
         var program = Path.Combine(directory, "fused_loop");
-        Run("gcc", ["-O3", "-march=native", "-fopenmp", "-o", program, source], "gcc is needed for --yardstick: apt-get install gcc");
         var csr = Path.Combine(directory, "train.csr");
-        WriteCsr(train.ByUser, train.Users, train.Items, csr);
+        try
+        {
+            Run("gcc", ["-O3", "-march=native", "-fopenmp", "-o", program, source], "gcc is needed for --yardstick: apt-get install gcc");
+            WriteCsr(train.ByUser, train.Users, train.Items, csr);
+        }
+        catch when (!keep)
+        {
+            // No yardstick is returned to dispose of: the temporary directory (a partial nonzeros file) goes now.
+            Directory.Delete(directory, recursive: true);
+            throw;
+        }
         return new NativeYardstick(program, csr, keep);
     }
 

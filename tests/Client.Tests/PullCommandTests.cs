@@ -93,6 +93,11 @@ public sealed class PullCommandTests(ServedClusterJob served) : IClassFixture<Se
         Assert.Equal(ExitCodes.BadOption, noCluster.ExitCode);
         Assert.Contains("hpf pull works on a cluster's jobs", noCluster.Error);
         Assert.Equal(ExitCodes.BadOption, (await Pulled(["pull", "../escape", .. served.Cluster.Arguments])).ExitCode);
+
+        // A data directory that cannot be written is found before the download, not after it.
+        var unwritable = await CliRun.Of(["--data-dir", "/dev/null", "pull", Job, .. served.Cluster.Arguments]);
+        Assert.Equal(ExitCodes.IoFailure, unwritable.ExitCode);
+        Assert.Contains("cannot write the data directory (--data-dir) /dev/null", unwritable.Error);
     }
 
     private static JsonDocument Json(CliRun run) => JsonDocument.Parse(run.Out);

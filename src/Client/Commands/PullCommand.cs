@@ -31,6 +31,8 @@ internal sealed class PullCommand
         var name = parsed.GetValue(_job)!;
         var store = _environment.Store(parsed);
         JobStore.ValidateName(name);
+        // Before the download, which for a large job is the long part.
+        WritableDirectory.Require(store.DataDirectory, "the data directory (--data-dir)");
         await using var client = await _connection.ConnectRequiredAsync(parsed, "pull", cancellationToken);
         var pulled = await PullCompletedAsync(client, name, cancellationToken);
         var replacing = store.Exists(name);

@@ -53,8 +53,9 @@ public static class OperatorPages
             .WithSummary("End this browser's session")
             .WithMetadata(ClientApiEndpointMetadata.Instance);
         app.MapPost("/api/browser-links", NewLink).WithTags("browser").WithName("CreateSignInLink")
-            .WithSummary("A one-time token for a sign-in link to the jobs page (/#login=TOKEN), good for 15 minutes")
+            .WithSummary("A one-time token for a sign-in link to the jobs page (/#login=TOKEN), good for 15 minutes; the API key only, not a browser session")
             .WithMetadata(ClientApiEndpointMetadata.Instance)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization();
 
         // The dashboard has no authentication of its own: it takes the API's.
@@ -62,8 +63,13 @@ public static class OperatorPages
         return app;
     }
 
-    private static Ok<SignInLink> NewLink(BrowserSessions sessions)
+    private static Results<Ok<SignInLink>, ProblemHttpResult> NewLink(HttpRequest request, BrowserSessions sessions)
     {
+        // Authorization let in the key or a browser session; a wrong key never gets here. Only the key may mint links:
+        // a session that could would trade them for fresh cookies and never sign in again.
+        if (!request.Headers.ContainsKey(ClientApiOptions.ApiKeyHeader))
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "API key required",
+                detail: $"A sign-in link is made with the cluster's API key in the {ClientApiOptions.ApiKeyHeader} header; a browser session cannot make one.");
         var (token, expires) = sessions.NewLinkToken();
         return TypedResults.Ok(new SignInLink(token, "/#login=" + token, expires));
     }

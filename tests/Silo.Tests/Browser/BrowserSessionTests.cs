@@ -94,6 +94,13 @@ public sealed class BrowserSessionTests : IAsyncLifetime
         ownPage.Headers.Add("Origin", _silo.ApiAddress.GetLeftPart(UriPartial.Authority));
         using var accepted = await browser.SendAsync(ownPage);
         Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+
+        // A session cannot mint sign-in links: it would trade them for fresh cookies and never have to sign in again.
+        using var renew = new HttpRequestMessage(HttpMethod.Post, "api/browser-links");
+        renew.Headers.Add("Origin", _silo.ApiAddress.GetLeftPart(UriPartial.Authority));
+        using var renewed = await browser.SendAsync(renew);
+        Assert.Equal(HttpStatusCode.Forbidden, renewed.StatusCode);
+        Assert.Contains("API key", await renewed.Content.ReadAsStringAsync());
     }
 
     private async Task<SignInLink> LinkAsync()

@@ -48,7 +48,8 @@ public sealed class ClusterTlsCommandTests : IAsyncLifetime, IDisposable
             var other = await Cli(["jobs", "--tls-certificate", OtherPfx, .. _cluster.Arguments]);
             Assert.Equal(ExitCodes.ClusterUnreachable, other.ExitCode);
             Assert.Contains($"this console refused its TLS certificate: 'CN=hpf-cluster' (SHA-256 {TestCertificates.Thumbprint(_clusterCertificate)}) is not the cluster certificate", other.Error);
-            Assert.Contains($"Refused a TLS peer: 'CN=hpf-cluster' (SHA-256 {TestCertificates.Thumbprint(_otherCertificate)})", _logs.Text);
+            var refusal = $"Refused a TLS peer: 'CN=hpf-cluster' (SHA-256 {TestCertificates.Thumbprint(_otherCertificate)})";
+            Assert.Contains(refusal, await _logs.TextOnceItHoldsAsync(refusal, TimeSpan.FromSeconds(10)));
 
             var missing = await Cli(["jobs", "--tls-certificate", _scratch.File("none.pfx"), .. _cluster.Arguments]);
             Assert.Equal(ExitCodes.BadOption, missing.ExitCode);

@@ -18,6 +18,21 @@ internal sealed class CapturedLogs : ILoggerProvider
         }
     }
 
+    /// <summary>
+    /// The log once it holds <paramref name="expected"/>, or the log as it is after <paramref name="timeout"/>: a silo
+    /// logs what happened on a connection on its own threads, possibly after the other side has already given up.
+    /// </summary>
+    public async Task<string> TextOnceItHoldsAsync(string expected, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var text = Text;
+            if (text.Contains(expected, StringComparison.Ordinal) || DateTime.UtcNow >= deadline) return text;
+            await Task.Delay(50);
+        }
+    }
+
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     public void Dispose()

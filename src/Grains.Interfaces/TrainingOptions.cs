@@ -66,6 +66,10 @@ public sealed record TrainingOptions
     [Id(16)]
     public CountTransform Transform { get; init; }
 
+    /// <summary>The model the job fits; <see cref="ModelKind.Poisson"/> (HPF) by default.</summary>
+    [Id(17)]
+    public ModelKind Model { get; init; }
+
     public bool IsStochastic => UsersBatched || ItemsBatched;
 
     private bool UsersBatched => UsersPerBatch is not null || UserBatchFraction is not null;

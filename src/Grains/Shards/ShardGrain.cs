@@ -34,6 +34,8 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     private readonly TimeSpan _pushWait;
     private readonly string?[] _slotETags = new string?[CheckpointRequest.FinalSlot + 1];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, float[]> _fetchBuffers = new();
+    /// <summary>One buffer per (receiver, part) of a push cut into parts, reused iteration after iteration as a whole push's is.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Receiver, int Part), float[]> _pushPartBuffers = new();
     private readonly List<StatisticsChunk> _pendingStatistics = [];
     private ShardSubscriptions _subscriptions = new();
     private ShardLoadBuffer? _buffer;
@@ -121,6 +123,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         _served = null;
         _version = NoParameters;
         _fetchBuffers.Clear();
+        _pushPartBuffers.Clear();
         await _store.ClearAsync(StoreType, GrainKey, _dataETag, cancellationToken);
         _dataETag = null;
         if (IsUserSide) await ClearAddedUsersAsync(cancellationToken);
@@ -289,12 +292,15 @@ public abstract partial class ShardGrain : Grain, IShardGrain
                 _ = SendPushAsync(_others[j], j, push);
                 continue;
             }
-            // More rows than one message takes: in parts, each packed into an array of its own.
+            // More rows than one message takes: in parts, each packed into a buffer of its own that the next push of the
+            // same part reuses (the receiver has copied it by then: this side steps again only after the other side's
+            // step, which took this push, has ended). At 10M nonzeros fresh arrays were most of a silo's allocations.
             var parts = (rows.Length + perMessage - 1) / perMessage;
-            for (var first = 0; first < rows.Length; first += perMessage)
+            for (var (first, part) = (0, 0); first < rows.Length; first += perMessage, part++)
             {
-                var part = WeightRows.Pack(shard.Side, rows[first..Math.Min(rows.Length, first + perMessage)], null);
-                _ = SendPushAsync(_others[j], j, new RowPush(shard.Plan.Shard, runToken, version, columnSums, part, first, parts));
+                var count = Math.Min(rows.Length - first, perMessage);
+                var packed = WeightRows.Pack(shard.Side, rows.AsSpan(first, count), PushPartBuffer(j, part, count * shard.K));
+                _ = SendPushAsync(_others[j], j, new RowPush(shard.Plan.Shard, runToken, version, columnSums, packed, first, parts));
             }
         }
     }
@@ -838,6 +844,16 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         {
             buffer = new float[length];
             _fetchBuffers[key] = buffer;
+        }
+        return buffer;
+    }
+
+    private float[] PushPartBuffer(int receiver, int part, int length)
+    {
+        if (!_pushPartBuffers.TryGetValue((receiver, part), out var buffer) || buffer.Length != length)
+        {
+            buffer = new float[length];
+            _pushPartBuffers[(receiver, part)] = buffer;
         }
         return buffer;
     }

@@ -320,7 +320,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     /// <summary>Waits for every shard of the other side to push its rows of <paramref name="otherVersion"/>, then takes them as a fetch would.</summary>
     private async Task<long> TakePushesAsync(SealedShard shard, long runToken, long otherVersion, CancellationToken cancellationToken)
     {
-        RowPush[] pushes;
+        RowPush[][] pushes;
         // Bounded on this side too: a caller that froze (its silo stopped, not closed) never cancels the call, and a
         // step waiting for ever would hold this shard against the next coordinator's restore. A closing activation
         // (its silo stopping) gives up at once: its shutdown waits for this call.
@@ -348,13 +348,17 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         long bytes = 0;
         for (var j = 0; j < pushes.Length; j++)
         {
-            var push = pushes[j];
-            // Added up in shard order, as the coordinator adds the sums it is sent: the same doubles either way.
-            for (var f = 0; f < total.Length; f++) total[f] += push.ColumnSums[f];
+            var parts = pushes[j];
+            // Added up in shard order, as the coordinator adds the sums it is sent: the same doubles either way. Every
+            // part of a push carries the same sums.
+            for (var f = 0; f < total.Length; f++) total[f] += parts[0].ColumnSums[f];
             if (gathered.RowsOf(j) == 0) continue;
-            if (push.Rows is null) throw new ShardStateException($"{OtherSideName} shard {j} pushed no rows where {gathered.RowsOf(j)} were resolved");
-            Fill(gathered, j, push.Rows);
-            bytes += push.Rows.Bytes;
+            foreach (var part in parts)
+            {
+                if (part.Rows is null) throw new ShardStateException($"{OtherSideName} shard {j} pushed no rows where {gathered.RowsOf(j)} were resolved");
+                bytes += part.Rows.Bytes;
+            }
+            Fill(j, () => parts.Length == 1 ? gathered.Fill(j, parts[0].Rows!) : gathered.Fill(j, parts));
         }
         return bytes;
     }
@@ -764,7 +768,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             if (count <= perMessage)
             {
                 var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, otherVersion, null), cancellationToken);
-                Fill(gathered, j, rows);
+                Fill(j, () => gathered.Fill(j, rows));
                 Interlocked.Add(ref bytes, rows.Bytes);
                 return;
             }
@@ -780,12 +784,13 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         return bytes;
     }
 
-    private void Fill(GatheredRows gathered, int part, FetchedRows rows)
+    /// <summary>Runs one of <see cref="GatheredRows"/>' fills for the rows of <paramref name="part"/>, its complaints as the shard's.</summary>
+    private void Fill(int part, Func<bool> fill)
     {
         bool finite;
         try
         {
-            finite = gathered.Fill(part, rows);
+            finite = fill();
         }
         catch (InvalidOperationException e)
         {

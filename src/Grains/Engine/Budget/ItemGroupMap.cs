@@ -72,6 +72,16 @@ public sealed class ItemGroupMap
         return new ItemGroupMap(groupOf, source);
     }
 
+    /// <summary>The map as it travels with a cluster job, items in ordinal order.</summary>
+    public Interfaces.ItemGroupTable ToTable()
+    {
+        var items = _groupOf.Keys.ToArray();
+        Array.Sort(items, StringComparer.Ordinal);
+        var groups = new string[items.Length];
+        for (var n = 0; n < items.Length; n++) groups[n] = _groupOf[items[n]];
+        return new Interfaces.ItemGroupTable(items, groups);
+    }
+
     /// <summary>The items of <paramref name="itemIds"/> this map gives no group, in the given order.</summary>
     public List<string> MissingOf(string[] itemIds)
     {

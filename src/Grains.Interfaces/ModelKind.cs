@@ -5,4 +5,10 @@ public enum ModelKind
 {
     /// <summary>Hierarchical Poisson factorization of counts: the default.</summary>
     Poisson = 0,
+
+    /// <summary>
+    /// The user–group budget model (docs/maths.md, "The budget model"): items belong to groups (songs to artists), and
+    /// a user's counts within a group are multinomial given the user's total for the group. Needs the item → group map.
+    /// </summary>
+    Budget = 1,
 }

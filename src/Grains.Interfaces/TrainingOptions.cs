@@ -110,6 +110,10 @@ public sealed record TrainingOptions
         if (!(StepKappa > 0.5 && StepKappa <= 1.0)) throw Bad("step-kappa", StepKappa, "must lie in (0.5, 1] so that Σρ = ∞ and Σρ² < ∞");
         if (!double.IsFinite(StepTau0) || StepTau0 < 0) throw Bad("step-tau0", StepTau0, "must be a finite number ≥ 0");
         if (Threads < 0) throw Bad("threads", Threads, "must be ≥ 0 (0 = all cores)");
+        if (!Enum.IsDefined(Model)) throw Bad("model", Model, "is not a model this build knows");
+        // The budget model's ξ per (user, group) pair is one member's; its conjugate updates are full batch only.
+        if (Model == ModelKind.Budget && Members != 1) throw Bad("members", Members, "must be 1 with --model budget (the budget model trains one member)");
+        if (Model == ModelKind.Budget && IsStochastic) throw Bad("model", "budget", "trains full batch only: leave out the SVI batch options");
     }
 
     private static ArgumentOutOfRangeException Bad(string name, object? value, string rule) =>

@@ -345,8 +345,8 @@ public sealed partial class CoordinatorGrain(
         var shards = Shards();
         var training = state.Spec.Training;
         var indexed = await Task.WhenAll(
-            shards.Users.Select((s, n) => s.Index(new ShardPlan(Job, n, state.UserShards, state.ItemShards, training), cancellationToken))
-                .Concat(shards.Items.Select((s, n) => s.Index(new ShardPlan(Job, n, state.UserShards, state.ItemShards, training), cancellationToken))));
+            shards.Users.Select((s, n) => s.Index(new ShardPlan(Job, n, state.UserShards, state.ItemShards, training) { Groups = state.Spec.Groups }, cancellationToken))
+                .Concat(shards.Items.Select((s, n) => s.Index(new ShardPlan(Job, n, state.UserShards, state.ItemShards, training) { Groups = state.Spec.Groups }, cancellationToken))));
         var users = indexed[..state.UserShards];
         var items = indexed[state.UserShards..];
         CheckReceived(state, users, items);

@@ -139,7 +139,13 @@ internal sealed class FactorSide : CounterpartRows
     /// activity rate = prior rate + Σ_k E[x]. Refreshes E[x] and exp(E[log]) for the row.
     /// </summary>
     /// <returns>False when a parameter of the row came out NaN or infinite.</returns>
-    public bool UpdateRow(int r, CounterpartRows other, RowScratch scratch)
+    public bool UpdateRow(int r, CounterpartRows other, RowScratch scratch) => UpdateRow(r, other, scratch, other.ColumnSum);
+
+    /// <summary>
+    /// The row update with the rate's data term given per row (<paramref name="otherSums"/>, [K]) instead of the other
+    /// side's column sums: the budget model's rates are sums over the row's groups (docs/maths.md, "The budget model").
+    /// </summary>
+    public bool UpdateRow(int r, CounterpartRows other, RowScratch scratch, ReadOnlySpan<double> otherSums)
     {
         var w = ExpElog.Slice(r * Stride, Stride);
         var others = Rows.OthersOf(r);
@@ -170,7 +176,6 @@ internal sealed class FactorSide : CounterpartRows
         // shapeSum is laid out as the weights are: member m's factor f at WeightStart(m) + f.
         var shape = Shape.AsSpan(r * K, K);
         var rate = Rate.AsSpan(r * K, K);
-        var otherSums = other.ColumnSum;
         for (var m = 0; m < members.Count; m++)
         {
             var expectedActivity = ActivityShape[m] / ActivityRate[r * members.Count + m];

@@ -17,8 +17,10 @@ public static class ModelStoreFormat
     /// <summary>
     /// Version 2 adds the ensemble's member count to the options (and an activity per member); version 1 files read as
     /// one member. Version 3 adds the SVI batch fractions and the count transform; older files read without fractions and untransformed.
+    /// Version 4 adds the model kind after the options and, for the budget model, the group ids and each item's group
+    /// after the parameters; older files read as HPF.
     /// </summary>
-    public const int Version = 3;
+    public const int Version = 4;
     private static readonly byte[] ModelMagic = "HPFMODEL"u8.ToArray();
     private static readonly byte[] DatasetMagic = "HPFTRAIN"u8.ToArray();
     private static readonly byte[] EndMarker = "HPF-END!"u8.ToArray();
@@ -36,6 +38,7 @@ public static class ModelStoreFormat
         WriteArray<float>(writer, model.ItemShape);
         WriteArray<float>(writer, model.ItemRate);
         WriteArray<float>(writer, model.ItemPopularityRate);
+        if (model.Options.Model == ModelKind.Budget) WriteGroups(writer, model);
         writer.Write(EndMarker);
     }
 
@@ -54,8 +57,25 @@ public static class ModelStoreFormat
         var itemShape = ReadArray<float>(reader, (long)itemIds.Length * k);
         var itemRate = ReadArray<float>(reader, (long)itemIds.Length * k);
         var itemPopularity = ReadArray<float>(reader, (long)itemIds.Length * options.Members);
+        var groups = options.Model == ModelKind.Budget ? ReadGroups(reader, itemIds.Length) : null;
         ReadEnd(reader);
-        return new HpfModel(options, userIds, itemIds, userShape, userRate, userActivity, itemShape, itemRate, itemPopularity);
+        return new HpfModel(options, userIds, itemIds, userShape, userRate, userActivity, itemShape, itemRate, itemPopularity) { Groups = groups };
+    }
+
+    private static void WriteGroups(BinaryWriter writer, HpfModel model)
+    {
+        var groups = model.Groups ?? throw new ArgumentException("a budget model must have its item groups", nameof(model));
+        WriteIds(writer, groups.GroupIds);
+        WriteArray<int>(writer, groups.ItemGroup);
+    }
+
+    private static Budget.ItemGroups ReadGroups(BinaryReader reader, int items)
+    {
+        var groupIds = ReadIds(reader);
+        var itemGroup = ReadArray<int>(reader, items);
+        foreach (var g in itemGroup)
+            if ((uint)g >= (uint)groupIds.Length) throw Damaged("an item's group index is out of range");
+        return new Budget.ItemGroups(groupIds, itemGroup);
     }
 
     public static void WriteDataset(Stream stream, Dataset dataset, Guid saveId)
@@ -136,6 +156,7 @@ public static class ModelStoreFormat
         writer.Write(o.UserBatchFraction ?? -1);
         writer.Write(o.ItemBatchFraction ?? -1);
         writer.Write((int)o.Transform);
+        writer.Write((int)o.Model);
     }
 
     private static TrainingOptions ReadOptions(BinaryReader reader, int version)
@@ -162,6 +183,8 @@ public static class ModelStoreFormat
         if (version >= 3) options = options with { UserBatchFraction = OptionalFraction(reader.ReadDouble()), ItemBatchFraction = OptionalFraction(reader.ReadDouble()) };
         // Older files were trained on the counts as read.
         options = options with { Transform = version >= 3 ? ReadEnum<CountTransform>(reader) : CountTransform.None };
+        // Files before version 4 hold HPF models.
+        options = options with { Model = version >= 4 ? ReadEnum<ModelKind>(reader) : ModelKind.Poisson };
         try
         {
             options.Validate();

@@ -213,6 +213,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
 
         var layout = indexed.Link(_others.Length, trainingFound, validationFound);
         _shard = new SealedShard(plan, IsUserSide, indexed.Ids, layout, _subscriptions);
+        if (plan.Training.Model == ModelKind.Budget) _shard.Budget = LinkBudget(plan, indexed, layout);
         _shard.Initialize();
         _version = 0;
         var validation = layout.Validation;
@@ -248,6 +249,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         _updating = true;
         try
         {
+            shard.Budget?.UseTable(request.GroupTable);
             // Once the rows are being updated the step runs to its end: a half-updated shard would be neither version.
             var failed = shard.HalfStep.Run(CancellationToken.None);
             if (failed >= 0)
@@ -264,7 +266,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             _updating = false;
         }
         if (request.PushRows) PushRows(shard, request.RunToken, request.Version, columnSums);
-        return new HalfStepResult(columnSums, null, bytes);
+        return new HalfStepResult(columnSums, null, bytes) { GroupTable = shard.Budget?.NextTable(shard.Side, shard.Threads) };
     }
 
     public Task AcceptPush(RowPush push, CancellationToken cancellationToken)
@@ -434,8 +436,11 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var bytes = await FetchExpectedAsync(shard, request.OtherVersion, cancellationToken);
         var side = shard.Side;
         var members = side.Members.Count;
-        var train = PoissonLikelihood.NonzeroTerm(side.Rows, side.Expected, _expectedTable, k, members, shard.Threads) - shard.SumLogFactorial;
-        var validation = layout.Validation.Count > 0 ? PoissonLikelihood.HeldOutSum(layout.Validation, side.Expected, _expectedTable, k, members) : 0;
+        var budget = shard.Budget;
+        var train = budget is not null ? BudgetTrainTerm(budget, side, request)
+            : PoissonLikelihood.NonzeroTerm(side.Rows, side.Expected, _expectedTable, k, members, shard.Threads) - shard.SumLogFactorial;
+        // The budget model's held-out term is not taken on the grains (the job refuses val-llk); its validation count is 0.
+        var validation = budget is null && layout.Validation.Count > 0 ? PoissonLikelihood.HeldOutSum(layout.Validation, side.Expected, _expectedTable, k, members) : 0;
         double diff = 0;
         if (request.DiffNorm)
         {
@@ -447,7 +452,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             }
             side.Expected.CopyTo(previous, 0);
         }
-        return new CheckResult(train, validation, layout.Validation.Count, diff, bytes);
+        return new CheckResult(train, validation, budget is null ? layout.Validation.Count : 0, diff, bytes);
     }
 
     public async Task<ElboPart> Elbo(CheckRequest request, CancellationToken cancellationToken)
@@ -477,8 +482,9 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             }
         }));
         // Every member's bound has the data's log y! term.
-        return new ElboPart(rows + EvidenceLowerBound.NonzeroTerm(side.Rows, side.Shape, side.Rate, otherShape, otherRate, side.Members)
-            - side.Members.Count * shard.SumLogFactorial, sums);
+        var nonzeros = EvidenceLowerBound.NonzeroTerm(side.Rows, side.Shape, side.Rate, otherShape, otherRate, side.Members) - side.Members.Count * shard.SumLogFactorial;
+        if (shard.Budget is { } budget) nonzeros += BudgetPairTerm(budget, side, request);
+        return new ElboPart(rows + nonzeros, sums);
     }
 
     // SVI

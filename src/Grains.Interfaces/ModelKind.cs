@@ -5,4 +5,10 @@ public enum ModelKind
 {
     /// <summary>Hierarchical Poisson factorization of counts: the default.</summary>
     Poisson = 0,
+
+    /// <summary>
+    /// Hierarchical Gaussian matrix factorization of explicit ratings (docs/maths.md, "Ratings"): r ~ N(μ + b_u + c_i +
+    /// x_u·y_i, σ²) with learnt population priors on the user and item rows.
+    /// </summary>
+    Gaussian = 2,
 }

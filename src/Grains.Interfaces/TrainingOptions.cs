@@ -70,6 +70,10 @@ public sealed record TrainingOptions
     [Id(17)]
     public ModelKind Model { get; init; }
 
+    /// <summary>The hyperpriors of the Gaussian model (<see cref="ModelKind.Gaussian"/>); unused by the others.</summary>
+    [Id(20)]
+    public GaussianPriors GaussianPriors { get; init; } = GaussianPriors.Default;
+
     public bool IsStochastic => UsersBatched || ItemsBatched;
 
     private bool UsersBatched => UsersPerBatch is not null || UserBatchFraction is not null;
@@ -97,6 +101,7 @@ public sealed record TrainingOptions
     public void Validate()
     {
         Priors.Validate();
+        GaussianPriors.Validate();
         if (Factors < 1) throw Bad("k", Factors, "must be ≥ 1");
         if (Members < 1 || Members > Factors) throw Bad("members", Members, $"must lie in [1, K] (K = {Factors}: every member needs a factor)");
         if (MaxIterations < 1) throw Bad("max-iter", MaxIterations, "must be ≥ 1");

@@ -8,6 +8,10 @@ namespace Hpf.Cluster.Grains.Interfaces;
 public sealed record CheckpointRequest(int Iteration, int Slot, long Version, long StepCounter)
 {
     public const int FinalSlot = 2;
+
+    /// <summary>A Gaussian job's hyperparameters at the checkpoint, kept beside the rows so a pulled model has them; null for HPF.</summary>
+    [Id(4)]
+    public GaussianHyperparameters? Gaussian { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("hpf.CheckpointResult")]

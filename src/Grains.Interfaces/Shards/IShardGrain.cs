@@ -76,6 +76,28 @@ public interface IShardGrain : IGrainWithStringKey
     [Alias("Elbo")]
     Task<ElboPart> Elbo(CheckRequest request, CancellationToken cancellationToken);
 
+    // The Gaussian model (ShardGrain.Gaussian.cs)
+
+    /// <summary>A half-step of the Gaussian model: the shard's rows against the other side's moments.</summary>
+    [Alias("GaussianHalfStep")]
+    Task<GaussianStepResult> GaussianHalfStep(GaussianStepRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The Gaussian moments (m, then E[zzᵀ], float64) of the rows shard <see cref="RowFetch.Subscriber"/> of the other
+    /// side resolved, in its order; rows [Start, Start + Count) of them when Count ≥ 0.
+    /// </summary>
+    [Alias("FetchGaussianMoments")]
+    [AlwaysInterleave]
+    Task<double[]> FetchGaussianMoments(RowFetch fetch, CancellationToken cancellationToken);
+
+    /// <summary>The shard's Gaussian sums as its rows stand, and its ratings' count and sums (item shards report no ratings).</summary>
+    [Alias("GaussianSums")]
+    Task<GaussianShardSums> GaussianSums(CancellationToken cancellationToken);
+
+    /// <summary>Rows [start, start + count) of the shard's Gaussian model, with the hyperparameters of its last checkpoint.</summary>
+    [Alias("GaussianModelRows")]
+    Task<GaussianShardRows> GaussianModelRows(int start, int count, CancellationToken cancellationToken);
+
     // SVI
 
     /// <summary>One SVI local step: the shard's rows in the batch get one coordinate update; their sufficient statistics go to the other side's shards.</summary>

@@ -88,6 +88,9 @@ public sealed record TrainingCheckpoint
     public LikelihoodPoint[] Curve { get; init; } = [];
     [Id(9)]
     public double[] ElboTrace { get; init; } = [];
+    /// <summary>A Gaussian job's μ, σ² and population priors at the checkpoint; null for HPF and at iteration 0.</summary>
+    [Id(10)]
+    public GaussianHyperparameters? Gaussian { get; init; }
 }
 
 /// <summary>What a coordinator persists: its job, or nothing once the job is deleted (or before it is created).</summary>

@@ -187,6 +187,7 @@ internal sealed partial class TrainingRun
 
     private async Task<TrainingOutcome> TrainAsync(CancellationToken stop)
     {
+        if (_options.Model == ModelKind.Gaussian) return await GaussianTrainAsync(stop);
         var o = _options;
         var c = _checkpoint;
         _userVersion = c.UserVersion;

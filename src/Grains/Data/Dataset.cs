@@ -16,7 +16,8 @@ public sealed class Dataset
         double logFactorials = 0, total = 0;
         foreach (var y in byUser.Counts)
         {
-            logFactorials += LogFactorial.Of(y);
+            // Ratings (the Gaussian model) may be 0 or negative; log y! belongs to the Poisson likelihood only.
+            if (y > 0) logFactorials += LogFactorial.Of(y);
             total += y;
         }
         SumLogFactorial = logFactorials;

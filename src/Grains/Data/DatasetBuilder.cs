@@ -7,15 +7,25 @@ namespace Hpf.Cluster.Grains.Data;
 /// Collects (user, item, count) triplets and builds a <see cref="Dataset"/>: duplicate (user, item)
 /// pairs are summed, zero counts dropped, ids given dense indices in ordinal order. Counts are checked
 /// by the readers; this class only refuses what would corrupt the model (negative or non-finite).
+/// Built for ratings (<see cref="DatasetBuilder(bool)"/>, the Gaussian model), any finite value is kept, zero and
+/// negative included, and duplicate pairs are averaged: a rating given twice is one rating, not their sum.
 /// </summary>
 public sealed class DatasetBuilder : ITripletSink
 {
+    private readonly bool _ratings;
     private readonly Dictionary<string, int> _users = new(IdTextComparer.Instance);
     private readonly Dictionary<string, int> _items = new(IdTextComparer.Instance);
     private readonly ShortIdTable _shortUsers = new();
     private readonly ShortIdTable _shortItems = new();
     private readonly List<long> _pairs = new();     // (user slot << 32) | item slot
     private readonly List<float> _counts = new();
+
+    public DatasetBuilder()
+    {
+    }
+
+    /// <param name="ratings">The values are ratings: any finite value is kept and duplicate pairs are averaged.</param>
+    public DatasetBuilder(bool ratings) => _ratings = ratings;
 
     public int Triplets => _pairs.Count;
 
@@ -32,9 +42,14 @@ public sealed class DatasetBuilder : ITripletSink
 
     public void Add(string user, string item, double count)
     {
-        if (!double.IsFinite(count) || count < 0 || count > float.MaxValue)
+        if (_ratings)
+        {
+            if (!double.IsFinite(count) || Math.Abs(count) > float.MaxValue)
+                throw new ArgumentOutOfRangeException(nameof(count), count, "a rating must be finite and within float32's range");
+        }
+        else if (!double.IsFinite(count) || count < 0 || count > float.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(count), count, "a count must be finite, ≥ 0 and within float32's range");
-        if (count == 0) return;
+        if (count == 0 && !_ratings) return;
         var u = Slot(_users, user);
         var i = Slot(_items, item);
         _pairs.Add(((long)u << 32) | (uint)i);
@@ -92,8 +107,16 @@ public sealed class DatasetBuilder : ITripletSink
         var other = new List<int>(n);
         var counts = new List<float>(n);
         long previous = -1;
+        var copies = 1;
         for (var j = 0; j < n; j++)
         {
+            if (keys[j] == previous && _ratings)
+            {
+                // A duplicate rating: the running mean of the pair's ratings, so the order they came in does not matter.
+                copies++;
+                counts[^1] += (values[j] - counts[^1]) / copies;
+                continue;
+            }
             if (keys[j] == previous)
             {
                 counts[^1] += values[j];   // duplicate (user, item): summed, as the README says
@@ -105,6 +128,7 @@ public sealed class DatasetBuilder : ITripletSink
                 continue;
             }
             previous = keys[j];
+            copies = 1;
             rowStart[(int)(keys[j] >> 32) + 1]++;
             other.Add((int)(uint)keys[j]);
             counts.Add(values[j]);

@@ -18,25 +18,27 @@ public static class TripletFileReader
 
     /// <summary>Reads a whole file into a new dataset. Error messages name the file as <paramref name="path"/> spells it.</summary>
     /// <param name="header">Line 1 is a header even where the format has none (TSV, MovieLens).</param>
-    public static Dataset Read(string path, DatasetFormat format = DatasetFormat.Auto, CancellationToken ct = default, bool header = false)
+    /// <param name="ratings">The third column is a rating (the Gaussian model): any finite value, zero and negative kept, duplicate pairs averaged.</param>
+    public static Dataset Read(string path, DatasetFormat format = DatasetFormat.Auto, CancellationToken ct = default, bool header = false, bool ratings = false)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         // A large plain TSV file is read as bytes; any other, or one with a line that is not plainly right, line by line.
         // The byte reader may give up part way, so only a file that can go back to its start (not a pipe) is offered to it.
-        if (stream.CanSeek && (format == DatasetFormat.Tsv || (format == DatasetFormat.Auto && FormatFromName(path) == DatasetFormat.Tsv)))
+        if (!ratings && stream.CanSeek && (format == DatasetFormat.Tsv || (format == DatasetFormat.Auto && FormatFromName(path) == DatasetFormat.Tsv)))
         {
             if (WellFormedTsvReader.TryRead(stream, ct) is { } fast) return Build(fast, path, 0);
             stream.Position = 0;
         }
         using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        return Read(reader, path, format, ct, header);
+        return Read(reader, path, format, ct, header, ratings);
     }
 
     /// <summary>Reads text that came from elsewhere (a test, a pipe); <paramref name="fileName"/> is used for Auto and in messages.</summary>
-    public static Dataset Read(TextReader reader, string fileName, DatasetFormat format = DatasetFormat.Auto, CancellationToken ct = default, bool header = false)
+    public static Dataset Read(TextReader reader, string fileName, DatasetFormat format = DatasetFormat.Auto, CancellationToken ct = default, bool header = false,
+        bool ratings = false)
     {
-        var builder = new DatasetBuilder();
-        var summary = ReadInto(reader, fileName, builder, format, ct, header);
+        var builder = new DatasetBuilder(ratings);
+        var summary = ReadInto(reader, fileName, builder, format, ct, header, ratings);
         return Build(builder, fileName, summary.DataLines);
     }
 
@@ -61,8 +63,9 @@ public static class TripletFileReader
     /// discarded.
     /// </summary>
     /// <param name="header">Line 1 is a header even where the format has none (TSV, MovieLens).</param>
+    /// <param name="ratings">The third column is a rating: zero and negative values are data, not errors or dropped lines.</param>
     public static TripletFileSummary ReadInto(TextReader reader, string fileName, ITripletSink builder, DatasetFormat format = DatasetFormat.Auto,
-        CancellationToken ct = default, bool header = false)
+        CancellationToken ct = default, bool header = false, bool ratings = false)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(builder);
@@ -140,8 +143,8 @@ public static class TripletFileReader
             else if (!isNumber && firstLine) bad = errors.Add(lineNumber, countName, $"{countName} '{countText}' is not a number (if line 1 is a header, say so with --header; the API's upload takes header=true)");
             else if (!isNumber) bad = errors.Add(lineNumber, countName, $"{countName} '{countText}' is not a number");
             else if (!double.IsFinite(count)) bad = errors.Add(lineNumber, countName, $"{countName} '{countText}' is not finite");
-            else if (count < 0) bad = errors.Add(lineNumber, countName, $"{countName} {countText} is negative");
-            else if (count > float.MaxValue) bad = errors.Add(lineNumber, countName, $"{countName} {countText} is beyond the float32 range counts are stored in (3.4e38)");
+            else if (count < 0 && !ratings) bad = errors.Add(lineNumber, countName, $"{countName} {countText} is negative");
+            else if (Math.Abs(count) > float.MaxValue) bad = errors.Add(lineNumber, countName, $"{countName} {countText} is beyond the float32 range counts are stored in (3.4e38)");
             if (bad)
             {
                 shape.Failed(line, fields.Count);
@@ -150,7 +153,7 @@ public static class TripletFileReader
             shape.Parsed();
             if (errors.Total > 0) continue;   // once the file is refused, stop growing the builder
 
-            if (count == 0)
+            if (count == 0 && !ratings)
             {
                 zeros++;
                 continue;

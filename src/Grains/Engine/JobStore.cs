@@ -109,6 +109,21 @@ public sealed class JobStore
         return new JobStoreEntry(directory, saved);
     }
 
+    /// <summary>Saves (or replaces) a job of the Gaussian model; returns it as stored, with its new save id.</summary>
+    public JobStoreEntry Save(JobStoreManifest manifest, Gaussian.GaussianModel model, Dataset train, CancellationToken cancellationToken = default)
+    {
+        var directory = DirectoryOf(manifest.Name);
+        if (model.Users.Rows != train.Users || model.Items.Rows != train.Items)
+            throw new ArgumentException("the model and the training set do not have the same users and items");
+        cancellationToken.ThrowIfCancellationRequested();
+        var saved = manifest with { SaveId = Guid.NewGuid() };
+        Directory.CreateDirectory(directory);
+        AtomicFile.Write(Path.Combine(directory, TrainingSetFileName), stream => ModelStoreFormat.WriteDataset(stream, train, saved.SaveId));
+        AtomicFile.Write(Path.Combine(directory, ModelFileName), stream => ModelStoreFormat.WriteGaussianModel(stream, model, saved.SaveId));
+        AtomicFile.Write(Path.Combine(directory, ManifestFileName), stream => JsonSerializer.Serialize(stream, saved, JsonOptions));
+        return new JobStoreEntry(directory, saved);
+    }
+
     /// <exception cref="JobStoreException">No such job, or its model.json is unreadable.</exception>
     public JobStoreEntry Open(string name)
     {

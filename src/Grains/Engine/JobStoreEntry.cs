@@ -29,6 +29,13 @@ public sealed class JobStoreEntry
         return (model, saveId);
     });
 
+    /// <exception cref="JobStoreException">model.bin is missing, damaged, not a Gaussian model, or from another save than model.json.</exception>
+    public Gaussian.GaussianModel LoadGaussianModel() => Read(ModelPath, stream =>
+    {
+        var model = ModelStoreFormat.ReadGaussianModel(stream, out var saveId);
+        return (model, saveId);
+    });
+
     /// <exception cref="JobStoreException">train.bin is missing, damaged, or from another save than model.json.</exception>
     public Dataset LoadTrainingSet() => Read(TrainingSetPath, stream =>
     {

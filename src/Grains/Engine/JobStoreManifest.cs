@@ -22,6 +22,8 @@ public sealed record JobStoreManifest
     public required int Items { get; init; }
     public required int Nonzeros { get; init; }
 
+    /// <summary>The model the job fits; jobs saved before there was a choice are HPF.</summary>
+    public ModelKind Model { get; init; }
     public required int K { get; init; }
     /// <summary>The ensemble's members (<see cref="TrainingOptions.Members"/>); theta.tsv holds E[θ]/Members, so θ·β is the predicted count.</summary>
     public int Members { get; init; } = 1;
@@ -56,10 +58,14 @@ public sealed record JobStoreManifest
     /// <summary>The manifest of a finished run; <paramref name="loadSeconds"/> is the time spent reading the data files.</summary>
     public static JobStoreManifest Describe(
         string name, TrainingResult result, Dataset train, double loadSeconds,
+        string dataFile, string? dataFormat, string? validationFile, DateTimeOffset createdUtc) =>
+        Describe(name, result.Model.Options, result.Report, train, loadSeconds, dataFile, dataFormat, validationFile, createdUtc);
+
+    /// <summary>The manifest of a finished run of any model, from its options and report.</summary>
+    public static JobStoreManifest Describe(
+        string name, TrainingOptions o, TrainingReport report, Dataset train, double loadSeconds,
         string dataFile, string? dataFormat, string? validationFile, DateTimeOffset createdUtc)
     {
-        var o = result.Model.Options;
-        var report = result.Report;
         var last = report.Curve.Count > 0 ? report.Curve[^1] : null;
         return new JobStoreManifest
         {
@@ -71,6 +77,7 @@ public sealed record JobStoreManifest
             Users = train.Users,
             Items = train.Items,
             Nonzeros = train.Nonzeros,
+            Model = o.Model,
             K = o.Factors,
             Members = o.Members,
             Seed = o.Seed,

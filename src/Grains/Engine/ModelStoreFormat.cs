@@ -17,8 +17,9 @@ public static class ModelStoreFormat
     /// <summary>
     /// Version 2 adds the ensemble's member count to the options (and an activity per member); version 1 files read as
     /// one member. Version 3 adds the SVI batch fractions and the count transform; older files read without fractions and untransformed.
-    /// Version 4 adds the model kind after the options and, for the budget model, the group ids and each item's group
-    /// after the parameters; older files read as HPF.
+    /// Version 4 adds the model kind and the Gaussian hyperpriors to the options (older files read as HPF); a budget
+    /// model's file adds the group ids and each item's group after the parameters, and a Gaussian model's file holds
+    /// its rows' means and covariances and its hyperparameters in place of the Gamma arrays.
     /// </summary>
     public const int Version = 4;
     private static readonly byte[] ModelMagic = "HPFMODEL"u8.ToArray();
@@ -48,6 +49,8 @@ public static class ModelStoreFormat
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
         saveId = ReadHeader(reader, ModelMagic, "model", out var version);
         var options = ReadOptions(reader, version);
+        if (options.Model != ModelKind.Poisson)
+            throw new InvalidDataException($"it holds a {options.Model.ToString().ToLowerInvariant()} model, not an HPF model of counts");
         var userIds = ReadIds(reader);
         var itemIds = ReadIds(reader);
         var k = options.Factors;
@@ -76,6 +79,53 @@ public static class ModelStoreFormat
         foreach (var g in itemGroup)
             if ((uint)g >= (uint)groupIds.Length) throw Damaged("an item's group index is out of range");
         return new Budget.ItemGroups(groupIds, itemGroup);
+    }
+
+    /// <summary>A Gaussian model: header, options, ids, then each side's means and covariances (float64) and the hyperparameters.</summary>
+    public static void WriteGaussianModel(Stream stream, Gaussian.GaussianModel model, Guid saveId)
+    {
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        WriteHeader(writer, ModelMagic, saveId);
+        WriteOptions(writer, model.Options);
+        WriteIds(writer, model.UserIds);
+        WriteIds(writer, model.ItemIds);
+        WriteArray<double>(writer, model.Users.Mean);
+        WriteArray<double>(writer, model.Users.Covariance);
+        WriteArray<double>(writer, model.Items.Mean);
+        WriteArray<double>(writer, model.Items.Covariance);
+        var h = model.Hyperparameters;
+        writer.Write(h.Mu);
+        writer.Write(h.NoiseVariance);
+        foreach (var population in new[] { h.Users, h.Items })
+        {
+            WriteArray<double>(writer, population.Mean);
+            WriteArray<double>(writer, population.Variance);
+        }
+        writer.Write(EndMarker);
+    }
+
+    /// <exception cref="InvalidDataException">The stream is not a Gaussian model file, or is damaged.</exception>
+    public static Gaussian.GaussianModel ReadGaussianModel(Stream stream, out Guid saveId)
+    {
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        saveId = ReadHeader(reader, ModelMagic, "model", out var version);
+        var options = ReadOptions(reader, version);
+        if (options.Model != ModelKind.Gaussian)
+            throw new InvalidDataException($"it holds a {options.Model.ToString().ToLowerInvariant()} model, not a Gaussian model of ratings");
+        var userIds = ReadIds(reader);
+        var itemIds = ReadIds(reader);
+        var d = options.Factors + 1L;
+        var users = new Gaussian.GaussianRows("user", userIds, options.Factors,
+            ReadArray<double>(reader, userIds.Length * d), ReadArray<double>(reader, userIds.Length * d * d));
+        var items = new Gaussian.GaussianRows("item", itemIds, options.Factors,
+            ReadArray<double>(reader, itemIds.Length * d), ReadArray<double>(reader, itemIds.Length * d * d));
+        var mu = reader.ReadDouble();
+        var noise = reader.ReadDouble();
+        var userPopulation = new GaussianPopulation(ReadArray<double>(reader, d), ReadArray<double>(reader, d));
+        var itemPopulation = new GaussianPopulation(ReadArray<double>(reader, d), ReadArray<double>(reader, d));
+        ReadEnd(reader);
+        if (!double.IsFinite(mu) || !(noise > 0)) throw Damaged("the global mean or the noise variance is not a finite number");
+        return new Gaussian.GaussianModel(options, users, items, new GaussianHyperparameters(mu, noise, userPopulation, itemPopulation));
     }
 
     public static void WriteDataset(Stream stream, Dataset dataset, Guid saveId)
@@ -157,6 +207,9 @@ public static class ModelStoreFormat
         writer.Write(o.ItemBatchFraction ?? -1);
         writer.Write((int)o.Transform);
         writer.Write((int)o.Model);
+        var g = o.GaussianPriors;
+        writer.Write(g.VarianceShape); writer.Write(g.VarianceScale); writer.Write(g.MeanPseudoRows);
+        writer.Write(g.NoiseShape); writer.Write(g.NoiseScale);
     }
 
     private static TrainingOptions ReadOptions(BinaryReader reader, int version)
@@ -184,7 +237,18 @@ public static class ModelStoreFormat
         // Older files were trained on the counts as read.
         options = options with { Transform = version >= 3 ? ReadEnum<CountTransform>(reader) : CountTransform.None };
         // Files before version 4 hold HPF models.
-        options = options with { Model = version >= 4 ? ReadEnum<ModelKind>(reader) : ModelKind.Poisson };
+        if (version >= 4)
+        {
+            options = options with
+            {
+                Model = ReadEnum<ModelKind>(reader),
+                GaussianPriors = new GaussianPriors
+                {
+                    VarianceShape = reader.ReadDouble(), VarianceScale = reader.ReadDouble(), MeanPseudoRows = reader.ReadDouble(),
+                    NoiseShape = reader.ReadDouble(), NoiseScale = reader.ReadDouble(),
+                },
+            };
+        }
         try
         {
             options.Validate();

@@ -23,6 +23,8 @@ public static class JobUpload
         ArgumentNullException.ThrowIfNull(body);
         var coordinator = grains.GetGrain<ICoordinatorGrain>(job);
         var shards = await coordinator.BeginUpload(kind, source, cancellationToken);
+        // A Gaussian job's file holds ratings: zero and negative values are data there, not errors or dropped lines.
+        var ratings = (await coordinator.GetStatus(cancellationToken))?.Spec.Training.Model == ModelKind.Gaussian;
         var router = new TripletRouter(kind, shards, cancellationToken);
         TripletFileSummary summary;
         try
@@ -31,7 +33,7 @@ public static class JobUpload
             summary = await Task.Factory.StartNew(() =>
             {
                 using var text = new StreamReader(PipeReader.Create(body).AsStream(), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-                var read = TripletFileReader.ReadInto(text, source, router, format, cancellationToken, header);
+                var read = TripletFileReader.ReadInto(text, source, router, format, cancellationToken, header, ratings);
                 if (kind == DataSetKind.Training && router.Triplets == 0)
                 {
                     throw new DataFormatException([new DataFormatError(source, 0, "count", $"all {read.DataLines} counts are zero; there is nothing to train on")], 1);

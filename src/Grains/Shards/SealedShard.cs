@@ -28,7 +28,8 @@ internal sealed class SealedShard
         Gathered = new GatheredRows(layout.PartStart, Side.Members);
         HalfStep = new HalfStep(Side, Gathered, Threads);
         double logFactorials = 0;
-        foreach (var y in layout.Rows.Counts) logFactorials += LogFactorial.Of(y);
+        // A Gaussian job's ratings may be 0 or negative; log y! belongs to the Poisson likelihood only.
+        foreach (var y in layout.Rows.Counts) if (y > 0) logFactorials += LogFactorial.Of(y);
         SumLogFactorial = logFactorials;
         PreviousExpected = [];
         RowSteps = new long[ids.Length];

@@ -235,5 +235,7 @@ public abstract partial class ShardGrain
     /// <summary>After a checkpoint was written while training: serve a copy of E[x] at it, which later steps do not touch.</summary>
     private void ServeCheckpoint(SealedShard shard, int iteration) => _served = new ServedModel((float[])shard.Side.Expected.Clone(), iteration, Final: false);
 
-    private ServedModel RequireServed() => _served ?? throw new ShardStateException($"{SideName} shard {GrainKey} has no model to serve yet (no checkpoint and not finished)");
+    private ServedModel RequireServed() => IsGaussianJob
+        ? throw new ShardStateException($"{SideName} shard {GrainKey} belongs to a Gaussian model of ratings, which the cluster trains but does not serve: serve it from the local store it was trained into (hpf predict, recommend and fold-in on the job)")
+        : _served ?? throw new ShardStateException($"{SideName} shard {GrainKey} has no model to serve yet (no checkpoint and not finished)");
 }

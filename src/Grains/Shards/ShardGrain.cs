@@ -100,7 +100,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         {
             // A finished job's shard serves its model as soon as it is activated (after a restart, say).
             var iteration = await ReadSlotAsync(CheckpointRequest.FinalSlot, expectedIteration: null, cancellationToken);
-            ServeFinal(_shard!, iteration);
+            if (!IsGaussianJob) ServeFinal(_shard!, iteration);
         }
         if (IsUserSide) await LoadAddedUsersAsync(cancellationToken);
     }
@@ -122,6 +122,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         _shard = null;
         _served = null;
         _version = NoParameters;
+        ResetGaussian();
         _fetchBuffers.Clear();
         _pushPartBuffers.Clear();
         await _store.ClearAsync(StoreType, GrainKey, _dataETag, cancellationToken);
@@ -142,7 +143,8 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var buffer = _buffer ?? new ShardLoadBuffer();
         try
         {
-            _indexed = buffer.Index(SideName, OtherSideName, IsUserSide ? plan.ItemShards : plan.UserShards, plan.Training.Transform);
+            _indexed = buffer.Index(SideName, OtherSideName, IsUserSide ? plan.ItemShards : plan.UserShards, plan.Training.Transform,
+                ratings: plan.Training.Model == ModelKind.Gaussian);
         }
         catch (OverflowException e)
         {
@@ -677,11 +679,14 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         _slotETags[request.Slot] = await _store.WriteAsync(SlotType(request.Slot), GrainKey, (stream, _) =>
         {
             var counting = new CountingStream(stream);
-            ShardCheckpointFormat.Write(counting, shard, request.Iteration, request.Version, request.StepCounter);
+            if (IsGaussianJob) WriteGaussianCheckpoint(counting, shard, request);
+            else ShardCheckpointFormat.Write(counting, shard, request.Iteration, request.Version, request.StepCounter);
             bytes = counting.Written;
             return Task.CompletedTask;
         }, _slotETags[request.Slot], cancellationToken);
         LogCheckpoint(_logger, GrainKey, request.Iteration, request.Slot, bytes, clock.Elapsed.TotalMilliseconds);
+        // A Gaussian job's model is served from the local store, not by the shards (RequireServed says so).
+        if (IsGaussianJob) return new CheckpointResult(bytes, clock.Elapsed.TotalSeconds);
         if (request.Slot == CheckpointRequest.FinalSlot) ServeFinal(shard, request.Iteration);
         else ServeCheckpoint(shard, request.Iteration);
         return new CheckpointResult(bytes, clock.Elapsed.TotalSeconds);
@@ -697,6 +702,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         if (request.Iteration == 0 && request.Slot != CheckpointRequest.FinalSlot)
         {
             shard.Initialize();
+            ResetGaussian();
             _version = 0;
             return;
         }
@@ -751,14 +757,15 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         _version = NoParameters;
         var etag = await _store.ReadAsync(SlotType(slot), GrainKey, (stream, _) =>
         {
-            (iteration, version, var _) = ShardCheckpointFormat.Read(stream, shard);
+            if (IsGaussianJob) (iteration, version) = ReadGaussianCheckpoint(stream, shard);
+            else (iteration, version, var _) = ShardCheckpointFormat.Read(stream, shard);
             return Task.CompletedTask;
         }, cancellationToken);
         if (etag is null) throw new ShardStateException($"{SideName} shard {GrainKey} has no checkpoint in slot {slot}");
         _slotETags[slot] = etag;
         if (expectedIteration is { } wanted && iteration != wanted)
             throw new ShardStateException($"{SideName} shard {GrainKey}'s checkpoint slot {slot} holds iteration {iteration}, not {wanted}");
-        if (!shard.RefreshAll()) throw new ShardStateException($"{SideName} shard {GrainKey}'s checkpoint slot {slot} holds parameters that are not finite");
+        if (!IsGaussianJob && !shard.RefreshAll()) throw new ShardStateException($"{SideName} shard {GrainKey}'s checkpoint slot {slot} holds parameters that are not finite");
         _version = version;
         return iteration;
     }

@@ -33,7 +33,8 @@ internal sealed class ShardLoadBuffer
         for (var t = 0; t < n; t++)
         {
             var y = chunk.Counts[t];
-            if (!(y > 0) || !float.IsFinite(y)) throw new ArgumentException($"triplet ({chunk.RowIds[t]}, {chunk.OtherIds[t]}) has count {y}; the reader passes only finite counts > 0");
+            // Any finite value: a Gaussian job's ratings may be 0 or negative; an HPF job's counts are checked at the seal.
+            if (!float.IsFinite(y)) throw new ArgumentException($"triplet ({chunk.RowIds[t]}, {chunk.OtherIds[t]}) has count {y}; the reader passes only finite values");
             var shard = chunk.OtherShards[t];
             if (shard < 0) throw new ArgumentException($"counterpart shard {shard} of '{chunk.OtherIds[t]}'");
             var row = Slot(_rowSlots, _rowIds, chunk.RowIds[t]);
@@ -46,8 +47,16 @@ internal sealed class ShardLoadBuffer
     /// <summary>Seal, phase 1: ranks ids in ordinal order, sums duplicate pairs and builds the rows.</summary>
     /// <exception cref="OverflowException">Duplicates of one pair sum beyond float32's range.</exception>
     /// <param name="transform">Applied to each pair's summed count, training and validation alike, as the in-process trainer does.</param>
-    public IndexedShard Index(string side, string counterpartSide, int otherShards, CountTransform transform)
+    /// <param name="ratings">The values are ratings (the Gaussian model): any finite value, and a duplicate pair is averaged, not summed.</param>
+    public IndexedShard Index(string side, string counterpartSide, int otherShards, CountTransform transform, bool ratings = false)
     {
+        if (!ratings)
+        {
+            foreach (var y in _counts)
+            {
+                if (!(y > 0)) throw new ArgumentException($"a triplet has count {y}; the reader passes only counts > 0 to an HPF job");
+            }
+        }
         foreach (var shard in _otherShards)
         {
             if (shard >= otherShards) throw new ArgumentException($"a counterpart was sent as of shard {shard}, but the other side has {otherShards} shards");
@@ -66,8 +75,16 @@ internal sealed class ShardLoadBuffer
         var others = new List<int>(keys.Length);
         var counts = new List<float>(keys.Length);
         long previous = -1;
+        var copies = 1;
         for (var j = 0; j < keys.Length; j++)
         {
+            if (keys[j] == previous && ratings)
+            {
+                // A rating given twice: the running mean, as the engine's reader averages duplicates.
+                copies++;
+                counts[^1] += (values[j] - counts[^1]) / copies;
+                continue;
+            }
             if (keys[j] == previous)
             {
                 counts[^1] += values[j];   // a duplicate (row, counterpart) pair: summed, as the engine does
@@ -79,6 +96,7 @@ internal sealed class ShardLoadBuffer
                 continue;
             }
             previous = keys[j];
+            copies = 1;
             rowStart[(int)(keys[j] >> 32) + 1]++;
             others.Add((int)(uint)keys[j]);
             counts.Add(values[j]);

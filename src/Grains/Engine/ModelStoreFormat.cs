@@ -49,7 +49,8 @@ public static class ModelStoreFormat
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
         saveId = ReadHeader(reader, ModelMagic, "model", out var version);
         var options = ReadOptions(reader, version);
-        if (options.Model != ModelKind.Poisson)
+        // The budget model is HPF's parameters plus the groups; only a Gaussian model is another shape of file.
+        if (options.Model == ModelKind.Gaussian)
             throw new InvalidDataException($"it holds a {options.Model.ToString().ToLowerInvariant()} model, not an HPF model of counts");
         var userIds = ReadIds(reader);
         var itemIds = ReadIds(reader);

@@ -75,13 +75,13 @@ public class EnsembleMembersTests
         var model = new InProcessTrainer(options).Train(Sample.Data).Model;
         using var current = new MemoryStream();
         ModelStoreFormat.WriteModel(current, model, Guid.NewGuid());
-        // Version 1 is version 4 without the member count, the two batch fractions, the count transform and the model
-        // kind, which close the options: magic (8), version (4), save id (16), then 112 bytes of options.
+        // Version 1 is version 4 without the member count, the two batch fractions, the count transform, the model
+        // kind and the Gaussian hyperpriors, which close the options: magic (8), version (4), save id (16), then 112 bytes of options.
         var bytes = current.ToArray().ToList();
         const int membersAt = 8 + 4 + 16 + 112;
         Assert.Equal(1, BitConverter.ToInt32([.. bytes], membersAt));
         Assert.Equal((int)CountTransform.None, BitConverter.ToInt32([.. bytes], membersAt + 4 + 2 * sizeof(double)));
-        bytes.RemoveRange(membersAt, 4 + 2 * sizeof(double) + 4 + 4);
+        bytes.RemoveRange(membersAt, 4 + 2 * sizeof(double) + 4 + 4 + GaussianPriorBytes);
         var old = bytes.ToArray();
         BitConverter.GetBytes(1).CopyTo(old, 8);
         var read = ModelStoreFormat.ReadModel(new MemoryStream(old), out _);
@@ -98,10 +98,10 @@ public class EnsembleMembersTests
         var model = new InProcessTrainer(options).Train(Sample.Data).Model;
         using var current = new MemoryStream();
         ModelStoreFormat.WriteModel(current, model, Guid.NewGuid());
-        // Version 2 is version 4 without the two batch fractions, the count transform and the model kind that follow the member count.
+        // Version 2 is version 4 without the two batch fractions, the count transform, the model kind and the Gaussian hyperpriors that follow the member count.
         var bytes = current.ToArray().ToList();
         const int fractionsAt = 8 + 4 + 16 + 112 + 4;
-        bytes.RemoveRange(fractionsAt, 2 * sizeof(double) + 4 + 4);
+        bytes.RemoveRange(fractionsAt, 2 * sizeof(double) + 4 + 4 + GaussianPriorBytes);
         var old = bytes.ToArray();
         BitConverter.GetBytes(2).CopyTo(old, 8);
         var read = ModelStoreFormat.ReadModel(new MemoryStream(old), out _);
@@ -117,11 +117,11 @@ public class EnsembleMembersTests
         var model = new InProcessTrainer(options).Train(Sample.Data).Model;
         using var current = new MemoryStream();
         ModelStoreFormat.WriteModel(current, model, Guid.NewGuid());
-        // Version 3 is version 4 without the model kind that closes the options.
+        // Version 3 is version 4 without the model kind and the Gaussian hyperpriors that close the options.
         var bytes = current.ToArray().ToList();
         const int kindAt = 8 + 4 + 16 + 112 + 4 + 2 * sizeof(double) + 4;
         Assert.Equal((int)ModelKind.Poisson, BitConverter.ToInt32([.. bytes], kindAt));
-        bytes.RemoveRange(kindAt, 4);
+        bytes.RemoveRange(kindAt, 4 + GaussianPriorBytes);
         var old = bytes.ToArray();
         BitConverter.GetBytes(3).CopyTo(old, 8);
         var read = ModelStoreFormat.ReadModel(new MemoryStream(old), out _);
@@ -129,6 +129,9 @@ public class EnsembleMembersTests
         Assert.Null(read.Groups);
         Assert.Equal(model.Predict(0, 0), read.Predict(0, 0));
     }
+
+    /// <summary>Version 4's Gaussian hyperpriors, written for every model: five doubles.</summary>
+    private const int GaussianPriorBytes = 5 * sizeof(double);
 
     private static void AssertMember(float[] ensemble, float[] alone, int rows, FactorMembers layout, int member)
     {

@@ -40,7 +40,7 @@ public sealed class InProcessTrainer
         var clock = Stopwatch.StartNew();
         var state = new ModelState(train, o, _width);
         ITrainingSchedule schedule = o.IsStochastic ? new StochasticSchedule(state, o, threads) : new FullBatchSchedule(state, threads);
-        var stop = new StopCriterion(o.Stop, o.StopThreshold);
+        var stop = new StopCriterion(o.Stop, o.StopThreshold, o.IsStochastic);
         var curve = new List<LikelihoodPoint>();
         var previousTheta = o.Stop == StopRule.DiffNorm ? (float[])state.Users.Expected.Clone() : null;
         double? lastChecked = null;

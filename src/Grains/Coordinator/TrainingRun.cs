@@ -201,7 +201,7 @@ internal sealed partial class TrainingRun
         _groupSums = null;
         _userSums = await SumAsync(_shards.Users, stop);
         _itemSums = await SumAsync(_shards.Items, stop);
-        var criterion = new StopCriterion(o.Stop, o.StopThreshold);
+        var criterion = new StopCriterion(o.Stop, o.StopThreshold, o.IsStochastic);
         _lastChecked = null;
         foreach (var point in _curve)
         {

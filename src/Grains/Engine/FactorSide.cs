@@ -162,6 +162,11 @@ internal sealed class FactorSide : CounterpartRows
             // The default ensemble at K ≤ 64: both members in one pass over the nonzeros.
             skipped = FusedShapePass.AccumulateTwoMembers512(others, counts, w, other.ExpElog, Stride, members.WeightStride(0), shapeSum);
         }
+        else if (Width == SimdWidth.Bits512 && FusedShapePass.ServesMembers512(members))
+        {
+            // 3 or 4 members of up to 32 factors (K = 100 in 4 members by default): one pass for all of them.
+            skipped = FusedShapePass.AccumulateMembers512(others, counts, w, other.ExpElog, members, shapeSum);
+        }
         else
         {
             for (var m = 0; m < members.Count; m++)

@@ -46,7 +46,7 @@ public sealed class InProcessTrainer
         var state = new ModelState(train, o, _width) { Groups = groups };
         var budget = groups is null ? null : new BudgetSchedule(state, groups, threads);
         ITrainingSchedule schedule = budget is not null ? budget : (o.IsStochastic ? new StochasticSchedule(state, o, threads) : new FullBatchSchedule(state, threads));
-        var stop = new StopCriterion(o.Stop, o.StopThreshold);
+        var stop = new StopCriterion(o.Stop, o.StopThreshold, o.IsStochastic);
         var curve = new List<LikelihoodPoint>();
         var previousTheta = o.Stop == StopRule.DiffNorm ? (float[])state.Users.Expected.Clone() : null;
         double? lastChecked = null;

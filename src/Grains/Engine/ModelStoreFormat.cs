@@ -233,7 +233,10 @@ public static class ModelStoreFormat
             Seed = reader.ReadUInt64(),
             Threads = reader.ReadInt32(),
         };
-        options = options with { Members = version >= 2 ? reader.ReadInt32() : 1 };
+        // A count equal to the one K gives stays unset (as a job with the default was given): the same model either way,
+        // and the options read back equal the ones saved.
+        var members = version >= 2 ? reader.ReadInt32() : 1;
+        if (members != options.Members) options = options with { Members = members };
         if (version >= 3) options = options with { UserBatchFraction = OptionalFraction(reader.ReadDouble()), ItemBatchFraction = OptionalFraction(reader.ReadDouble()) };
         // Older files were trained on the counts as read.
         options = options with { Transform = version >= 3 ? ReadEnum<CountTransform>(reader) : CountTransform.None };

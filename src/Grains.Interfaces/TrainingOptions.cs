@@ -8,8 +8,8 @@ public sealed record TrainingOptions
     /// K, the number of factors: 75 by default, in 3 members of 25 (<see cref="Members"/>). Chosen by held-out quality
     /// over MovieLens 100k and long-tailed play counts (docs/benchmarks.md, "The training defaults"): against K = 50 in
     /// 2 members it raises precision@20 on the five 80/20 splits from 0.278 to 0.281 and NDCG@20 from 0.413 to 0.419
-    /// for 1.5 times the work per iteration; K = 100 in 4 members ranks a little better again for twice the work and
-    /// twice the memory of K = 50, which at tens of millions of nonzeros costs more than the gain is worth.
+    /// for 1.4–1.65 times the CPU time per iteration at 1M nonzeros; K = 100 in 4 members ranks a little better again
+    /// for 1.8–2.1 times, which at tens of millions of nonzeros costs more than the gain is worth.
     /// </summary>
     [Id(0)]
     public int Factors { get; init; } = 75;
@@ -22,10 +22,9 @@ public sealed record TrainingOptions
     /// The model is the average of this many HPF fits trained side by side, each with its share of the K factors
     /// (K/M, the first K mod M one more), its own φ normalisation and its own activities; the predicted count is the
     /// members' mean; 1 is plain HPF. Unset (the default), one member per 25 factors, rounded, and at least 2 when
-    /// K ≥ 2: 3 at K = 75, 2 at K = 50, 4 at K = 100. Members of about 25 ranked and fitted better than fewer, larger
-    /// ones at every K studied (K = 96 in 3 members of 32 below K = 75 in 3 or K = 100 in 4 on held-out
-    /// log-likelihood), and up to 4 members of at most 32 factors share one pass over the nonzeros, so they cost about
-    /// what one fit of K costs.
+    /// K ≥ 2: 3 at K = 75, 2 at K = 50, 4 at K = 100. Members of about 25 gave a better held-out log-likelihood on
+    /// MovieLens than members of 32 (K = 96 in 3 against K = 75 in 3, K = 128 in 4 against K = 100 in 4), and 3 or 4
+    /// members of at most 32 factors share one pass over the nonzeros, so they cost about what one fit of K costs.
     /// </summary>
     public int Members { get => _members ?? MembersFor(Factors); init => _members = value; }
 
@@ -35,6 +34,7 @@ public sealed record TrainingOptions
 
     /// <summary>Factors a member gets when <see cref="Members"/> is unset.</summary>
     public const int FactorsPerMember = 25;
+
     [Id(2)]
     public HpfPriors Priors { get; init; } = HpfPriors.Default;
     [Id(3)]
@@ -46,7 +46,7 @@ public sealed record TrainingOptions
     /// <summary>
     /// The relative gain in log-likelihood between two checks (or ‖ΔE[θ]‖ for diffnorm) below which training stops:
     /// 2e-3 by default. On MovieLens the defaults stop at iteration 60 instead of 70–80 at 1e-3, with the same held-out
-    /// figures within a tenth of their spread (docs/benchmarks.md, "The training defaults").
+    /// figures within a fifth of a standard deviation (docs/benchmarks.md, "The training defaults").
     /// </summary>
     [Id(6)]
     public double StopThreshold { get; init; } = 2e-3;
@@ -67,7 +67,7 @@ public sealed record TrainingOptions
     /// users and items both batched, epochs alternate between them (<c>hpf train --svi</c>: 0.1 each). Full batch is
     /// the default because it ranked better than every SVI setting studied (alternating SVI at 0.05, 0.1 and 0.2: a
     /// better held-out log-likelihood by 0.02 nat, but precision@20 0.003 and NDCG@20 0.008 lower on MovieLens) and
-    /// reached its stopping point in a fifth of the CPU time (docs/benchmarks.md, "The training defaults").
+    /// reached its stopping point in a fifth of the CPU time or less (docs/benchmarks.md, "The training defaults").
     /// </summary>
     [Id(14)]
     public double? UserBatchFraction { get; init; }

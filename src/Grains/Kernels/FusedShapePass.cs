@@ -101,8 +101,9 @@ public static unsafe class FusedShapePass
     /// <see cref="Accumulate(ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, Span{double}, Span{float}, SimdWidth)"/>
     /// run once per member: the same dot products in the same order, the same division, and each member's float32
     /// partial sums flushed after its own 64th kept nonzero. One read of each nonzero's index and count, and one walk
-    /// through the counterpart rows, instead of one per member: at 1M nonzeros the per-member passes cost 2.7 times one
-    /// fused pass of K = 50 (docs/benchmarks.md, "The training defaults").
+    /// through the counterpart rows, instead of one per member: at 1M nonzeros K = 100 in 4 members took 2.3–2.8 times
+    /// K = 50's time per iteration with a pass per member and 1.8–2.1 times with this one; the default K = 75 in 3,
+    /// 1.8–2.0 and 1.4–1.65 (docs/benchmarks.md, "The cost of the defaults at scale").
     /// </summary>
     /// <param name="acc">stride elements, laid out as a weight row.</param>
     /// <returns>How many (nonzero, member) pairs were left out for the exact path.</returns>

@@ -43,6 +43,9 @@ internal sealed class TrainingOptionSet
         _userBatchFraction, _itemBatchFraction, _usersPerBatch, _itemsPerBatch, _stepTau0, _stepKappa, _stepSchedule, _seed, _threads, _transform,
     ];
 
+    /// <summary>Whether <c>--members</c> was typed (not its default): the budget model trains one member unless told otherwise.</summary>
+    public bool MembersGiven(ParseResult parsed) => parsed.GetResult(_members) is { Implicit: false };
+
     /// <summary>The options as given, checked: an option out of range is exit 2 with its name, as the console spells it.</summary>
     public TrainingOptions Read(ParseResult parsed)
     {

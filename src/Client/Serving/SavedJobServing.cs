@@ -18,6 +18,9 @@ internal sealed class SavedJobServing(JobStore store, JobStoreEntry entry) : IMo
 
     public string Job => entry.Name;
 
+    /// <summary>The saved model itself, for what only a saved job answers (the budget model's groups).</summary>
+    public HpfModel SavedModel => Model;
+
     private HpfModel Model => _model ??= entry.LoadModel();
     private Dataset Train => _train ??= entry.LoadTrainingSet();
     private double[] ItemColumnSums => _itemColumnSums ??= SavedModelFoldIn.ItemColumnSums(Model);

@@ -22,6 +22,11 @@ public sealed record JobStoreManifest
     public required int Items { get; init; }
     public required int Nonzeros { get; init; }
 
+    /// <summary>The model trained (<see cref="ModelKind"/>): HPF (<c>Poisson</c>) or the budget model.</summary>
+    public ModelKind Model { get; init; }
+    /// <summary>The budget model's groups (items' groups are in model.bin); null for HPF.</summary>
+    public int? Groups { get; init; }
+
     public required int K { get; init; }
     /// <summary>The ensemble's members (<see cref="TrainingOptions.Members"/>); theta.tsv holds E[θ]/Members, so θ·β is the predicted count.</summary>
     public int Members { get; init; } = 1;
@@ -71,6 +76,8 @@ public sealed record JobStoreManifest
             Users = train.Users,
             Items = train.Items,
             Nonzeros = train.Nonzeros,
+            Model = o.Model,
+            Groups = result.Model.Groups?.Groups,
             K = o.Factors,
             Members = o.Members,
             Seed = o.Seed,

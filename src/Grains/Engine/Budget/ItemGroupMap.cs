@@ -137,7 +137,8 @@ public sealed class ItemGroupMap
             }
         }
         var errors = new List<DataFormatError>();
-        foreach (var id in missing.Take(DataFormatException.MaxListed))
+        // In file order, as the ratings reader lists its own errors.
+        foreach (var id in missing.OrderBy(id => lineOf[id] == 0 ? long.MaxValue : lineOf[id]).Take(DataFormatException.MaxListed))
             errors.Add(new DataFormatError(ratingsPath, lineOf[id], "item", $"item '{id}' has no group in {Source}; every item needs an item<TAB>group line"));
         return new DataFormatException(errors, missing.Count);
     }

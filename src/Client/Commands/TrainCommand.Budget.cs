@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Engine.Budget;
+using Hpf.Cluster.Grains.Interfaces;
+
+namespace Hpf.Cluster.Client.Commands;
+
+/// <summary><c>hpf train --model budget --groups FILE</c>: the user–group budget model (docs/maths.md, "The budget model").</summary>
+internal sealed partial class TrainCommand
+{
+    /// <summary>The words of <c>--model</c>.</summary>
+    public static readonly IReadOnlyList<(string Word, ModelKind Value)> Models = [("hpf", ModelKind.Poisson), ("budget", ModelKind.Budget)];
+
+    private readonly Option<string> _model = OptionWords.Create("--model", Models, ModelKind.Poisson,
+        "hpf (Poisson factorization) or budget (a user's counts within a group multinomial given the group's total; needs --groups)");
+    private readonly Option<string?> _groups = new("--groups") { Description = "the budget model's item → group map: item<TAB>group lines, one per item", HelpName = "FILE" };
+
+    /// <summary>The options with the model asked for: the budget model trains one member unless --members is given.</summary>
+    private TrainingOptions ModelOptions(ParseResult parsed, TrainingOptions options)
+    {
+        var model = OptionWords.Parse(Models, parsed.GetValue(_model)!);
+        if (model != ModelKind.Budget)
+        {
+            if (parsed.GetValue(_groups) is not null) throw new CommandException(ExitCodes.BadOption, "--groups is for --model budget; plain HPF has no groups");
+            return options;
+        }
+        if (parsed.GetValue(_groups) is null) throw new CommandException(ExitCodes.BadOption, "--model budget needs --groups FILE: a file of item<TAB>group lines, one per item");
+        var budget = options with { Model = ModelKind.Budget, Members = _training.MembersGiven(parsed) ? options.Members : 1 };
+        try
+        {
+            budget.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw CommandException.BadOption(e);
+        }
+        return budget;
+    }
+
+    /// <exception cref="DataFormatException">A line of the groups file is bad.</exception>
+    private ItemGroupMap? ReadGroups(ParseResult parsed, TrainingOptions options)
+    {
+        if (options.Model != ModelKind.Budget) return null;
+        var path = parsed.GetValue(_groups)!;
+        if (!File.Exists(path)) throw new FileNotFoundException($"file not found: {path}", path);
+        return ItemGroupMap.Read(path);
+    }
+
+    /// <exception cref="DataFormatException">An item of the training file has no group: file:line of its first line.</exception>
+    private static void RequireGroupsOfEveryItem(ItemGroupMap? groups, string file, Dataset train)
+    {
+        if (groups is null) return;
+        var missing = groups.MissingOf(train.ItemIds);
+        if (missing.Count > 0) throw groups.MissingGroupErrors(file, missing);
+    }
+
+    /// <summary>A model read out of the shards with its groups, which the shards keep only as indices.</summary>
+    private static HpfModel WithGroups(HpfModel model, ItemGroups groups) =>
+        new(model.Options, model.UserIds, model.ItemIds, model.UserShape, model.UserRate, model.UserActivityRate,
+            model.ItemShape, model.ItemRate, model.ItemPopularityRate) { Groups = groups };
+}

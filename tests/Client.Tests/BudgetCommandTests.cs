@@ -73,6 +73,30 @@ public sealed class BudgetCommandTests : IDisposable
         Assert.Contains("is an HPF model: it has no groups", plain.Error);
     }
 
+    [Fact]
+    public async Task Evaluate_scores_within_groups_a_budget_job_with_its_groups_and_an_HPF_job_with_the_file()
+    {
+        var (ratings, groups) = await SynthAsync();
+        var train = _scratch.File("train.tsv");
+        var test = _scratch.File("test.tsv");
+        (await Hpf("split", ratings, "--train-out", train, "--test-out", test, "--seed", "2")).Succeeded();
+        (await Hpf("train", train, "--model", "budget", "--groups", groups, "--k", "3", "--max-iter", "10", "--job", "budget", "--in-process")).Succeeded();
+        (await Hpf("train", train, "--k", "3", "--max-iter", "10", "--job", "plain", "--in-process")).Succeeded();
+
+        using var budget = JsonDocument.Parse((await Hpf("evaluate", "budget", "--test", test, "--top", "5", "--json")).Succeeded().Out);
+        using var plain = JsonDocument.Parse((await Hpf("evaluate", "plain", "--test", test, "--top", "5", "--json", "--groups", groups)).Succeeded().Out);
+        using var plainAlone = JsonDocument.Parse((await Hpf("evaluate", "plain", "--test", test, "--json")).Succeeded().Out);
+        var within = budget.RootElement.GetProperty("withinGroups");
+        Assert.True(within.GetProperty("pairsEvaluated").GetInt32() > 0);
+        Assert.True(within.GetProperty("conditionalLogLikelihood").GetDouble() < 0);
+        Assert.InRange(within.GetProperty("ndcgAtK").GetDouble(), 0, 1);
+        Assert.Equal(within.GetProperty("pairsEvaluated").GetInt32(), plain.RootElement.GetProperty("withinGroups").GetProperty("pairsEvaluated").GetInt32());
+        Assert.Equal(JsonValueKind.Null, plainAlone.RootElement.GetProperty("withinGroups").ValueKind);
+        var table = (await Hpf("evaluate", "budget", "--test", test, "--top", "5")).Succeeded();
+        Assert.Contains("within-group NDCG@5", table.Out);
+        Assert.Contains("held-out conditional log-likelihood", table.Out);
+    }
+
     private static string LastLlk(string output) =>
         output.Split('\n').Single(line => line.StartsWith("final log-likelihood", StringComparison.Ordinal));
 }

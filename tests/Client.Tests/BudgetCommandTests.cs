@@ -32,6 +32,9 @@ public sealed class BudgetCommandTests : IDisposable
         Assert.Equal("budget", manifest.RootElement.GetProperty("model").GetString());
         Assert.Equal(20, manifest.RootElement.GetProperty("groups").GetInt32());
         Assert.Equal(1, manifest.RootElement.GetProperty("members").GetInt32());
+        // The budget model's own shapes unless --a or --c is given.
+        Assert.Equal(1.0, manifest.RootElement.GetProperty("priors").GetProperty("a").GetDouble());
+        Assert.Equal(1.0, manifest.RootElement.GetProperty("priors").GetProperty("c").GetDouble());
 
         // Within a group: only that group's items (item n is in group n mod 20).
         using var inGroup = JsonDocument.Parse((await Hpf("recommend", "grains", "--user", "u5", "--group", "g7", "-n", "20", "--include-seen", "--json")).Succeeded().Out);

@@ -66,9 +66,4 @@ internal sealed partial class TrainCommand
         var missing = groups.MissingOf(train.ItemIds);
         if (missing.Count > 0) throw groups.MissingGroupErrors(file, missing);
     }
-
-    /// <summary>A model read out of the shards with its groups, which the shards keep only as indices.</summary>
-    private static HpfModel WithGroups(HpfModel model, ItemGroups groups) =>
-        new(model.Options, model.UserIds, model.ItemIds, model.UserShape, model.UserRate, model.UserActivityRate,
-            model.ItemShape, model.ItemRate, model.ItemPopularityRate) { Groups = groups };
 }

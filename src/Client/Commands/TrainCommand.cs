@@ -158,7 +158,6 @@ internal sealed partial class TrainCommand
             throw new CommandException(ExitCodes.BadData,
                 $"{file} changed while job '{name}' trained: it now has {train.Users} users and {train.Items} items, the model {model.Users} and {model.Items}; nothing was saved");
         }
-        if (groups is not null) model = WithGroups(model, groups.Dense(model.ItemIds));
         var report = new TrainingReport(status.Iteration, status.SecondsPerIteration, status.ElapsedSeconds, status.StopReason ?? "", status.Curve);
         return new TrainedJob(new TrainingResult(model, report), train, status.LoadSeconds);
     }

@@ -52,6 +52,12 @@ internal sealed class TrainingOptionSet
         _svi, _userBatchFraction, _itemBatchFraction, _usersPerBatch, _itemsPerBatch, _stepTau0, _stepKappa, _stepSchedule, _seed, _threads, _transform,
     ];
 
+    /// <summary>Whether <c>--members</c> was typed (not its default): the budget model trains one member unless told otherwise.</summary>
+    public bool MembersGiven(ParseResult parsed) => parsed.GetResult(_members) is { Implicit: false };
+
+    /// <summary>Whether <c>--a</c> and <c>--c</c> were typed: the budget model has shapes of its own unless told otherwise.</summary>
+    public (bool A, bool C) ShapesGiven(ParseResult parsed) => (parsed.GetResult(_a) is { Implicit: false }, parsed.GetResult(_c) is { Implicit: false });
+
     /// <summary>The options as given, checked: an option out of range is exit 2 with its name, as the console spells it.</summary>
     public TrainingOptions Read(ParseResult parsed)
     {

@@ -7,11 +7,16 @@ namespace Hpf.Cluster.Grains.Interfaces;
 [GenerateSerializer, Immutable, Alias("hpf.budget.ItemGroupTable")]
 public sealed record ItemGroupTable(string[] Items, string[] Groups)
 {
-    /// <summary>Throws ArgumentException when the arrays do not pair up or are empty.</summary>
+    /// <summary>Throws ArgumentOutOfRangeException naming the option, as <see cref="JobSpec.Validate"/> does, when the arrays do not pair up or are empty.</summary>
     public void Validate()
     {
         if (Items is null || Groups is null || Items.Length != Groups.Length)
-            throw new ArgumentException("the item → group map must give one group per item");
-        if (Items.Length == 0) throw new ArgumentException("the item → group map is empty");
+            throw new ArgumentOutOfRangeException("groups", Items?.Length, "option '--groups' must give one group per item (items and groups of the same length)");
+        if (Items.Length == 0) throw new ArgumentOutOfRangeException("groups", 0, "option '--groups' must map at least one item to its group");
+        for (var n = 0; n < Items.Length; n++)
+        {
+            if (string.IsNullOrEmpty(Items[n]) || string.IsNullOrEmpty(Groups[n]))
+                throw new ArgumentOutOfRangeException("groups", n, $"option '--groups' has an empty item or group id at position {n}");
+        }
     }
 }

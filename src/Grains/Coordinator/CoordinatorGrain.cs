@@ -308,6 +308,8 @@ public sealed partial class CoordinatorGrain(
             var state = RequireState();
             if (state.State != JobState.Completed)
                 throw new ModelNotServableException(Job, state.State, $"job '{Job}' is {Word(state.State)}: a partial fit goes on from a finished model");
+            if (state.Spec.Training.Model == ModelKind.Budget)
+                throw new ModelNotServableException(Job, state.State, $"job '{Job}' is a budget model: partial-fit (an SVI pass of HPF) is not offered for it");
             var shards = Shards();
             var final = state.Checkpoint;
             var run = new Serving.PartialFitRun(Job, shards, state.Spec.Training, state.Data!.Users + state.PartialFitUsers, final.StepCounter);

@@ -72,6 +72,22 @@ public sealed class ItemGroupMap
         return new ItemGroupMap(groupOf, source);
     }
 
+    /// <summary>The map a cluster job carries, back as a map (<paramref name="source"/> names it in messages).</summary>
+    public static ItemGroupMap FromTable(Interfaces.ItemGroupTable table, string source = "the job's groups")
+    {
+        var groupOf = new Dictionary<string, string>(table.Items.Length, StringComparer.Ordinal);
+        for (var n = 0; n < table.Items.Length; n++) groupOf[table.Items[n]] = table.Groups[n];
+        return new ItemGroupMap(groupOf, source);
+    }
+
+    /// <summary>
+    /// A model read out of the shards with its groups from the job's map (the shards keep only their rows' indices):
+    /// what a budget model needs to be saved and served here.
+    /// </summary>
+    public static HpfModel WithGroups(HpfModel model, Interfaces.ItemGroupTable table) =>
+        new(model.Options, model.UserIds, model.ItemIds, model.UserShape, model.UserRate, model.UserActivityRate,
+            model.ItemShape, model.ItemRate, model.ItemPopularityRate) { Groups = FromTable(table).Dense(model.ItemIds) };
+
     /// <summary>The map as it travels with a cluster job, items in ordinal order.</summary>
     public Interfaces.ItemGroupTable ToTable()
     {
@@ -137,7 +153,8 @@ public sealed class ItemGroupMap
             }
         }
         var errors = new List<DataFormatError>();
-        foreach (var id in missing.Take(DataFormatException.MaxListed))
+        // In file order, as the ratings reader lists its own errors.
+        foreach (var id in missing.OrderBy(id => lineOf[id] == 0 ? long.MaxValue : lineOf[id]).Take(DataFormatException.MaxListed))
             errors.Add(new DataFormatError(ratingsPath, lineOf[id], "item", $"item '{id}' has no group in {Source}; every item needs an item<TAB>group line"));
         return new DataFormatException(errors, missing.Count);
     }

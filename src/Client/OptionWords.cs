@@ -19,6 +19,9 @@ internal static class OptionWords
     public static readonly IReadOnlyList<(string Word, CountTransform Value)> Transforms =
         [("none", CountTransform.None), ("log1p", CountTransform.Log1p), ("binary", CountTransform.Binary)];
 
+    public static readonly IReadOnlyList<(string Word, ModelKind Value)> Models =
+        [("poisson", ModelKind.Poisson), ("gaussian", ModelKind.Gaussian)];
+
     public static readonly IReadOnlyList<(string Word, DatasetFormat Value)> Formats =
         [("auto", DatasetFormat.Auto), ("tsv", DatasetFormat.Tsv), ("csv", DatasetFormat.Csv), ("movielens", DatasetFormat.MovieLens), ("lastfm", DatasetFormat.LastFm)];
 

@@ -17,7 +17,7 @@ namespace Hpf.Cluster.Client.Commands;
 /// and prints each fold and the mean ± sd of held-out log-likelihood, precision@k, recall@k and NDCG@k. On a silo each
 /// fold is a job of its own, scored by the cluster's evaluation and deleted afterwards; nothing is saved locally.
 /// </summary>
-internal sealed class CrossValidateCommand
+internal sealed partial class CrossValidateCommand
 {
     private readonly CommandEnvironment _environment;
     private readonly Argument<string?> _file = new("FILE") { Description = "the data to split into folds: user, item, count triplets", Arity = ArgumentArity.ZeroOrOne };
@@ -69,9 +69,15 @@ internal sealed class CrossValidateCommand
         // With --json, standard output is the JSON alone: the folds' progress goes to standard error.
         var progress = json ? CliOutput.ForWriters(output.Error, output.Error) : output;
 
+        var ratings = options.Model == ModelKind.Gaussian;
         var folds = await Task.Run(() => mlFolds is not null
-            ? MovieLensFolds.Read(mlFolds, format, cancellationToken)
-            : KFoldSplit.Of(TripletFileReader.Read(file!, format, cancellationToken, parsed.GetValue(_header)), parsed.GetValue(_folds), options.Seed, cancellationToken), cancellationToken);
+            ? MovieLensFolds.Read(mlFolds, format, cancellationToken, ratings)
+            : KFoldSplit.Of(TripletFileReader.Read(file!, format, cancellationToken, parsed.GetValue(_header), ratings), parsed.GetValue(_folds), options.Seed, cancellationToken), cancellationToken);
+        if (ratings)
+        {
+            await CrossValidateGaussianAsync(parsed, folds, options, prefix, top, inProcess, cluster, json, file ?? mlFolds!, progress, cancellationToken);
+            return ExitCodes.Success;
+        }
 
         var scores = new List<FoldScore>();
         if (inProcess)

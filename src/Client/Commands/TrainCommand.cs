@@ -13,7 +13,7 @@ namespace Hpf.Cluster.Client.Commands;
 /// <c>--cluster host:port[,…]</c> (an Orleans client of its gateways); without it through a silo embedded in this process (the same client code); with
 /// <c>--in-process</c> directly on the engine's trainer, the fastest path on one machine.
 /// </summary>
-internal sealed class TrainCommand
+internal sealed partial class TrainCommand
 {
     private readonly CommandEnvironment _environment;
     private readonly Argument<string> _file = new("FILE") { Description = "the training data: user, item, count triplets" };
@@ -56,6 +56,8 @@ internal sealed class TrainCommand
         WritableDirectory.Require(store.DataDirectory, "the data directory (--data-dir)");
         if (parsed.GetValue(_export) is { } exportTarget) WritableDirectory.Require(exportTarget, "the export directory (--export)");
         var (inProcess, cluster) = _target.Resolve(parsed);
+        if (options.Model == ModelKind.Gaussian)
+            return await RunGaussianAsync(parsed, file, validationFile, format, formatWord, header, options, name, store, inProcess, cluster, cancellationToken);
 
         var trained = inProcess
             ? await TrainInProcessAsync(file, validationFile, format, header, options, cancellationToken)

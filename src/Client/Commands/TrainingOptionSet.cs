@@ -34,12 +34,14 @@ internal sealed class TrainingOptionSet
     private readonly Option<ulong> _seed = new("--seed") { Description = "random seed; same seed and data give the same model", DefaultValueFactory = _ => Defaults.Seed };
     private readonly Option<string> _transform = OptionWords.Create("--transform", OptionWords.Transforms, Defaults.Transform,
         "what is done to each count before training: none, log1p (log(1 + count), for long-tailed play counts) or binary (1 for every nonzero)");
+    private readonly Option<string> _model = OptionWords.Create("--model", OptionWords.Models, ModelKind.Poisson,
+        "the model: poisson (HPF of counts) or gaussian (hierarchical Gaussian factorization of ratings, the third column any real value)");
     private readonly Option<int> _threads = new("--threads") { Description = "worker threads, 0 = all cores; never changes the result", DefaultValueFactory = _ => Defaults.Threads };
 
     /// <summary>The options in the order help lists them.</summary>
     public IEnumerable<Option> All =>
     [
-        _k, _members, _a, _aPrime, _bPrime, _c, _cPrime, _dPrime, _maxIter, _stop, _checkEvery, _stopThreshold,
+        _model, _k, _members, _a, _aPrime, _bPrime, _c, _cPrime, _dPrime, _maxIter, _stop, _checkEvery, _stopThreshold,
         _userBatchFraction, _itemBatchFraction, _usersPerBatch, _itemsPerBatch, _stepTau0, _stepKappa, _stepSchedule, _seed, _threads, _transform,
     ];
 
@@ -66,6 +68,7 @@ internal sealed class TrainingOptionSet
             Threads = parsed.GetValue(_threads),
             Transform = OptionWords.Parse(OptionWords.Transforms, parsed.GetValue(_transform)!),
         };
+        if (OptionWords.Parse(OptionWords.Models, parsed.GetValue(_model)!) == ModelKind.Gaussian) options = GaussianOptions(parsed, options);
         try
         {
             options.Validate();
@@ -76,6 +79,33 @@ internal sealed class TrainingOptionSet
         }
         return options;
     }
+
+    /// <summary>K for the Gaussian model when --k is not given: the MovieLens folds' figures in docs/benchmarks.md.</summary>
+    public const int GaussianDefaultFactors = 10;
+
+    /// <summary>
+    /// The Gaussian model's options: it trains full batch on the ratings as read, as one fit, with its own default K;
+    /// the options it cannot honour are refused in plain words rather than ignored.
+    /// </summary>
+    private TrainingOptions GaussianOptions(ParseResult parsed, TrainingOptions options)
+    {
+        if (options.IsStochastic)
+            throw new CommandException(ExitCodes.BadOption, "--model gaussian trains full batch: the SVI options (--user-batch-fraction, --users-per-batch and the item ones) are for the poisson model");
+        if (options.Transform != CountTransform.None)
+            throw new CommandException(ExitCodes.BadOption, "--model gaussian fits the ratings as they are: --transform is for the poisson model's counts");
+        if (options.Stop == StopRule.DiffNorm)
+            throw new CommandException(ExitCodes.BadOption, "--model gaussian stops on train-llk (its bound), val-llk (in process) or maxiter; diffnorm is for the poisson model");
+        if (Given(parsed, _members) && options.Members != 1)
+            throw new CommandException(ExitCodes.BadOption, "--model gaussian is one fit: --members is for the poisson model");
+        return options with
+        {
+            Model = ModelKind.Gaussian,
+            Members = 1,
+            Factors = Given(parsed, _k) ? options.Factors : GaussianDefaultFactors,
+        };
+    }
+
+    private static bool Given(ParseResult parsed, Option option) => parsed.GetResult(option) is { Implicit: false };
 
     private static Option<double> Prior(string name, string meaning, double defaultValue) =>
         new(name) { Description = $"prior: {meaning}", DefaultValueFactory = _ => defaultValue };

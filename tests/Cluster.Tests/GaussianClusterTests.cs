@@ -114,8 +114,8 @@ public sealed class GaussianClusterTests(Xunit.Abstractions.ITestOutputHelper ou
         Compare(a.Users.Covariance, b.Users.Covariance);
         Compare(a.Items.Mean, b.Items.Mean);
         Compare(a.Items.Covariance, b.Items.Covariance);
-        Compare([a.Hyperparameters.Mu, a.Hyperparameters.NoiseVariance, .. a.Hyperparameters.Users.Variance, .. a.Hyperparameters.Items.Mean],
-            [b.Hyperparameters.Mu, b.Hyperparameters.NoiseVariance, .. b.Hyperparameters.Users.Variance, .. b.Hyperparameters.Items.Mean]);
+        Compare([a.Hyperparameters.Mu, a.Hyperparameters.NoiseVariance, .. a.Hyperparameters.Users.Covariance, .. a.Hyperparameters.Items.Mean],
+            [b.Hyperparameters.Mu, b.Hyperparameters.NoiseVariance, .. b.Hyperparameters.Users.Covariance, .. b.Hyperparameters.Items.Mean]);
         return worst;
     }
 }

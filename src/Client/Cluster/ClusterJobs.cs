@@ -170,6 +170,11 @@ internal sealed class ClusterJobs : IAsyncDisposable
         CallAsync(job, async () =>
         {
             var status = await FindAsync(job, cancellationToken);
+            if (status.Spec.Training.Model == ModelKind.Gaussian)
+            {
+                throw new ClusterApiException(ClusterFailure.BadRequest,
+                    $"job '{job}' is a Gaussian model of ratings: its model is not in HPF's download format; train it with hpf train --model gaussian, which saves it in the local store");
+            }
             if (status.State != JobState.Completed)
             {
                 var why = status.State == JobState.Failed && status.Error is { } error ? $": {error}" : "";
@@ -197,6 +202,16 @@ internal sealed class ClusterJobs : IAsyncDisposable
                 // The writer's own failure (a lost shard) is the one worth reporting.
                 await writing;
             }
+        });
+
+    /// <summary>A completed Gaussian job's model, read out of its shards with the hyperparameters of their final checkpoint.</summary>
+    public Task<Grains.Engine.Gaussian.GaussianModel> DownloadGaussianModelAsync(string job, TrainingOptions training, CancellationToken cancellationToken) =>
+        CallAsync(job, async () =>
+        {
+            var status = await FindAsync(job, cancellationToken);
+            if (status.State != JobState.Completed)
+                throw new ClusterApiException(ClusterFailure.Conflict, $"job '{job}' is {Word(status.State)} (iteration {status.Iteration}); its model can be read once it has completed");
+            return await Grains.Serving.GaussianModelPull.ReadAsync(_grains, job, training, cancellationToken);
         });
 
     /// <summary>

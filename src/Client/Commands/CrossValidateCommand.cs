@@ -17,7 +17,7 @@ namespace Hpf.Cluster.Client.Commands;
 /// and prints each fold and the mean ± sd of held-out log-likelihood, precision@k, recall@k and NDCG@k. On a silo each
 /// fold is a job of its own, scored by the cluster's evaluation and deleted afterwards; nothing is saved locally.
 /// </summary>
-internal sealed class CrossValidateCommand
+internal sealed partial class CrossValidateCommand
 {
     private readonly CommandEnvironment _environment;
     private readonly Argument<string?> _file = new("FILE") { Description = "the data to split into folds: user, item, count triplets", Arity = ArgumentArity.ZeroOrOne };
@@ -58,6 +58,8 @@ internal sealed class CrossValidateCommand
         var top = parsed.GetValue(_top);
         if (top < 1) throw new CommandException(ExitCodes.BadOption, $"option '--top' must be ≥ 1, got {top}");
         var options = _training.Read(parsed);
+        if (options.Model == ModelKind.Budget)
+            throw new CommandException(ExitCodes.BadOption, "cross-validate fits the hpf and gaussian models; for the budget model, split the data (hpf split) and use train --groups and evaluate");
         if (options.Stop == StopRule.ValLlk)
             throw new CommandException(ExitCodes.BadOption, "--stop val-llk needs held-out data, and each fold's test set is kept for scoring; use another stop rule");
         var (inProcess, cluster) = _target.Resolve(parsed);
@@ -69,9 +71,15 @@ internal sealed class CrossValidateCommand
         // With --json, standard output is the JSON alone: the folds' progress goes to standard error.
         var progress = json ? CliOutput.ForWriters(output.Error, output.Error) : output;
 
+        var ratings = options.Model == ModelKind.Gaussian;
         var folds = await Task.Run(() => mlFolds is not null
-            ? MovieLensFolds.Read(mlFolds, format, cancellationToken)
-            : KFoldSplit.Of(TripletFileReader.Read(file!, format, cancellationToken, parsed.GetValue(_header)), parsed.GetValue(_folds), options.Seed, cancellationToken), cancellationToken);
+            ? MovieLensFolds.Read(mlFolds, format, cancellationToken, ratings)
+            : KFoldSplit.Of(TripletFileReader.Read(file!, format, cancellationToken, parsed.GetValue(_header), ratings), parsed.GetValue(_folds), options.Seed, cancellationToken), cancellationToken);
+        if (ratings)
+        {
+            await CrossValidateGaussianAsync(parsed, folds, options, prefix, top, inProcess, cluster, json, file ?? mlFolds!, progress, cancellationToken);
+            return ExitCodes.Success;
+        }
 
         var scores = new List<FoldScore>();
         if (inProcess)

@@ -50,7 +50,10 @@ internal sealed partial class EvaluateCommand
         var output = _environment.Output;
         if (parsed.GetValue(_serving.Json))
         {
-            output.WriteJson(new { job = model.Job, test = testFile, servedIteration = served.ServedIteration, fromCheckpoint = served.FromCheckpoint, report, withinGroups });
+            if (served.Ratings is { } errors)
+                output.WriteJson(new { job = model.Job, test = testFile, servedIteration = served.ServedIteration, fromCheckpoint = served.FromCheckpoint, report, ratings = errors });
+            else
+                output.WriteJson(new { job = model.Job, test = testFile, servedIteration = served.ServedIteration, fromCheckpoint = served.FromCheckpoint, report, withinGroups });
             return ExitCodes.Success;
         }
         if (Rendering.ServedItemsTable.Origin(model.Job, served.ServedIteration, served.FromCheckpoint) is { } origin) output.Warn(origin);
@@ -59,7 +62,18 @@ internal sealed partial class EvaluateCommand
             .Title(Markup.Escape($"job '{model.Job}' on {testFile}"))
             .AddColumn("metric")
             .AddColumn(new TableColumn("value").RightAligned());
-        table.AddRow("held-out log-likelihood (per nonzero)", Number(report.HeldOutLogLikelihood));
+        if (served.Ratings is { } ratings)
+        {
+            // A Gaussian model: the errors of the predicted mean over every test rating, strangers from the population prior.
+            table.AddRow("RMSE", Number(ratings.Rmse));
+            table.AddRow("MAE", Number(ratings.Mae));
+            table.AddRow("test ratings (cold start among them)", $"{Count(ratings.Ratings)} ({Count(ratings.ColdStart)})");
+            table.AddRow("held-out log-density (per known rating)", Number(report.HeldOutLogLikelihood));
+        }
+        else
+        {
+            table.AddRow("held-out log-likelihood (per nonzero)", Number(report.HeldOutLogLikelihood));
+        }
         table.AddRow($"precision@{k}", Number(report.PrecisionAtK));
         table.AddRow($"recall@{k}", Number(report.RecallAtK));
         table.AddRow($"NDCG@{k}", Number(report.NdcgAtK));

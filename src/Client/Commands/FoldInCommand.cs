@@ -68,8 +68,11 @@ internal sealed class FoldInCommand
     internal static void Describe(CliOutput output, Grains.Interfaces.FoldInResult folded, int given)
     {
         var who = folded.User is null ? "a new user" : $"user '{folded.User}'";
-        output.Line($"folded {who} into job '{folded.Job}' in {folded.Updates} updates; E[θ] = "
-            + string.Join(' ', folded.Theta.Select(t => t.ToString("G4", CultureInfo.InvariantCulture))));
+        var values = string.Join(' ', folded.Theta.Select(t => t.ToString("G4", CultureInfo.InvariantCulture)));
+        if (folded.Ratings)
+            output.Line($"folded {who} into job '{folded.Job}' (Gaussian, closed form); posterior mean of the factors then the bias = {values}");
+        else
+            output.Line($"folded {who} into job '{folded.Job}' in {folded.Updates} updates; E[θ] = {values}");
         if (folded.UnknownItems.Length > 0)
             output.Warn($"left out {folded.UnknownItems.Length} of {given} counted items the model does not have: {string.Join(", ", folded.UnknownItems.Take(20))}{(folded.UnknownItems.Length > 20 ? ", …" : "")}");
     }

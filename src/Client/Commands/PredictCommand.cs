@@ -51,6 +51,13 @@ internal sealed class PredictCommand
         if (pairsFile is null)
         {
             var prediction = served.Predictions[0];
+            if (json && prediction.StandardDeviation is { } deviation)
+            {
+                // A Gaussian model: the rating's predictive mean (score) and standard deviation.
+                output.WriteJson(new { job = served.Job, user = prediction.User, item = prediction.Item, title = titles?.Of(prediction.Item), score = prediction.Score,
+                    standardDeviation = deviation, fromPrior = prediction.FromPrior, servedIteration = served.ServedIteration, fromCheckpoint = served.FromCheckpoint });
+                return ExitCodes.Success;
+            }
             if (json)
             {
                 if (titles is null)
@@ -61,7 +68,15 @@ internal sealed class PredictCommand
             }
             if (ServedItemsTable.Origin(served.Job, served.ServedIteration, served.FromCheckpoint) is { } note) output.Warn(note);
             var title = titles?.Of(prediction.Item) is { } t ? $" ({t})" : "";
-            output.Line(string.Create(CultureInfo.InvariantCulture, $"user {prediction.User}, item {prediction.Item}{title}: predicted count {prediction.Score:G6}"));
+            if (prediction.StandardDeviation is { } sd)
+            {
+                var prior = prediction.FromPrior ? " (a user with no ratings: from the population prior)" : "";
+                output.Line(string.Create(CultureInfo.InvariantCulture, $"user {prediction.User}, item {prediction.Item}{title}: predicted rating {prediction.Score:G6} ± {sd:G4} (mean ± standard deviation){prior}"));
+            }
+            else
+            {
+                output.Line(string.Create(CultureInfo.InvariantCulture, $"user {prediction.User}, item {prediction.Item}{title}: predicted count {prediction.Score:G6}"));
+            }
             return ExitCodes.Success;
         }
 
@@ -72,19 +87,22 @@ internal sealed class PredictCommand
                 job = served.Job,
                 servedIteration = served.ServedIteration,
                 fromCheckpoint = served.FromCheckpoint,
-                predictions = served.Predictions.Select(p => new PredictionJson(p.User, p.Item, p.Score, titles?.Of(p.Item))),
+                predictions = served.Predictions.Select(p => new PredictionJson(p.User, p.Item, p.Score, titles?.Of(p.Item), p.StandardDeviation, p.FromPrior)),
             });
             return ExitCodes.Success;
         }
         if (ServedItemsTable.Origin(served.Job, served.ServedIteration, served.FromCheckpoint) is { } origin) output.Warn(origin);
         var table = new Table().AddColumn("user").AddColumn("item");
         if (titles is not null) table.AddColumn("title");
-        table.AddColumn(new TableColumn("predicted count").RightAligned());
+        var ratings = served.Predictions.Length > 0 && served.Predictions[0].StandardDeviation is not null;
+        table.AddColumn(new TableColumn(ratings ? "predicted rating" : "predicted count").RightAligned());
+        if (ratings) table.AddColumn(new TableColumn("standard deviation").RightAligned());
         foreach (var p in served.Predictions)
         {
             var cells = new List<string> { Markup.Escape(p.User), Markup.Escape(p.Item) };
             if (titles is not null) cells.Add(Markup.Escape(titles.Of(p.Item) ?? ""));
             cells.Add(ServedItemsTable.Score(p.Score));
+            if (ratings) cells.Add(ServedItemsTable.Score(p.StandardDeviation ?? double.NaN));
             table.AddRow([.. cells]);
         }
         output.Console.Write(table);

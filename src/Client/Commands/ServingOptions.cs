@@ -25,6 +25,7 @@ internal sealed class ServingOptions
     {
         if (await Connection.ConnectAsync(parsed, cancellationToken) is { } client) return new ClusterModelServing(client, job);
         var entry = environment.OpenJob(parsed, job);
+        if (entry.Manifest.Model == Grains.Interfaces.ModelKind.Gaussian) return new SavedGaussianJobServing(entry);
         return new SavedJobServing(environment.Store(parsed), entry);
     }
 

@@ -12,7 +12,11 @@ internal sealed partial class SynthCommand
 {
     private static readonly SyntheticBudgetOptions BudgetDefaults = new();
 
-    private readonly Option<string> _model = OptionWords.Create("--model", TrainCommand.Models, Grains.Interfaces.ModelKind.Poisson,
+    /// <summary>The models synth samples from.</summary>
+    private static readonly IReadOnlyList<(string Word, Grains.Interfaces.ModelKind Value)> Models =
+        [("hpf", Grains.Interfaces.ModelKind.Poisson), ("budget", Grains.Interfaces.ModelKind.Budget)];
+
+    private readonly Option<string> _model = OptionWords.Create("--model", Models, Grains.Interfaces.ModelKind.Poisson,
         "the model the data are drawn from: hpf, or budget (needs --groups and --groups-out)");
     private readonly Option<int?> _groups = new("--groups") { Description = "budget: number of groups (item n is in group n mod G)", HelpName = "G" };
     private readonly Option<string?> _groupsOut = new("--groups-out") { Description = "budget: the item<TAB>group file to write", HelpName = "FILE" };
@@ -23,7 +27,7 @@ internal sealed partial class SynthCommand
 
     private bool IsBudget(ParseResult parsed)
     {
-        var budget = OptionWords.Parse(TrainCommand.Models, parsed.GetValue(_model)!) == Grains.Interfaces.ModelKind.Budget;
+        var budget = OptionWords.Parse(Models, parsed.GetValue(_model)!) == Grains.Interfaces.ModelKind.Budget;
         if (!budget)
         {
             foreach (var option in new Option[] { _groups, _groupsOut, _groupsPerUser, _playsPerGroup })

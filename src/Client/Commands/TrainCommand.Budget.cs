@@ -9,11 +9,6 @@ namespace Hpf.Cluster.Client.Commands;
 /// <summary><c>hpf train --model budget --groups FILE</c>: the user–group budget model (docs/maths.md, "The budget model").</summary>
 internal sealed partial class TrainCommand
 {
-    /// <summary>The words of <c>--model</c>.</summary>
-    public static readonly IReadOnlyList<(string Word, ModelKind Value)> Models = [("hpf", ModelKind.Poisson), ("budget", ModelKind.Budget)];
-
-    private readonly Option<string> _model = OptionWords.Create("--model", Models, ModelKind.Poisson,
-        "hpf (Poisson factorization) or budget (a user's counts within a group multinomial given the group's total; needs --groups)");
     private readonly Option<string?> _groups = new("--groups") { Description = "the budget model's item → group map: item<TAB>group lines, one per item", HelpName = "FILE" };
 
     /// <summary>
@@ -29,10 +24,9 @@ internal sealed partial class TrainCommand
     /// </summary>
     private TrainingOptions ModelOptions(ParseResult parsed, TrainingOptions options)
     {
-        var model = OptionWords.Parse(Models, parsed.GetValue(_model)!);
-        if (model != ModelKind.Budget)
+        if (options.Model != ModelKind.Budget)
         {
-            if (parsed.GetValue(_groups) is not null) throw new CommandException(ExitCodes.BadOption, "--groups is for --model budget; plain HPF has no groups");
+            if (parsed.GetValue(_groups) is not null) throw new CommandException(ExitCodes.BadOption, "--groups is for --model budget; the other models have no groups");
             return options;
         }
         if (parsed.GetValue(_groups) is null) throw new CommandException(ExitCodes.BadOption, "--model budget needs --groups FILE: a file of item<TAB>group lines, one per item");

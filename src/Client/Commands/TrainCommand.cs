@@ -31,7 +31,6 @@ internal sealed partial class TrainCommand
         _environment = environment;
         Command = new Command("train", "Train an HPF model on a file of (user, item, count) triplets and save it as a job") { _file, _format, _header, _validation };
         foreach (var option in _training.All) Command.Options.Add(option);
-        Command.Options.Add(_model);
         Command.Options.Add(_groups);
         Command.Options.Add(_job);
         Command.Options.Add(_export);
@@ -60,6 +59,8 @@ internal sealed partial class TrainCommand
         WritableDirectory.Require(store.DataDirectory, "the data directory (--data-dir)");
         if (parsed.GetValue(_export) is { } exportTarget) WritableDirectory.Require(exportTarget, "the export directory (--export)");
         var (inProcess, cluster) = _target.Resolve(parsed);
+        if (options.Model == ModelKind.Gaussian)
+            return await RunGaussianAsync(parsed, file, validationFile, format, formatWord, header, options, name, store, inProcess, cluster, cancellationToken);
 
         var trained = inProcess
             ? await TrainInProcessAsync(file, validationFile, format, header, options, groups, cancellationToken)

@@ -10,7 +10,8 @@ internal static class MovieLensFolds
 {
     public const int Count = 5;
 
-    public static IReadOnlyList<CrossValidationFold> Read(string directory, DatasetFormat format, CancellationToken cancellationToken)
+    /// <param name="ratings">Read the third column as ratings (the Gaussian model): kept as they are, duplicates averaged.</param>
+    public static IReadOnlyList<CrossValidationFold> Read(string directory, DatasetFormat format, CancellationToken cancellationToken, bool ratings = false)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"directory not found: {directory}");
         var folds = new CrossValidationFold[Count];
@@ -22,7 +23,8 @@ internal static class MovieLensFolds
             {
                 if (!File.Exists(path)) throw new FileNotFoundException($"{path} (--ml-folds needs u1.base/u1.test … u5.base/u5.test)", path);
             }
-            folds[f - 1] = new CrossValidationFold(f, TripletFileReader.Read(train, format, cancellationToken), TripletFileReader.Read(test, format, cancellationToken));
+            folds[f - 1] = new CrossValidationFold(f, TripletFileReader.Read(train, format, cancellationToken, ratings: ratings),
+                TripletFileReader.Read(test, format, cancellationToken, ratings: ratings));
         }
         return folds;
     }

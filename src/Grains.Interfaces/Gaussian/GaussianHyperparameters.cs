@@ -1,15 +1,20 @@
 namespace Hpf.Cluster.Grains.Interfaces;
 
 /// <summary>
-/// One side's population prior: the rows' (factors, bias) vectors are N(Mean, diag(Variance)) a priori, D = K + 1
-/// entries each; the bias's mean (the last entry) is always 0, since μ carries the overall level.
+/// One side's population prior: the rows' (factors, bias) vectors are N(Mean, Covariance) a priori, D = K + 1
+/// entries each, with a full D × D covariance (row-major), so that a side's factors and biases may go together.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("hpf.gaussian.GaussianPopulation")]
-public sealed record GaussianPopulation(double[] Mean, double[] Variance)
+public sealed record GaussianPopulation(double[] Mean, double[] Covariance)
 {
-    /// <summary>The start of training: mean 0, variance 1 in every entry.</summary>
-    public static GaussianPopulation Standard(int factors) =>
-        new(new double[factors + 1], Enumerable.Repeat(1.0, factors + 1).ToArray());
+    /// <summary>The start of training: mean 0, covariance the identity.</summary>
+    public static GaussianPopulation Standard(int factors)
+    {
+        var d = factors + 1;
+        var covariance = new double[d * d];
+        for (var j = 0; j < d; j++) covariance[j * d + j] = 1;
+        return new GaussianPopulation(new double[d], covariance);
+    }
 }
 
 /// <summary>

@@ -2,24 +2,21 @@ namespace Hpf.Cluster.Grains.Interfaces;
 
 /// <summary>
 /// What the population update and the bound need of one side's rows, q(z) = N(m, Σ) with z = (factors, bias): the
-/// number of rows, Σ m_d, Σ E[z_d²] = Σ (Σ_dd + m_d²) per entry d, and Σ log det Σ. Shards send theirs; the
+/// number of rows, Σ m [D], Σ E[zzᵀ] = Σ (Σ + mmᵀ) [D × D], and Σ log det Σ. Shards send theirs; the
 /// coordinator adds them up in shard order, as it adds HPF's column sums.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("hpf.gaussian.GaussianSideSums")]
-public sealed record GaussianSideSums(long Rows, double[] Sum, double[] SumSquares, double LogDetSum)
+public sealed record GaussianSideSums(long Rows, double[] Sum, double[] SumOuter, double LogDetSum)
 {
-    public static GaussianSideSums Zero(int dimension) => new(0, new double[dimension], new double[dimension], 0);
+    public static GaussianSideSums Zero(int dimension) => new(0, new double[dimension], new double[dimension * dimension], 0);
 
     /// <summary>The sums of two sets of rows.</summary>
     public GaussianSideSums Plus(GaussianSideSums other)
     {
         var sum = (double[])Sum.Clone();
-        var squares = (double[])SumSquares.Clone();
-        for (var d = 0; d < sum.Length; d++)
-        {
-            sum[d] += other.Sum[d];
-            squares[d] += other.SumSquares[d];
-        }
+        var squares = (double[])SumOuter.Clone();
+        for (var d = 0; d < sum.Length; d++) sum[d] += other.Sum[d];
+        for (var j = 0; j < squares.Length; j++) squares[j] += other.SumOuter[j];
         return new GaussianSideSums(Rows + other.Rows, sum, squares, LogDetSum + other.LogDetSum);
     }
 }

@@ -13,7 +13,16 @@ public sealed record RecommendationList(string Job, string? User, int ServedIter
 
 /// <summary>The predicted count E[θ_u]·E[β_i] of a (user, item) pair.</summary>
 [GenerateSerializer, Immutable, Alias("hpf.Prediction")]
-public sealed record Prediction(string User, string Item, double Score);
+public sealed record Prediction(string User, string Item, double Score)
+{
+    /// <summary>A Gaussian model's predictive standard deviation of the rating (its mean is the score); null for HPF.</summary>
+    [Id(3)]
+    public double? StandardDeviation { get; init; }
+
+    /// <summary>The user was unknown and the prediction comes from the population prior (Gaussian cold start).</summary>
+    [Id(4)]
+    public bool FromPrior { get; init; }
+}
 
 /// <summary>Predictions for pairs, in the order asked, and where the model came from.</summary>
 [GenerateSerializer, Immutable, Alias("hpf.PredictionList")]
@@ -26,7 +35,12 @@ public sealed record PredictionList(string Job, int ServedIteration, bool FromCh
 /// </summary>
 [GenerateSerializer, Immutable, Alias("hpf.FoldInResult")]
 public sealed record FoldInResult(string Job, string? User, float[] Theta, float[] Shape, float[] Rate, float[] ActivityRate, int Updates,
-    string[] UnknownItems, Recommendation[] Items);
+    string[] UnknownItems, Recommendation[] Items)
+{
+    /// <summary>A Gaussian model's fold-in: Theta is the posterior mean of (factors, bias), Shape and Rate are empty.</summary>
+    [Id(9)]
+    public bool Ratings { get; init; }
+}
 
 /// <summary>A (item, count) of a user's data given to fold-in or add-user.</summary>
 [GenerateSerializer, Immutable, Alias("hpf.ItemCount")]

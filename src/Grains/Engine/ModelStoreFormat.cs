@@ -100,7 +100,7 @@ public static class ModelStoreFormat
         foreach (var population in new[] { h.Users, h.Items })
         {
             WriteArray<double>(writer, population.Mean);
-            WriteArray<double>(writer, population.Variance);
+            WriteArray<double>(writer, population.Covariance);
         }
         writer.Write(EndMarker);
     }
@@ -122,8 +122,8 @@ public static class ModelStoreFormat
             ReadArray<double>(reader, itemIds.Length * d), ReadArray<double>(reader, itemIds.Length * d * d));
         var mu = reader.ReadDouble();
         var noise = reader.ReadDouble();
-        var userPopulation = new GaussianPopulation(ReadArray<double>(reader, d), ReadArray<double>(reader, d));
-        var itemPopulation = new GaussianPopulation(ReadArray<double>(reader, d), ReadArray<double>(reader, d));
+        var userPopulation = new GaussianPopulation(ReadArray<double>(reader, d), ReadArray<double>(reader, d * d));
+        var itemPopulation = new GaussianPopulation(ReadArray<double>(reader, d), ReadArray<double>(reader, d * d));
         ReadEnd(reader);
         if (!double.IsFinite(mu) || !(noise > 0)) throw Damaged("the global mean or the noise variance is not a finite number");
         return new Gaussian.GaussianModel(options, users, items, new GaussianHyperparameters(mu, noise, userPopulation, itemPopulation));

@@ -254,7 +254,9 @@ public sealed class JobModelQueries(IGrainFactory grains)
             _jobs.TryRemove(job, out _);
             throw new JobNotFoundException(job);
         }
-        var problem = status.State switch
+        var problem = status.Spec.Training.Model == ModelKind.Gaussian
+            ? $"job '{job}' is a Gaussian model of ratings, which the cluster trains but does not serve: train it with hpf train --model gaussian, which saves it in the local store, and serve it there (predict, recommend, fold-in, evaluate)"
+            : status.State switch
         {
             JobState.Completed => null,
             JobState.Training when status.LastCheckpoint > 0 => null,

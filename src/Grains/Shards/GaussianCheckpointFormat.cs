@@ -33,7 +33,7 @@ internal static class GaussianCheckpointFormat
             foreach (var population in new[] { h.Users, h.Items })
             {
                 RawBinary.Write<double>(writer, population.Mean);
-                RawBinary.Write<double>(writer, population.Variance);
+                RawBinary.Write<double>(writer, population.Covariance);
             }
         }
         writer.Flush();
@@ -60,12 +60,12 @@ internal static class GaussianCheckpointFormat
             var mu = reader.ReadDouble();
             var noise = reader.ReadDouble();
             var d = k + 1;
-            var users = new GaussianPopulation(new double[d], new double[d]);
-            var items = new GaussianPopulation(new double[d], new double[d]);
+            var users = new GaussianPopulation(new double[d], new double[d * d]);
+            var items = new GaussianPopulation(new double[d], new double[d * d]);
             foreach (var population in new[] { users, items })
             {
                 RawBinary.ReadInto<double>(reader, population.Mean);
-                RawBinary.ReadInto<double>(reader, population.Variance);
+                RawBinary.ReadInto<double>(reader, population.Covariance);
             }
             hyperparameters = new GaussianHyperparameters(mu, noise, users, items);
         }

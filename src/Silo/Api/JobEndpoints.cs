@@ -180,6 +180,11 @@ internal static class JobEndpoints
     {
         var (status, problem) = await FindAsync(job, grains, cancellationToken).ConfigureAwait(false);
         if (status is null) return problem!;
+        if (status.Spec.Training.Model == ModelKind.Gaussian)
+        {
+            return Problem(StatusCodes.Status409Conflict, "Not an HPF model",
+                $"job '{job}' is a Gaussian model of ratings: this download is HPF's Gamma parameters, which it does not have; hpf train --model gaussian saves its model in the local store");
+        }
         if (status.State != JobState.Completed)
         {
             var why = status.State == JobState.Failed && status.Error is { } error ? $": {error}" : "";

@@ -22,11 +22,12 @@ public static class GaussianHalfStep
         var n = own.Rows;
         var fits = new double[n * 6];
         var failed = int.MaxValue;
+        var precision = new GaussianRowUpdate.PriorPrecision(prior);
         Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken },
             () => new GaussianRowUpdate.Scratch(d),
             (r, _, scratch) =>
             {
-                var ok = GaussianRowUpdate.Update(rows.OthersOf(r), rows.CountsOf(r), counterpartMoments, k, prior, mu, noiseVariance,
+                var ok = GaussianRowUpdate.Update(rows.OthersOf(r), rows.CountsOf(r), counterpartMoments, k, precision, mu, noiseVariance,
                     own.Mean.AsSpan(r * d, d), own.Covariance.AsSpan(r * d * d, d * d), fits.AsSpan(r * 6, 6), scratch);
                 if (!ok)
                 {

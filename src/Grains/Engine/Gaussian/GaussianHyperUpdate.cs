@@ -11,26 +11,37 @@ namespace Hpf.Cluster.Grains.Engine.Gaussian;
 public static class GaussianHyperUpdate
 {
     /// <summary>
-    /// A side's population prior from its rows' sums: for a factor, the normal–inverse-Gamma MAP
-    /// m = Σm_d/(N + κ₀), v = (b₀ + ½(κ₀m² + Σ E[(z_d − m)²]))/(a₀ + 1 + (N + 1)/2); for the bias (mean 0),
-    /// v = (b₀ + ½ Σ E[z²])/(a₀ + 1 + N/2).
+    /// A side's population prior from its rows' sums, the normal–inverse-Wishart MAP: m₀ = Σm/(N + κ₀) and
+    /// Σ₀ = (Ψ₀ + κ₀m₀m₀ᵀ + Σ E[(z − m₀)(z − m₀)ᵀ])/(N + ν₀ + D + 2), with Ψ₀ = 2b₀·I and ν₀ = 2a₀.
     /// </summary>
     public static GaussianPopulation Population(GaussianSideSums sums, GaussianPriors priors)
     {
         var d = sums.Sum.Length;
-        var k = d - 1;
         var n = (double)sums.Rows;
+        var kappa = priors.MeanPseudoRows;
         var mean = new double[d];
-        var variance = new double[d];
-        for (var j = 0; j < k; j++)
+        for (var j = 0; j < d; j++) mean[j] = sums.Sum[j] / (n + kappa);
+        var covariance = new double[d * d];
+        var scale = 1.0 / (n + 2 * priors.VarianceShape + d + 2);
+        for (var j = 0; j < d; j++)
         {
-            var m = sums.Sum[j] / (n + priors.MeanPseudoRows);
-            var spread = sums.SumSquares[j] - 2 * m * sums.Sum[j] + n * m * m;
-            mean[j] = m;
-            variance[j] = (priors.VarianceScale + 0.5 * (priors.MeanPseudoRows * m * m + spread)) / (priors.VarianceShape + 1 + 0.5 * (n + 1));
+            for (var l = 0; l < d; l++)
+            {
+                var spread = sums.SumOuter[j * d + l] - mean[j] * sums.Sum[l] - sums.Sum[j] * mean[l] + n * mean[j] * mean[l];
+                var psi = j == l ? 2 * priors.VarianceScale : 0;
+                covariance[j * d + l] = (psi + kappa * mean[j] * mean[l] + spread) * scale;
+            }
         }
-        variance[k] = (priors.VarianceScale + 0.5 * sums.SumSquares[k]) / (priors.VarianceShape + 1 + 0.5 * n);
-        return new GaussianPopulation(mean, variance);
+        for (var j = 0; j < d; j++)
+        {
+            for (var l = j + 1; l < d; l++)
+            {
+                var v = 0.5 * (covariance[j * d + l] + covariance[l * d + j]);
+                covariance[j * d + l] = v;
+                covariance[l * d + j] = v;
+            }
+        }
+        return new GaussianPopulation(mean, covariance);
     }
 
     /// <summary>μ = (Σr − ΣE[s])/N (flat prior), then σ² = (b + ½ΣE[(r − μ − s)²])/(a + 1 + N/2).</summary>
@@ -53,36 +64,46 @@ public static class GaussianHyperUpdate
             + LogInverseGamma(h.NoiseVariance, priors.NoiseShape, priors.NoiseScale);
     }
 
-    /// <summary>Σ over a side's rows of KL(N(m, Σ) ‖ N(m₀, diag v)), from the side's sums.</summary>
+    /// <summary>Σ over a side's rows of KL(N(m, Σ) ‖ N(m₀, Σ₀)), from the side's sums.</summary>
     public static double Divergence(GaussianSideSums sums, GaussianPopulation prior)
     {
         var d = sums.Sum.Length;
         var n = (double)sums.Rows;
-        double total = 0;
+        var (precision, logDet) = Inverse(prior.Covariance, d);
+        double trace = 0;
         for (var j = 0; j < d; j++)
         {
-            var m0 = prior.Mean[j];
-            var spread = sums.SumSquares[j] - 2 * m0 * sums.Sum[j] + n * m0 * m0;
-            total += spread / prior.Variance[j] + n * Math.Log(prior.Variance[j]);
+            for (var l = 0; l < d; l++)
+            {
+                var spread = sums.SumOuter[j * d + l] - prior.Mean[j] * sums.Sum[l] - sums.Sum[j] * prior.Mean[l] + n * prior.Mean[j] * prior.Mean[l];
+                trace += precision[l * d + j] * spread;
+            }
         }
-        return 0.5 * (total - n * d - sums.LogDetSum);
+        return 0.5 * (trace + n * logDet - n * d - sums.LogDetSum);
     }
 
+    /// <summary>log N(m₀; 0, Σ₀/κ₀) + log IW(Σ₀; Ψ₀ = 2b₀I, ν₀ = 2a₀), up to a constant that no update changes.</summary>
     private static double LogHyperprior(GaussianPopulation population, GaussianPriors priors)
     {
         var d = population.Mean.Length;
-        double total = 0;
+        var kappa = priors.MeanPseudoRows;
+        var (precision, logDet) = Inverse(population.Covariance, d);
+        double quadratic = 0, trace = 0;
         for (var j = 0; j < d; j++)
         {
-            var v = population.Variance[j];
-            total += LogInverseGamma(v, priors.VarianceShape, priors.VarianceScale);
-            if (j < d - 1)
-            {
-                var m = population.Mean[j];
-                total += -0.5 * Math.Log(2 * Math.PI * v / priors.MeanPseudoRows) - priors.MeanPseudoRows * m * m / (2 * v);
-            }
+            for (var l = 0; l < d; l++) quadratic += population.Mean[j] * precision[j * d + l] * population.Mean[l];
+            trace += precision[j * d + j];
         }
-        return total;
+        return -0.5 * (logDet - d * Math.Log(kappa)) - 0.5 * kappa * quadratic
+            - 0.5 * (2 * priors.VarianceShape + d + 1) * logDet - priors.VarianceScale * trace;
+    }
+
+    /// <summary>Σ⁻¹ and log det Σ of a population covariance.</summary>
+    private static (double[] Precision, double LogDet) Inverse(double[] covariance, int d)
+    {
+        var precision = new double[d * d];
+        if (!GaussianRowUpdate.TryInvert(covariance, precision, d)) return (precision, double.NaN);
+        return (precision, GaussianRowUpdate.LogDeterminant(covariance, new double[d * d], d));
     }
 
     private static double LogInverseGamma(double x, double shape, double scale) =>

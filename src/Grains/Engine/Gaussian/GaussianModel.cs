@@ -81,7 +81,7 @@ public sealed class GaussianModel
         var mean = new double[d];
         var covariance = new double[d * d];
         var h = Hyperparameters;
-        if (!GaussianRowUpdate.Update(others, ratings, moments, Factors, h.Users, h.Mu, h.NoiseVariance, mean, covariance, new double[6], new GaussianRowUpdate.Scratch(d)))
+        if (!GaussianRowUpdate.Update(others, ratings, moments, Factors, new GaussianRowUpdate.PriorPrecision(h.Users), h.Mu, h.NoiseVariance, mean, covariance, new double[6], new GaussianRowUpdate.Scratch(d)))
             throw new ArgumentException("the ratings give no finite posterior");
         return (mean, covariance);
     }
@@ -92,7 +92,7 @@ public sealed class GaussianModel
         if (row < 0)
         {
             var covariance = new double[d * d];
-            for (var j = 0; j < d; j++) covariance[j * d + j] = prior.Variance[j];
+            prior.Covariance.CopyTo(covariance, 0);
             return ((double[])prior.Mean.Clone(), covariance);
         }
         return (rows.Mean.AsSpan(row * d, d).ToArray(), rows.Covariance.AsSpan(row * d * d, d * d).ToArray());

@@ -13,6 +13,29 @@ namespace Hpf.Cluster.Grains.Engine.Gaussian;
 /// </summary>
 public static class GaussianRowUpdate
 {
+    /// <summary>A population prior as the update reads it: its precision Λ = Σ₀⁻¹ and Λm₀, taken once per half-step.</summary>
+    public sealed class PriorPrecision
+    {
+        public PriorPrecision(GaussianPopulation population)
+        {
+            var d = population.Mean.Length;
+            Precision = new double[d * d];
+            if (!Cholesky(population.Covariance, new double[d * d], d, out var factor))
+                throw new ArgumentException("the population covariance is not positive definite");
+            Invert(factor, Precision, new double[d], d);
+            Linear = new double[d];
+            for (var j = 0; j < d; j++)
+            {
+                double sum = 0;
+                for (var l = 0; l < d; l++) sum += Precision[j * d + l] * population.Mean[l];
+                Linear[j] = sum;
+            }
+        }
+
+        public double[] Precision { get; }
+        public double[] Linear { get; }
+    }
+
     /// <summary>Work space for one thread: the precision and its Cholesky factor.</summary>
     public sealed class Scratch(int dimension)
     {
@@ -30,7 +53,7 @@ public static class GaussianRowUpdate
     /// <param name="others">The row's counterparts, as indices into <paramref name="moments"/> (stride <see cref="GaussianRows.MomentStride"/>).</param>
     /// <param name="fit">[6]: count, Σr, Σr², ΣE[s], Σr·E[s], ΣE[s²] of this row's ratings.</param>
     public static bool Update(ReadOnlySpan<int> others, ReadOnlySpan<float> ratings, ReadOnlySpan<double> moments, int factors,
-        GaussianPopulation prior, double mu, double noiseVariance, Span<double> mean, Span<double> covariance, Span<double> fit, Scratch scratch)
+        PriorPrecision prior, double mu, double noiseVariance, Span<double> mean, Span<double> covariance, Span<double> fit, Scratch scratch)
     {
         var d = factors + 1;
         var k = factors;
@@ -38,12 +61,8 @@ public static class GaussianRowUpdate
         var tau = 1.0 / noiseVariance;
         var p = scratch.Precision;
         var h = scratch.Linear;
-        Array.Clear(p);
-        for (var j = 0; j < d; j++)
-        {
-            p[j * d + j] = 1.0 / prior.Variance[j];
-            h[j] = prior.Mean[j] / prior.Variance[j];
-        }
+        prior.Precision.CopyTo(p, 0);
+        prior.Linear.CopyTo(h, 0);
         for (var n = 0; n < others.Length; n++)
         {
             var row = moments.Slice(others[n] * stride, stride);
@@ -139,6 +158,22 @@ public static class GaussianRowUpdate
         double sum = 0;
         for (var j = 0; j < d; j++) sum += Math.Log(factor[j * d + j]);
         return 2 * sum;
+    }
+
+    private static bool Cholesky(double[] a, double[] l, int d, out double[] factor)
+    {
+        factor = l;
+        return Cholesky(a, l, d);
+    }
+
+    /// <summary>The inverse of a symmetric positive definite matrix, or false.</summary>
+    public static bool TryInvert(ReadOnlySpan<double> matrix, Span<double> inverse, int d)
+    {
+        var copy = matrix.ToArray();
+        var factor = new double[d * d];
+        if (!Cholesky(copy, factor, d)) return false;
+        Invert(factor, inverse, new double[d], d);
+        return true;
     }
 
     /// <summary>Lower-triangular L with LLᵀ = <paramref name="a"/>; false when a is not positive definite.</summary>

@@ -107,7 +107,7 @@ public sealed class GaussianRows
             {
                 var m = Mean[r * d + j];
                 sums.Sum[j] += m;
-                sums.SumSquares[j] += Covariance[(r * d + j) * d + j] + m * m;
+                for (var l = 0; l < d; l++) sums.SumOuter[j * d + l] += Covariance[(r * d + j) * d + l] + m * Mean[r * d + l];
             }
             logDet += GaussianRowUpdate.LogDeterminant(Covariance.AsSpan(r * d * d, d * d), scratch, d);
         }

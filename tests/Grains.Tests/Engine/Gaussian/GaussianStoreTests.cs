@@ -32,7 +32,7 @@ public sealed class GaussianStoreTests : IDisposable
         Assert.Equal(result.Model.Users.Mean, loaded.Users.Mean);
         Assert.Equal(result.Model.Items.Covariance, loaded.Items.Covariance);
         Assert.Equal(result.Model.Hyperparameters.Mu, loaded.Hyperparameters.Mu);
-        Assert.Equal(result.Model.Hyperparameters.Users.Variance, loaded.Hyperparameters.Users.Variance);
+        Assert.Equal(result.Model.Hyperparameters.Users.Covariance, loaded.Hyperparameters.Users.Covariance);
         Assert.Equal(result.Model.Predict(3, 4), loaded.Predict(3, 4));
         Assert.Equal(sample.Train.ByUser.Counts, entry.LoadTrainingSet().ByUser.Counts);
 

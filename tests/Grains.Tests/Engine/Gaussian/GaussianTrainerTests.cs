@@ -81,7 +81,7 @@ public sealed class GaussianTrainerTests
         var prior = model.Hyperparameters.Users;
         var (mean, covariance) = model.UserPosterior(-1);
         Assert.Equal(prior.Mean, mean);
-        Assert.Equal(prior.Variance[0], covariance[0]);
+        Assert.Equal(prior.Covariance, covariance);
         // A cold-start prediction is more uncertain than a trained user's.
         Assert.True(cold.StandardDeviation > model.Predict(0, item).StandardDeviation);
 
@@ -153,28 +153,67 @@ public sealed class GaussianTrainerTests
         for (var i = 0; i < train.Items; i++) bound -= Divergence(model.ItemPosterior(i), h.Items, d);
         foreach (var population in new[] { h.Users, h.Items })
         {
+            // Normal–inverse-Wishart: N(m₀; 0, Σ₀/κ₀) · IW(Σ₀; 2b₀I, 2a₀), without the constants no update changes.
+            var precision = Inverse(population.Covariance, d);
+            var logDet = LogDeterminant(population.Covariance, d);
+            double quadratic = 0, trace = 0;
             for (var j = 0; j < d; j++)
             {
-                bound += LogInverseGamma(population.Variance[j], priors.VarianceShape, priors.VarianceScale);
-                if (j < k)
-                {
-                    var v = population.Variance[j] / priors.MeanPseudoRows;
-                    bound += -0.5 * Math.Log(2 * Math.PI * v) - population.Mean[j] * population.Mean[j] / (2 * v);
-                }
+                for (var l = 0; l < d; l++) quadratic += population.Mean[j] * precision[j * d + l] * population.Mean[l];
+                trace += precision[j * d + j];
             }
+            bound += -0.5 * (logDet - d * Math.Log(priors.MeanPseudoRows)) - 0.5 * priors.MeanPseudoRows * quadratic
+                - 0.5 * (2 * priors.VarianceShape + d + 1) * logDet - priors.VarianceScale * trace;
         }
         return bound + LogInverseGamma(h.NoiseVariance, priors.NoiseShape, priors.NoiseScale);
     }
 
+    /// <summary>KL(N(m, S) ‖ N(m₀, Σ₀)) = ½[tr(Σ₀⁻¹S) + (m − m₀)ᵀΣ₀⁻¹(m − m₀) − D + log det Σ₀ − log det S].</summary>
     private static double Divergence((double[] Mean, double[] Covariance) q, GaussianPopulation p, int d)
     {
-        double total = -d - LogDeterminant(q.Covariance, d);
+        var precision = Inverse(p.Covariance, d);
+        double total = -d - LogDeterminant(q.Covariance, d) + LogDeterminant(p.Covariance, d);
         for (var j = 0; j < d; j++)
         {
-            var delta = q.Mean[j] - p.Mean[j];
-            total += (q.Covariance[j * d + j] + delta * delta) / p.Variance[j] + Math.Log(p.Variance[j]);
+            for (var l = 0; l < d; l++)
+                total += precision[j * d + l] * (q.Covariance[l * d + j] + (q.Mean[j] - p.Mean[j]) * (q.Mean[l] - p.Mean[l]));
         }
         return 0.5 * total;
+    }
+
+    /// <summary>The inverse by Gauss–Jordan elimination with partial pivoting (the model uses Cholesky).</summary>
+    private static double[] Inverse(double[] matrix, int d)
+    {
+        var a = (double[])matrix.Clone();
+        var inverse = new double[d * d];
+        for (var j = 0; j < d; j++) inverse[j * d + j] = 1;
+        for (var c = 0; c < d; c++)
+        {
+            var pivot = c;
+            for (var r = c + 1; r < d; r++) if (Math.Abs(a[r * d + c]) > Math.Abs(a[pivot * d + c])) pivot = r;
+            for (var j = 0; j < d; j++)
+            {
+                (a[c * d + j], a[pivot * d + j]) = (a[pivot * d + j], a[c * d + j]);
+                (inverse[c * d + j], inverse[pivot * d + j]) = (inverse[pivot * d + j], inverse[c * d + j]);
+            }
+            var diagonal = a[c * d + c];
+            for (var j = 0; j < d; j++)
+            {
+                a[c * d + j] /= diagonal;
+                inverse[c * d + j] /= diagonal;
+            }
+            for (var r = 0; r < d; r++)
+            {
+                if (r == c) continue;
+                var factor = a[r * d + c];
+                for (var j = 0; j < d; j++)
+                {
+                    a[r * d + j] -= factor * a[c * d + j];
+                    inverse[r * d + j] -= factor * inverse[c * d + j];
+                }
+            }
+        }
+        return inverse;
     }
 
     /// <summary>log det by Gaussian elimination with partial pivoting (the model uses Cholesky).</summary>

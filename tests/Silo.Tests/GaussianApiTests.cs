@@ -1,0 +1,60 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Silo.Api;
+
+namespace Hpf.Cluster.Silo.Tests;
+
+/// <summary>The HTTP API's train request takes the model: a Gaussian job of ratings trains through the grains; what only HPF jobs have is refused by name.</summary>
+public sealed class GaussianApiTests
+{
+    [Fact]
+    public async Task A_job_created_with_the_gaussian_model_trains_on_zero_and_negative_ratings_and_its_HPF_only_answers_are_refused()
+    {
+        await using var silo = await ApiSilo.StartAsync();
+        using (var create = await silo.Client.PostAsync("api/jobs", new StringContent(
+            """{"name": "ratings", "spec": {"training": {"model": "gaussian", "factors": 2, "members": 1, "maxIterations": 5, "stop": "maxiter", "checkEvery": 5}, "userShards": 2, "itemShards": 2}}""",
+            Encoding.UTF8, "application/json")))
+        {
+            Assert.True(create.StatusCode == HttpStatusCode.Created, await create.Content.ReadAsStringAsync());
+        }
+        var lines = new StringBuilder();
+        for (var u = 0; u < 30; u++)
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                if ((u * 7 + i * 3) % 4 != 0) continue;
+                lines.Append(CultureInfo.InvariantCulture, $"u{u}\ti{i}\t{Math.Round(Math.Sin(u + i) * 2, 1)}\n");
+            }
+        }
+        using (var upload = await silo.Client.PutAsync("api/jobs/ratings/data?set=training&source=ratings.tsv", new StringContent(lines.ToString())))
+        {
+            Assert.True(upload.StatusCode == HttpStatusCode.OK, await upload.Content.ReadAsStringAsync());
+        }
+        using (var start = await silo.Client.PostAsync("api/jobs/ratings/start", null)) Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        JobStatus status;
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        do
+        {
+            await Task.Delay(25);
+            status = (await silo.Client.GetFromJsonAsync<JobStatus>("api/jobs/ratings", ClientApiJson.Options))!;
+            Assert.True(DateTime.UtcNow < deadline, $"still {status.State}");
+        }
+        while (!status.IsFinished);
+        Assert.True(status.State == JobState.Completed, $"{status.State}: {status.Error}");
+        Assert.Equal(ModelKind.Gaussian, status.Spec.Training.Model);
+        Assert.Equal(lines.ToString().Count(c => c == '\n'), status.Data!.Nonzeros);
+
+        using var download = await silo.Client.GetAsync("api/jobs/ratings/model");
+        Assert.Equal(HttpStatusCode.Conflict, download.StatusCode);
+        Assert.Contains("Gaussian model of ratings", await download.Content.ReadAsStringAsync());
+        using var recommend = await silo.Client.PostAsync("api/jobs/ratings/recommendations",
+            JsonContent.Create(new RecommendRequest { User = "u0", N = 3 }, options: ClientApiJson.Options));
+        Assert.Equal(HttpStatusCode.Conflict, recommend.StatusCode);
+        using var problem = JsonDocument.Parse(await recommend.Content.ReadAsStringAsync());
+        Assert.Contains("does not serve", problem.RootElement.GetProperty("detail").GetString());
+    }
+}

@@ -11,17 +11,7 @@ internal sealed partial class TrainCommand
 {
     private readonly Option<string?> _groups = new("--groups") { Description = "the budget model's item → group map: item<TAB>group lines, one per item", HelpName = "FILE" };
 
-    /// <summary>
-    /// The budget model's factor shapes a and c when --a and --c are not given. Its likelihood does not see the scale of
-    /// a user's x or of a group's β, so a and c set them; 1 fitted held-out data best in the study of docs/benchmarks.md
-    /// ("The budget model"), where HPF's 0.3 lost to plain HPF.
-    /// </summary>
-    public const double BudgetShape = 1.0;
-
-    /// <summary>
-    /// The options with the model asked for: the budget model trains one member unless --members is given, with shapes
-    /// a = c = <see cref="BudgetShape"/> unless --a or --c is given.
-    /// </summary>
+    /// <summary>The options checked against the model's needs: the budget model needs --groups, the others refuse it.</summary>
     private TrainingOptions ModelOptions(ParseResult parsed, TrainingOptions options)
     {
         if (options.Model != ModelKind.Budget)
@@ -30,18 +20,7 @@ internal sealed partial class TrainCommand
             return options;
         }
         if (parsed.GetValue(_groups) is null) throw new CommandException(ExitCodes.BadOption, "--model budget needs --groups FILE: a file of item<TAB>group lines, one per item");
-        var (aGiven, cGiven) = _training.ShapesGiven(parsed);
-        var priors = options.Priors with { A = aGiven ? options.Priors.A : BudgetShape, C = cGiven ? options.Priors.C : BudgetShape };
-        var budget = options with { Model = ModelKind.Budget, Members = _training.MembersGiven(parsed) ? options.Members : 1, Priors = priors };
-        try
-        {
-            budget.Validate();
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            throw CommandException.BadOption(e);
-        }
-        return budget;
+        return options;
     }
 
     /// <exception cref="DataFormatException">A line of the groups file is bad.</exception>

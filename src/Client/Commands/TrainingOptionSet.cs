@@ -58,10 +58,10 @@ internal sealed class TrainingOptionSet
     public ModelKind Model(ParseResult parsed) => OptionWords.Parse(OptionWords.Models, parsed.GetValue(_model)!);
 
     /// <summary>Whether <c>--members</c> was typed (not its default): the budget model trains one member unless told otherwise.</summary>
-    public bool MembersGiven(ParseResult parsed) => parsed.GetResult(_members) is { Implicit: false };
+    private bool MembersGiven(ParseResult parsed) => parsed.GetResult(_members) is { Implicit: false };
 
     /// <summary>Whether <c>--a</c> and <c>--c</c> were typed: the budget model has shapes of its own unless told otherwise.</summary>
-    public (bool A, bool C) ShapesGiven(ParseResult parsed) => (parsed.GetResult(_a) is { Implicit: false }, parsed.GetResult(_c) is { Implicit: false });
+    private (bool A, bool C) ShapesGiven(ParseResult parsed) => (parsed.GetResult(_a) is { Implicit: false }, parsed.GetResult(_c) is { Implicit: false });
 
     /// <summary>The options as given, checked: an option out of range is exit 2 with its name, as the console spells it.</summary>
     public TrainingOptions Read(ParseResult parsed)
@@ -95,7 +95,7 @@ internal sealed class TrainingOptionSet
         // The budget model needs its groups file, which only train reads: TrainCommand completes its options.
         var model = Model(parsed);
         if (model == ModelKind.Gaussian) options = GaussianOptions(parsed, options);
-        else if (model == ModelKind.Budget) options = options with { Model = ModelKind.Budget };
+        else if (model == ModelKind.Budget) options = BudgetOptions(parsed, options);
         try
         {
             options.Validate();
@@ -105,6 +105,21 @@ internal sealed class TrainingOptionSet
             throw CommandException.BadOption(e);
         }
         return options;
+    }
+
+    /// <summary>
+    /// The budget model's factor shapes a and c when --a and --c are not given. Its likelihood does not see the scale of
+    /// a user's x or of a group's β, so a and c set them; 1 fitted held-out data best in the study of docs/benchmarks.md
+    /// ("The budget model"), where HPF's 0.3 lost to plain HPF.
+    /// </summary>
+    public const double BudgetShape = 1.0;
+
+    /// <summary>The budget model trains one member unless --members is given, with shapes a = c = <see cref="BudgetShape"/> unless --a or --c is given.</summary>
+    private TrainingOptions BudgetOptions(ParseResult parsed, TrainingOptions options)
+    {
+        var (aGiven, cGiven) = ShapesGiven(parsed);
+        var priors = options.Priors with { A = aGiven ? options.Priors.A : BudgetShape, C = cGiven ? options.Priors.C : BudgetShape };
+        return options with { Model = ModelKind.Budget, Members = MembersGiven(parsed) ? options.Members : 1, Priors = priors };
     }
 
     /// <summary>K for the Gaussian model when --k is not given: the MovieLens folds' figures in docs/benchmarks.md.</summary>

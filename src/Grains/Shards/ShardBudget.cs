@@ -29,6 +29,7 @@ internal sealed class ShardBudget
             Pairs = GroupTables.UserGroupPairs(rows, rowGroup);
             _groupUsers = Pairs.Transpose(groups);
             _userRates = new UserGroupRates(Pairs, factors);
+            LikelihoodConstant = BudgetLikelihood.Constant(rows, Pairs);
         }
         else
         {
@@ -44,6 +45,8 @@ internal sealed class ShardBudget
     public int[] RowGroup { get; }
     /// <summary>The (user, group) pairs of a user shard's rows with the group totals; null on item shards.</summary>
     public SparseRows? Pairs { get; }
+    /// <summary>A user shard's part of the conditional log-likelihood's constant (<see cref="BudgetLikelihood.Constant"/>).</summary>
+    public double LikelihoodConstant { get; }
 
     public RowRates Rates => (RowRates?)_userRates ?? _itemRates!;
 

@@ -427,7 +427,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var side = shard.Side;
         var members = side.Members.Count;
         var budget = shard.Budget;
-        var train = budget is not null ? BudgetTrainTerm(budget, side, request)
+        var train = budget is not null ? BudgetTrainTerm(budget, side, request, shard.Threads)
             : PoissonLikelihood.NonzeroTerm(side.Rows, side.Expected, _expectedTable, k, members, shard.Threads) - shard.SumLogFactorial;
         // The budget model's held-out term is not taken on the grains (the job refuses val-llk); its validation count is 0.
         var validation = budget is null && layout.Validation.Count > 0 ? PoissonLikelihood.HeldOutSum(layout.Validation, side.Expected, _expectedTable, k, members) : 0;

@@ -18,6 +18,7 @@ internal sealed class BudgetSchedule : ITrainingSchedule
     private readonly UserGroupRates _userRates;
     private readonly ItemGroupRates _itemRates;
     private readonly int _threads;
+    private readonly double _constant;
 
     public BudgetSchedule(ModelState state, ItemGroups groups, int threads)
     {
@@ -27,6 +28,7 @@ internal sealed class BudgetSchedule : ITrainingSchedule
         var k = state.Options.Factors;
         _pairs = GroupTables.UserGroupPairs(state.Data.ByUser, groups.ItemGroup);
         _groupUsers = _pairs.Transpose(groups.Groups);
+        _constant = BudgetLikelihood.Constant(state.Data.ByUser, _pairs);
         GroupSums = new double[groups.Groups * k];
         WeightedUserSums = new double[groups.Groups * k];
         _userRates = new UserGroupRates(_pairs, k) { GroupSums = GroupSums };
@@ -63,7 +65,7 @@ internal sealed class BudgetSchedule : ITrainingSchedule
 
     /// <summary>The conditional training log-likelihood of the current parameters.</summary>
     public double TrainLogLikelihood() =>
-        BudgetLikelihood.Training(_state.Data.ByUser, _pairs, _state.Users.Expected, _state.Items.Expected, GroupSums, _state.Options.Factors);
+        BudgetLikelihood.Training(_state.Data.ByUser, _pairs, _state.Users.Expected, _state.Items.Expected, GroupSums, _state.Options.Factors, _constant, _threads);
 
     private static void Check(int failedRow, FactorSide side, int iteration)
     {

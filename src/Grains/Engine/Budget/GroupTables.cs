@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Hpf.Cluster.Grains.Data;
 
 namespace Hpf.Cluster.Grains.Engine.Budget;
@@ -73,20 +74,29 @@ public static class GroupTables
     /// <param name="groupUsers">The (user, group) pairs by group: the transpose of <see cref="UserGroupPairs"/> over all groups.</param>
     public static void WeightedUserSums(SparseRows groupUsers, float[] userExpected, double[] groupSums, int factors, double[] table, int threads)
     {
-        Parallel.For(0, groupUsers.Rows, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, a =>
-        {
-            var sums = table.AsSpan(a * factors, factors);
-            sums.Clear();
-            var b = groupSums.AsSpan(a * factors, factors);
-            var users = groupUsers.OthersOf(a);
-            var totals = groupUsers.CountsOf(a);
-            for (var n = 0; n < users.Length; n++)
+        Parallel.For(0, groupUsers.Rows, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) },
+            () => new double[factors],
+            (a, _, x) =>
             {
-                var x = userExpected.AsSpan(users[n] * factors, factors);
-                var w = totals[n] / Dot(x, b);
-                for (var k = 0; k < factors; k++) sums[k] += w * x[k];
-            }
-        });
+                var sums = table.AsSpan(a * factors, factors);
+                sums.Clear();
+                var b = groupSums.AsSpan(a * factors, factors);
+                var users = groupUsers.OthersOf(a);
+                var totals = groupUsers.CountsOf(a);
+                for (var n = 0; n < users.Length; n++)
+                {
+                    Widen(userExpected.AsSpan(users[n] * factors, factors), x);
+                    TensorPrimitives.MultiplyAdd(x, totals[n] / TensorPrimitives.Dot(x, b), sums, sums);
+                }
+                return x;
+            },
+            _ => { });
+    }
+
+    /// <summary>A float32 row widened to float64, so the table kernels run on vectors of one type.</summary>
+    public static void Widen(ReadOnlySpan<float> row, Span<double> destination)
+    {
+        for (var k = 0; k < row.Length; k++) destination[k] = row[k];
     }
 
     /// <summary>E[x_u]·B_a in float64.</summary>
@@ -111,15 +121,15 @@ internal sealed class UserGroupRates(SparseRows pairs, int factors) : RowRates
     {
         var rates = scratch.Rates.AsSpan(0, factors);
         rates.Clear();
-        var x = side.Expected.AsSpan(row * factors, factors);
+        var x = scratch.Factors.AsSpan(0, factors);
+        GroupTables.Widen(side.Expected.AsSpan(row * factors, factors), x);
         var groups = pairs.OthersOf(row);
         var totals = pairs.CountsOf(row);
         var table = GroupSums;
         for (var n = 0; n < groups.Length; n++)
         {
             var b = table.AsSpan(groups[n] * factors, factors);
-            var w = totals[n] / GroupTables.Dot(x, b);
-            for (var k = 0; k < factors; k++) rates[k] += w * b[k];
+            TensorPrimitives.MultiplyAdd(b, totals[n] / TensorPrimitives.Dot(x, b), rates, rates);
         }
         return rates;
     }

@@ -12,7 +12,7 @@ internal sealed class BudgetSchedule : ITrainingSchedule
     private readonly ModelState _state;
     private readonly ItemGroups _groups;
     private readonly SparseRows _pairs;
-    private readonly SparseRows _groupUsers;
+    private readonly WeightedUserSumsPass _weightedUserSums;
     private readonly HalfStep _users;
     private readonly HalfStep _items;
     private readonly UserGroupRates _userRates;
@@ -27,7 +27,7 @@ internal sealed class BudgetSchedule : ITrainingSchedule
         _threads = threads;
         var k = state.Options.Factors;
         _pairs = GroupTables.UserGroupPairs(state.Data.ByUser, groups.ItemGroup);
-        _groupUsers = _pairs.Transpose(groups.Groups);
+        _weightedUserSums = new WeightedUserSumsPass(_pairs, groups.Groups, k);
         _constant = BudgetLikelihood.Constant(state.Data.ByUser, _pairs);
         GroupSums = new double[groups.Groups * k];
         WeightedUserSums = new double[groups.Groups * k];
@@ -54,7 +54,7 @@ internal sealed class BudgetSchedule : ITrainingSchedule
     public void RunUserHalfStep(int iteration, CancellationToken cancellationToken)
     {
         Check(_users.Run(cancellationToken), _state.Users, iteration);
-        GroupTables.WeightedUserSums(_groupUsers, _state.Users.Expected, GroupSums, _state.Options.Factors, WeightedUserSums, _threads);
+        _weightedUserSums.Compute(_state.Users.Expected, GroupSums, WeightedUserSums, _threads);
     }
 
     public void RunItemHalfStep(int iteration, CancellationToken cancellationToken)

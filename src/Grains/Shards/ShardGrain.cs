@@ -209,8 +209,10 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         }));
 
         var layout = indexed.Link(_others.Length, trainingFound, validationFound);
-        _shard = new SealedShard(plan, IsUserSide, indexed.Ids, layout, _subscriptions);
+        // A budget job's whole item → group map is for the seal only: the shard keeps its own rows' groups.
+        _shard = new SealedShard(plan with { Groups = null }, IsUserSide, indexed.Ids, layout, _subscriptions);
         if (plan.Training.Model == ModelKind.Budget) _shard.Budget = LinkBudget(plan, indexed, layout);
+        _plan = _shard.Plan;
         _shard.Initialize();
         _version = 0;
         var validation = layout.Validation;

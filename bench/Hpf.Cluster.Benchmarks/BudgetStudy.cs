@@ -14,16 +14,16 @@ namespace Hpf.Cluster.Benchmarks;
 /// log-likelihood and within-group NDCG@10 (<see cref="GroupEvaluator"/>) and all-item P@20 (<see cref="ModelEvaluator"/>),
 /// with the true parameters scored alike for reference.
 ///
-///   budget [--users 20000] [--items 40000] [--groups 2000] [--k 10] [--seed 1] [--threads 2] [--max-iter 300] [--data budget|hpf]
+///   budget [--users 20000] [--items 40000] [--groups 2000] [--k 10] [--seed 1] [--threads 2] [--max-iter 300] [--data budget|hpf] [--nonzeros 1200000]
 ///
 /// With <c>--data hpf</c> the counts are sampled from plain HPF (<see cref="SyntheticDataset"/>, items put in groups as
-/// item n in group n mod G): what the budget model loses where its assumption does not hold.
+/// item n in group n mod G, about <c>--nonzeros</c> of them): what the budget model loses where its assumption does not hold.
 /// </summary>
 internal static class BudgetStudy
 {
     public static int Run(string[] args)
     {
-        var options = CommandLineWords.Parse(args, ["users", "items", "groups", "k", "seed", "threads", "max-iter", "data"], "budget");
+        var options = CommandLineWords.Parse(args, ["users", "items", "groups", "k", "seed", "threads", "max-iter", "data", "nonzeros"], "budget");
         if (options.GetValueOrDefault("data") == "hpf") return RunOnHpfData(options);
         var k = CommandLineWords.Get(options, "k", 10);
         var threads = CommandLineWords.Get(options, "threads", 2);
@@ -67,6 +67,8 @@ internal static class BudgetStudy
             Items = CommandLineWords.Get(options, "items", 40000),
             Factors = k,
             Seed = (ulong)CommandLineWords.Get(options, "seed", 1),
+            // About as many nonzeros as the budget model's sample of the same size draws.
+            TargetNonzeros = CommandLineWords.Get(options, "nonzeros", 1_200_000),
         });
         var groupOf = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var n = 0; n < sample.Options.Items; n++) groupOf[SyntheticDataset.ItemId(n)] = "g" + (n % groupCount).ToString(CultureInfo.InvariantCulture);
@@ -80,6 +82,7 @@ internal static class BudgetStudy
         Report("budget, a = c = 1", baseline with { Model = ModelKind.Budget, Members = 1, Priors = baseline.Priors with { A = 1, C = 1 } }, split, groups, map);
         Report("HPF, 2 members (defaults)", baseline, split, groups, map);
         Report("HPF, 1 member", baseline with { Members = 1 }, split, groups, map);
+        Report("HPF, 2 members, a = c = 1", baseline with { Priors = baseline.Priors with { A = 1, C = 1 } }, split, groups, map);
         return 0;
     }
 

@@ -6,7 +6,8 @@ namespace Hpf.Cluster.Cluster.Tests;
 
 /// <summary>
 /// The budget model through the grains: the same model as in process on 1 and 3 silos, its bound climbing through the
-/// shards, a resumed job ending with the uninterrupted model, and an item without a group failing the job in plain words.
+/// shards, a resumed job and one that lost a silo ending with the uninterrupted model, and an item without a group
+/// failing the job in plain words.
 /// </summary>
 public sealed class BudgetClusterTests : IDisposable
 {
@@ -72,6 +73,28 @@ public sealed class BudgetClusterTests : IDisposable
         var resumed = await ClusterJob.ReadModelAsync(second.Client, "resumed", options);
         var expected = new InProcessTrainer(options) { Groups = Sample.Groups }.Train(Sample.Data).Model;
         var difference = ModelComparison.MaxRelativeDifference(expected, resumed);
+        Assert.True(difference < 1e-3, $"largest relative difference {difference:G3}");
+    }
+
+    [Fact]
+    public async Task Killing_a_shards_silo_rolls_a_budget_job_back_to_its_checkpoint_and_it_ends_with_the_model()
+    {
+        var options = Options(400) with { CheckEvery = 50 };
+        await using var cluster = await TrainingCluster.StartAsync(3, _storage, watchdog: true);
+        var grains = cluster.Client;
+        var spec = new JobSpec { Training = options, UserShards = 3, ItemShards = 3, CheckpointEvery = 10, Groups = Sample.Groups.ToTable() };
+        await ClusterJob.SubmitAsync(grains, "survivor", spec, Sample.Data);
+        var before = await ClusterJob.WaitAsync(grains, "survivor", until: s => s.Iteration >= 10 || s.IsFinished);
+        Assert.Equal(JobState.Training, before.State);
+
+        var coordinatorsSilo = await cluster.SiloOfAsync(grains.GetGrain<ICoordinatorGrain>("survivor"));
+        await cluster.KillSiloAsync(cluster.Silos.First(s => s != coordinatorsSilo));
+        var after = await ClusterJob.WaitAsync(grains, "survivor", TimeSpan.FromMinutes(3));
+
+        Assert.True(after.State == JobState.Completed, $"{after.State}: {after.Error}");
+        Assert.True(after.Rollbacks >= 1, "the lost shards were noticed and the job rolled back");
+        var expected = new InProcessTrainer(options) { Groups = Sample.Groups }.Train(Sample.Data).Model;
+        var difference = ModelComparison.MaxRelativeDifference(expected, await ClusterJob.ReadModelAsync(grains, "survivor", options));
         Assert.True(difference < 1e-3, $"largest relative difference {difference:G3}");
     }
 

@@ -10,6 +10,7 @@ internal sealed class RowScratch
         Elog = new float[factors];
         ElogOther = new float[factors];
         Rates = new double[factors];
+        Factors = new double[factors];
     }
 
     /// <summary>Σ (y/⟨w,e⟩)·e over a row's nonzeros, then the row's new shape sums.</summary>
@@ -20,4 +21,6 @@ internal sealed class RowScratch
     public float[] ElogOther { get; }
     /// <summary>A row's own rate data term, for models whose rates are not the column sums (<see cref="RowRates"/>).</summary>
     public double[] Rates { get; }
+    /// <summary>A row's E[x] in float64, for the vector kernels that <see cref="RowRates"/> run over float64 tables.</summary>
+    public double[] Factors { get; }
 }

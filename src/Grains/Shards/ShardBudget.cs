@@ -16,7 +16,7 @@ internal sealed class ShardBudget
     private readonly int _factors;
     private readonly UserGroupRates? _userRates;
     private readonly ItemGroupRates? _itemRates;
-    private readonly SparseRows? _groupUsers;
+    private readonly WeightedUserSumsPass? _weightedUserSums;
 
     public ShardBudget(bool userSide, int groups, int[] rowGroup, SparseRows rows, int factors)
     {
@@ -27,8 +27,9 @@ internal sealed class ShardBudget
         if (userSide)
         {
             Pairs = GroupTables.UserGroupPairs(rows, rowGroup);
-            _groupUsers = Pairs.Transpose(groups);
+            _weightedUserSums = new WeightedUserSumsPass(Pairs, groups, factors);
             _userRates = new UserGroupRates(Pairs, factors);
+            LikelihoodConstant = BudgetLikelihood.Constant(rows, Pairs);
         }
         else
         {
@@ -44,6 +45,8 @@ internal sealed class ShardBudget
     public int[] RowGroup { get; }
     /// <summary>The (user, group) pairs of a user shard's rows with the group totals; null on item shards.</summary>
     public SparseRows? Pairs { get; }
+    /// <summary>A user shard's part of the conditional log-likelihood's constant (<see cref="BudgetLikelihood.Constant"/>).</summary>
+    public double LikelihoodConstant { get; }
 
     public RowRates Rates => (RowRates?)_userRates ?? _itemRates!;
 
@@ -88,7 +91,7 @@ internal sealed class ShardBudget
     public double[] NextTable(FactorSide side, int threads)
     {
         var table = new double[Groups * _factors];
-        if (_userRates is not null) GroupTables.WeightedUserSums(_groupUsers!, side.Expected, _userRates.GroupSums, _factors, table, threads);
+        if (_userRates is not null) _weightedUserSums!.Compute(side.Expected, _userRates.GroupSums, table, threads);
         else GroupTables.GroupSums(side.Expected, RowGroup, _factors, table);
         return table;
     }

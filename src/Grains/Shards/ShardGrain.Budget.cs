@@ -34,8 +34,8 @@ public abstract partial class ShardGrain
         return new ShardBudget(IsUserSide, groupIds.Length, ShardBudget.GroupsOf(groupOf, items), layout.Rows, plan.Training.Factors);
     }
 
-    private double BudgetTrainTerm(ShardBudget budget, FactorSide side, CheckRequest request) =>
-        BudgetLikelihood.Training(side.Rows, budget.Pairs!, side.Expected, _expectedTable, GroupSumsOf(budget, request), side.K);
+    private double BudgetTrainTerm(ShardBudget budget, FactorSide side, CheckRequest request, int threads) =>
+        BudgetLikelihood.Training(side.Rows, budget.Pairs!, side.Expected, _expectedTable, GroupSumsOf(budget, request), side.K, budget.LikelihoodConstant, threads);
 
     private static double BudgetPairTerm(ShardBudget budget, FactorSide side, CheckRequest request) =>
         BudgetEvidenceLowerBound.PairTerm(budget.Pairs!, side.Expected, GroupSumsOf(budget, request), side.K);

@@ -214,8 +214,10 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         }));
 
         var layout = indexed.Link(_others.Length, trainingFound, validationFound);
-        _shard = new SealedShard(plan, IsUserSide, indexed.Ids, layout, _subscriptions);
+        // A budget job's whole item → group map is for the seal only: the shard keeps its own rows' groups.
+        _shard = new SealedShard(plan with { Groups = null }, IsUserSide, indexed.Ids, layout, _subscriptions);
         if (plan.Training.Model == ModelKind.Budget) _shard.Budget = LinkBudget(plan, indexed, layout);
+        _plan = _shard.Plan;
         _shard.Initialize();
         _version = 0;
         var validation = layout.Validation;
@@ -439,7 +441,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var side = shard.Side;
         var members = side.Members.Count;
         var budget = shard.Budget;
-        var train = budget is not null ? BudgetTrainTerm(budget, side, request)
+        var train = budget is not null ? BudgetTrainTerm(budget, side, request, shard.Threads)
             : PoissonLikelihood.NonzeroTerm(side.Rows, side.Expected, _expectedTable, k, members, shard.Threads) - shard.SumLogFactorial;
         // The budget model's held-out term is not taken on the grains (the job refuses val-llk); its validation count is 0.
         var validation = budget is null && layout.Validation.Count > 0 ? PoissonLikelihood.HeldOutSum(layout.Validation, side.Expected, _expectedTable, k, members) : 0;

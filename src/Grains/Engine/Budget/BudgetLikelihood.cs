@@ -11,29 +11,50 @@ public static class BudgetLikelihood
 {
     /// <summary>
     /// Σ over the nonzeros of <paramref name="byUser"/> of y·log μ − Σ over the (user, group) pairs of r_ua·log(E[x_u]·B_a),
-    /// plus Σ log r_ua! − Σ log y!: the conditional log-likelihood of these users' counts (a shard's part, or all).
+    /// plus <see cref="Constant"/>: the conditional log-likelihood of these users' counts (a shard's part, or all).
+    /// Fixed chunks of users, added in chunk order: the same value for any thread count.
     /// </summary>
-    public static double Training(SparseRows byUser, SparseRows pairs, float[] userExpected, float[] counterpartExpected, double[] groupSums, int factors)
+    public static double Training(SparseRows byUser, SparseRows pairs, float[] userExpected, float[] counterpartExpected, double[] groupSums, int factors,
+        double constant, int threads = 1)
     {
-        double total = 0;
-        for (var u = 0; u < byUser.Rows; u++)
+        const int chunk = 512;
+        var chunks = (byUser.Rows + chunk - 1) / chunk;
+        var partial = new double[chunks];
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, c =>
         {
-            var x = userExpected.AsSpan(u * factors, factors);
-            var others = byUser.OthersOf(u);
-            var counts = byUser.CountsOf(u);
-            for (var n = 0; n < others.Length; n++)
+            double total = 0;
+            var end = Math.Min(byUser.Rows, (c + 1) * chunk);
+            for (var u = c * chunk; u < end; u++)
             {
-                var beta = counterpartExpected.AsSpan(others[n] * factors, factors);
-                double mu = 0;
-                for (var k = 0; k < factors; k++) mu += (double)x[k] * beta[k];
-                total += counts[n] * Math.Log(mu) - LogFactorial.Of(counts[n]);
+                var x = userExpected.AsSpan(u * factors, factors);
+                var others = byUser.OthersOf(u);
+                var counts = byUser.CountsOf(u);
+                for (var n = 0; n < others.Length; n++)
+                {
+                    var beta = counterpartExpected.AsSpan(others[n] * factors, factors);
+                    double mu = 0;
+                    for (var k = 0; k < factors; k++) mu += (double)x[k] * beta[k];
+                    total += counts[n] * Math.Log(mu);
+                }
+                var groups = pairs.OthersOf(u);
+                var totals = pairs.CountsOf(u);
+                for (var n = 0; n < groups.Length; n++)
+                    total -= totals[n] * Math.Log(GroupTables.Dot(x, groupSums.AsSpan(groups[n] * factors, factors)));
             }
-            var groups = pairs.OthersOf(u);
-            var totals = pairs.CountsOf(u);
-            for (var n = 0; n < groups.Length; n++)
-                total += LogFactorial.Of(totals[n]) - totals[n] * Math.Log(GroupTables.Dot(x, groupSums.AsSpan(groups[n] * factors, factors)));
-        }
-        return total;
+            partial[c] = total;
+        });
+        var sum = constant;
+        foreach (var p in partial) sum += p;
+        return sum;
+    }
+
+    /// <summary>Σ over the pairs of log r_ua! − Σ over the nonzeros of log y!: the multinomials' constant, computed once per data set.</summary>
+    public static double Constant(SparseRows byUser, SparseRows pairs)
+    {
+        double constant = 0;
+        foreach (var y in byUser.Counts) constant -= LogFactorial.Of(y);
+        foreach (var r in pairs.Counts) constant += LogFactorial.Of(r);
+        return constant;
     }
 
     /// <summary>

@@ -12,12 +12,13 @@ internal sealed class BudgetSchedule : ITrainingSchedule
     private readonly ModelState _state;
     private readonly ItemGroups _groups;
     private readonly SparseRows _pairs;
-    private readonly SparseRows _groupUsers;
+    private readonly WeightedUserSumsPass _weightedUserSums;
     private readonly HalfStep _users;
     private readonly HalfStep _items;
     private readonly UserGroupRates _userRates;
     private readonly ItemGroupRates _itemRates;
     private readonly int _threads;
+    private readonly double _constant;
 
     public BudgetSchedule(ModelState state, ItemGroups groups, int threads)
     {
@@ -26,7 +27,8 @@ internal sealed class BudgetSchedule : ITrainingSchedule
         _threads = threads;
         var k = state.Options.Factors;
         _pairs = GroupTables.UserGroupPairs(state.Data.ByUser, groups.ItemGroup);
-        _groupUsers = _pairs.Transpose(groups.Groups);
+        _weightedUserSums = new WeightedUserSumsPass(_pairs, groups.Groups, k);
+        _constant = BudgetLikelihood.Constant(state.Data.ByUser, _pairs);
         GroupSums = new double[groups.Groups * k];
         WeightedUserSums = new double[groups.Groups * k];
         _userRates = new UserGroupRates(_pairs, k) { GroupSums = GroupSums };
@@ -52,7 +54,7 @@ internal sealed class BudgetSchedule : ITrainingSchedule
     public void RunUserHalfStep(int iteration, CancellationToken cancellationToken)
     {
         Check(_users.Run(cancellationToken), _state.Users, iteration);
-        GroupTables.WeightedUserSums(_groupUsers, _state.Users.Expected, GroupSums, _state.Options.Factors, WeightedUserSums, _threads);
+        _weightedUserSums.Compute(_state.Users.Expected, GroupSums, WeightedUserSums, _threads);
     }
 
     public void RunItemHalfStep(int iteration, CancellationToken cancellationToken)
@@ -63,7 +65,7 @@ internal sealed class BudgetSchedule : ITrainingSchedule
 
     /// <summary>The conditional training log-likelihood of the current parameters.</summary>
     public double TrainLogLikelihood() =>
-        BudgetLikelihood.Training(_state.Data.ByUser, _pairs, _state.Users.Expected, _state.Items.Expected, GroupSums, _state.Options.Factors);
+        BudgetLikelihood.Training(_state.Data.ByUser, _pairs, _state.Users.Expected, _state.Items.Expected, GroupSums, _state.Options.Factors, _constant, _threads);
 
     private static void Check(int failedRow, FactorSide side, int iteration)
     {

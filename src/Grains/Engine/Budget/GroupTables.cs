@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Hpf.Cluster.Grains.Data;
 
 namespace Hpf.Cluster.Grains.Engine.Budget;
@@ -65,28 +66,10 @@ public static class GroupTables
         }
     }
 
-    /// <summary>
-    /// G: per group a, Σ over its users of (r_ua/ξ_ua)·E[x_u] with ξ_ua = E[x_u]·B_a, into <paramref name="table"/>
-    /// ([groups × K], cleared first). Parallel over groups, each group's users in ascending order: the same doubles
-    /// whatever the thread count.
-    /// </summary>
-    /// <param name="groupUsers">The (user, group) pairs by group: the transpose of <see cref="UserGroupPairs"/> over all groups.</param>
-    public static void WeightedUserSums(SparseRows groupUsers, float[] userExpected, double[] groupSums, int factors, double[] table, int threads)
+    /// <summary>A float32 row widened to float64, so the table kernels run on vectors of one type.</summary>
+    public static void Widen(ReadOnlySpan<float> row, Span<double> destination)
     {
-        Parallel.For(0, groupUsers.Rows, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, a =>
-        {
-            var sums = table.AsSpan(a * factors, factors);
-            sums.Clear();
-            var b = groupSums.AsSpan(a * factors, factors);
-            var users = groupUsers.OthersOf(a);
-            var totals = groupUsers.CountsOf(a);
-            for (var n = 0; n < users.Length; n++)
-            {
-                var x = userExpected.AsSpan(users[n] * factors, factors);
-                var w = totals[n] / Dot(x, b);
-                for (var k = 0; k < factors; k++) sums[k] += w * x[k];
-            }
-        });
+        for (var k = 0; k < row.Length; k++) destination[k] = row[k];
     }
 
     /// <summary>E[x_u]·B_a in float64.</summary>
@@ -95,6 +78,47 @@ public static class GroupTables
         double sum = 0;
         for (var k = 0; k < x.Length; k++) sum += x[k] * b[k];
         return sum;
+    }
+}
+
+/// <summary>
+/// G: per group a, Σ over its users of (r_ua/ξ_ua)·E[x_u] with ξ_ua = E[x_u]·B_a. The users are cut into a fixed number
+/// of contiguous ranges, each summed into a table of its own while its rows stream through the cache (reading the users
+/// group by group instead would fetch a random row of E[x] for every pair); the range tables are then added in range
+/// order, so the result is the same whatever the thread count. The range tables are kept from call to call.
+/// </summary>
+internal sealed class WeightedUserSumsPass(SparseRows pairs, int groups, int factors)
+{
+    /// <summary>Ranges of users: as many threads as help on a few cores, at the memory of this many tables.</summary>
+    private const int Ranges = 4;
+
+    private readonly double[][] _partial = [.. Enumerable.Range(0, Ranges).Select(_ => new double[groups * factors])];
+
+    /// <summary>G into <paramref name="table"/> ([groups × K]) from the users' E[x] and B.</summary>
+    public void Compute(float[] userExpected, double[] groupSums, double[] table, int threads)
+    {
+        var users = pairs.Rows;
+        Parallel.For(0, Ranges, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, range =>
+        {
+            var partial = _partial[range];
+            Array.Clear(partial);
+            var x = new double[factors];
+            for (var u = (int)((long)users * range / Ranges); u < (int)((long)users * (range + 1) / Ranges); u++)
+            {
+                var groupsOf = pairs.OthersOf(u);
+                if (groupsOf.Length == 0) continue;
+                GroupTables.Widen(userExpected.AsSpan(u * factors, factors), x);
+                var totals = pairs.CountsOf(u);
+                for (var n = 0; n < groupsOf.Length; n++)
+                {
+                    var b = groupSums.AsSpan(groupsOf[n] * factors, factors);
+                    var sums = partial.AsSpan(groupsOf[n] * factors, factors);
+                    TensorPrimitives.MultiplyAdd(x, totals[n] / TensorPrimitives.Dot(x, b), sums, sums);
+                }
+            }
+        });
+        _partial[0].AsSpan().CopyTo(table);
+        for (var range = 1; range < Ranges; range++) TensorPrimitives.Add(table, _partial[range], table);
     }
 }
 
@@ -111,15 +135,15 @@ internal sealed class UserGroupRates(SparseRows pairs, int factors) : RowRates
     {
         var rates = scratch.Rates.AsSpan(0, factors);
         rates.Clear();
-        var x = side.Expected.AsSpan(row * factors, factors);
+        var x = scratch.Factors.AsSpan(0, factors);
+        GroupTables.Widen(side.Expected.AsSpan(row * factors, factors), x);
         var groups = pairs.OthersOf(row);
         var totals = pairs.CountsOf(row);
         var table = GroupSums;
         for (var n = 0; n < groups.Length; n++)
         {
             var b = table.AsSpan(groups[n] * factors, factors);
-            var w = totals[n] / GroupTables.Dot(x, b);
-            for (var k = 0; k < factors; k++) rates[k] += w * b[k];
+            TensorPrimitives.MultiplyAdd(b, totals[n] / TensorPrimitives.Dot(x, b), rates, rates);
         }
         return rates;
     }

@@ -115,6 +115,13 @@ public sealed record TrainingOptions
         if (!(StepKappa > 0.5 && StepKappa <= 1.0)) throw Bad("step-kappa", StepKappa, "must lie in (0.5, 1] so that Σρ = ∞ and Σρ² < ∞");
         if (!double.IsFinite(StepTau0) || StepTau0 < 0) throw Bad("step-tau0", StepTau0, "must be a finite number ≥ 0");
         if (Threads < 0) throw Bad("threads", Threads, "must be ≥ 0 (0 = all cores)");
+        if (Model == ModelKind.Gaussian)
+        {
+            // What the Gaussian model has not got is refused rather than ignored (the API takes any combination).
+            if (IsStochastic) throw Bad("model", "gaussian", "trains full batch: the SVI batch options are for the poisson model");
+            if (Transform != CountTransform.None) throw Bad("transform", Transform, "must be none with --model gaussian: it fits the ratings as they are");
+            if (Stop == StopRule.DiffNorm) throw Bad("stop", "diffnorm", "is for the poisson model; the Gaussian model stops on train-llk, val-llk (in process) or maxiter");
+        }
     }
 
     private static ArgumentOutOfRangeException Bad(string name, object? value, string rule) =>

@@ -78,6 +78,8 @@ public class EnsembleMembersTests
         // Version 1 is version 3 without the member count, the two batch fractions and the count transform, which
         // close the options: magic (8), version (4), save id (16), then 112 bytes of options.
         var bytes = current.ToArray().ToList();
+        // Version 4's model kind and Gaussian hyperpriors, which end the options, go first.
+        bytes.RemoveRange(8 + 4 + 16 + 136, 4 + 5 * sizeof(double));
         const int membersAt = 8 + 4 + 16 + 112;
         Assert.Equal(1, BitConverter.ToInt32([.. bytes], membersAt));
         Assert.Equal((int)CountTransform.None, BitConverter.ToInt32([.. bytes], membersAt + 4 + 2 * sizeof(double)));
@@ -100,6 +102,7 @@ public class EnsembleMembersTests
         ModelStoreFormat.WriteModel(current, model, Guid.NewGuid());
         // Version 2 is version 3 without the two batch fractions and the count transform that follow the member count.
         var bytes = current.ToArray().ToList();
+        bytes.RemoveRange(8 + 4 + 16 + 136, 4 + 5 * sizeof(double));   // version 4's model kind and Gaussian hyperpriors
         const int fractionsAt = 8 + 4 + 16 + 112 + 4;
         bytes.RemoveRange(fractionsAt, 2 * sizeof(double) + 4);
         var old = bytes.ToArray();

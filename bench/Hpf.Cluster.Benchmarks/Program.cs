@@ -13,7 +13,7 @@ public static class Program
     public static int Main(string[] args)
     {
         Func<string[], int>? mode = args.Length > 0
-            ? args[0] switch { "end-to-end" => EndToEnd.Run, "quality" => QualityStudy.Run, "cold-start" => ColdStartStudy.Run, _ => null }
+            ? args[0] switch { "end-to-end" => EndToEnd.Run, "quality" => QualityStudy.Run, "budget" => BudgetStudy.Run, "cold-start" => ColdStartStudy.Run, _ => null }
             : null;
         if (mode is not null)
         {

@@ -8,12 +8,15 @@ namespace Hpf.Cluster.Benchmarks;
 
 /// <summary>
 /// The study the training defaults were chosen from: full batch against SVI (users only, and users and items
-/// alternating, batch sizes as fractions of the rows), with 1 and 2 members, each trained to its stop rule in process
+/// alternating, batch sizes as fractions of the rows), with 1 to 4 members and K from 50 to 100, each trained to its stop rule in process
 /// and scored on held-out data by the evaluator <c>hpf evaluate</c> uses, plus AUC. Data: MovieLens 100k's five
 /// u1–u5 folds and five seeded 80/20 splits of u.data (as <c>hpf split --seed 1…5</c> cuts them), and five 80/20
 /// splits of a play-count sample from the HPF model with heavy-tailed user activities and item popularities.
 ///
-///   quality [--movielens DIR] [--configs "a;b;…"] [--data ml-folds,ml-splits,plays] [--k 50] [--threads 2]
+///   quality [--movielens DIR] [--configs "a;b;…"] [--data ml-folds,ml-splits,plays] [--k 75] [--threads 2]
+///
+/// A configuration is a grid row's name or the options it changes, as the console spells them without the dashes:
+/// <c>k=100,members=4,stop-threshold=2e-3</c>.
 /// </summary>
 internal static class QualityStudy
 {
@@ -24,52 +27,56 @@ internal static class QualityStudy
 
     private sealed record Fold(string Group, string Name, Dataset Train, Dataset Test);
 
-    private sealed record Score(double LogLikelihood, double Precision, double Recall, double Ndcg, double Auc, int Iterations, double Seconds);
+    private sealed record Score(double LogLikelihood, double Precision, double Recall, double Ndcg, double Auc, int Iterations, double Seconds, double CpuSeconds);
 
     private static readonly Configuration[] Grid =
     [
-        new("defaults (full batch, 2 members)", o => o),
-        new("full batch, 1 member", o => o with { Members = 1 }),
-        new("full batch, 3 members", o => o with { Members = 3 }),
-        new("full batch, threshold 1e-4", o => o with { StopThreshold = 1e-4 }),
+        new("defaults (full batch, K = 75 in 3 members)", o => o),
+        new("before: K = 50 in 2 members, threshold 1e-3", o => o with { Factors = 50, Members = 2, StopThreshold = 1e-3 }),
+        new("K = 50 in 2 members", o => o with { Factors = 50, Members = 2 }),
+        new("K = 100 in 4 members", o => o with { Factors = 100, Members = 4 }),
+        new("1 member (plain HPF)", o => o with { Members = 1 }),
+        new("threshold 1e-3", o => o with { StopThreshold = 1e-3 }),
         new("SVI users 0.1", o => o with { UserBatchFraction = 0.1 }),
-        new("alternating 0.1", o => o with { UserBatchFraction = 0.1, ItemBatchFraction = 0.1 }),
+        new("alternating 0.05", o => o with { UserBatchFraction = 0.05, ItemBatchFraction = 0.05 }),
+        new("alternating 0.1 (--svi)", o => o with { UserBatchFraction = 0.1, ItemBatchFraction = 0.1 }),
         new("alternating 0.2", o => o with { UserBatchFraction = 0.2, ItemBatchFraction = 0.2 }),
         new("alternating 0.1, 1 member", o => o with { UserBatchFraction = 0.1, ItemBatchFraction = 0.1, Members = 1 }),
-        new("alternating 0.1, 3 members", o => o with { UserBatchFraction = 0.1, ItemBatchFraction = 0.1, Members = 3 }),
-        new("alternating 0.1, max-iter 200", o => o with { UserBatchFraction = 0.1, ItemBatchFraction = 0.1, Stop = StopRule.MaxIter, MaxIterations = 200 }),
     ];
 
     public static int Run(string[] args)
     {
         var options = CommandLineWords.Parse(args, ["movielens", "configs", "data", "k", "threads"], "quality");
-        var k = CommandLineWords.Get(options, "k", 50);
+        var defaults = new TrainingOptions();
+        var k = CommandLineWords.Get(options, "k", defaults.Factors);
         var threads = CommandLineWords.Get(options, "threads", 2);
         var groups = options.TryGetValue("data", out var d) ? d.Split(',') : ["ml-folds", "ml-splits", "plays"];
         var configurations = options.TryGetValue("configs", out var c)
-            ? c.Split(';').Select(n => Grid.FirstOrDefault(g => g.Name == n) ?? throw new ArgumentException($"no configuration '{n}'; known: {string.Join("; ", Grid.Select(g => g.Name))}")).ToArray()
+            ? c.Split(';').Select(n => Grid.FirstOrDefault(g => g.Name == n) ?? Parse(n)).ToArray()
             : Grid;
         var folds = Folds(groups, options.GetValueOrDefault("movielens")).ToList();
-        var baseOptions = new TrainingOptions { Factors = k, Threads = threads };
+        // --k changes the base K only; a configuration's own k= or Factors wins.
+        var baseOptions = k == defaults.Factors ? defaults with { Threads = threads } : defaults with { Factors = k, Threads = threads };
 
-        Console.WriteLine($"# K = {k}, {threads} threads; defaults: {Describe(baseOptions)}");
-        Console.WriteLine("| data | configuration | held-out llk | P@20 | R@20 | NDCG@20 | AUC | iterations | seconds |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine($"# K = {k}, {threads} threads; base: {Describe(baseOptions)}");
+        Console.WriteLine("| data | configuration | held-out llk | P@20 | R@20 | NDCG@20 | AUC | iterations | seconds | CPU seconds |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var group in folds.GroupBy(f => f.Group))
         {
             foreach (var configuration in configurations)
             {
                 var training = configuration.Apply(baseOptions);
+                training.Validate();
                 var scores = new List<Score>();
                 foreach (var fold in group)
                 {
                     var score = Evaluate(training, fold, threads);
                     scores.Add(score);
-                    Console.Error.WriteLine($"{fold.Name}\t{configuration.Name}\t{score.LogLikelihood:F4}\t{score.Precision:F4}\t{score.Ndcg:F4}\t{score.Auc:F4}\t{score.Iterations}\t{score.Seconds:F2}");
+                    Console.Error.WriteLine($"{fold.Name}\t{configuration.Name}\t{score.LogLikelihood:F4}\t{score.Precision:F4}\t{score.Ndcg:F4}\t{score.Auc:F4}\t{score.Iterations}\t{score.Seconds:F2}\t{score.CpuSeconds:F2}");
                 }
                 Console.WriteLine($"| {group.Key} | {configuration.Name} | {Summary(scores, s => s.LogLikelihood, "F3")} | {Summary(scores, s => s.Precision, "F4")} | " +
                     $"{Summary(scores, s => s.Recall, "F4")} | {Summary(scores, s => s.Ndcg, "F4")} | {Summary(scores, s => s.Auc, "F4")} | " +
-                    $"{Summary(scores, s => s.Iterations, "F0")} | {Summary(scores, s => s.Seconds, "F2")} |");
+                    $"{Summary(scores, s => s.Iterations, "F0")} | {Summary(scores, s => s.Seconds, "F2")} | {Summary(scores, s => s.CpuSeconds, "F2")} |");
             }
         }
         return 0;
@@ -77,10 +84,59 @@ internal static class QualityStudy
 
     private static Score Evaluate(TrainingOptions training, Fold fold, int threads)
     {
+        // CPU time of the whole process over the fit: all threads' work, less sensitive than wall time to other jobs
+        // sharing the cores (nothing else runs in this process while it trains).
+        var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         var result = new InProcessTrainer(training).Train(fold.Train);
+        var cpu = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         var report = ModelEvaluator.Evaluate(result.Model, fold.Train, fold.Test, Cutoff, threads);
         var auc = MeanUserAuc(result.Model, fold.Train, HeldOutSet.Map(fold.Test, fold.Train));
-        return new Score(report.HeldOutLogLikelihood, report.PrecisionAtK, report.RecallAtK, report.NdcgAtK, auc, result.Report.Iterations, result.Report.TrainingSeconds);
+        return new Score(report.HeldOutLogLikelihood, report.PrecisionAtK, report.RecallAtK, report.NdcgAtK, auc, result.Report.Iterations, result.Report.TrainingSeconds, cpu);
+    }
+
+    /// <summary>A configuration written as <c>option=value,…</c> with the console's option names (no dashes).</summary>
+    private static Configuration Parse(string text)
+    {
+        Func<TrainingOptions, TrainingOptions> apply = o => o;
+        foreach (var pair in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = pair.Split('=', 2);
+            if (parts.Length != 2)
+                throw new ArgumentException($"--configs: '{pair}' is neither a grid row nor option=value; grid rows: {string.Join("; ", Grid.Select(g => g.Name))}");
+            var (name, value) = (parts[0], parts[1]);
+            var set = Setter(name, value);
+            var before = apply;
+            apply = o => set(before(o));
+        }
+        return new Configuration(text, apply);
+    }
+
+    private static Func<TrainingOptions, TrainingOptions> Setter(string name, string value)
+    {
+        int Int() => int.Parse(value, CultureInfo.InvariantCulture);
+        double Double() => double.Parse(value, CultureInfo.InvariantCulture);
+        double? Fraction() => value == "none" ? null : Double();
+        return name switch
+        {
+            "k" => o => o with { Factors = Int() },
+            "members" => o => o with { Members = Int() },
+            "max-iter" => o => o with { MaxIterations = Int() },
+            "check-every" => o => o with { CheckEvery = Int() },
+            "stop-threshold" => o => o with { StopThreshold = Double() },
+            "stop" => o => o with { Stop = value switch
+            {
+                "maxiter" => StopRule.MaxIter, "train-llk" => StopRule.TrainLlk, "val-llk" => StopRule.ValLlk, "diffnorm" => StopRule.DiffNorm,
+                _ => throw new ArgumentException($"--configs: stop={value}; use maxiter, train-llk, val-llk or diffnorm"),
+            } },
+            "user-batch-fraction" => o => o with { UserBatchFraction = Fraction() },
+            "item-batch-fraction" => o => o with { ItemBatchFraction = Fraction() },
+            "step-tau0" => o => o with { StepTau0 = Double() },
+            "step-kappa" => o => o with { StepKappa = Double() },
+            "step-schedule" => o => o with { StepSchedule = value == "per-row" ? StepSchedule.PerRow : StepSchedule.Global },
+            "seed" => o => o with { Seed = ulong.Parse(value, CultureInfo.InvariantCulture) },
+            _ => throw new ArgumentException($"--configs: no option '{name}'; use k, members, max-iter, check-every, stop, stop-threshold, " +
+                "user-batch-fraction, item-batch-fraction (none = not batched), step-tau0, step-kappa, step-schedule, seed"),
+        };
     }
 
     private static IEnumerable<Fold> Folds(string[] groups, string? movieLensDirectory)

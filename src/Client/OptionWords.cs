@@ -19,8 +19,9 @@ internal static class OptionWords
     public static readonly IReadOnlyList<(string Word, CountTransform Value)> Transforms =
         [("none", CountTransform.None), ("log1p", CountTransform.Log1p), ("binary", CountTransform.Binary)];
 
+    /// <summary>The words of <c>--model</c>: "poisson" is taken for HPF too.</summary>
     public static readonly IReadOnlyList<(string Word, ModelKind Value)> Models =
-        [("poisson", ModelKind.Poisson), ("gaussian", ModelKind.Gaussian)];
+        [("hpf", ModelKind.Poisson), ("poisson", ModelKind.Poisson), ("budget", ModelKind.Budget), ("gaussian", ModelKind.Gaussian)];
 
     public static readonly IReadOnlyList<(string Word, DatasetFormat Value)> Formats =
         [("auto", DatasetFormat.Auto), ("tsv", DatasetFormat.Tsv), ("csv", DatasetFormat.Csv), ("movielens", DatasetFormat.MovieLens), ("lastfm", DatasetFormat.LastFm)];

@@ -7,6 +7,12 @@ public enum ModelKind
     Poisson = 0,
 
     /// <summary>
+    /// The user–group budget model (docs/maths.md, "The budget model"): items belong to groups (songs to artists), and
+    /// a user's counts within a group are multinomial given the user's total for the group. Needs the item → group map.
+    /// </summary>
+    Budget = 1,
+
+    /// <summary>
     /// Hierarchical Gaussian matrix factorization of explicit ratings (docs/maths.md, "Ratings"): r ~ N(μ + b_u + c_i +
     /// x_u·y_i, σ²) with learnt population priors on the user and item rows.
     /// </summary>

@@ -55,6 +55,30 @@ public sealed class TrainCommandTests(TrainedJob job) : IDisposable
     }
 
     [Fact]
+    public async Task SviAlternatesUsersAndItemsInBatchesOfATenthUnlessAFractionIsGiven()
+    {
+        (await Train(job.TrainFile, "--job", "svi-default", "--svi", "--in-process")).Succeeded();
+        (await Train(job.TrainFile, "--job", "svi-users", "--svi", "--user-batch-fraction", "0.25", "--in-process")).Succeeded();
+        using var plain = JsonDocument.Parse(File.ReadAllText(Path.Combine(_scratch.DataDirectory, "jobs", "svi-default", "model.json")));
+        Assert.Equal(0.1, plain.RootElement.GetProperty("userBatchFraction").GetDouble());
+        Assert.Equal(0.1, plain.RootElement.GetProperty("itemBatchFraction").GetDouble());
+        using var users = JsonDocument.Parse(File.ReadAllText(Path.Combine(_scratch.DataDirectory, "jobs", "svi-users", "model.json")));
+        Assert.Equal(0.25, users.RootElement.GetProperty("userBatchFraction").GetDouble());
+        Assert.Equal(0.1, users.RootElement.GetProperty("itemBatchFraction").GetDouble());
+    }
+
+    [Fact]
+    public async Task WithoutMembersTheEnsembleFollowsK()
+    {
+        (await CliRun.Of("--data-dir", _scratch.DataDirectory, "train", job.TrainFile, "--job", "k100", "--k", "100", "--max-iter", "2", "--threads", "1", "--in-process")).Succeeded();
+        (await CliRun.Of("--data-dir", _scratch.DataDirectory, "train", job.TrainFile, "--job", "k100m2", "--k", "100", "--members", "2", "--max-iter", "2", "--threads", "1", "--in-process")).Succeeded();
+        using var followed = JsonDocument.Parse(File.ReadAllText(Path.Combine(_scratch.DataDirectory, "jobs", "k100", "model.json")));
+        Assert.Equal(4, followed.RootElement.GetProperty("members").GetInt32());
+        using var given = JsonDocument.Parse(File.ReadAllText(Path.Combine(_scratch.DataDirectory, "jobs", "k100m2", "model.json")));
+        Assert.Equal(2, given.RootElement.GetProperty("members").GetInt32());
+    }
+
+    [Fact]
     public async Task AnEmptyDataDirectoryListsNoJobs()
     {
         var run = (await CliRun.Of("--data-dir", _scratch.DataDirectory, "jobs")).Succeeded();

@@ -38,6 +38,22 @@ public sealed class ClusterTrainingTests(Xunit.Abstractions.ITestOutputHelper ou
         // The engine cuts its batches as the shards do, so the grains take the same steps on the same rows.
         await AssertInProcessModelAsync(Options() with { UserBatchFraction = 0.1, ItemBatchFraction = 0.2 }, silos, userShards, itemShards);
 
+    /// <summary>
+    /// <c>hpf train --svi</c> with every other option at its default: alternating batches of a tenth, stopped by the SVI
+    /// form of the train-llk rule (the second quiet check in a row), at the iteration the in-process trainer stops at.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 3, 2)]
+    public async Task An_SVI_job_stopped_by_its_stop_rule_gives_the_in_process_model(int silos, int userShards, int itemShards)
+    {
+        var options = new TrainingOptions { Factors = 8, UserBatchFraction = 0.1, ItemBatchFraction = 0.1, CheckEvery = 4, MaxIterations = 200, Seed = 5, Threads = 2 };
+        var report = new InProcessTrainer(options).Train(Sample.Data).Report;
+        Assert.True(report.Iterations < options.MaxIterations, report.StopReason);
+        Assert.Contains("checks in a row", report.StopReason);
+        await AssertInProcessModelAsync(options, silos, userShards, itemShards);
+    }
+
     private async Task AssertInProcessModelAsync(TrainingOptions options, int silos, int userShards, int itemShards)
     {
         var expected = new InProcessTrainer(options).Train(Sample.Data);

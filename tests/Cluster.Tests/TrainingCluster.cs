@@ -23,7 +23,9 @@ internal sealed class TrainingCluster : IAsyncDisposable
     public IReadOnlyList<InProcessSiloHandle> Silos => _cluster.Silos;
 
     /// <param name="maxRowBlockBytes">Cut rows into messages of at most this many bytes (the default is 30 MiB).</param>
-    public static async Task<TrainingCluster> StartAsync(int silos, ClusterStorage storage, bool watchdog = false, int? maxRowBlockBytes = null)
+    /// <param name="configure">Last changes to each silo's services, after the HPF composition.</param>
+    public static async Task<TrainingCluster> StartAsync(int silos, ClusterStorage storage, bool watchdog = false, int? maxRowBlockBytes = null,
+        Action<ISiloBuilder>? configure = null)
     {
         var builder = new InProcessTestClusterBuilder((short)silos);
         builder.ConfigureSilo((_, silo) =>
@@ -39,6 +41,7 @@ internal sealed class TrainingCluster : IAsyncDisposable
             // A step waits this long for pushes from a silo that died under it before the coordinator rolls back.
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
             if (maxRowBlockBytes is { } bytes) silo.Services.Configure<RowTransferOptions>(o => o.MaxRowBlockBytes = bytes);
+            configure?.Invoke(silo);
         });
         builder.ConfigureClient(client => client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(60)));
         var cluster = builder.Build();

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Engine.Budget;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Loading;
 using Hpf.Cluster.Grains.Serving;
@@ -187,7 +188,9 @@ internal sealed class ClusterJobs : IAsyncDisposable
             try
             {
                 await using var source = pipe.Reader.AsStream();
-                return await ModelDownloadFormat.ReadAsync(source, training, stop.Token);
+                var model = await ModelDownloadFormat.ReadAsync(source, training, stop.Token);
+                // A budget model's groups travel with its job, not with its parameters.
+                return training.Model == ModelKind.Budget && status.Spec.Groups is { } groups ? ItemGroupMap.WithGroups(model, groups) : model;
             }
             catch (InvalidDataException e) when (!writing.IsFaulted)
             {

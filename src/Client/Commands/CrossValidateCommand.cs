@@ -58,6 +58,8 @@ internal sealed partial class CrossValidateCommand
         var top = parsed.GetValue(_top);
         if (top < 1) throw new CommandException(ExitCodes.BadOption, $"option '--top' must be ≥ 1, got {top}");
         var options = _training.Read(parsed);
+        if (options.Model == ModelKind.Budget)
+            throw new CommandException(ExitCodes.BadOption, "cross-validate fits the hpf and gaussian models; for the budget model, split the data (hpf split) and use train --groups and evaluate");
         if (options.Stop == StopRule.ValLlk)
             throw new CommandException(ExitCodes.BadOption, "--stop val-llk needs held-out data, and each fold's test set is kept for scoring; use another stop rule");
         var (inProcess, cluster) = _target.Resolve(parsed);

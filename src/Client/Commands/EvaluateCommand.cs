@@ -8,7 +8,7 @@ namespace Hpf.Cluster.Client.Commands;
 /// <c>hpf evaluate JOB --test FILE</c>: held-out log-likelihood and top-K ranking quality of a saved job, or with
 /// <c>--cluster</c> of the cluster's job (the file is streamed to the cluster, which reads it with the same reader).
 /// </summary>
-internal sealed class EvaluateCommand
+internal sealed partial class EvaluateCommand
 {
     private readonly CommandEnvironment _environment;
     private readonly ServingOptions _serving = new();
@@ -24,7 +24,7 @@ internal sealed class EvaluateCommand
         _environment = environment;
         Command = new Command("evaluate", "Score a saved job on held-out data: log-likelihood, precision, recall and NDCG at K")
         {
-            _job, _test, _format, _header, _top, _threads, _serving.Json,
+            _job, _test, _format, _header, _top, _threads, _serving.Json, _groups,
         };
         foreach (var option in _serving.Connection.All) Command.Options.Add(option);
         Command.SetAction(RunAsync);
@@ -45,6 +45,7 @@ internal sealed class EvaluateCommand
         await using var model = await _serving.OpenAsync(_environment, parsed, parsed.GetValue(_job)!, cancellationToken);
         var served = await model.EvaluateAsync(testFile, format, parsed.GetValue(_header), top, threads, cancellationToken);
         var report = served.Report;
+        var withinGroups = EvaluateWithinGroups(parsed, model, testFile, format, top, threads, cancellationToken);
 
         var output = _environment.Output;
         if (parsed.GetValue(_serving.Json))
@@ -52,7 +53,7 @@ internal sealed class EvaluateCommand
             if (served.Ratings is { } errors)
                 output.WriteJson(new { job = model.Job, test = testFile, servedIteration = served.ServedIteration, fromCheckpoint = served.FromCheckpoint, report, ratings = errors });
             else
-                output.WriteJson(new { job = model.Job, test = testFile, servedIteration = served.ServedIteration, fromCheckpoint = served.FromCheckpoint, report });
+                output.WriteJson(new { job = model.Job, test = testFile, servedIteration = served.ServedIteration, fromCheckpoint = served.FromCheckpoint, report, withinGroups });
             return ExitCodes.Success;
         }
         if (Rendering.ServedItemsTable.Origin(model.Job, served.ServedIteration, served.FromCheckpoint) is { } origin) output.Warn(origin);
@@ -77,6 +78,7 @@ internal sealed class EvaluateCommand
         table.AddRow($"recall@{k}", Number(report.RecallAtK));
         table.AddRow($"NDCG@{k}", Number(report.NdcgAtK));
         table.AddRow("users evaluated", Count(report.UsersEvaluated));
+        if (withinGroups is not null) AddGroupRows(table, withinGroups);
         table.AddRow("test nonzeros", Count(report.TestNonzeros));
         table.AddRow("skipped: unknown user", Count(report.SkippedUnknownUser));
         table.AddRow("skipped: unknown item", Count(report.SkippedUnknownItem));

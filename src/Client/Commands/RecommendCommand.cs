@@ -9,7 +9,7 @@ namespace Hpf.Cluster.Client.Commands;
 /// <c>--new-user</c>: a cold start, the items a user with no data is most likely to count. From the saved job, or the
 /// cluster's job with <c>--cluster</c>.
 /// </summary>
-internal sealed class RecommendCommand
+internal sealed partial class RecommendCommand
 {
     private readonly CommandEnvironment _environment;
     private readonly ServingOptions _serving = new();
@@ -27,6 +27,8 @@ internal sealed class RecommendCommand
         {
             _job, _user, _newUser, _count, _includeSeen, _pool, _serving.Titles, _serving.Json,
         };
+        Command.Options.Add(_group);
+        Command.Options.Add(_groupsOnly);
         foreach (var option in _serving.Connection.All) Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
@@ -47,6 +49,8 @@ internal sealed class RecommendCommand
         var titles = _serving.ReadTitles(parsed);
 
         await using var model = await _serving.OpenAsync(_environment, parsed, parsed.GetValue(_job)!, cancellationToken);
+        if (parsed.GetValue(_groupsOnly)) return RankGroups(parsed, model, userId, newUser, count);
+        if (parsed.GetValue(_group) is { } group) pool = GroupPool(model, group, pool);
         var served = newUser
             ? await model.ColdStartAsync(count, pool, cancellationToken)
             : await model.RecommendAsync(userId!, count, includeSeen, pool, cancellationToken);

@@ -4,7 +4,7 @@ using Hpf.Cluster.Grains.Data;
 namespace Hpf.Cluster.Client.Commands;
 
 /// <summary><c>hpf synth</c>: draws a dataset from the HPF generative model and writes it as <c>user&lt;TAB&gt;item&lt;TAB&gt;count</c>.</summary>
-internal sealed class SynthCommand
+internal sealed partial class SynthCommand
 {
     /// <summary>The generator's sampling defaults (a' = c' = 3, unlike the training priors) live in SyntheticOptions.</summary>
     private static readonly SyntheticOptions Defaults = new();
@@ -32,6 +32,7 @@ internal sealed class SynthCommand
         {
             _users, _items, _factors, _seed, _out, _a, _aPrime, _bPrime, _c, _cPrime, _dPrime, _scale, _targetNonzeros, _threads,
         };
+        foreach (var option in BudgetOptions) Command.Options.Add(option);
         Command.SetAction((parsed, cancellationToken) => Task.FromResult(Run(parsed, cancellationToken)));
     }
 
@@ -39,6 +40,7 @@ internal sealed class SynthCommand
 
     private int Run(ParseResult parsed, CancellationToken cancellationToken)
     {
+        if (IsBudget(parsed)) return RunBudget(parsed, cancellationToken);
         var options = new SyntheticOptions
         {
             Users = parsed.GetValue(_users),

@@ -4,6 +4,7 @@ using Hpf.Cluster.Client.Cluster;
 using Hpf.Cluster.Client.Rendering;
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Engine.Budget;
 using Hpf.Cluster.Grains.Interfaces;
 
 namespace Hpf.Cluster.Client.Commands;
@@ -30,6 +31,7 @@ internal sealed partial class TrainCommand
         _environment = environment;
         Command = new Command("train", "Train an HPF model on a file of (user, item, count) triplets, or with --model gaussian a model of (user, item, rating) triplets, and save it as a job") { _file, _format, _header, _validation };
         foreach (var option in _training.All) Command.Options.Add(option);
+        Command.Options.Add(_groups);
         Command.Options.Add(_job);
         Command.Options.Add(_export);
         foreach (var option in _target.All) Command.Options.Add(option);
@@ -46,7 +48,8 @@ internal sealed partial class TrainCommand
         var formatWord = parsed.GetValue(_format)!;
         var format = OptionWords.Parse(OptionWords.Formats, formatWord);
         var header = parsed.GetValue(_header);
-        var options = _training.Read(parsed);
+        var options = ModelOptions(parsed, _training.Read(parsed));
+        var groups = ReadGroups(parsed, options);
         if (options.Stop == StopRule.ValLlk && validationFile is null)
             throw new CommandException(ExitCodes.BadOption, "--stop val-llk needs held-out data: give it with --validation FILE");
         var name = parsed.GetValue(_job) ?? JobStore.SuggestName(file);
@@ -60,8 +63,8 @@ internal sealed partial class TrainCommand
             return await RunGaussianAsync(parsed, file, validationFile, format, formatWord, header, options, name, store, inProcess, cluster, cancellationToken);
 
         var trained = inProcess
-            ? await TrainInProcessAsync(file, validationFile, format, header, options, cancellationToken)
-            : await TrainOnSiloAsync(parsed, cluster, name, file, validationFile, format, header, options, cancellationToken);
+            ? await TrainInProcessAsync(file, validationFile, format, header, options, groups, cancellationToken)
+            : await TrainOnSiloAsync(parsed, cluster, name, file, validationFile, format, header, options, groups, cancellationToken);
 
         var report = trained.Result.Report;
         output.Line($"trained {report.Iterations} iterations in {ProgressText.Seconds(report.TrainingSeconds)} s ({ProgressText.Seconds(report.SecondsPerIteration)} s/iteration); {report.StopReason}");
@@ -90,11 +93,13 @@ internal sealed partial class TrainCommand
     }
 
     /// <summary>The engine's trainer on data read here: no silo.</summary>
-    private async Task<TrainedJob> TrainInProcessAsync(string file, string? validationFile, DatasetFormat format, bool header, TrainingOptions options, CancellationToken cancellationToken)
+    private async Task<TrainedJob> TrainInProcessAsync(string file, string? validationFile, DatasetFormat format, bool header, TrainingOptions options,
+        ItemGroupMap? groups, CancellationToken cancellationToken)
     {
         var output = _environment.Output;
         var loading = Stopwatch.StartNew();
         var train = TripletFileReader.Read(file, format, cancellationToken, header);
+        RequireGroupsOfEveryItem(groups, file, train);
         HeldOutSet? validation = null;
         if (validationFile is not null)
         {
@@ -114,7 +119,7 @@ internal sealed partial class TrainCommand
             output.Line($"validation {validationFile}: {validation.Count} nonzeros used, {validation.SkippedUnknownUser} skipped (unknown user), {validation.SkippedUnknownItem} skipped (unknown item)");
         }
 
-        var trainer = new InProcessTrainer(options);
+        var trainer = new InProcessTrainer(options) { Groups = groups };
         var result = await TrainingProgressDisplay.RunAsync(
             output, options.MaxIterations, options.CheckEvery,
             progress => Task.Run(() => trainer.Train(train, validation, progress, cancellationToken), cancellationToken), cancellationToken);
@@ -127,7 +132,7 @@ internal sealed partial class TrainCommand
     /// (train.bin, for leaving seen items out of recommendations) is read here from the same file.
     /// </summary>
     private async Task<TrainedJob> TrainOnSiloAsync(ParseResult parsed, GatewayList? cluster, string name, string file, string? validationFile,
-        DatasetFormat format, bool header, TrainingOptions options, CancellationToken cancellationToken)
+        DatasetFormat format, bool header, TrainingOptions options, ItemGroupMap? groups, CancellationToken cancellationToken)
     {
         var output = _environment.Output;
         // Checked here so that a typo is a local error, not a job created and refused on the cluster.
@@ -135,7 +140,9 @@ internal sealed partial class TrainCommand
         {
             if (!File.Exists(path)) throw new FileNotFoundException($"file not found: {path}", path);
         }
-        var spec = _target.Spec(parsed, options, new FileInfo(file).Length / ApproximateBytesPerLine);
+        // Every item needs a group: found out here, with the line, before a job is made of the file.
+        if (groups is not null) RequireGroupsOfEveryItem(groups, file, TripletFileReader.Read(file, format, cancellationToken, header));
+        var spec = _target.Spec(parsed, options, new FileInfo(file).Length / ApproximateBytesPerLine, groups?.ToTable());
         await using var session = await SiloSession.OpenAsync(cluster, () => _target.Connection.IdentityOf(parsed), _environment.Store(parsed).DataDirectory, output, cancellationToken);
         var client = session.Jobs;
         if (!session.IsEmbedded) output.Line($"training job '{name}' on {client.Where}");

@@ -43,10 +43,11 @@ internal sealed class TrainingTargetOptions
 
     /// <summary>The job's spec on a silo, checked (exit 2 naming the option).</summary>
     /// <param name="expectedNonzeros">A guess from the file's size, for the default shard counts only.</param>
-    public JobSpec Spec(ParseResult parsed, TrainingOptions training, long expectedNonzeros)
+    public JobSpec Spec(ParseResult parsed, TrainingOptions training, long expectedNonzeros, ItemGroupTable? groups = null)
     {
         var spec = new JobSpec
         {
+            Groups = groups,
             Training = training,
             UserShards = parsed.GetValue(_userShards),
             ItemShards = parsed.GetValue(_itemShards),

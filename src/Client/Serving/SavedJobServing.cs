@@ -18,6 +18,19 @@ internal sealed class SavedJobServing(JobStore store, JobStoreEntry entry) : IMo
 
     public string Job => entry.Name;
 
+    /// <summary>The budget model's user update needs the group totals, which the HPF fold-in does not take: refused, not answered wrongly.</summary>
+    private void RefuseBudget(string what)
+    {
+        if (Model.Options.Model == ModelKind.Budget)
+            throw new CommandException(ExitCodes.BadOption, $"job '{Job}' is a budget model: {what} is not offered for it yet (recommend, predict and evaluate are)");
+    }
+
+    /// <summary>The saved model itself, for what only a saved job answers (the budget model's groups).</summary>
+    public HpfModel SavedModel => Model;
+
+    /// <summary>The saved job's training set.</summary>
+    public Dataset SavedTrain => Train;
+
     private HpfModel Model => _model ??= entry.LoadModel();
     private Dataset Train => _train ??= entry.LoadTrainingSet();
     private double[] ItemColumnSums => _itemColumnSums ??= SavedModelFoldIn.ItemColumnSums(Model);
@@ -69,6 +82,7 @@ internal sealed class SavedJobServing(JobStore store, JobStoreEntry entry) : IMo
     public Task<FoldInResult> FoldInAsync(string? user, IReadOnlyList<ItemCount> counts, int count, CancellationToken cancellationToken) =>
         Task.Run(() =>
         {
+            RefuseBudget("fold-in");
             var fold = SavedModelFoldIn.Run(Model, user, counts, ItemColumnSums);
             var theta = fold.Theta(Model.Members);
             var items = count > 0 ? new ThetaRanking(Model).Top(theta, count, fold.Items.ToHashSet(), pool: null) : [];
@@ -78,6 +92,7 @@ internal sealed class SavedJobServing(JobStore store, JobStoreEntry entry) : IMo
     public Task<FoldInResult> AddUserAsync(string user, IReadOnlyList<ItemCount> counts, bool updateExisting, CancellationToken cancellationToken) =>
         Task.Run(() =>
         {
+            RefuseBudget("add-user");
             var model = Model;
             if (!updateExisting && model.IndexOfUser(user) >= 0)
                 throw new CommandException(ExitCodes.BadOption, $"user '{user}' is already in job '{Job}': pass --update-existing to replace them");

@@ -29,6 +29,9 @@ public sealed record JobSpec
     /// <summary>Also computes the ELBO after every full-batch half-step and keeps it in the status: a diagnostic (tests), dear at scale.</summary>
     [Id(5)]
     public bool TraceElbo { get; init; }
+    /// <summary>The item → group map of a budget job (<see cref="ModelKind.Budget"/>); null for HPF.</summary>
+    [Id(6)]
+    public ItemGroupTable? Groups { get; init; }
 
     /// <summary>Upper bound on shards per side, so one mistyped option cannot ask for a million grains.</summary>
     public const int MaxShards = 1024;
@@ -43,6 +46,12 @@ public sealed record JobSpec
         if (ItemShards is < 0 or > MaxShards) throw Bad("item-shards", ItemShards, $"must be between 0 (automatic) and {MaxShards}");
         if (CheckpointEvery < 0) throw Bad("checkpoint-every", CheckpointEvery, "must be ≥ 0 (0 = only the final model)");
         if (ExpectedNonzeros < 0) throw Bad("expected-nonzeros", ExpectedNonzeros, "must be ≥ 0");
+        if (Training.Model == ModelKind.Budget)
+        {
+            if (Groups is null) throw Bad("groups", null, "is needed with --model budget: a file of item<TAB>group lines");
+            Groups.Validate();
+            if (Training.Stop == StopRule.ValLlk) throw Bad("stop", "val-llk", "is not offered for the budget model through the cluster yet (train --in-process for it)");
+        }
     }
 
     /// <summary>

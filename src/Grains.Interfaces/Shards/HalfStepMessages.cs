@@ -14,7 +14,15 @@ namespace Hpf.Cluster.Grains.Interfaces;
 /// <param name="RunToken">The coordinator's run (new at every start and rollback): a push of another run is never taken.</param>
 /// <param name="PushRows">When the step ends, push this shard's rows and partial column sums to every shard of the other side.</param>
 [GenerateSerializer, Immutable, Alias("hpf.HalfStepRequest")]
-public sealed record HalfStepRequest(int Iteration, long Version, long OtherVersion, double[]? OtherColumnSums, long RunToken = 0, bool PushRows = false);
+public sealed record HalfStepRequest(int Iteration, long Version, long OtherVersion, double[]? OtherColumnSums, long RunToken = 0, bool PushRows = false)
+{
+    /// <summary>
+    /// The budget model's per-group table the step's rates read, [groups × K]: B = Σ_{s∈a}E[β_s] for a user step,
+    /// G = Σ_u w_ua·E[x_u] for an item step (docs/maths.md, "The budget model"); null for HPF.
+    /// </summary>
+    [Id(6)]
+    public double[]? GroupTable { get; init; }
+}
 
 /// <summary>
 /// A shard's rows at <paramref name="Version"/>, pushed to one shard of the other side as soon as its half-step ends, so
@@ -30,7 +38,12 @@ public sealed record RowPush(int FromShard, long RunToken, long Version, double[
 /// <param name="FailedRow">Id of the first row whose parameters came out NaN or ∞, if any.</param>
 /// <param name="BytesFetched">Bytes of the other side's rows this shard fetched for the step.</param>
 [GenerateSerializer, Immutable, Alias("hpf.HalfStepResult")]
-public sealed record HalfStepResult(double[] ColumnSums, string? FailedRow, long BytesFetched);
+public sealed record HalfStepResult(double[] ColumnSums, string? FailedRow, long BytesFetched)
+{
+    /// <summary>The budget model: this shard's part of the next table, [groups × K] (G from a user step, B from an item step); null for HPF.</summary>
+    [Id(3)]
+    public double[]? GroupTable { get; init; }
+}
 
 /// <summary>
 /// A fetch of the rows a subscriber resolved, refused unless the serving shard's parameters are at
@@ -68,7 +81,12 @@ public sealed record FetchedRows(ArrayPayload<float> Values, ArrayPayload<int> E
 
 /// <summary>A check after an iteration: the other side's version and whether diffnorm is wanted.</summary>
 [GenerateSerializer, Immutable, Alias("hpf.CheckRequest")]
-public sealed record CheckRequest(long Version, long OtherVersion, bool DiffNorm);
+public sealed record CheckRequest(long Version, long OtherVersion, bool DiffNorm)
+{
+    /// <summary>The budget model: B of the current item parameters, [groups × K], which its likelihood and bound read; null for HPF.</summary>
+    [Id(3)]
+    public double[]? GroupSums { get; init; }
+}
 
 /// <param name="TrainTerm">Σ over the shard's nonzeros of y·log μ − log y! (the zeros' term is the coordinator's).</param>
 /// <param name="ValidationSum">Σ over its usable validation nonzeros of y·log μ − μ − log y!.</param>

@@ -112,6 +112,13 @@ public interface IShardGrain : IGrainWithStringKey
     [Alias("GlobalStep")]
     Task<GlobalStepResult> GlobalStep(GlobalStepRequest request, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The budget model: this (item) shard's part of B = Σ_{s∈a}E[β_s], [groups × K], of its parameters at
+    /// <paramref name="version"/>, which the first user step after a start or a rollback reads.
+    /// </summary>
+    [Alias("BudgetGroupSums")]
+    Task<double[]> BudgetGroupSums(long version, CancellationToken cancellationToken);
+
     /// <summary>Σ over the shard's rows of E[x], exactly (SVI keeps running sums between epochs).</summary>
     [Alias("ColumnSums")]
     Task<double[]> ColumnSums(CancellationToken cancellationToken);

@@ -10,7 +10,12 @@ public sealed record TripletChunk(DataSetKind Kind, string[] RowIds, string[] Ot
 
 /// <summary>What a shard is, told at seal time: its job, side, number, the shard counts and the training options.</summary>
 [GenerateSerializer, Immutable, Alias("hpf.ShardPlan")]
-public sealed record ShardPlan(string Job, int Shard, int UserShards, int ItemShards, TrainingOptions Training);
+public sealed record ShardPlan(string Job, int Shard, int UserShards, int ItemShards, TrainingOptions Training)
+{
+    /// <summary>The item → group map of a budget job, for the seal; a sealed shard keeps only its own rows' groups.</summary>
+    [Id(5)]
+    public ItemGroupTable? Groups { get; init; }
+}
 
 /// <summary>A shard after phase 1 of the seal.</summary>
 /// <param name="Rows">Distinct row ids.</param>

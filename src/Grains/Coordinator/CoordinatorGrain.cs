@@ -7,6 +7,7 @@ using Hpf.Cluster.Grains.Shards;
 using Hpf.Cluster.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace Hpf.Cluster.Grains.Coordinator;
 
@@ -35,7 +36,31 @@ public sealed partial class CoordinatorGrain(
 
     private string Job => this.GetPrimaryKeyString();
 
+    /// <summary>How often an activation reads the job again and retries its claim when another writer got there first.</summary>
+    private const int ClaimAttempts = 4;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await TakeOverAsync(cancellationToken);
+                return;
+            }
+            catch (InconsistentStateException) when (attempt < ClaimAttempts)
+            {
+                // An older activation wrote the job after this one read it: its silo was declared dead but had not yet
+                // stopped, and saved one more checkpoint. Read what it wrote and claim the job from there; the claim's
+                // new etag is what stops the older one.
+                LogClaimRetried(logger, Job, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
+                await record.ReadStateAsync(cancellationToken);
+            }
+        }
+    }
+
+    private async Task TakeOverAsync(CancellationToken cancellationToken)
     {
         _state = record.State.Job;
         if (_state is { State: JobState.Loading, Sealing: true })
@@ -283,6 +308,8 @@ public sealed partial class CoordinatorGrain(
             var state = RequireState();
             if (state.State != JobState.Completed)
                 throw new ModelNotServableException(Job, state.State, $"job '{Job}' is {Word(state.State)}: a partial fit goes on from a finished model");
+            if (state.Spec.Training.Model == ModelKind.Budget)
+                throw new ModelNotServableException(Job, state.State, $"job '{Job}' is a budget model: partial-fit (an SVI pass of HPF) is not offered for it");
             var shards = Shards();
             var final = state.Checkpoint;
             var run = new Serving.PartialFitRun(Job, shards, state.Spec.Training, state.Data!.Users + state.PartialFitUsers, final.StepCounter);
@@ -320,8 +347,8 @@ public sealed partial class CoordinatorGrain(
         var shards = Shards();
         var training = state.Spec.Training;
         var indexed = await Task.WhenAll(
-            shards.Users.Select((s, n) => s.Index(new ShardPlan(Job, n, state.UserShards, state.ItemShards, training), cancellationToken))
-                .Concat(shards.Items.Select((s, n) => s.Index(new ShardPlan(Job, n, state.UserShards, state.ItemShards, training), cancellationToken))));
+            shards.Users.Select((s, n) => s.Index(new ShardPlan(Job, n, state.UserShards, state.ItemShards, training) { Groups = state.Spec.Groups }, cancellationToken))
+                .Concat(shards.Items.Select((s, n) => s.Index(new ShardPlan(Job, n, state.UserShards, state.ItemShards, training) { Groups = state.Spec.Groups }, cancellationToken))));
         var users = indexed[..state.UserShards];
         var items = indexed[state.UserShards..];
         CheckReceived(state, users, items);
@@ -631,6 +658,9 @@ public sealed partial class CoordinatorGrain(
 
     [LoggerMessage(EventId = 607, Level = LogLevel.Warning, Message = "Job {Job}: the seal failed: {Error}")]
     private static partial void LogSealFailed(ILogger logger, string job, string error);
+
+    [LoggerMessage(EventId = 609, Level = LogLevel.Warning, Message = "Job {Job}: an older coordinator wrote the job while this one took it over (attempt {Attempt}); reading it again")]
+    private static partial void LogClaimRetried(ILogger logger, string job, int attempt);
 
     [LoggerMessage(EventId = 606, Level = LogLevel.Error, Message = "Job {Job}: the training loop ended with a fault")]
     private static partial void LogRunFault(ILogger logger, Exception exception, string job);

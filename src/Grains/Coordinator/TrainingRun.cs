@@ -198,9 +198,10 @@ internal sealed partial class TrainingRun
         _elbo = [.. c.ElboTrace];
         _runToken = Random.Shared.NextInt64();
         _itemsPushed = false;
+        _groupSums = null;
         _userSums = await SumAsync(_shards.Users, stop);
         _itemSums = await SumAsync(_shards.Items, stop);
-        var criterion = new StopCriterion(o.Stop, o.StopThreshold);
+        var criterion = new StopCriterion(o.Stop, o.StopThreshold, o.IsStochastic);
         _lastChecked = null;
         foreach (var point in _curve)
         {
@@ -224,6 +225,7 @@ internal sealed partial class TrainingRun
                 var checks = iteration % o.CheckEvery == 0 || iteration == o.MaxIterations;
                 var checkpoints = _spec.CheckpointEvery > 0 && iteration % _spec.CheckpointEvery == 0 && iteration < o.MaxIterations;
                 if (o.IsStochastic) await EpochAsync(iteration, stop);
+                else if (o.Model == ModelKind.Budget) await BudgetIterationAsync(iteration, stop);
                 else await FullBatchIterationAsync(iteration, askNextEarly: !checks && !checkpoints && !_spec.TraceElbo, stop);
 
                 var stopNow = false;
@@ -439,8 +441,9 @@ internal sealed partial class TrainingRun
     private async Task<double> CheckAsync(int iteration, double elapsed, CancellationToken stop)
     {
         var o = _options;
+        var groupSums = o.Model == ModelKind.Budget ? await GroupSumsAsync(stop) : null;
         var parts = await Task.WhenAll(_shards.Users.Select(s =>
-            s.Check(new CheckRequest(_userVersion, _itemVersion, o.Stop == StopRule.DiffNorm), stop)));
+            s.Check(new CheckRequest(_userVersion, _itemVersion, o.Stop == StopRule.DiffNorm) { GroupSums = groupSums }, stop)));
         double train = 0, validationSum = 0, diff = 0;
         long validationCount = 0;
         foreach (var p in parts)
@@ -451,7 +454,8 @@ internal sealed partial class TrainingRun
             diff += p.DiffNormSquared;
             _bytes += p.BytesFetched;
         }
-        train -= PoissonLikelihood.ZerosTerm(_userSums, _itemSums, o.Factors, o.Members);
+        // The budget model's terms are all the user shards' (its zeros are the group totals' normalisers).
+        if (o.Model != ModelKind.Budget) train -= PoissonLikelihood.ZerosTerm(_userSums, _itemSums, o.Factors, o.Members);
         if (!double.IsFinite(train)) throw new HpfNumericException(iteration, "user", "(training log-likelihood)");
         double? validation = validationCount > 0 ? validationSum / validationCount : null;
         _curve.Add(new LikelihoodPoint(iteration, train, validation, elapsed));
@@ -466,10 +470,14 @@ internal sealed partial class TrainingRun
 
     private async Task<double> ElboAsync(CancellationToken stop)
     {
-        var request = new CheckRequest(_userVersion, _itemVersion, false);
+        var request = new CheckRequest(_userVersion, _itemVersion, false)
+        {
+            GroupSums = _options.Model == ModelKind.Budget ? await GroupSumsAsync(stop) : null,
+        };
         var users = await Task.WhenAll(_shards.Users.Select(s => s.Elbo(request with { Version = _userVersion, OtherVersion = _itemVersion }, stop)));
         var items = await Task.WhenAll(_shards.Items.Select(s => s.Elbo(request with { Version = _itemVersion, OtherVersion = _userVersion }, stop)));
         var elbo = users.Sum(p => p.Terms) + items.Sum(p => p.Terms);
+        if (_options.Model == ModelKind.Budget) return elbo;
         var userSums = AddUp(users.Select(p => p.ColumnSums));
         var itemSums = AddUp(items.Select(p => p.ColumnSums));
         for (var k = 0; k < _options.Factors; k++) elbo -= userSums[k] * itemSums[k];

@@ -139,7 +139,13 @@ internal sealed class FactorSide : CounterpartRows
     /// activity rate = prior rate + Σ_k E[x]. Refreshes E[x] and exp(E[log]) for the row.
     /// </summary>
     /// <returns>False when a parameter of the row came out NaN or infinite.</returns>
-    public bool UpdateRow(int r, CounterpartRows other, RowScratch scratch)
+    public bool UpdateRow(int r, CounterpartRows other, RowScratch scratch) => UpdateRow(r, other, scratch, other.ColumnSum);
+
+    /// <summary>
+    /// The row update with the rate's data term given per row (<paramref name="otherSums"/>, [K]) instead of the other
+    /// side's column sums: the budget model's rates are sums over the row's groups (docs/maths.md, "The budget model").
+    /// </summary>
+    public bool UpdateRow(int r, CounterpartRows other, RowScratch scratch, ReadOnlySpan<double> otherSums)
     {
         var w = ExpElog.Slice(r * Stride, Stride);
         var others = Rows.OthersOf(r);
@@ -156,6 +162,11 @@ internal sealed class FactorSide : CounterpartRows
             // The default ensemble at K ≤ 64: both members in one pass over the nonzeros.
             skipped = FusedShapePass.AccumulateTwoMembers512(others, counts, w, other.ExpElog, Stride, members.WeightStride(0), shapeSum);
         }
+        else if (Width == SimdWidth.Bits512 && FusedShapePass.ServesMembers512(members))
+        {
+            // 3 or 4 members of up to 32 factors (K = 100 in 4 members by default): one pass for all of them.
+            skipped = FusedShapePass.AccumulateMembers512(others, counts, w, other.ExpElog, members, shapeSum);
+        }
         else
         {
             for (var m = 0; m < members.Count; m++)
@@ -170,7 +181,6 @@ internal sealed class FactorSide : CounterpartRows
         // shapeSum is laid out as the weights are: member m's factor f at WeightStart(m) + f.
         var shape = Shape.AsSpan(r * K, K);
         var rate = Rate.AsSpan(r * K, K);
-        var otherSums = other.ColumnSum;
         for (var m = 0; m < members.Count; m++)
         {
             var expectedActivity = ActivityShape[m] / ActivityRate[r * members.Count + m];

@@ -19,6 +19,9 @@ internal sealed class HalfStep
         _blockSums = new double[side.Blocks.Count * side.K];
     }
 
+    /// <summary>Each row's rate data term when the model's rates are not the other side's column sums (the budget model); null for HPF.</summary>
+    public RowRates? Rates { get; set; }
+
     /// <summary>Runs the half-step.</summary>
     /// <returns>The lowest row whose parameters came out NaN or ∞, or −1.</returns>
     public int Run(CancellationToken cancellationToken)
@@ -34,9 +37,11 @@ internal sealed class HalfStep
             {
                 var sums = _blockSums.AsSpan(b * k, k);
                 sums.Clear();
+                var rates = Rates;
                 for (var r = starts[b]; r < starts[b + 1]; r++)
                 {
-                    if (!side.UpdateRow(r, _other, scratch)) RecordFailure(ref failed, r);
+                    var updated = rates is null ? side.UpdateRow(r, _other, scratch) : side.UpdateRow(r, _other, scratch, rates.Of(r, side, scratch));
+                    if (!updated) RecordFailure(ref failed, r);
                     var expected = side.Expected.AsSpan(r * k, k);
                     for (var f = 0; f < k; f++) sums[f] += expected[f];
                 }

@@ -1,3 +1,4 @@
+using Hpf.Cluster.Grains.Engine.Budget;
 using Hpf.Cluster.Grains.Interfaces;
 
 namespace Hpf.Cluster.Grains.Engine;
@@ -33,6 +34,17 @@ public sealed class HpfModel
     }
 
     public TrainingOptions Options { get; }
+
+    /// <summary>The items' groups of a budget model (<see cref="ModelKind.Budget"/>); null for HPF.</summary>
+    public ItemGroups? Groups
+    {
+        get;
+        init
+        {
+            if (value is not null && value.ItemGroup.Length != ItemIds.Length) throw new ArgumentException("the item groups do not match the item ids");
+            field = value;
+        }
+    }
     public int Factors => Options.Factors;
     public int Members => Options.Members;
     public string[] UserIds { get; }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Engine.Budget;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Kernels;
 
@@ -22,6 +23,9 @@ public sealed class InProcessTrainer
 
     public TrainingOptions Options { get; }
 
+    /// <summary>The item → group map the budget model needs (<see cref="ModelKind.Budget"/>); ignored by HPF.</summary>
+    public ItemGroupMap? Groups { get; init; }
+
     /// <param name="train">The training nonzeros.</param>
     /// <param name="validation">Held-out nonzeros for the val-llk rule and the curve; optional otherwise.</param>
     /// <param name="progress">Told after every iteration.</param>
@@ -38,9 +42,11 @@ public sealed class InProcessTrainer
             throw new ArgumentException("the val-llk stop rule needs a validation set with at least one nonzero whose user and item are in the training data", nameof(validation));
         var threads = o.EffectiveThreads;
         var clock = Stopwatch.StartNew();
-        var state = new ModelState(train, o, _width);
-        ITrainingSchedule schedule = o.IsStochastic ? new StochasticSchedule(state, o, threads) : new FullBatchSchedule(state, threads);
-        var stop = new StopCriterion(o.Stop, o.StopThreshold);
+        var groups = o.Model == ModelKind.Budget ? BudgetGroupsOf(train) : null;
+        var state = new ModelState(train, o, _width) { Groups = groups };
+        var budget = groups is null ? null : new BudgetSchedule(state, groups, threads);
+        ITrainingSchedule schedule = budget is not null ? budget : (o.IsStochastic ? new StochasticSchedule(state, o, threads) : new FullBatchSchedule(state, threads));
+        var stop = new StopCriterion(o.Stop, o.StopThreshold, o.IsStochastic);
         var curve = new List<LikelihoodPoint>();
         var previousTheta = o.Stop == StopRule.DiffNorm ? (float[])state.Users.Expected.Clone() : null;
         double? lastChecked = null;
@@ -54,10 +60,10 @@ public sealed class InProcessTrainer
             var stopNow = false;
             if (iterations % o.CheckEvery == 0 || iterations == o.MaxIterations)
             {
-                var trainLlk = state.TrainLogLikelihood(threads);
-                double? validationLlk = validation is { Count: > 0 }
-                    ? PoissonLikelihood.HeldOutMean(validation, state.Users.Expected, state.Items.Expected, o.Factors, o.Members)
-                    : null;
+                var trainLlk = budget?.TrainLogLikelihood() ?? state.TrainLogLikelihood(threads);
+                double? validationLlk = validation is not { Count: > 0 } ? null
+                    : groups is not null ? BudgetLikelihood.HeldOut(validation, groups.ItemGroup, groups.Groups, state.Users.Expected, state.Items.Expected, o.Factors).Sum / validation.Count
+                    : PoissonLikelihood.HeldOutMean(validation, state.Users.Expected, state.Items.Expected, o.Factors, o.Members);
                 if (!double.IsFinite(trainLlk)) throw new HpfNumericException(iterations, "user", "(training log-likelihood)");
                 curve.Add(new LikelihoodPoint(iterations, trainLlk, validationLlk, clock.Elapsed.TotalSeconds));
                 lastChecked = o.Stop == StopRule.ValLlk ? validationLlk : trainLlk;
@@ -86,6 +92,14 @@ public sealed class InProcessTrainer
         EnsureFinite(state, iterations);
         var report = new TrainingReport(iterations, seconds / iterations, seconds, reason, curve);
         return new TrainingResult(state.TakeModel(), report);
+    }
+
+    private ItemGroups BudgetGroupsOf(Dataset train)
+    {
+        var map = Groups ?? throw new ArgumentException("the budget model needs the item → group map (--groups)", nameof(Groups));
+        var missing = map.MissingOf(train.ItemIds);
+        if (missing.Count > 0) throw new ArgumentException($"{missing.Count} item(s) of the training data have no group in {map.Source}, the first '{missing[0]}'", nameof(Groups));
+        return map.Dense(train.ItemIds);
     }
 
     /// <summary>The last line of defence: a model with a NaN or ∞ anywhere is never returned.</summary>

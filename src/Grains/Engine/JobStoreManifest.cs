@@ -22,8 +22,11 @@ public sealed record JobStoreManifest
     public required int Items { get; init; }
     public required int Nonzeros { get; init; }
 
-    /// <summary>The model the job fits; jobs saved before there was a choice are HPF.</summary>
+    /// <summary>The model the job fits (<see cref="ModelKind"/>); jobs saved before there was a choice are HPF.</summary>
     public ModelKind Model { get; init; }
+    /// <summary>The budget model's groups (items' groups are in model.bin); null for other models.</summary>
+    public int? Groups { get; init; }
+
     public required int K { get; init; }
     /// <summary>The ensemble's members (<see cref="TrainingOptions.Members"/>); theta.tsv holds E[θ]/Members, so θ·β is the predicted count.</summary>
     public int Members { get; init; } = 1;
@@ -59,12 +62,13 @@ public sealed record JobStoreManifest
     public static JobStoreManifest Describe(
         string name, TrainingResult result, Dataset train, double loadSeconds,
         string dataFile, string? dataFormat, string? validationFile, DateTimeOffset createdUtc) =>
-        Describe(name, result.Model.Options, result.Report, train, loadSeconds, dataFile, dataFormat, validationFile, createdUtc);
+        Describe(name, result.Model.Options, result.Report, train, loadSeconds, dataFile, dataFormat, validationFile, createdUtc,
+            result.Model.Groups?.Groups);
 
-    /// <summary>The manifest of a finished run of any model, from its options and report.</summary>
+    /// <summary>The manifest of a finished run of any model, from its options and report; <paramref name="groups"/> for a budget model.</summary>
     public static JobStoreManifest Describe(
         string name, TrainingOptions o, TrainingReport report, Dataset train, double loadSeconds,
-        string dataFile, string? dataFormat, string? validationFile, DateTimeOffset createdUtc)
+        string dataFile, string? dataFormat, string? validationFile, DateTimeOffset createdUtc, int? groups = null)
     {
         var last = report.Curve.Count > 0 ? report.Curve[^1] : null;
         return new JobStoreManifest
@@ -78,6 +82,7 @@ public sealed record JobStoreManifest
             Items = train.Items,
             Nonzeros = train.Nonzeros,
             Model = o.Model,
+            Groups = groups,
             K = o.Factors,
             Members = o.Members,
             Seed = o.Seed,

@@ -23,18 +23,20 @@ internal sealed class ModelState
     public TrainingOptions Options { get; }
     public FactorSide Users { get; }
     public FactorSide Items { get; }
+    /// <summary>The items' groups of a budget model; null for HPF.</summary>
+    public Budget.ItemGroups? Groups { get; init; }
 
     /// <summary>A snapshot of the model: copies of the parameters, which training goes on updating.</summary>
     public HpfModel ToModel() => new(Options, Data.UserIds, Data.ItemIds,
         (float[])Users.Shape.Clone(), (float[])Users.Rate.Clone(), (float[])Users.ActivityRate.Clone(),
-        (float[])Items.Shape.Clone(), (float[])Items.Rate.Clone(), (float[])Items.ActivityRate.Clone());
+        (float[])Items.Shape.Clone(), (float[])Items.Rate.Clone(), (float[])Items.ActivityRate.Clone()) { Groups = Groups };
 
     /// <summary>
     /// The model over the state's own parameter arrays, not copies: for the end of training, after which the state is
     /// not updated again (copies of both sides' shapes and rates would add 0.55 GB to the peak at 48M nonzeros).
     /// </summary>
     public HpfModel TakeModel() => new(Options, Data.UserIds, Data.ItemIds,
-        Users.Shape, Users.Rate, Users.ActivityRate, Items.Shape, Items.Rate, Items.ActivityRate);
+        Users.Shape, Users.Rate, Users.ActivityRate, Items.Shape, Items.Rate, Items.ActivityRate) { Groups = Groups };
 
     /// <summary>The training log-likelihood of the current parameters.</summary>
     public double TrainLogLikelihood(int threads) => PoissonLikelihood.Training(

@@ -17,8 +17,9 @@ public static class ModelStoreFormat
     /// <summary>
     /// Version 2 adds the ensemble's member count to the options (and an activity per member); version 1 files read as
     /// one member. Version 3 adds the SVI batch fractions and the count transform; older files read without fractions and untransformed.
-    /// Version 4 adds the model kind and the Gaussian hyperpriors to the options (older files are HPF), and a Gaussian
-    /// model's file holds its rows' means and covariances and its hyperparameters in place of the Gamma arrays.
+    /// Version 4 adds the model kind and the Gaussian hyperpriors to the options (older files read as HPF); a budget
+    /// model's file adds the group ids and each item's group after the parameters, and a Gaussian model's file holds
+    /// its rows' means and covariances and its hyperparameters in place of the Gamma arrays.
     /// </summary>
     public const int Version = 4;
     private static readonly byte[] ModelMagic = "HPFMODEL"u8.ToArray();
@@ -38,6 +39,7 @@ public static class ModelStoreFormat
         WriteArray<float>(writer, model.ItemShape);
         WriteArray<float>(writer, model.ItemRate);
         WriteArray<float>(writer, model.ItemPopularityRate);
+        if (model.Options.Model == ModelKind.Budget) WriteGroups(writer, model);
         writer.Write(EndMarker);
     }
 
@@ -47,7 +49,8 @@ public static class ModelStoreFormat
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
         saveId = ReadHeader(reader, ModelMagic, "model", out var version);
         var options = ReadOptions(reader, version);
-        if (options.Model != ModelKind.Poisson)
+        // The budget model is HPF's parameters plus the groups; only a Gaussian model is another shape of file.
+        if (options.Model == ModelKind.Gaussian)
             throw new InvalidDataException($"it holds a {options.Model.ToString().ToLowerInvariant()} model, not an HPF model of counts");
         var userIds = ReadIds(reader);
         var itemIds = ReadIds(reader);
@@ -58,8 +61,25 @@ public static class ModelStoreFormat
         var itemShape = ReadArray<float>(reader, (long)itemIds.Length * k);
         var itemRate = ReadArray<float>(reader, (long)itemIds.Length * k);
         var itemPopularity = ReadArray<float>(reader, (long)itemIds.Length * options.Members);
+        var groups = options.Model == ModelKind.Budget ? ReadGroups(reader, itemIds.Length) : null;
         ReadEnd(reader);
-        return new HpfModel(options, userIds, itemIds, userShape, userRate, userActivity, itemShape, itemRate, itemPopularity);
+        return new HpfModel(options, userIds, itemIds, userShape, userRate, userActivity, itemShape, itemRate, itemPopularity) { Groups = groups };
+    }
+
+    private static void WriteGroups(BinaryWriter writer, HpfModel model)
+    {
+        var groups = model.Groups ?? throw new ArgumentException("a budget model must have its item groups", nameof(model));
+        WriteIds(writer, groups.GroupIds);
+        WriteArray<int>(writer, groups.ItemGroup);
+    }
+
+    private static Budget.ItemGroups ReadGroups(BinaryReader reader, int items)
+    {
+        var groupIds = ReadIds(reader);
+        var itemGroup = ReadArray<int>(reader, items);
+        foreach (var g in itemGroup)
+            if ((uint)g >= (uint)groupIds.Length) throw Damaged("an item's group index is out of range");
+        return new Budget.ItemGroups(groupIds, itemGroup);
     }
 
     /// <summary>A Gaussian model: header, options, ids, then each side's means and covariances (float64) and the hyperparameters.</summary>
@@ -213,10 +233,14 @@ public static class ModelStoreFormat
             Seed = reader.ReadUInt64(),
             Threads = reader.ReadInt32(),
         };
-        options = options with { Members = version >= 2 ? reader.ReadInt32() : 1 };
+        // A count equal to the one K gives stays unset (as a job with the default was given): the same model either way,
+        // and the options read back equal the ones saved.
+        var members = version >= 2 ? reader.ReadInt32() : 1;
+        if (members != options.Members) options = options with { Members = members };
         if (version >= 3) options = options with { UserBatchFraction = OptionalFraction(reader.ReadDouble()), ItemBatchFraction = OptionalFraction(reader.ReadDouble()) };
         // Older files were trained on the counts as read.
         options = options with { Transform = version >= 3 ? ReadEnum<CountTransform>(reader) : CountTransform.None };
+        // Files before version 4 hold HPF models.
         if (version >= 4)
         {
             options = options with

@@ -9,6 +9,7 @@ internal sealed class RowScratch
         Partial = new float[stride];
         Elog = new float[factors];
         ElogOther = new float[factors];
+        Rates = new double[factors];
     }
 
     /// <summary>Σ (y/⟨w,e⟩)·e over a row's nonzeros, then the row's new shape sums.</summary>
@@ -17,4 +18,6 @@ internal sealed class RowScratch
     public float[] Partial { get; }
     public float[] Elog { get; }
     public float[] ElogOther { get; }
+    /// <summary>A row's own rate data term, for models whose rates are not the column sums (<see cref="RowRates"/>).</summary>
+    public double[] Rates { get; }
 }

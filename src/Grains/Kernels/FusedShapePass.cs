@@ -96,6 +96,43 @@ public static unsafe class FusedShapePass
     }
 
     /// <summary>
+    /// Three or four ensemble members in one pass over the nonzeros (AVX-512, each member one or two registers: up to 32
+    /// factors a member, so K = 100 in 4 members of 25). Bit for bit the sums of
+    /// <see cref="Accumulate(ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, Span{double}, Span{float}, SimdWidth)"/>
+    /// run once per member: the same dot products in the same order, the same division, and each member's float32
+    /// partial sums flushed after its own 64th kept nonzero. One read of each nonzero's index and count, and one walk
+    /// through the counterpart rows, instead of one per member: at 1M nonzeros K = 100 in 4 members took 2.3–2.8 times
+    /// K = 50's time per iteration with a pass per member and 1.8–2.1 times with this one; the default K = 75 in 3,
+    /// 1.8–2.0 and 1.4–1.65 (docs/benchmarks.md, "The cost of the defaults at scale").
+    /// </summary>
+    /// <param name="acc">stride elements, laid out as a weight row.</param>
+    /// <returns>How many (nonzero, member) pairs were left out for the exact path.</returns>
+    public static int AccumulateMembers512(
+        ReadOnlySpan<int> others, ReadOnlySpan<float> counts, ReadOnlySpan<float> w,
+        ReadOnlySpan<float> otherExpElog, FactorMembers members, Span<double> acc)
+    {
+        if (!ServesMembers512(members)) throw new ArgumentException("three or four members of one or two AVX-512 registers each");
+        var stride = members.Stride;
+        if (w.Length < stride || acc.Length < stride || others.Length != counts.Length)
+            throw new ArgumentException("w and acc need stride elements; others and counts one per nonzero");
+        fixed (int* o = others)
+        fixed (float* y = counts, wp = w, e = otherExpElog)
+        fixed (double* a64 = acc)
+        {
+            return RunMembersInRegisters512(o, y, others.Length, wp, e, members, a64);
+        }
+    }
+
+    /// <summary>Whether <see cref="AccumulateMembers512"/> takes this layout: 3 or 4 members of at most two AVX-512 registers each.</summary>
+    public static bool ServesMembers512(FactorMembers members)
+    {
+        if (members.Count is < 3 or > 4) return false;
+        for (var m = 0; m < members.Count; m++)
+            if (members.WeightStride(m) > 2 * Vector512<float>.Count || members.WeightStride(m) % Vector512<float>.Count != 0) return false;
+        return true;
+    }
+
+    /// <summary>
     /// Whether a nonzero's normaliser ⟨w, e⟩ is too small for the fast path: the same float32 sum, in
     /// the same order, as <see cref="Accumulate"/> takes, so each nonzero goes down exactly one path.
     /// </summary>
@@ -291,6 +328,118 @@ public static unsafe class FusedShapePass
         }
         FlushRegisters(a0, a1, a2, a3, acc64, vectors);
         return skipped;
+    }
+
+    /// <summary>
+    /// <see cref="RunInRegisters512"/> for three or four members at once. Member m's registers are (xm0, xm1), xm1 unused
+    /// when the member has one register; a fourth member that does not exist has a zero normaliser and never counts.
+    /// Each member keeps its own flush count, as its own pass would, so the result does not depend on which path ran.
+    /// </summary>
+    private static int RunMembersInRegisters512(int* others, float* counts, int n, float* w, float* otherExpElog, FactorMembers members, double* acc64)
+    {
+        var stride = members.Stride;
+        var four = members.Count == 4;
+        int o0 = members.WeightStart(0), o1 = members.WeightStart(1), o2 = members.WeightStart(2), o3 = four ? members.WeightStart(3) : 0;
+        bool two0 = members.WeightStride(0) > 16, two1 = members.WeightStride(1) > 16, two2 = members.WeightStride(2) > 16, two3 = four && members.WeightStride(3) > 16;
+        var w00 = Vector512.Load(w + o0);
+        var w01 = two0 ? Vector512.Load(w + o0 + 16) : Vector512<float>.Zero;
+        var w10 = Vector512.Load(w + o1);
+        var w11 = two1 ? Vector512.Load(w + o1 + 16) : Vector512<float>.Zero;
+        var w20 = Vector512.Load(w + o2);
+        var w21 = two2 ? Vector512.Load(w + o2 + 16) : Vector512<float>.Zero;
+        var w30 = four ? Vector512.Load(w + o3) : Vector512<float>.Zero;
+        var w31 = two3 ? Vector512.Load(w + o3 + 16) : Vector512<float>.Zero;
+        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
+        for (var k = 0; k < stride; k++) acc64[k] = 0;
+        var minimum = Vector512.Create(MinNormalizer);
+        // Lanes 8–15 of the second pair hold a missing fourth member: never kept, never counted.
+        var present = four ? 0xFFFFu : 0x00FFu;
+        var skipped = 0;
+        int since0 = 0, since1 = 0, since2 = 0, since3 = 0;
+        for (var j = 0; j < n; j++)
+        {
+            PrefetchAhead(others, j, n, otherExpElog, stride, stride);
+            var e = otherExpElog + (nint)others[j] * stride;
+            var e00 = Vector512.Load(e + o0);
+            var e01 = two0 ? Vector512.Load(e + o0 + 16) : Vector512<float>.Zero;
+            var e10 = Vector512.Load(e + o1);
+            var e11 = two1 ? Vector512.Load(e + o1 + 16) : Vector512<float>.Zero;
+            var e20 = Vector512.Load(e + o2);
+            var e21 = two2 ? Vector512.Load(e + o2 + 16) : Vector512<float>.Zero;
+            var e30 = four ? Vector512.Load(e + o3) : Vector512<float>.Zero;
+            var e31 = two3 ? Vector512.Load(e + o3 + 16) : Vector512<float>.Zero;
+            // Each member's dot product in the order its own pass takes it (first register, then the second's FMA).
+            var d0 = e00 * w00;
+            if (two0) d0 = Vector512.FusedMultiplyAdd(e01, w01, d0);
+            var d1 = e10 * w10;
+            if (two1) d1 = Vector512.FusedMultiplyAdd(e11, w11, d1);
+            var d2 = e20 * w20;
+            if (two2) d2 = Vector512.FusedMultiplyAdd(e21, w21, d2);
+            var d3 = e30 * w30;
+            if (two3) d3 = Vector512.FusedMultiplyAdd(e31, w31, d3);
+            var s01 = Lanes512.SumPairOfHalves(d0, d1);
+            var s23 = Lanes512.SumPairOfHalves(d2, d3);
+            var y = Vector512.Create(counts[j]);
+            var c01 = y / s01;
+            var c23 = y / s23;
+            var kept = (uint)Vector512.GreaterThanOrEqual(s01, minimum).ExtractMostSignificantBits()
+                | ((uint)Vector512.GreaterThanOrEqual(s23, minimum).ExtractMostSignificantBits() & present) << 16;
+            if (kept != (present << 16 | 0xFFFFu))
+            {
+                // A member whose normaliser is too small adds nothing and goes to the exact path, as in its own pass.
+                skipped += ((kept & 1) == 0 ? 1 : 0) + ((kept & 0x100) == 0 ? 1 : 0) + ((kept & 0x10000) == 0 ? 1 : 0) + (four && (kept & 0x1000000) == 0 ? 1 : 0);
+                if ((kept & 0xFFFF) != 0xFFFF) c01 = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(s01, minimum), c01, Vector512<float>.Zero);
+                if (kept >> 16 != present) c23 = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(s23, minimum), c23, Vector512<float>.Zero);
+            }
+            var v0 = Avx512F.Shuffle4x128(c01, c01, 0b01_00_01_00);
+            var v1 = Avx512F.Shuffle4x128(c01, c01, 0b11_10_11_10);
+            var v2 = Avx512F.Shuffle4x128(c23, c23, 0b01_00_01_00);
+            var v3 = Avx512F.Shuffle4x128(c23, c23, 0b11_10_11_10);
+            // A member left out adds 0·e to its partial sums, which leaves them as they were.
+            a00 = Vector512.FusedMultiplyAdd(v0, e00, a00);
+            a01 = Vector512.FusedMultiplyAdd(v0, e01, a01);
+            a10 = Vector512.FusedMultiplyAdd(v1, e10, a10);
+            a11 = Vector512.FusedMultiplyAdd(v1, e11, a11);
+            a20 = Vector512.FusedMultiplyAdd(v2, e20, a20);
+            a21 = Vector512.FusedMultiplyAdd(v2, e21, a21);
+            a30 = Vector512.FusedMultiplyAdd(v3, e30, a30);
+            a31 = Vector512.FusedMultiplyAdd(v3, e31, a31);
+            if ((kept & 1) != 0 && ++since0 == FlushEvery)
+            {
+                FlushMember(a00, a01, acc64 + o0, two0);
+                a00 = a01 = default;
+                since0 = 0;
+            }
+            if ((kept & 0x100) != 0 && ++since1 == FlushEvery)
+            {
+                FlushMember(a10, a11, acc64 + o1, two1);
+                a10 = a11 = default;
+                since1 = 0;
+            }
+            if ((kept & 0x10000) != 0 && ++since2 == FlushEvery)
+            {
+                FlushMember(a20, a21, acc64 + o2, two2);
+                a20 = a21 = default;
+                since2 = 0;
+            }
+            if ((kept & 0x1000000) != 0 && ++since3 == FlushEvery)
+            {
+                FlushMember(a30, a31, acc64 + o3, two3);
+                a30 = a31 = default;
+                since3 = 0;
+            }
+        }
+        FlushMember(a00, a01, acc64 + o0, two0);
+        FlushMember(a10, a11, acc64 + o1, two1);
+        FlushMember(a20, a21, acc64 + o2, two2);
+        if (four) FlushMember(a30, a31, acc64 + o3, two3);
+        return skipped;
+    }
+
+    private static void FlushMember(Vector512<float> first, Vector512<float> second, double* acc64, bool two)
+    {
+        AddWidened(first, acc64);
+        if (two) AddWidened(second, acc64 + 16);
     }
 
     /// <summary>

@@ -79,12 +79,23 @@ public sealed class JobModelQueries(IGrainFactory grains)
     public async Task<FoldInResult> FoldInAsync(string job, string? user, IReadOnlyList<ItemCount> counts, int count, CancellationToken cancellationToken)
     {
         var served = await FinishedJobAsync(job, "fold-in", cancellationToken);
+        RefuseBudget(job, served.Status, "fold-in");
         var fold = await ServedItems.FoldUserAsync(served.Shards, served.Status.Spec.Training, user ?? "", counts, statistics: false, cancellationToken);
         var theta = new float[served.Factors];
         System.Numerics.Tensors.TensorPrimitives.Divide(fold.Shape, fold.Rate, theta);
         theta = PredictionFactors(served, theta);
         var items = count > 0 ? await TopAsync(served, theta, count, fold.Seen, null, cancellationToken) : [];
         return new FoldInResult(job, user, theta, fold.Shape, fold.Rate, fold.ActivityRate, fold.Updates, fold.Unknown, items);
+    }
+
+    /// <summary>
+    /// The budget model's user update needs the user's group totals and the group table B, which the HPF fold-in does
+    /// not take: refused rather than answered with an HPF fold-in of a budget model.
+    /// </summary>
+    private static void RefuseBudget(string job, JobStatus status, string what)
+    {
+        if (status.Spec.Training.Model == ModelKind.Budget)
+            throw new ModelNotServableException(job, status.State, $"job '{job}' is a budget model: {what} is not offered for it yet (recommend, predict and evaluate are)");
     }
 
     /// <summary>
@@ -95,6 +106,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
     {
         ArgumentException.ThrowIfNullOrEmpty(user);
         var served = await FinishedJobAsync(job, "add-user", cancellationToken);
+        RefuseBudget(job, served.Status, "add-user");
         var fold = await ServedItems.FoldUserAsync(served.Shards, served.Status.Spec.Training, user, counts, statistics: false, cancellationToken);
         var shard = served.Shards.Users[ShardRouting.ShardOf(user, served.Shards.Users.Length)];
         await shard.AddUser(new AddedUser(user, fold.Shape, fold.Rate, fold.ActivityRate, fold.Seen, fold.SeenCounts), replaceExisting, cancellationToken);

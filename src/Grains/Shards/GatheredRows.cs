@@ -54,6 +54,32 @@ internal sealed class GatheredRows : CounterpartRows
     }
 
     /// <summary>
+    /// Takes all of part <paramref name="part"/>'s rows from a push cut into pieces (in row order, each starting where
+    /// the one before ended), each piece's exact rows at their place, without first joining the pieces into one array.
+    /// </summary>
+    /// <returns>False when a weight is not finite.</returns>
+    public bool Fill(int part, IReadOnlyList<RowPush> pieces)
+    {
+        var count = RowsOf(part);
+        var next = 0;
+        foreach (var piece in pieces)
+        {
+            if (piece.Rows is not { } rows || piece.FirstRow != next || rows.Values.Length % _factors != 0)
+                throw new InvalidOperationException($"shard {part} of the other side sent a part of its rows that does not start at row {next}");
+            next += rows.Values.Length / _factors;
+        }
+        if (next != count) throw new InvalidOperationException($"shard {part} of the other side sent {next} rows where {count} were resolved");
+        _exact[part].Clear();
+        var finite = true;
+        foreach (var piece in pieces)
+        {
+            var first = piece.FirstRow;
+            finite &= Take(part, piece.Rows!, i => first + i);
+        }
+        return finite;
+    }
+
+    /// <summary>
     /// Takes some rows of part <paramref name="part"/> (an SVI batch's counterparts): row i of <paramref name="rows"/> is the
     /// part's row <paramref name="positions"/>[i]. The other rows keep what they had.
     /// </summary>

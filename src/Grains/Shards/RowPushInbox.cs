@@ -53,9 +53,10 @@ internal sealed class RowPushInbox
 
     /// <summary>
     /// Every sender's push of run <paramref name="token"/> at <paramref name="version"/>, in sender order, once they
-    /// are all in; a push that came in parts is taken as one.
+    /// are all in: each as its parts in row order (one part for a push that fitted one message). The parts are not
+    /// copied into one array: the step fills its table from each at its place, so a large push costs no allocation.
     /// </summary>
-    public async Task<RowPush[]> WaitAsync(long token, long version, CancellationToken cancellationToken)
+    public async Task<RowPush[][]> WaitAsync(long token, long version, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -64,7 +65,7 @@ internal sealed class RowPushInbox
             {
                 if (IsComplete(token, version))
                 {
-                    var taken = Array.ConvertAll(_latest, parts => Whole(parts!));
+                    var taken = Array.ConvertAll(_latest, parts => InRowOrder(parts!));
                     Array.Clear(_latest);
                     return taken;
                 }
@@ -105,29 +106,10 @@ internal sealed class RowPushInbox
         return true;
     }
 
-    /// <summary>The parts of one push as the one push they were cut from: rows in order, exact rows at their place.</summary>
-    private static RowPush Whole(List<RowPush> parts)
+    private static RowPush[] InRowOrder(List<RowPush> parts)
     {
-        if (parts.Count == 1) return parts[0];
-        parts.Sort(static (a, b) => a.FirstRow.CompareTo(b.FirstRow));
-        int values = 0, exact = 0, elog = 0;
-        foreach (var part in parts)
-        {
-            values += part.Rows!.Values.Length;
-            exact += part.Rows.ExactRows.Length;
-            elog += part.Rows.ExactElog.Length;
-        }
-        var merged = new FetchedRows(GC.AllocateUninitializedArray<float>(values), new int[exact], GC.AllocateUninitializedArray<float>(elog));
-        int v = 0, x = 0, e = 0;
-        foreach (var part in parts)
-        {
-            var rows = part.Rows!;
-            rows.Values.AsSpan().CopyTo(merged.Values.AsSpan(v));
-            v += rows.Values.Length;
-            for (var i = 0; i < rows.ExactRows.Length; i++) merged.ExactRows[x++] = part.FirstRow + rows.ExactRows[i];
-            rows.ExactElog.AsSpan().CopyTo(merged.ExactElog.AsSpan(e));
-            e += rows.ExactElog.Length;
-        }
-        return parts[0] with { Rows = merged, FirstRow = 0, Parts = 1 };
+        var ordered = parts.ToArray();
+        if (ordered.Length > 1) Array.Sort(ordered, static (a, b) => a.FirstRow.CompareTo(b.FirstRow));
+        return ordered;
     }
 }

@@ -44,6 +44,17 @@ internal sealed class SealedShard
     public FactorSide Side { get; }
     public GatheredRows Gathered { get; }
     public HalfStep HalfStep { get; }
+
+    /// <summary>The budget model's part of the shard (its rows' groups and pairs); null for HPF.</summary>
+    public ShardBudget? Budget
+    {
+        get;
+        set
+        {
+            field = value;
+            HalfStep.Rates = value?.Rates;
+        }
+    }
     /// <summary>Σ log y! over this shard's training nonzeros.</summary>
     public double SumLogFactorial { get; }
     /// <summary>E[x] at the previous check, for diffnorm (user shards).</summary>

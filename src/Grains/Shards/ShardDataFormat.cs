@@ -15,7 +15,8 @@ internal static class ShardDataFormat
 {
     private const string Magic = "hpf-shard-data";
     // 3: the other side's shards by key alone; Orleans' placement, not a stored hint, says where they run.
-    private const int Version = 3;
+    // 4: the budget model's groups after the other side's shards (version 3 reads as HPF).
+    private const int Version = 4;
 
     public static void Write(Stream stream, SealedShard shard, IShardGrain[] others)
     {
@@ -24,7 +25,8 @@ internal static class ShardDataFormat
         using var writer = new BinaryWriter(buffered, Encoding.UTF8, leaveOpen: true);
         writer.Write(Magic);
         writer.Write(Version);
-        writer.Write(JsonSerializer.Serialize(shard.Plan, JobStore.JsonOptions));
+        // The job's whole item → group map is for the seal only: the shard keeps its own rows' groups below.
+        writer.Write(JsonSerializer.Serialize(shard.Plan with { Groups = null }, JobStore.JsonOptions));
         writer.Write(shard.UserSide);
         RawBinary.WriteStrings(writer, shard.Ids);
         var layout = shard.Layout;
@@ -46,6 +48,12 @@ internal static class ShardDataFormat
         {
             writer.Write(other.GetPrimaryKeyString());
         }
+        writer.Write(shard.Budget is not null);
+        if (shard.Budget is { } budget)
+        {
+            writer.Write(budget.Groups);
+            RawBinary.Write<int>(writer, budget.RowGroup);
+        }
         writer.Flush();
         buffered.Flush();
     }
@@ -56,7 +64,7 @@ internal static class ShardDataFormat
         using var reader = new BinaryReader(new BufferedStream(stream, 1 << 16), Encoding.UTF8, leaveOpen: true);
         if (reader.ReadString() != Magic) throw new InvalidDataException("not a shard data state");
         var version = reader.ReadInt32();
-        if (version != Version) throw new InvalidDataException($"shard data state version {version}; this silo reads version {Version}");
+        if (version is not (3 or Version)) throw new InvalidDataException($"shard data state version {version}; this silo reads version {Version}");
         var plan = JsonSerializer.Deserialize<ShardPlan>(reader.ReadString(), JobStore.JsonOptions)
             ?? throw new InvalidDataException("a shard data state without its plan");
         var userSide = reader.ReadBoolean();
@@ -73,6 +81,12 @@ internal static class ShardDataFormat
             others[j] = reader.ReadString();
         }
         var layout = new SealedLayout(rows, partStart, validationStart, validation, counterpartLocal);
-        return (new SealedShard(plan, userSide, ids, layout, subscriptions), others);
+        var shard = new SealedShard(plan, userSide, ids, layout, subscriptions);
+        if (version >= 4 && reader.ReadBoolean())
+        {
+            var groups = reader.ReadInt32();
+            shard.Budget = new ShardBudget(userSide, groups, RawBinary.Read<int>(reader), rows, plan.Training.Factors);
+        }
+        return (shard, others);
     }
 }

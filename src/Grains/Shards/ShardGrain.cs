@@ -34,6 +34,8 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     private readonly TimeSpan _pushWait;
     private readonly string?[] _slotETags = new string?[CheckpointRequest.FinalSlot + 1];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, float[]> _fetchBuffers = new();
+    /// <summary>One buffer per (receiver, part) of a push cut into parts, reused iteration after iteration as a whole push's is.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Receiver, int Part), float[]> _pushPartBuffers = new();
     private readonly List<StatisticsChunk> _pendingStatistics = [];
     private ShardSubscriptions _subscriptions = new();
     private ShardLoadBuffer? _buffer;
@@ -122,6 +124,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         _version = NoParameters;
         ResetGaussian();
         _fetchBuffers.Clear();
+        _pushPartBuffers.Clear();
         await _store.ClearAsync(StoreType, GrainKey, _dataETag, cancellationToken);
         _dataETag = null;
         if (IsUserSide) await ClearAddedUsersAsync(cancellationToken);
@@ -212,6 +215,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
 
         var layout = indexed.Link(_others.Length, trainingFound, validationFound);
         _shard = new SealedShard(plan, IsUserSide, indexed.Ids, layout, _subscriptions);
+        if (plan.Training.Model == ModelKind.Budget) _shard.Budget = LinkBudget(plan, indexed, layout);
         _shard.Initialize();
         _version = 0;
         var validation = layout.Validation;
@@ -247,6 +251,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         _updating = true;
         try
         {
+            shard.Budget?.UseTable(request.GroupTable);
             // Once the rows are being updated the step runs to its end: a half-updated shard would be neither version.
             var failed = shard.HalfStep.Run(CancellationToken.None);
             if (failed >= 0)
@@ -263,7 +268,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             _updating = false;
         }
         if (request.PushRows) PushRows(shard, request.RunToken, request.Version, columnSums);
-        return new HalfStepResult(columnSums, null, bytes);
+        return new HalfStepResult(columnSums, null, bytes) { GroupTable = shard.Budget?.NextTable(shard.Side, shard.Threads) };
     }
 
     public Task AcceptPush(RowPush push, CancellationToken cancellationToken)
@@ -291,12 +296,15 @@ public abstract partial class ShardGrain : Grain, IShardGrain
                 _ = SendPushAsync(_others[j], j, push);
                 continue;
             }
-            // More rows than one message takes: in parts, each packed into an array of its own.
+            // More rows than one message takes: in parts, each packed into a buffer of its own that the next push of the
+            // same part reuses (the receiver has copied it by then: this side steps again only after the other side's
+            // step, which took this push, has ended). At 10M nonzeros fresh arrays were most of a silo's allocations.
             var parts = (rows.Length + perMessage - 1) / perMessage;
-            for (var first = 0; first < rows.Length; first += perMessage)
+            for (var (first, part) = (0, 0); first < rows.Length; first += perMessage, part++)
             {
-                var part = WeightRows.Pack(shard.Side, rows[first..Math.Min(rows.Length, first + perMessage)], null);
-                _ = SendPushAsync(_others[j], j, new RowPush(shard.Plan.Shard, runToken, version, columnSums, part, first, parts));
+                var count = Math.Min(rows.Length - first, perMessage);
+                var packed = WeightRows.Pack(shard.Side, rows.AsSpan(first, count), PushPartBuffer(j, part, count * shard.K));
+                _ = SendPushAsync(_others[j], j, new RowPush(shard.Plan.Shard, runToken, version, columnSums, packed, first, parts));
             }
         }
     }
@@ -316,7 +324,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     /// <summary>Waits for every shard of the other side to push its rows of <paramref name="otherVersion"/>, then takes them as a fetch would.</summary>
     private async Task<long> TakePushesAsync(SealedShard shard, long runToken, long otherVersion, CancellationToken cancellationToken)
     {
-        RowPush[] pushes;
+        RowPush[][] pushes;
         // Bounded on this side too: a caller that froze (its silo stopped, not closed) never cancels the call, and a
         // step waiting for ever would hold this shard against the next coordinator's restore. A closing activation
         // (its silo stopping) gives up at once: its shutdown waits for this call.
@@ -344,13 +352,17 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         long bytes = 0;
         for (var j = 0; j < pushes.Length; j++)
         {
-            var push = pushes[j];
-            // Added up in shard order, as the coordinator adds the sums it is sent: the same doubles either way.
-            for (var f = 0; f < total.Length; f++) total[f] += push.ColumnSums[f];
+            var parts = pushes[j];
+            // Added up in shard order, as the coordinator adds the sums it is sent: the same doubles either way. Every
+            // part of a push carries the same sums.
+            for (var f = 0; f < total.Length; f++) total[f] += parts[0].ColumnSums[f];
             if (gathered.RowsOf(j) == 0) continue;
-            if (push.Rows is null) throw new ShardStateException($"{OtherSideName} shard {j} pushed no rows where {gathered.RowsOf(j)} were resolved");
-            Fill(gathered, j, push.Rows);
-            bytes += push.Rows.Bytes;
+            foreach (var part in parts)
+            {
+                if (part.Rows is null) throw new ShardStateException($"{OtherSideName} shard {j} pushed no rows where {gathered.RowsOf(j)} were resolved");
+                bytes += part.Rows.Bytes;
+            }
+            Fill(j, () => parts.Length == 1 ? gathered.Fill(j, parts[0].Rows!) : gathered.Fill(j, parts));
         }
         return bytes;
     }
@@ -426,8 +438,11 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var bytes = await FetchExpectedAsync(shard, request.OtherVersion, cancellationToken);
         var side = shard.Side;
         var members = side.Members.Count;
-        var train = PoissonLikelihood.NonzeroTerm(side.Rows, side.Expected, _expectedTable, k, members, shard.Threads) - shard.SumLogFactorial;
-        var validation = layout.Validation.Count > 0 ? PoissonLikelihood.HeldOutSum(layout.Validation, side.Expected, _expectedTable, k, members) : 0;
+        var budget = shard.Budget;
+        var train = budget is not null ? BudgetTrainTerm(budget, side, request)
+            : PoissonLikelihood.NonzeroTerm(side.Rows, side.Expected, _expectedTable, k, members, shard.Threads) - shard.SumLogFactorial;
+        // The budget model's held-out term is not taken on the grains (the job refuses val-llk); its validation count is 0.
+        var validation = budget is null && layout.Validation.Count > 0 ? PoissonLikelihood.HeldOutSum(layout.Validation, side.Expected, _expectedTable, k, members) : 0;
         double diff = 0;
         if (request.DiffNorm)
         {
@@ -439,7 +454,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             }
             side.Expected.CopyTo(previous, 0);
         }
-        return new CheckResult(train, validation, layout.Validation.Count, diff, bytes);
+        return new CheckResult(train, validation, budget is null ? layout.Validation.Count : 0, diff, bytes);
     }
 
     public async Task<ElboPart> Elbo(CheckRequest request, CancellationToken cancellationToken)
@@ -469,8 +484,9 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             }
         }));
         // Every member's bound has the data's log y! term.
-        return new ElboPart(rows + EvidenceLowerBound.NonzeroTerm(side.Rows, side.Shape, side.Rate, otherShape, otherRate, side.Members)
-            - side.Members.Count * shard.SumLogFactorial, sums);
+        var nonzeros = EvidenceLowerBound.NonzeroTerm(side.Rows, side.Shape, side.Rate, otherShape, otherRate, side.Members) - side.Members.Count * shard.SumLogFactorial;
+        if (shard.Budget is { } budget) nonzeros += BudgetPairTerm(budget, side, request);
+        return new ElboPart(rows + nonzeros, sums);
     }
 
     // SVI
@@ -765,7 +781,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             if (count <= perMessage)
             {
                 var rows = await _others[j].FetchRows(new RowFetch(shard.Plan.Shard, RowContent.Weights, otherVersion, null), cancellationToken);
-                Fill(gathered, j, rows);
+                Fill(j, () => gathered.Fill(j, rows));
                 Interlocked.Add(ref bytes, rows.Bytes);
                 return;
             }
@@ -781,12 +797,13 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         return bytes;
     }
 
-    private void Fill(GatheredRows gathered, int part, FetchedRows rows)
+    /// <summary>Runs one of <see cref="GatheredRows"/>' fills for the rows of <paramref name="part"/>, its complaints as the shard's.</summary>
+    private void Fill(int part, Func<bool> fill)
     {
         bool finite;
         try
         {
-            finite = gathered.Fill(part, rows);
+            finite = fill();
         }
         catch (InvalidOperationException e)
         {
@@ -845,6 +862,16 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         {
             buffer = new float[length];
             _fetchBuffers[key] = buffer;
+        }
+        return buffer;
+    }
+
+    private float[] PushPartBuffer(int receiver, int part, int length)
+    {
+        if (!_pushPartBuffers.TryGetValue((receiver, part), out var buffer) || buffer.Length != length)
+        {
+            buffer = new float[length];
+            _pushPartBuffers[(receiver, part)] = buffer;
         }
         return buffer;
     }

@@ -11,19 +11,24 @@ namespace Hpf.Cluster.Grains.Shards;
 internal static class WeightRows
 {
     /// <param name="buffer">Where to pack the weights (rows × K), or null for a new array.</param>
-    public static FetchedRows Pack(FactorSide side, int[] rows, float[]? buffer)
+    public static FetchedRows Pack(FactorSide side, ReadOnlySpan<int> rows, float[]? buffer)
     {
         var k = side.K;
         var stride = side.Stride;
         var values = buffer ?? new float[rows.Length * k];
-        var exact = new List<int>();
+        var exactCount = 0;
         for (var i = 0; i < rows.Length; i++)
         {
             side.Members.Compact(side.ExpElog.Slice(rows[i] * stride, stride), values.AsSpan(i * k, k));
-            if (side.ExactRows[rows[i]]) exact.Add(i);
+            if (side.ExactRows[rows[i]]) exactCount++;
         }
-        var elog = new float[exact.Count * k];
-        for (var x = 0; x < exact.Count; x++) side.ExpectedLogOf(rows[exact[x]], elog.AsSpan(x * k, k));
-        return new FetchedRows(values, [.. exact], elog);
+        // Rows with a denormal weight are rare: counted first so that the common push allocates nothing for them.
+        if (exactCount == 0) return new FetchedRows(values, [], []);
+        var exact = new int[exactCount];
+        for (var (i, x) = (0, 0); i < rows.Length; i++)
+            if (side.ExactRows[rows[i]]) exact[x++] = i;
+        var elog = new float[exactCount * k];
+        for (var x = 0; x < exactCount; x++) side.ExpectedLogOf(rows[exact[x]], elog.AsSpan(x * k, k));
+        return new FetchedRows(values, exact, elog);
     }
 }

@@ -75,15 +75,13 @@ public class EnsembleMembersTests
         var model = new InProcessTrainer(options).Train(Sample.Data).Model;
         using var current = new MemoryStream();
         ModelStoreFormat.WriteModel(current, model, Guid.NewGuid());
-        // Version 1 is version 3 without the member count, the two batch fractions and the count transform, which
-        // close the options: magic (8), version (4), save id (16), then 112 bytes of options.
+        // Version 1 is version 4 without the member count, the two batch fractions, the count transform, the model
+        // kind and the Gaussian hyperpriors, which close the options: magic (8), version (4), save id (16), then 112 bytes of options.
         var bytes = current.ToArray().ToList();
-        // Version 4's model kind and Gaussian hyperpriors, which end the options, go first.
-        bytes.RemoveRange(8 + 4 + 16 + 136, 4 + 5 * sizeof(double));
         const int membersAt = 8 + 4 + 16 + 112;
         Assert.Equal(1, BitConverter.ToInt32([.. bytes], membersAt));
         Assert.Equal((int)CountTransform.None, BitConverter.ToInt32([.. bytes], membersAt + 4 + 2 * sizeof(double)));
-        bytes.RemoveRange(membersAt, 4 + 2 * sizeof(double) + 4);
+        bytes.RemoveRange(membersAt, 4 + 2 * sizeof(double) + 4 + 4 + GaussianPriorBytes);
         var old = bytes.ToArray();
         BitConverter.GetBytes(1).CopyTo(old, 8);
         var read = ModelStoreFormat.ReadModel(new MemoryStream(old), out _);
@@ -100,11 +98,10 @@ public class EnsembleMembersTests
         var model = new InProcessTrainer(options).Train(Sample.Data).Model;
         using var current = new MemoryStream();
         ModelStoreFormat.WriteModel(current, model, Guid.NewGuid());
-        // Version 2 is version 3 without the two batch fractions and the count transform that follow the member count.
+        // Version 2 is version 4 without the two batch fractions, the count transform, the model kind and the Gaussian hyperpriors that follow the member count.
         var bytes = current.ToArray().ToList();
-        bytes.RemoveRange(8 + 4 + 16 + 136, 4 + 5 * sizeof(double));   // version 4's model kind and Gaussian hyperpriors
         const int fractionsAt = 8 + 4 + 16 + 112 + 4;
-        bytes.RemoveRange(fractionsAt, 2 * sizeof(double) + 4);
+        bytes.RemoveRange(fractionsAt, 2 * sizeof(double) + 4 + 4 + GaussianPriorBytes);
         var old = bytes.ToArray();
         BitConverter.GetBytes(2).CopyTo(old, 8);
         var read = ModelStoreFormat.ReadModel(new MemoryStream(old), out _);
@@ -112,6 +109,29 @@ public class EnsembleMembersTests
         Assert.Equal(CountTransform.None, read.Options.Transform);
         Assert.Equal(model.Predict(0, 0), read.Predict(0, 0));
     }
+
+    [Fact]
+    public void A_model_file_of_version_3_reads_as_HPF()
+    {
+        var options = new TrainingOptions { Factors = 4, Members = 2, MaxIterations = 3, Stop = StopRule.MaxIter, Threads = 1 };
+        var model = new InProcessTrainer(options).Train(Sample.Data).Model;
+        using var current = new MemoryStream();
+        ModelStoreFormat.WriteModel(current, model, Guid.NewGuid());
+        // Version 3 is version 4 without the model kind and the Gaussian hyperpriors that close the options.
+        var bytes = current.ToArray().ToList();
+        const int kindAt = 8 + 4 + 16 + 112 + 4 + 2 * sizeof(double) + 4;
+        Assert.Equal((int)ModelKind.Poisson, BitConverter.ToInt32([.. bytes], kindAt));
+        bytes.RemoveRange(kindAt, 4 + GaussianPriorBytes);
+        var old = bytes.ToArray();
+        BitConverter.GetBytes(3).CopyTo(old, 8);
+        var read = ModelStoreFormat.ReadModel(new MemoryStream(old), out _);
+        Assert.Equal(ModelKind.Poisson, read.Options.Model);
+        Assert.Null(read.Groups);
+        Assert.Equal(model.Predict(0, 0), read.Predict(0, 0));
+    }
+
+    /// <summary>Version 4's Gaussian hyperpriors, written for every model: five doubles.</summary>
+    private const int GaussianPriorBytes = 5 * sizeof(double);
 
     private static void AssertMember(float[] ensemble, float[] alone, int rows, FactorMembers layout, int member)
     {

@@ -83,6 +83,77 @@ public class TrainerRulesTests
         Assert.StartsWith("option '--item-batch-fraction' must lie in (0, 1]", items.Message);
     }
 
+    /// <summary>The defaults the quality study chose (docs/benchmarks.md, "The training defaults").</summary>
+    [Fact]
+    public void The_defaults_are_full_batch_K_75_in_3_members_stopping_at_a_relative_gain_of_2e_3()
+    {
+        var defaults = new TrainingOptions();
+        Assert.Equal(75, defaults.Factors);
+        Assert.Equal(3, defaults.Members);
+        Assert.False(defaults.IsStochastic);
+        Assert.Equal(StopRule.TrainLlk, defaults.Stop);
+        Assert.Equal(10, defaults.CheckEvery);
+        Assert.Equal(2e-3, defaults.StopThreshold);
+        Assert.Equal(100, defaults.MaxIterations);
+        defaults.Validate();
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(10, 2)]
+    [InlineData(50, 2)]
+    [InlineData(62, 2)]
+    [InlineData(63, 3)]
+    [InlineData(75, 3)]
+    [InlineData(100, 4)]
+    [InlineData(200, 8)]
+    public void An_unset_member_count_is_one_per_25_factors_and_at_least_2(int factors, int members)
+    {
+        var options = new TrainingOptions { Factors = factors };
+        Assert.Equal(members, options.Members);
+        // A copy with another K follows that K; a count that was given stays.
+        Assert.Equal(members, (new TrainingOptions() with { Factors = factors }).Members);
+        Assert.Equal(2, (new TrainingOptions { Factors = factors, Members = 2 } with { Factors = 100 }).Members);
+        options.Validate();
+    }
+
+    /// <summary>
+    /// Full batch stops at the first check whose gain is at most the threshold (a fall included); SVI's noisy
+    /// log-likelihood is measured against the best so far and stops only at the second quiet check in a row.
+    /// </summary>
+    [Fact]
+    public void Under_SVI_the_stop_rule_waits_for_two_quiet_checks_in_a_row_against_the_best_so_far()
+    {
+        double[] curve = [-1000, -900, -901, -850, -849.9, -849.95, -849.9];
+        Assert.Equal(2, FirstStop(new StopCriterion(StopRule.TrainLlk, 1e-3), curve, out _));
+        // SVI: -901 is a fall (quiet 1), -850 a real gain (reset), -849.9 quiet 1, -849.95 quiet 2 (a fall from the best).
+        Assert.Equal(5, FirstStop(new StopCriterion(StopRule.TrainLlk, 1e-3, stochastic: true), curve, out var reason));
+        Assert.Contains("2 checks in a row", reason);
+        // A gain on the best, however noisy the checks between, keeps it going.
+        double[] climbing = [-1000, -990, -995, -980, -985, -970];
+        Assert.Equal(-1, FirstStop(new StopCriterion(StopRule.TrainLlk, 1e-3, stochastic: true), climbing, out _));
+
+        static int FirstStop(StopCriterion criterion, double[] values, out string reason)
+        {
+            reason = "";
+            for (var j = 0; j < values.Length; j++)
+                if (criterion.ShouldStop(values[j], out reason)) return j;
+            return -1;
+        }
+    }
+
+    [Fact]
+    public void SVI_training_stops_by_the_SVI_form_of_the_rule()
+    {
+        var report = new InProcessTrainer(new TrainingOptions
+        {
+            Factors = 4, UserBatchFraction = 0.25, ItemBatchFraction = 0.25, MaxIterations = 300, CheckEvery = 5, StopThreshold = 1e-3, Seed = 3, Threads = 1,
+        }).Train(Sample.Data).Report;
+        Assert.True(report.Iterations < 300, report.StopReason);
+        Assert.Contains("checks in a row", report.StopReason);
+    }
+
     [Fact]
     public void A_batch_fraction_is_the_share_of_the_rows_rounded_up_and_a_fixed_count_overrides_it()
     {

@@ -27,7 +27,7 @@ public class FusedShapePassTests
         {
             foreach (var factors in new[] { 7, 20, 40, 50, 70 })
                 data.Add(width, factors, 1);
-            foreach (var (factors, members) in new[] { (7, 2), (50, 2), (50, 3), (70, 2), (140, 2) })
+            foreach (var (factors, members) in new[] { (7, 2), (50, 2), (50, 3), (70, 2), (140, 2), (75, 3), (100, 4), (40, 4) })
                 data.Add(width, factors, members);
         }
         return data;
@@ -60,6 +60,62 @@ public class FusedShapePassTests
             for (var j = 0; j < 16; j++) lanes[j] = (float)(random.NextDouble() * Math.Pow(10, random.Next(-8, 9)));
             return lanes;
         }
+    }
+
+    /// <summary>
+    /// The loop that serves 3 or 4 members in one pass gives bit for bit what one pass per member gives: sums, and
+    /// which (nonzero, member) pairs go to the exact path. Member 1's weights are tiny and a third of the counterpart
+    /// rows tiny in member 1 too, so that member leaves nonzeros out and its flushes fall at other nonzeros than the
+    /// others'; 300 nonzeros flush several times.
+    /// </summary>
+    [Theory]
+    [InlineData(100, 4)]
+    [InlineData(75, 3)]
+    [InlineData(50, 3)]
+    [InlineData(40, 4)]
+    [InlineData(6, 3)]
+    public void MembersInOnePassMatchOnePassPerMemberBitForBit(int factors, int count)
+    {
+        var members = new FactorMembers(factors, count, SimdWidth.Bits512);
+        Assert.True(FusedShapePass.ServesMembers512(members));
+        var stride = members.Stride;
+        var random = new Random(factors * 10 + count);
+        const int rows = 97;
+        const int nonzeros = 300;
+        var table = new CacheLineAlignedFloats(rows * stride);
+        var w = new float[stride];
+        for (var m = 0; m < count; m++)
+        {
+            for (var f = 0; f < members.FactorCount(m); f++)
+            {
+                w[members.WeightStart(m) + f] = (float)Math.Exp(-3 * random.NextDouble()) * (m == 1 ? 1e-20f : 1f);
+                for (var r = 0; r < rows; r++)
+                    table.Span[r * stride + members.WeightStart(m) + f] = (float)Math.Exp(-3 * random.NextDouble()) * (m == 1 && r % 3 == 0 ? 1e-15f : 1f);
+            }
+        }
+        var others = new int[nonzeros];
+        var counts = new float[nonzeros];
+        for (var j = 0; j < nonzeros; j++)
+        {
+            others[j] = random.Next(rows);
+            counts[j] = 1 + random.Next(20);
+        }
+
+        var fused = new double[stride];
+        var fusedSkipped = FusedShapePass.AccumulateMembers512(others, counts, w, table.Span, members, fused);
+
+        var apart = new double[stride];
+        var apartSkipped = 0;
+        var scratch = new float[stride];
+        for (var m = 0; m < count; m++)
+        {
+            apartSkipped += FusedShapePass.Accumulate(others, counts, members.WeightsOf(w.AsSpan(), m), table.Span, stride,
+                members.WeightStart(m), members.WeightStride(m), members.WeightsOf(apart.AsSpan(), m), scratch, SimdWidth.Bits512);
+        }
+        Assert.InRange(apartSkipped, 1, nonzeros - 1);
+        Assert.Equal(apartSkipped, fusedSkipped);
+        for (var k = 0; k < stride; k++)
+            Assert.Equal(BitConverter.DoubleToInt64Bits(apart[k]), BitConverter.DoubleToInt64Bits(fused[k]));
     }
 
     /// <summary>

@@ -39,27 +39,4 @@ public sealed class GaussianStoreTests : IDisposable
         var refused = Assert.Throws<JobStoreException>(entry.LoadModel);
         Assert.Contains("gaussian model, not an HPF model of counts", refused.Message);
     }
-
-    [Fact]
-    public void A_model_file_of_format_version_3_still_reads_as_an_HPF_model()
-    {
-        var sample = ModelSamples.Draw(users: 20, items: 15, factors: 2, seed: 3);
-        var model = new InProcessTrainer(new TrainingOptions { Factors = 2, Members = 1, MaxIterations = 3, Stop = StopRule.MaxIter, CheckEvery = 3 }).Train(sample.Data).Model;
-        using var written = new MemoryStream();
-        ModelStoreFormat.WriteModel(written, model, Guid.NewGuid());
-        var bytes = written.ToArray().ToList();
-        // Version 3 is version 4 without the model kind and the five Gaussian hyperpriors that end the options:
-        // header (8 magic + 4 version + 16 save id) then 136 bytes of options before them.
-        const int newFields = 28 + 136;
-        Assert.Equal(4, BitConverter.ToInt32([.. bytes.GetRange(8, 4)]));
-        bytes.RemoveRange(newFields, 4 + 5 * 8);
-        var old = bytes.ToArray();
-        BitConverter.GetBytes(3).CopyTo(old, 8);
-
-        var loaded = ModelStoreFormat.ReadModel(new MemoryStream(old), out _);
-        Assert.Equal(ModelKind.Poisson, loaded.Options.Model);
-        Assert.Equal(model.Options, loaded.Options);
-        Assert.Equal(model.UserShape, loaded.UserShape);
-        Assert.Equal(model.ItemRate, loaded.ItemRate);
-    }
 }

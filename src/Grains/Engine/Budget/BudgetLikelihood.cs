@@ -1,0 +1,71 @@
+using Hpf.Cluster.Grains.Data;
+
+namespace Hpf.Cluster.Grains.Engine.Budget;
+
+/// <summary>
+/// Log-likelihoods of the budget model with plug-in means μ_us = E[x_u]·E[β_s]: each user's counts within a group are
+/// multinomial given the user's total for the group, p_s = μ_us / Σ_{s'∈a} μ_us'. Log factorials included, so each
+/// value is a true log-probability.
+/// </summary>
+public static class BudgetLikelihood
+{
+    /// <summary>
+    /// Σ over the nonzeros of <paramref name="byUser"/> of y·log μ − Σ over the (user, group) pairs of r_ua·log(E[x_u]·B_a),
+    /// plus Σ log r_ua! − Σ log y!: the conditional log-likelihood of these users' counts (a shard's part, or all).
+    /// </summary>
+    public static double Training(SparseRows byUser, SparseRows pairs, float[] userExpected, float[] counterpartExpected, double[] groupSums, int factors)
+    {
+        double total = 0;
+        for (var u = 0; u < byUser.Rows; u++)
+        {
+            var x = userExpected.AsSpan(u * factors, factors);
+            var others = byUser.OthersOf(u);
+            var counts = byUser.CountsOf(u);
+            for (var n = 0; n < others.Length; n++)
+            {
+                var beta = counterpartExpected.AsSpan(others[n] * factors, factors);
+                double mu = 0;
+                for (var k = 0; k < factors; k++) mu += (double)x[k] * beta[k];
+                total += counts[n] * Math.Log(mu) - LogFactorial.Of(counts[n]);
+            }
+            var groups = pairs.OthersOf(u);
+            var totals = pairs.CountsOf(u);
+            for (var n = 0; n < groups.Length; n++)
+                total += LogFactorial.Of(totals[n]) - totals[n] * Math.Log(GroupTables.Dot(x, groupSums.AsSpan(groups[n] * factors, factors)));
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// The held-out conditional log-likelihood: the held-out counts of each (user, group) pair are multinomial given
+    /// their held-out total over all the group's items in the model. Returns the sum and the number of held-out nonzeros.
+    /// </summary>
+    /// <param name="userFactors">[U × K] factors whose dot product with <paramref name="itemFactors"/> is the mean (any common scale cancels).</param>
+    public static (double Sum, long Count) HeldOut(HeldOutSet test, int[] itemGroup, int groups, float[] userFactors, float[] itemFactors, int factors)
+    {
+        var groupSums = new double[groups * factors];
+        GroupTables.GroupSums(itemFactors, itemGroup, factors, groupSums);
+        var totals = new Dictionary<long, double>();
+        double sum = 0;
+        for (var n = 0; n < test.Count; n++)
+        {
+            var u = test.Users[n];
+            var s = test.Items[n];
+            var y = test.Counts[n];
+            var x = userFactors.AsSpan(u * factors, factors);
+            var beta = itemFactors.AsSpan(s * factors, factors);
+            double mu = 0;
+            for (var k = 0; k < factors; k++) mu += (double)x[k] * beta[k];
+            sum += y * Math.Log(mu) - LogFactorial.Of(y);
+            var key = (long)u * groups + itemGroup[s];
+            totals[key] = totals.GetValueOrDefault(key) + y;
+        }
+        foreach (var (key, total) in totals)
+        {
+            var u = (int)(key / groups);
+            var a = (int)(key % groups);
+            sum += LogFactorial.Of(total) - total * Math.Log(GroupTables.Dot(userFactors.AsSpan(u * factors, factors), groupSums.AsSpan(a * factors, factors)));
+        }
+        return (sum, test.Count);
+    }
+}

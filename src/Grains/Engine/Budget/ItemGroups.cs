@@ -1,0 +1,45 @@
+namespace Hpf.Cluster.Grains.Engine.Budget;
+
+/// <summary>
+/// The groups of a budget model (artists of songs, authors of articles) over a model's dense items: the group ids in
+/// ordinal order, and each item's group as an index into them. Only groups that have an item in the training data
+/// are kept, so every group row of the per-group tables has at least one item.
+/// </summary>
+public sealed class ItemGroups
+{
+    public ItemGroups(string[] groupIds, int[] itemGroup)
+    {
+        for (var n = 1; n < groupIds.Length; n++)
+            if (string.CompareOrdinal(groupIds[n - 1], groupIds[n]) >= 0) throw new ArgumentException("group ids must be distinct and in ascending ordinal order", nameof(groupIds));
+        foreach (var g in itemGroup)
+            if ((uint)g >= (uint)groupIds.Length) throw new ArgumentException("an item's group index is out of range", nameof(itemGroup));
+        GroupIds = groupIds;
+        ItemGroup = itemGroup;
+    }
+
+    /// <summary>Group ids in ordinal order; a group's index is its position here.</summary>
+    public string[] GroupIds { get; }
+    /// <summary>Per dense item, its group's index.</summary>
+    public int[] ItemGroup { get; }
+
+    public int Groups => GroupIds.Length;
+
+    /// <summary>The index of a group id, or −1.</summary>
+    public int IndexOfGroup(string id)
+    {
+        var i = Array.BinarySearch(GroupIds, id, StringComparer.Ordinal);
+        return i >= 0 ? i : -1;
+    }
+
+    /// <summary>Per group, its items in ascending dense order: [Groups + 1] starts and the items.</summary>
+    public (int[] Start, int[] Items) ItemsByGroup()
+    {
+        var start = new int[Groups + 1];
+        foreach (var g in ItemGroup) start[g + 1]++;
+        for (var g = 0; g < Groups; g++) start[g + 1] += start[g];
+        var next = (int[])start.Clone();
+        var items = new int[ItemGroup.Length];
+        for (var i = 0; i < ItemGroup.Length; i++) items[next[ItemGroup[i]]++] = i;
+        return (start, items);
+    }
+}

@@ -1,0 +1,46 @@
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Engine.Budget;
+using Hpf.Cluster.Grains.Interfaces;
+
+namespace Hpf.Cluster.Grains.Shards;
+
+/// <summary>The budget model on the shards (docs/maths.md, "The budget model"): its groups at the seal, its tables and terms.</summary>
+public abstract partial class ShardGrain
+{
+    public Task<double[]> BudgetGroupSums(long version, CancellationToken cancellationToken)
+    {
+        var shard = RequireVersion(version, "the budget model's group sums");
+        var budget = shard.Budget ?? throw new InvalidOperationException($"{SideName} shard {GrainKey} is not of a budget job");
+        if (budget.UserSide) throw new InvalidOperationException("group sums come from item shards");
+        return Task.FromResult(budget.NextTable(shard.Side, shard.Threads));
+    }
+
+    /// <summary>The shard's groups from the job's map: its own items' (item shards) or its nonzeros' counterparts' (user shards).</summary>
+    private ShardBudget LinkBudget(ShardPlan plan, IndexedShard indexed, SealedLayout layout)
+    {
+        var table = plan.Groups ?? throw new ShardDataException("a budget job reached its shards without its item → group map");
+        var (groupIds, groupOf) = ShardBudget.Index(table);
+        string[] items;
+        if (IsUserSide)
+        {
+            // Gathered training rows are shard 0's ids in ordinal order, then shard 1's, … (IndexedShard.Link).
+            items = new string[layout.TrainingRows];
+            for (var j = 0; j < _others.Length; j++) indexed.OtherIdsOf(j).CopyTo(items, layout.PartStart[j]);
+        }
+        else
+        {
+            items = indexed.Ids;
+        }
+        return new ShardBudget(IsUserSide, groupIds.Length, ShardBudget.GroupsOf(groupOf, items), layout.Rows, plan.Training.Factors);
+    }
+
+    private double BudgetTrainTerm(ShardBudget budget, FactorSide side, CheckRequest request) =>
+        BudgetLikelihood.Training(side.Rows, budget.Pairs!, side.Expected, _expectedTable, GroupSumsOf(budget, request), side.K);
+
+    private static double BudgetPairTerm(ShardBudget budget, FactorSide side, CheckRequest request) =>
+        BudgetEvidenceLowerBound.PairTerm(budget.Pairs!, side.Expected, GroupSumsOf(budget, request), side.K);
+
+    private static double[] GroupSumsOf(ShardBudget budget, CheckRequest request) =>
+        request.GroupSums is { } sums && sums.Length == budget.Groups * budget.Factors
+            ? sums : throw new ShardStateException("a budget check needs the group sums B of the current items");
+}

@@ -1,0 +1,105 @@
+using System.Text.Json;
+
+namespace Hpf.Cluster.Client.Tests;
+
+/// <summary>The budget model from the console: synth, train through the embedded silo and in process, the group rankings, the refusals.</summary>
+public sealed class BudgetCommandTests : IDisposable
+{
+    private readonly ScratchDirectory _scratch = new();
+
+    public void Dispose() => _scratch.Dispose();
+
+    private Task<CliRun> Hpf(params string[] args) => CliRun.Of(["--data-dir", _scratch.DataDirectory, .. args]);
+
+    private async Task<(string Ratings, string Groups)> SynthAsync()
+    {
+        var ratings = _scratch.File("plays.tsv");
+        var groups = _scratch.File("artists.tsv");
+        var run = (await Hpf("synth", "--model", "budget", "--users", "200", "--items", "160", "--groups", "20", "--factors", "3", "--seed", "4",
+            "--out", ratings, "--groups-out", groups)).Succeeded();
+        Assert.Contains("160 items in 20 groups", run.Out);
+        return (ratings, groups);
+    }
+
+    [Fact]
+    public async Task The_silo_and_the_in_process_trainer_fit_the_same_budget_model_and_model_json_says_so()
+    {
+        var (ratings, groups) = await SynthAsync();
+        var grains = (await Hpf("train", ratings, "--model", "budget", "--groups", groups, "--k", "3", "--max-iter", "12", "--job", "grains")).Succeeded();
+        var engine = (await Hpf("train", ratings, "--model", "budget", "--groups", groups, "--k", "3", "--max-iter", "12", "--job", "engine", "--in-process")).Succeeded();
+        Assert.Equal(LastLlk(engine.Out), LastLlk(grains.Out));
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(_scratch.DataDirectory, "jobs", "grains", "model.json")));
+        Assert.Equal("budget", manifest.RootElement.GetProperty("model").GetString());
+        Assert.Equal(20, manifest.RootElement.GetProperty("groups").GetInt32());
+        Assert.Equal(1, manifest.RootElement.GetProperty("members").GetInt32());
+        // The budget model's own shapes unless --a or --c is given.
+        Assert.Equal(1.0, manifest.RootElement.GetProperty("priors").GetProperty("a").GetDouble());
+        Assert.Equal(1.0, manifest.RootElement.GetProperty("priors").GetProperty("c").GetDouble());
+
+        // Within a group: only that group's items (item n is in group n mod 20).
+        using var inGroup = JsonDocument.Parse((await Hpf("recommend", "grains", "--user", "u5", "--group", "g7", "-n", "20", "--include-seen", "--json")).Succeeded().Out);
+        var items = inGroup.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()!).ToArray();
+        Assert.NotEmpty(items);
+        Assert.All(items, item => Assert.Equal(7, int.Parse(item[1..]) % 20));
+        using var ranked = JsonDocument.Parse((await Hpf("recommend", "grains", "--user", "u5", "--groups-only", "-n", "20", "--json")).Succeeded().Out);
+        var scores = ranked.RootElement.GetProperty("groups").EnumerateArray().Select(g => g.GetProperty("score").GetDouble()).ToArray();
+        Assert.Equal(20, scores.Length);
+        Assert.Equal(scores.OrderByDescending(s => s), scores);
+    }
+
+    [Fact]
+    public async Task Bad_budget_input_is_refused_in_plain_words()
+    {
+        var (ratings, groups) = await SynthAsync();
+        var noGroups = await Hpf("train", ratings, "--model", "budget", "--in-process");
+        Assert.Equal(ExitCodes.BadOption, noGroups.ExitCode);
+        Assert.Contains("--model budget needs --groups FILE", noGroups.Error);
+
+        var badLine = _scratch.Write("bad.tsv", "i0\tg0\ni1\n");
+        var bad = await Hpf("train", ratings, "--model", "budget", "--groups", badLine, "--in-process");
+        Assert.Equal(ExitCodes.BadData, bad.ExitCode);
+        Assert.Contains($"{badLine}:2: expected 2 tab-separated fields (item, group), found 1", bad.Error);
+
+        // Every item but the first ratings line's has a group: that line is named, on either path.
+        var firstItem = File.ReadLines(ratings).First().Split('\t')[1];
+        var partial = _scratch.Write("partial.tsv", string.Join("", File.ReadLines(groups).Where(l => l.Split('\t')[0] != firstItem).Select(l => l + "\n")));
+        foreach (var path in new[] { new[] { "--in-process" }, [] })
+        {
+            var missing = await Hpf(["train", ratings, "--model", "budget", "--groups", partial, "--job", "missing", .. path]);
+            Assert.Equal(ExitCodes.BadData, missing.ExitCode);
+            Assert.Contains($"{ratings}:1: item '{firstItem}' has no group in {partial}", missing.Error);
+        }
+
+        (await Hpf("train", ratings, "--k", "3", "--max-iter", "3", "--job", "plain", "--in-process")).Succeeded();
+        var plain = await Hpf("recommend", "plain", "--user", "u1", "--groups-only");
+        Assert.Equal(ExitCodes.BadOption, plain.ExitCode);
+        Assert.Contains("is an HPF model: it has no groups", plain.Error);
+    }
+
+    [Fact]
+    public async Task Evaluate_scores_within_groups_a_budget_job_with_its_groups_and_an_HPF_job_with_the_file()
+    {
+        var (ratings, groups) = await SynthAsync();
+        var train = _scratch.File("train.tsv");
+        var test = _scratch.File("test.tsv");
+        (await Hpf("split", ratings, "--train-out", train, "--test-out", test, "--seed", "2")).Succeeded();
+        (await Hpf("train", train, "--model", "budget", "--groups", groups, "--k", "3", "--max-iter", "10", "--job", "budget", "--in-process")).Succeeded();
+        (await Hpf("train", train, "--k", "3", "--max-iter", "10", "--job", "plain", "--in-process")).Succeeded();
+
+        using var budget = JsonDocument.Parse((await Hpf("evaluate", "budget", "--test", test, "--top", "5", "--json")).Succeeded().Out);
+        using var plain = JsonDocument.Parse((await Hpf("evaluate", "plain", "--test", test, "--top", "5", "--json", "--groups", groups)).Succeeded().Out);
+        using var plainAlone = JsonDocument.Parse((await Hpf("evaluate", "plain", "--test", test, "--json")).Succeeded().Out);
+        var within = budget.RootElement.GetProperty("withinGroups");
+        Assert.True(within.GetProperty("pairsEvaluated").GetInt32() > 0);
+        Assert.True(within.GetProperty("conditionalLogLikelihood").GetDouble() < 0);
+        Assert.InRange(within.GetProperty("ndcgAtK").GetDouble(), 0, 1);
+        Assert.Equal(within.GetProperty("pairsEvaluated").GetInt32(), plain.RootElement.GetProperty("withinGroups").GetProperty("pairsEvaluated").GetInt32());
+        Assert.Equal(JsonValueKind.Null, plainAlone.RootElement.GetProperty("withinGroups").ValueKind);
+        var table = (await Hpf("evaluate", "budget", "--test", test, "--top", "5")).Succeeded();
+        Assert.Contains("within-group NDCG@5", table.Out);
+        Assert.Contains("held-out conditional log-likelihood", table.Out);
+    }
+
+    private static string LastLlk(string output) =>
+        output.Split('\n').Single(line => line.StartsWith("final log-likelihood", StringComparison.Ordinal));
+}

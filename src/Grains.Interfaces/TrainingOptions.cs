@@ -145,6 +145,13 @@ public sealed record TrainingOptions
         // The budget model's ξ per (user, group) pair is one member's; its conjugate updates are full batch only.
         if (Model == ModelKind.Budget && Members != 1) throw Bad("members", Members, "must be 1 with --model budget (the budget model trains one member)");
         if (Model == ModelKind.Budget && IsStochastic) throw Bad("model", "budget", "trains full batch only: leave out the SVI batch options");
+        if (Model == ModelKind.Gaussian)
+        {
+            // What the Gaussian model has not got is refused rather than ignored (the API takes any combination).
+            if (IsStochastic) throw Bad("model", "gaussian", "trains full batch: the SVI batch options are for the poisson model");
+            if (Transform != CountTransform.None) throw Bad("transform", Transform, "must be none with --model gaussian: it fits the ratings as they are");
+            if (Stop == StopRule.DiffNorm) throw Bad("stop", "diffnorm", "is for the poisson model; the Gaussian model stops on train-llk, val-llk (in process) or maxiter");
+        }
     }
 
     private static ArgumentOutOfRangeException Bad(string name, object? value, string rule) =>

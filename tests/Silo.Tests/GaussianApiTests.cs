@@ -12,6 +12,24 @@ namespace Hpf.Cluster.Silo.Tests;
 public sealed class GaussianApiTests
 {
     [Fact]
+    public async Task A_Gaussian_job_with_options_only_HPF_has_is_refused_when_created()
+    {
+        await using var silo = await ApiSilo.StartAsync();
+        foreach (var (training, words) in new[]
+        {
+            ("""{"model": "gaussian", "userBatchFraction": 0.1}""", "trains full batch"),
+            ("""{"model": "gaussian", "transform": "log1p"}""", "fits the ratings as they are"),
+            ("""{"model": "gaussian", "stop": "val-llk"}""", "in-process training"),
+        })
+        {
+            using var create = await silo.Client.PostAsync("api/jobs", new StringContent("{\"name\": \"refused\", \"spec\": {\"training\": " + training + "}}", Encoding.UTF8, "application/json"));
+            var text = await create.Content.ReadAsStringAsync();
+            Assert.True(create.StatusCode == HttpStatusCode.BadRequest, text);
+            Assert.Contains(words, text);
+        }
+    }
+
+    [Fact]
     public async Task A_job_created_with_the_gaussian_model_trains_on_zero_and_negative_ratings_and_its_HPF_only_answers_are_refused()
     {
         await using var silo = await ApiSilo.StartAsync();

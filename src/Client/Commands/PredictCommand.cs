@@ -22,7 +22,7 @@ internal sealed class PredictCommand
     public PredictCommand(CommandEnvironment environment)
     {
         _environment = environment;
-        Command = new Command("predict", "Predict the count E[θ_u]·E[β_i] of a user and an item, or of every pair in a file")
+        Command = new Command("predict", "Predict the count E[θ_u]·E[β_i] of a user and an item, or of every pair in a file (a Gaussian job: the rating's mean and standard deviation)")
         {
             _job, _user, _item, _pairs, _serving.Titles, _serving.Json,
         };

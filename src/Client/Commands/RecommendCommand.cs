@@ -23,7 +23,7 @@ internal sealed partial class RecommendCommand
     public RecommendCommand(CommandEnvironment environment)
     {
         _environment = environment;
-        Command = new Command("recommend", "Rank items for a user by the predicted count E[θ_u]·E[β_i], or for a new user with --new-user")
+        Command = new Command("recommend", "Rank items for a user by the predicted count E[θ_u]·E[β_i] (a Gaussian job: by predicted rating), or for a new user with --new-user")
         {
             _job, _user, _newUser, _count, _includeSeen, _pool, _serving.Titles, _serving.Json,
         };

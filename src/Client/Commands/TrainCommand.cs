@@ -29,7 +29,7 @@ internal sealed partial class TrainCommand
     public TrainCommand(CommandEnvironment environment)
     {
         _environment = environment;
-        Command = new Command("train", "Train an HPF model on a file of (user, item, count) triplets and save it as a job") { _file, _format, _header, _validation };
+        Command = new Command("train", "Train an HPF model on a file of (user, item, count) triplets, or with --model gaussian a model of (user, item, rating) triplets, and save it as a job") { _file, _format, _header, _validation };
         foreach (var option in _training.All) Command.Options.Add(option);
         Command.Options.Add(_groups);
         Command.Options.Add(_job);

@@ -40,6 +40,8 @@ public sealed record JobSpec
     public void Validate()
     {
         Training.Validate();
+        if (Training.Model == ModelKind.Gaussian && Training.Stop == StopRule.ValLlk)
+            throw Bad("stop", "val-llk", "with the Gaussian model is for in-process training; on the grains it stops on train-llk or maxiter");
         if (UserShards is < 0 or > MaxShards) throw Bad("user-shards", UserShards, $"must be between 0 (automatic) and {MaxShards}");
         if (ItemShards is < 0 or > MaxShards) throw Bad("item-shards", ItemShards, $"must be between 0 (automatic) and {MaxShards}");
         if (CheckpointEvery < 0) throw Bad("checkpoint-every", CheckpointEvery, "must be ≥ 0 (0 = only the final model)");

@@ -79,7 +79,7 @@ internal sealed partial class TrainingRun
                 _lastChecked = perRating;
                 if (o.Stop == StopRule.TrainLlk && criterion.ShouldStop(perRating, out var why))
                 {
-                    reason = $"{why} at iteration {iteration}";
+                    reason = $"{why.Replace("training log-likelihood", "bound per rating", StringComparison.Ordinal)} at iteration {iteration}";
                     stopNow = true;
                 }
             }

@@ -290,6 +290,8 @@ public sealed class JobModelQueries(IGrainFactory grains)
         if (usersPerBatch is < 1) throw new ArgumentOutOfRangeException(nameof(usersPerBatch), usersPerBatch, "usersPerBatch must be ≥ 1");
         var coordinator = grains.GetGrain<ICoordinatorGrain>(job);
         var status = await coordinator.GetStatus(cancellationToken) ?? throw new JobNotFoundException(job);
+        if (status.Spec.Training.Model == ModelKind.Gaussian)
+            throw new ModelNotServableException(job, status.State, $"job '{job}' is a Gaussian model of ratings: partial fit is HPF's SVI step and is not available for it");
         if (status.State != JobState.Completed)
             throw new ModelNotServableException(job, status.State, $"job '{job}' is {status.State.ToString().ToLowerInvariant()}: a partial fit goes on from a finished model");
         var users = new List<string>(batch.Nonzeros);

@@ -76,7 +76,7 @@ public sealed class GaussianRows
         }
     }
 
-    /// <summary>The moments of the listed rows (all rows, in order, when null), packed one after another.</summary>
+    /// <summary>The moments of the listed rows, packed one after another in the list's order.</summary>
     public double[] Moments(ReadOnlySpan<int> rows)
     {
         var stride = MomentStride(Factors);

@@ -79,7 +79,8 @@ public sealed class GaussianTrainer
                 lastChecked = checkedValue;
                 if (o.Stop is StopRule.TrainLlk or StopRule.ValLlk && stop.ShouldStop(checkedValue, out var why))
                 {
-                    reason = $"{why} at iteration {iterations}";
+                    // The rule's words are HPF's; what it checked here is the bound.
+                    reason = $"{why.Replace("training log-likelihood", "bound per rating", StringComparison.Ordinal)} at iteration {iterations}";
                     stopNow = true;
                 }
             }

@@ -108,6 +108,14 @@ public sealed class GaussianTrainerTests
     }
 
     [Fact]
+    public void The_train_llk_rule_stops_on_the_bound_and_says_so()
+    {
+        var report = new GaussianTrainer(Options(iterations: 400) with { Stop = StopRule.TrainLlk, StopThreshold = 1e-3 }).Train(Sample.Train).Report;
+        Assert.True(report.Iterations < 400);
+        Assert.StartsWith("bound per rating relative gain", report.StopReason);
+    }
+
+    [Fact]
     public void The_same_options_and_ratings_give_the_same_model_whatever_the_threads()
     {
         var one = new GaussianTrainer(Options(iterations: 8) with { Threads = 1 }).Train(Sample.Train).Model;

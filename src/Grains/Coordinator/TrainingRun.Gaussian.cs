@@ -13,6 +13,7 @@ namespace Hpf.Cluster.Grains.Coordinator;
 /// </summary>
 internal sealed partial class TrainingRun
 {
+    // Set by a Gaussian job's run; null (and written as such into checkpoints) for every other model.
     private GaussianHyperparameters _gaussian = null!;
     private GaussianSideSums _gaussianUserSums = null!, _gaussianItemSums = null!;
 
@@ -87,11 +88,11 @@ internal sealed partial class TrainingRun
             double? remaining = stopNow ? 0 : clock.Elapsed.TotalSeconds / done * (o.MaxIterations - iteration);
             Report(iteration, ElapsedSeconds, remaining);
             if (stopNow) break;
-            if (checkpoints) await GaussianCheckpointAsync(iteration, iteration / _spec.CheckpointEvery % 2, ElapsedSeconds, stop);
+            if (checkpoints) await WriteCheckpointAsync(iteration, iteration / _spec.CheckpointEvery % 2, ElapsedSeconds, stop);
         }
 
         var seconds = ElapsedSeconds;
-        var final = await GaussianCheckpointAsync(iteration, CheckpointRequest.FinalSlot, seconds, stop);
+        var final = await WriteCheckpointAsync(iteration, CheckpointRequest.FinalSlot, seconds, stop);
         LogCompleted(_logger, _job, iteration, reason);
         return new TrainingOutcome(JobState.Completed, reason, null, iteration, seconds / Math.Max(1, iteration), _rollbacks) { Final = final, LastRollback = _lastRollback, RollbackHistory = _history };
     }
@@ -127,33 +128,5 @@ internal sealed partial class TrainingRun
         GaussianSideSums? total = null;
         foreach (var part in parts) total = total is null ? part : total.Plus(part);
         return total ?? throw new InvalidOperationException("a side with no shards");
-    }
-
-    private async Task<TrainingCheckpoint> GaussianCheckpointAsync(int iteration, int slot, double elapsed, CancellationToken stop)
-    {
-        var users = _shards.Users.Select(s => s.WriteCheckpoint(new CheckpointRequest(iteration, slot, _userVersion, _steps) { Gaussian = _gaussian }, stop));
-        var items = _shards.Items.Select(s => s.WriteCheckpoint(new CheckpointRequest(iteration, slot, _itemVersion, _steps) { Gaussian = _gaussian }, stop));
-        var written = await Task.WhenAll(users.Concat(items));
-        var checkpoint = new TrainingCheckpoint
-        {
-            Iteration = iteration,
-            Slot = slot,
-            UserVersion = _userVersion,
-            ItemVersion = _itemVersion,
-            StepCounter = _steps,
-            ElapsedSeconds = elapsed,
-            BytesMoved = _bytes,
-            BytesLastHalfStep = _bytesLastStep,
-            Curve = [.. _curve],
-            ElboTrace = [.. _elbo],
-            Gaussian = _gaussian,
-        };
-        LogCheckpoint(_logger, _job, iteration, slot, written.Sum(w => w.Bytes), written.Max(w => w.Seconds));
-        if (slot != CheckpointRequest.FinalSlot)
-        {
-            _checkpoint = checkpoint;
-            await _checkpointed(checkpoint);
-        }
-        return checkpoint;
     }
 }

@@ -486,8 +486,9 @@ internal sealed partial class TrainingRun
 
     private async Task<TrainingCheckpoint> WriteCheckpointAsync(int iteration, int slot, double elapsed, CancellationToken stop)
     {
-        var users = _shards.Users.Select(s => s.WriteCheckpoint(new CheckpointRequest(iteration, slot, _userVersion, _steps), stop));
-        var items = _shards.Items.Select(s => s.WriteCheckpoint(new CheckpointRequest(iteration, slot, _itemVersion, _steps), stop));
+        // A Gaussian job's population priors, μ and σ² go into the shards' checkpoints and the coordinator's (null for other models).
+        var users = _shards.Users.Select(s => s.WriteCheckpoint(new CheckpointRequest(iteration, slot, _userVersion, _steps) { Gaussian = _gaussian }, stop));
+        var items = _shards.Items.Select(s => s.WriteCheckpoint(new CheckpointRequest(iteration, slot, _itemVersion, _steps) { Gaussian = _gaussian }, stop));
         var written = await Task.WhenAll(users.Concat(items));
         var checkpoint = new TrainingCheckpoint
         {
@@ -501,6 +502,7 @@ internal sealed partial class TrainingRun
             BytesLastHalfStep = _bytesLastStep,
             Curve = [.. _curve],
             ElboTrace = [.. _elbo],
+            Gaussian = _gaussian,
         };
         LogCheckpoint(_logger, _job, iteration, slot, written.Sum(w => w.Bytes), written.Max(w => w.Seconds));
         if (slot != CheckpointRequest.FinalSlot)

@@ -150,17 +150,16 @@ public static class GaussianRowUpdate
     }
 
     /// <summary>log det of a symmetric positive definite matrix (−∞ when it is not).</summary>
+    /// <param name="factor">Scratch of d × d for the Cholesky factor: nothing is allocated per call (the side's sums take one a row).</param>
     public static double LogDeterminant(ReadOnlySpan<double> matrix, double[] factor, int d)
     {
-        var copy = new double[d * d];
-        matrix.CopyTo(copy);
-        if (!Cholesky(copy, factor, d)) return double.NegativeInfinity;
+        if (!Cholesky(matrix, factor, d)) return double.NegativeInfinity;
         double sum = 0;
         for (var j = 0; j < d; j++) sum += Math.Log(factor[j * d + j]);
         return 2 * sum;
     }
 
-    private static bool Cholesky(double[] a, double[] l, int d, out double[] factor)
+    private static bool Cholesky(ReadOnlySpan<double> a, double[] l, int d, out double[] factor)
     {
         factor = l;
         return Cholesky(a, l, d);
@@ -169,15 +168,14 @@ public static class GaussianRowUpdate
     /// <summary>The inverse of a symmetric positive definite matrix, or false.</summary>
     public static bool TryInvert(ReadOnlySpan<double> matrix, Span<double> inverse, int d)
     {
-        var copy = matrix.ToArray();
         var factor = new double[d * d];
-        if (!Cholesky(copy, factor, d)) return false;
+        if (!Cholesky(matrix, factor, d)) return false;
         Invert(factor, inverse, new double[d], d);
         return true;
     }
 
-    /// <summary>Lower-triangular L with LLᵀ = <paramref name="a"/>; false when a is not positive definite.</summary>
-    private static bool Cholesky(double[] a, double[] l, int d)
+    /// <summary>Lower-triangular L with LLᵀ = <paramref name="a"/> (which it only reads); false when a is not positive definite.</summary>
+    private static bool Cholesky(ReadOnlySpan<double> a, double[] l, int d)
     {
         Array.Clear(l);
         for (var j = 0; j < d; j++)

@@ -8,7 +8,7 @@ using Hpf.Cluster.Silo.Api;
 
 namespace Hpf.Cluster.Silo.Tests;
 
-/// <summary>The HTTP API's train request takes the model: a Gaussian job of ratings trains through the grains; what only HPF jobs have is refused by name.</summary>
+/// <summary>The HTTP API's train request takes the model: a Gaussian job of ratings trains through the grains and is served by them; what only HPF jobs have is refused by name.</summary>
 public sealed class GaussianApiTests
 {
     [Fact]
@@ -30,7 +30,7 @@ public sealed class GaussianApiTests
     }
 
     [Fact]
-    public async Task A_job_created_with_the_gaussian_model_trains_on_zero_and_negative_ratings_and_its_HPF_only_answers_are_refused()
+    public async Task A_job_created_with_the_gaussian_model_trains_on_zero_and_negative_ratings_is_served_and_its_HPF_only_answers_are_refused()
     {
         await using var silo = await ApiSilo.StartAsync();
         using (var create = await silo.Client.PostAsync("api/jobs", new StringContent(
@@ -69,10 +69,30 @@ public sealed class GaussianApiTests
         using var download = await silo.Client.GetAsync("api/jobs/ratings/model");
         Assert.Equal(HttpStatusCode.Conflict, download.StatusCode);
         Assert.Contains("Gaussian model of ratings", await download.Content.ReadAsStringAsync());
-        using var recommend = await silo.Client.PostAsync("api/jobs/ratings/recommendations",
-            JsonContent.Create(new RecommendRequest { User = "u0", N = 3 }, options: ClientApiJson.Options));
-        Assert.Equal(HttpStatusCode.Conflict, recommend.StatusCode);
-        using var problem = JsonDocument.Parse(await recommend.Content.ReadAsStringAsync());
-        Assert.Contains("does not serve", problem.RootElement.GetProperty("detail").GetString());
+        using (var recommend = await silo.Client.PostAsync("api/jobs/ratings/recommendations",
+            JsonContent.Create(new RecommendRequest { User = "u0", N = 3 }, options: ClientApiJson.Options)))
+        {
+            Assert.True(recommend.StatusCode == HttpStatusCode.OK, await recommend.Content.ReadAsStringAsync());
+            var list = (await recommend.Content.ReadFromJsonAsync<RecommendationList>(ClientApiJson.Options))!;
+            Assert.Equal(3, list.Items.Length);
+            Assert.True(list.Items[0].Score >= list.Items[^1].Score);
+        }
+        using (var predict = await silo.Client.PostAsync("api/jobs/ratings/predictions",
+            new StringContent("""{"pairs": [{"user": "u0", "item": "i0"}, {"user": "stranger", "item": "i0"}]}""", Encoding.UTF8, "application/json")))
+        {
+            var text = await predict.Content.ReadAsStringAsync();
+            Assert.True(predict.StatusCode == HttpStatusCode.OK, text);
+            using var answer = JsonDocument.Parse(text);
+            var predictions = answer.RootElement.GetProperty("predictions");
+            Assert.True(predictions[0].GetProperty("standardDeviation").GetDouble() > 0);
+            Assert.False(predictions[0].GetProperty("fromPrior").GetBoolean());
+            Assert.True(predictions[1].GetProperty("fromPrior").GetBoolean());
+        }
+        // What the cluster does not offer for a Gaussian job is refused in words.
+        using var foldIn = await silo.Client.PostAsync("api/jobs/ratings/fold-in",
+            new StringContent("""{"counts": [{"item": "i0", "count": 1.5}]}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Conflict, foldIn.StatusCode);
+        using var problem = JsonDocument.Parse(await foldIn.Content.ReadAsStringAsync());
+        Assert.Contains("Gaussian model of ratings", problem.RootElement.GetProperty("detail").GetString());
     }
 }

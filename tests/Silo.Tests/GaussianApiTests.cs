@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Engine.Gaussian;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Silo.Api;
 
@@ -66,9 +68,20 @@ public sealed class GaussianApiTests
         Assert.Equal(ModelKind.Gaussian, status.Spec.Training.Model);
         Assert.Equal(lines.ToString().Count(c => c == '\n'), status.Data!.Nonzeros);
 
-        using var download = await silo.Client.GetAsync("api/jobs/ratings/model");
-        Assert.Equal(HttpStatusCode.Conflict, download.StatusCode);
-        Assert.Contains("Gaussian model of ratings", await download.Content.ReadAsStringAsync());
+        // The download is the local store's model file: read back, it predicts what the API predicts.
+        GaussianModel model;
+        using (var download = await silo.Client.GetAsync("api/jobs/ratings/model"))
+        {
+            Assert.True(download.StatusCode == HttpStatusCode.OK, await download.Content.ReadAsStringAsync());
+            Assert.Equal(GaussianModelDownload.ContentType, download.Content.Headers.ContentType?.MediaType);
+            await using var body = await download.Content.ReadAsStreamAsync();
+            using var buffered = new MemoryStream();
+            await body.CopyToAsync(buffered);
+            buffered.Position = 0;
+            model = ModelStoreFormat.ReadGaussianModel(buffered, out _);
+        }
+        Assert.Equal(2, model.Factors);
+        Assert.Equal(status.Data!.Users, model.Users.Rows);
         using (var recommend = await silo.Client.PostAsync("api/jobs/ratings/recommendations",
             JsonContent.Create(new RecommendRequest { User = "u0", N = 3 }, options: ClientApiJson.Options)))
         {
@@ -84,6 +97,10 @@ public sealed class GaussianApiTests
             Assert.True(predict.StatusCode == HttpStatusCode.OK, text);
             using var answer = JsonDocument.Parse(text);
             var predictions = answer.RootElement.GetProperty("predictions");
+            var expected = model.Predict(model.IndexOfUser("u0"), model.IndexOfItem("i0"));
+            Assert.Equal(expected.Mean, predictions[0].GetProperty("score").GetDouble(), 1e-12);
+            Assert.Equal(expected.StandardDeviation, predictions[0].GetProperty("standardDeviation").GetDouble(), 1e-12);
+            Assert.Equal(model.Predict(-1, model.IndexOfItem("i0")).Mean, predictions[1].GetProperty("score").GetDouble(), 1e-12);
             Assert.True(predictions[0].GetProperty("standardDeviation").GetDouble() > 0);
             Assert.False(predictions[0].GetProperty("fromPrior").GetBoolean());
             Assert.True(predictions[1].GetProperty("fromPrior").GetBoolean());

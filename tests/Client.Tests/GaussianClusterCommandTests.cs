@@ -50,6 +50,7 @@ public sealed class GaussianClusterCommandTests : IDisposable
             ["predict", "rated", "--user", "stranger", "--item", "i7", "--json"],
             ["recommend", "rated", "--user", "u3", "-n", "6", "--json"],
             ["recommend", "rated", "--new-user", "-n", "4", "--json"],
+            ["fold-in", "rated", "--item", "i1:2.5", "--item", "i9:0.5", "-n", "5", "--json"],
         })
         {
             using var local = JsonDocument.Parse((await Trained(ask)).Succeeded().Out);
@@ -60,10 +61,11 @@ public sealed class GaussianClusterCommandTests : IDisposable
         }
 
         // Not offered through the cluster: refused in words, served by the pulled copy instead.
-        var foldIn = await Trained(["fold-in", "rated", "--item", "i1:2.5", .. cluster.Arguments]);
-        Assert.NotEqual(0, foldIn.ExitCode);
-        Assert.Contains("Gaussian model of ratings", foldIn.Error);
-        (await Pulled("fold-in", "rated", "--item", "i1:2.5")).Succeeded();
+        var test = _trained.Write("test.tsv", "u1\ti3\t2.5\nu4\ti0\t1\n");
+        var evaluate = await Trained(["evaluate", "rated", "--test", test, .. cluster.Arguments]);
+        Assert.NotEqual(0, evaluate.ExitCode);
+        Assert.Contains("Gaussian model of ratings", evaluate.Error);
+        (await Pulled("evaluate", "rated", "--test", test)).Succeeded();
     }
 
     /// <summary>Ids equal, numbers equal to float64 rounding of the rows' read-out.</summary>

@@ -74,6 +74,18 @@ public sealed class GaussianServingTests
         AssertRanking(Ranked(expected, expected.UserPosterior(-1).Mean, 8, _ => true), cold.Items);
         await Assert.ThrowsAsync<UnknownUserException>(() => queries.RecommendAsync("rated", "stranger", 5, false, null, CancellationToken.None));
 
+        // Fold-in: the posterior from a few ratings as the local model computes it, and the unrated items by its mean.
+        var ratings = new[] { new ItemCount(Ratings.ItemIds[2], 1.5), new ItemCount(Ratings.ItemIds[30], -0.25), new ItemCount("no-such-item", 3), new ItemCount(Ratings.ItemIds[11], 0.75) };
+        var folded = await queries.FoldInAsync("rated", "newcomer", ratings, 6, CancellationToken.None);
+        var known = ratings.Where(r => expected.IndexOfItem(r.Item) >= 0).ToArray();
+        var posterior = expected.FoldIn(known.Select(r => expected.IndexOfItem(r.Item)).ToArray(), known.Select(r => (float)r.Count).ToArray());
+        Assert.True(folded.Ratings);
+        Assert.Equal(["no-such-item"], folded.UnknownItems);
+        Assert.Equal(posterior.Mean.Length, folded.Theta.Length);
+        for (var j = 0; j < posterior.Mean.Length; j++) Assert.Equal(posterior.Mean[j], folded.Theta[j], 1e-5);
+        var ratedIds = known.Select(r => r.Item).ToHashSet();
+        AssertRanking(Ranked(expected, posterior.Mean, 6, item => !ratedIds.Contains(item)), folded.Items);
+
         // Not offered through the cluster, refused in words.
         var refused = await Assert.ThrowsAsync<ModelNotServableException>(() => queries.AddUserAsync("rated", "newcomer", [new ItemCount(Ratings.ItemIds[0], 4)], false, CancellationToken.None));
         Assert.Contains("Gaussian", refused.Message);

@@ -40,8 +40,6 @@ public sealed partial class JobModelQueries
         var job = served.Status.Job;
         var h = await GaussianHyperparametersAsync(served, cancellationToken);
         var k = served.Factors;
-        var d = k + 1;
-
         var known = new SortedDictionary<string, GaussianServedUser>(StringComparer.Ordinal);
         foreach (var user in pairs.Select(p => p.User).Distinct(StringComparer.Ordinal))
         {
@@ -50,21 +48,7 @@ public sealed partial class JobModelQueries
         var users = new GaussianRows("user", [.. known.Keys], k,
             [.. known.Values.SelectMany(u => u.Mean)], [.. known.Values.SelectMany(u => u.Covariance)]);
 
-        var shards = served.Shards.Items;
-        var byShard = new List<string>[shards.Length];
-        for (var j = 0; j < shards.Length; j++) byShard[j] = [];
-        foreach (var item in pairs.Select(p => p.Item).Distinct(StringComparer.Ordinal)) byShard[ShardRouting.ShardOf(item, shards.Length)].Add(item);
-        var answers = await Task.WhenAll(Enumerable.Range(0, shards.Length).Select(j => byShard[j].Count == 0
-            ? Task.FromResult(new GaussianShardRows(0, [], [], [], null))
-            : shards[j].GaussianServeRows([.. byShard[j]], cancellationToken)));
-        var found = new SortedDictionary<string, (double[] Mean, double[] Covariance)>(StringComparer.Ordinal);
-        foreach (var answer in answers)
-        {
-            for (var n = 0; n < answer.Ids.Length; n++)
-                found[answer.Ids[n]] = (answer.Mean[(n * d)..((n + 1) * d)], answer.Covariance[(n * d * d)..((n + 1) * d * d)]);
-        }
-        var items = new GaussianRows("item", [.. found.Keys], k,
-            [.. found.Values.SelectMany(i => i.Mean)], [.. found.Values.SelectMany(i => i.Covariance)]);
+        var items = await GaussianItemRowsAsync(served, pairs.Select(p => p.Item), cancellationToken);
 
         // The asked rows as a model of their own: its Predict is the local store's, to the last bit.
         var model = new GaussianModel(served.Status.Spec.Training, users, items, h);
@@ -79,6 +63,63 @@ public sealed partial class JobModelQueries
             predictions[p] = new Prediction(user, item, predicted.Mean) { StandardDeviation = predicted.StandardDeviation, FromPrior = u < 0 };
         }
         return new PredictionList(job, served.Iteration, FromCheckpoint: false, predictions);
+    }
+
+    /// <summary>
+    /// A new user's posterior from a few ratings, the items held fixed, as the local store folds one in
+    /// (GaussianModel.FoldIn on the rated items' rows), and their top <paramref name="count"/> unrated items by predicted
+    /// mean. Items the model does not know are left out and listed.
+    /// </summary>
+    private async Task<FoldInResult> GaussianFoldInAsync(ServedJob served, string? user, IReadOnlyList<ItemCount> ratings, int count, CancellationToken cancellationToken)
+    {
+        var h = await GaussianHyperparametersAsync(served, cancellationToken);
+        var rows = await GaussianItemRowsAsync(served, ratings.Select(r => r.Item), cancellationToken);
+        var model = new GaussianModel(served.Status.Spec.Training, new GaussianRows("user", [], served.Factors, [], []), rows, h);
+        var items = new List<int>(ratings.Count);
+        var values = new List<float>(ratings.Count);
+        var unknown = new List<string>();
+        foreach (var (item, rating) in ratings)
+        {
+            var i = model.IndexOfItem(item);
+            if (i < 0)
+            {
+                unknown.Add(item);
+                continue;
+            }
+            items.Add(i);
+            values.Add((float)rating);
+        }
+        var posterior = model.FoldIn(items.ToArray(), values.ToArray());
+        var top = Array.Empty<Recommendation>();
+        if (count > 0)
+        {
+            // Each shard's list is long enough that, with the rated items taken out, the best count are still in it.
+            var rated = rows.Ids.ToHashSet(StringComparer.Ordinal);
+            var ranked = await GaussianTopAsync(served, h, posterior.Mean, count + rated.Count, null, null, cancellationToken);
+            top = [.. ranked.Where(r => !rated.Contains(r.Item)).Take(count)];
+        }
+        return new FoldInResult(served.Status.Job, user, Array.ConvertAll(posterior.Mean, v => (float)v), [], [], [], 1, [.. unknown], top) { Ratings = true };
+    }
+
+    /// <summary>The named items the job has, from their item shards, as rows in ordinal id order.</summary>
+    private static async Task<GaussianRows> GaussianItemRowsAsync(ServedJob served, IEnumerable<string> ids, CancellationToken cancellationToken)
+    {
+        var k = served.Factors;
+        var d = k + 1;
+        var shards = served.Shards.Items;
+        var byShard = new List<string>[shards.Length];
+        for (var j = 0; j < shards.Length; j++) byShard[j] = [];
+        foreach (var item in ids.Distinct(StringComparer.Ordinal)) byShard[ShardRouting.ShardOf(item, shards.Length)].Add(item);
+        var answers = await Task.WhenAll(Enumerable.Range(0, shards.Length).Select(j => byShard[j].Count == 0
+            ? Task.FromResult(new GaussianShardRows(0, [], [], [], null))
+            : shards[j].GaussianServeRows([.. byShard[j]], cancellationToken)));
+        var found = new SortedDictionary<string, (double[] Mean, double[] Covariance)>(StringComparer.Ordinal);
+        foreach (var answer in answers)
+        {
+            for (var n = 0; n < answer.Ids.Length; n++)
+                found[answer.Ids[n]] = (answer.Mean[(n * d)..((n + 1) * d)], answer.Covariance[(n * d * d)..((n + 1) * d * d)]);
+        }
+        return new GaussianRows("item", [.. found.Keys], k, [.. found.Values.SelectMany(i => i.Mean)], [.. found.Values.SelectMany(i => i.Covariance)]);
     }
 
     /// <summary>Every item shard's best <paramref name="count"/> for the user's mean, merged: predicted mean descending, then ordinal id.</summary>

@@ -83,7 +83,7 @@ public sealed partial class JobModelQueries(IGrainFactory grains)
     {
         var served = await FinishedJobAsync(job, "fold-in", cancellationToken);
         RefuseBudget(job, served.Status, "fold-in");
-        RefuseGaussian(job, served.Status, "fold-in", "hpf pull the job and fold in from the local store");
+        if (IsGaussian(served)) return await GaussianFoldInAsync(served, user, counts, count, cancellationToken);
         var fold = await ServedItems.FoldUserAsync(served.Shards, served.Status.Spec.Training, user ?? "", counts, statistics: false, cancellationToken);
         var theta = new float[served.Factors];
         System.Numerics.Tensors.TensorPrimitives.Divide(fold.Shape, fold.Rate, theta);

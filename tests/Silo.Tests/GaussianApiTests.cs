@@ -105,11 +105,23 @@ public sealed class GaussianApiTests
             Assert.False(predictions[0].GetProperty("fromPrior").GetBoolean());
             Assert.True(predictions[1].GetProperty("fromPrior").GetBoolean());
         }
+        using (var foldIn = await silo.Client.PostAsync("api/jobs/ratings/fold-in",
+            new StringContent("""{"counts": [{"item": "i0", "count": 1.5}, {"item": "i3", "count": 0.5}], "n": 2}""", Encoding.UTF8, "application/json")))
+        {
+            var text = await foldIn.Content.ReadAsStringAsync();
+            Assert.True(foldIn.StatusCode == HttpStatusCode.OK, text);
+            using var answer = JsonDocument.Parse(text);
+            var posterior = model.FoldIn([model.IndexOfItem("i0"), model.IndexOfItem("i3")], [1.5f, 0.5f]);
+            var theta = answer.RootElement.GetProperty("theta").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            Assert.Equal(posterior.Mean.Length, theta.Length);
+            for (var j = 0; j < theta.Length; j++) Assert.Equal(posterior.Mean[j], theta[j], 1e-6);
+            Assert.True(answer.RootElement.GetProperty("ratings").GetBoolean());
+        }
         // What the cluster does not offer for a Gaussian job is refused in words.
-        using var foldIn = await silo.Client.PostAsync("api/jobs/ratings/fold-in",
-            new StringContent("""{"counts": [{"item": "i0", "count": 1.5}]}""", Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.Conflict, foldIn.StatusCode);
-        using var problem = JsonDocument.Parse(await foldIn.Content.ReadAsStringAsync());
+        using var addUser = await silo.Client.PostAsync("api/jobs/ratings/users",
+            new StringContent("""{"user": "newcomer", "counts": [{"item": "i0", "count": 1.5}]}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Conflict, addUser.StatusCode);
+        using var problem = JsonDocument.Parse(await addUser.Content.ReadAsStringAsync());
         Assert.Contains("Gaussian model of ratings", problem.RootElement.GetProperty("detail").GetString());
     }
 }

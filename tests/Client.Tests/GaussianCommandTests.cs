@@ -114,7 +114,7 @@ public sealed class GaussianCommandTests : IDisposable
     private Task<CliRun> Cli(params string[] args) => CliRun.Of(["--data-dir", _scratch.DataDirectory, .. args]);
 
     /// <summary>Ratings around 0.5 from a two-factor model, so that zero and negative values are among them.</summary>
-    private static string Sample(int users, int items, ulong seed, bool timestamp = false, double density = 0.3)
+    internal static string Sample(int users, int items, ulong seed, bool timestamp = false, double density = 0.3)
     {
         var random = new Random((int)seed);
         double Normal() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());

@@ -79,7 +79,7 @@ public sealed class GaussianClusterTests(Xunit.Abstractions.ITestOutputHelper ou
     }
 
     /// <summary>Ratings from the model, centred near 0.5 so that zero and negative ratings are among them.</summary>
-    private static Dataset Draw(int users, int items, ulong seed)
+    internal static Dataset Draw(int users, int items, ulong seed)
     {
         var random = new Xoshiro256StarStar(seed);
         double Normal() => Math.Sqrt(-2 * Math.Log(random.NextDoubleNonZero())) * Math.Cos(2 * Math.PI * random.NextDouble());

@@ -3,12 +3,14 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Engine.Gaussian;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Silo.Api;
 
 namespace Hpf.Cluster.Silo.Tests;
 
-/// <summary>The HTTP API's train request takes the model: a Gaussian job of ratings trains through the grains; what only HPF jobs have is refused by name.</summary>
+/// <summary>The HTTP API's train request takes the model: a Gaussian job of ratings trains through the grains and is served by them; what only HPF jobs have is refused by name.</summary>
 public sealed class GaussianApiTests
 {
     [Fact]
@@ -30,7 +32,7 @@ public sealed class GaussianApiTests
     }
 
     [Fact]
-    public async Task A_job_created_with_the_gaussian_model_trains_on_zero_and_negative_ratings_and_its_HPF_only_answers_are_refused()
+    public async Task A_job_created_with_the_gaussian_model_trains_on_zero_and_negative_ratings_is_served_and_its_HPF_only_answers_are_refused()
     {
         await using var silo = await ApiSilo.StartAsync();
         using (var create = await silo.Client.PostAsync("api/jobs", new StringContent(
@@ -66,13 +68,60 @@ public sealed class GaussianApiTests
         Assert.Equal(ModelKind.Gaussian, status.Spec.Training.Model);
         Assert.Equal(lines.ToString().Count(c => c == '\n'), status.Data!.Nonzeros);
 
-        using var download = await silo.Client.GetAsync("api/jobs/ratings/model");
-        Assert.Equal(HttpStatusCode.Conflict, download.StatusCode);
-        Assert.Contains("Gaussian model of ratings", await download.Content.ReadAsStringAsync());
-        using var recommend = await silo.Client.PostAsync("api/jobs/ratings/recommendations",
-            JsonContent.Create(new RecommendRequest { User = "u0", N = 3 }, options: ClientApiJson.Options));
-        Assert.Equal(HttpStatusCode.Conflict, recommend.StatusCode);
-        using var problem = JsonDocument.Parse(await recommend.Content.ReadAsStringAsync());
-        Assert.Contains("does not serve", problem.RootElement.GetProperty("detail").GetString());
+        // The download is the local store's model file: read back, it predicts what the API predicts.
+        GaussianModel model;
+        using (var download = await silo.Client.GetAsync("api/jobs/ratings/model"))
+        {
+            Assert.True(download.StatusCode == HttpStatusCode.OK, await download.Content.ReadAsStringAsync());
+            Assert.Equal(GaussianModelDownload.ContentType, download.Content.Headers.ContentType?.MediaType);
+            await using var body = await download.Content.ReadAsStreamAsync();
+            using var buffered = new MemoryStream();
+            await body.CopyToAsync(buffered);
+            buffered.Position = 0;
+            model = ModelStoreFormat.ReadGaussianModel(buffered, out _);
+        }
+        Assert.Equal(2, model.Factors);
+        Assert.Equal(status.Data!.Users, model.Users.Rows);
+        using (var recommend = await silo.Client.PostAsync("api/jobs/ratings/recommendations",
+            JsonContent.Create(new RecommendRequest { User = "u0", N = 3 }, options: ClientApiJson.Options)))
+        {
+            Assert.True(recommend.StatusCode == HttpStatusCode.OK, await recommend.Content.ReadAsStringAsync());
+            var list = (await recommend.Content.ReadFromJsonAsync<RecommendationList>(ClientApiJson.Options))!;
+            Assert.Equal(3, list.Items.Length);
+            Assert.True(list.Items[0].Score >= list.Items[^1].Score);
+        }
+        using (var predict = await silo.Client.PostAsync("api/jobs/ratings/predictions",
+            new StringContent("""{"pairs": [{"user": "u0", "item": "i0"}, {"user": "stranger", "item": "i0"}]}""", Encoding.UTF8, "application/json")))
+        {
+            var text = await predict.Content.ReadAsStringAsync();
+            Assert.True(predict.StatusCode == HttpStatusCode.OK, text);
+            using var answer = JsonDocument.Parse(text);
+            var predictions = answer.RootElement.GetProperty("predictions");
+            var expected = model.Predict(model.IndexOfUser("u0"), model.IndexOfItem("i0"));
+            Assert.Equal(expected.Mean, predictions[0].GetProperty("score").GetDouble(), 1e-12);
+            Assert.Equal(expected.StandardDeviation, predictions[0].GetProperty("standardDeviation").GetDouble(), 1e-12);
+            Assert.Equal(model.Predict(-1, model.IndexOfItem("i0")).Mean, predictions[1].GetProperty("score").GetDouble(), 1e-12);
+            Assert.True(predictions[0].GetProperty("standardDeviation").GetDouble() > 0);
+            Assert.False(predictions[0].GetProperty("fromPrior").GetBoolean());
+            Assert.True(predictions[1].GetProperty("fromPrior").GetBoolean());
+        }
+        using (var foldIn = await silo.Client.PostAsync("api/jobs/ratings/fold-in",
+            new StringContent("""{"counts": [{"item": "i0", "count": 1.5}, {"item": "i3", "count": 0.5}], "n": 2}""", Encoding.UTF8, "application/json")))
+        {
+            var text = await foldIn.Content.ReadAsStringAsync();
+            Assert.True(foldIn.StatusCode == HttpStatusCode.OK, text);
+            using var answer = JsonDocument.Parse(text);
+            var posterior = model.FoldIn([model.IndexOfItem("i0"), model.IndexOfItem("i3")], [1.5f, 0.5f]);
+            var theta = answer.RootElement.GetProperty("theta").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            Assert.Equal(posterior.Mean.Length, theta.Length);
+            for (var j = 0; j < theta.Length; j++) Assert.Equal(posterior.Mean[j], theta[j], 1e-6);
+            Assert.True(answer.RootElement.GetProperty("ratings").GetBoolean());
+        }
+        // What the cluster does not offer for a Gaussian job is refused in words.
+        using var addUser = await silo.Client.PostAsync("api/jobs/ratings/users",
+            new StringContent("""{"user": "newcomer", "counts": [{"item": "i0", "count": 1.5}]}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Conflict, addUser.StatusCode);
+        using var problem = JsonDocument.Parse(await addUser.Content.ReadAsStringAsync());
+        Assert.Contains("Gaussian model of ratings", problem.RootElement.GetProperty("detail").GetString());
     }
 }

@@ -22,7 +22,7 @@ namespace Hpf.Cluster.Client.Cluster;
 /// the same name does, with the same grains, <see cref="JobUpload"/> and <see cref="JobModelQueries"/>; every failure
 /// comes out as a <see cref="ClusterApiException"/> saying what happened in the user's terms.
 /// </summary>
-internal sealed class ClusterJobs : IAsyncDisposable
+internal sealed partial class ClusterJobs : IAsyncDisposable
 {
     /// <summary>How long stopping the Orleans client may take: it only closes its gateway connections.</summary>
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
@@ -173,7 +173,7 @@ internal sealed class ClusterJobs : IAsyncDisposable
             if (status.Spec.Training.Model == ModelKind.Gaussian)
             {
                 throw new ClusterApiException(ClusterFailure.BadRequest,
-                    $"job '{job}' is a Gaussian model of ratings: its model is not in HPF's download format; train it with hpf train --model gaussian, which saves it in the local store");
+                    $"job '{job}' is a Gaussian model of ratings: it has no HPF factors to download or export; hpf pull copies its model into the local store");
             }
             if (status.State != JobState.Completed)
             {
@@ -224,7 +224,7 @@ internal sealed class ClusterJobs : IAsyncDisposable
             var status = await FindAsync(job, cancellationToken);
             var model = await DownloadModelAsync(job, status.Spec.Training, cancellationToken);
             var shards = await _grains.GetGrain<ICoordinatorGrain>(job).GetShards(cancellationToken);
-            var train = await ReadTrainingSetAsync(job, shards, model, cancellationToken);
+            var train = await ReadTrainingSetAsync(job, shards, model.UserIds, model.ItemIds, gaussian: false, cancellationToken);
             if (status.Data is { } data && data.Nonzeros != train.Nonzeros)
                 throw new ClusterApiException(ClusterFailure.ServerError, $"job '{job}' on {Where} has {data.Nonzeros} training nonzeros, its shards returned {train.Nonzeros}");
             return new PulledJob(status, model, train);
@@ -320,19 +320,22 @@ internal sealed class ClusterJobs : IAsyncDisposable
     /// in ordinal order, and which shard holds an item is <see cref="ShardRouting.ShardOf"/>, so the model's item ids
     /// give every shard's index of ids (checked against each shard's own row count).
     /// </summary>
-    private async Task<Dataset> ReadTrainingSetAsync(string job, ShardSet shards, HpfModel model, CancellationToken cancellationToken)
+    /// <param name="gaussian">The shards hold a Gaussian model, whose rows are counted by its own call.</param>
+    private async Task<Dataset> ReadTrainingSetAsync(string job, ShardSet shards, string[] userIds, string[] itemIds, bool gaussian, CancellationToken cancellationToken)
     {
         var itemsOfShard = new List<int>[shards.Items.Length];
         for (var j = 0; j < itemsOfShard.Length; j++) itemsOfShard[j] = [];
-        for (var i = 0; i < model.Items; i++) itemsOfShard[ShardRouting.ShardOf(model.ItemIds[i], itemsOfShard.Length)].Add(i);
+        for (var i = 0; i < itemIds.Length; i++) itemsOfShard[ShardRouting.ShardOf(itemIds[i], itemsOfShard.Length)].Add(i);
         for (var j = 0; j < itemsOfShard.Length; j++)
         {
-            var rows = (await shards.Items[j].ModelRows(0, 0, cancellationToken)).TotalRows;
+            var rows = gaussian
+                ? (await shards.Items[j].GaussianModelRows(0, 0, cancellationToken)).TotalRows
+                : (await shards.Items[j].ModelRows(0, 0, cancellationToken)).TotalRows;
             if (rows != itemsOfShard[j].Count)
                 throw new ClusterApiException(ClusterFailure.ServerError, $"item shard {j} of job '{job}' on {Where} holds {rows} items; the model routes {itemsOfShard[j].Count} to it");
         }
-        var itemsOfUser = new int[model.Users][];
-        var countsOfUser = new float[model.Users][];
+        var itemsOfUser = new int[userIds.Length][];
+        var countsOfUser = new float[userIds.Length][];
         foreach (var shard in shards.Users)
         {
             var start = 0;
@@ -342,7 +345,7 @@ internal sealed class ClusterJobs : IAsyncDisposable
                 var n = 0;
                 for (var r = 0; r < page.Ids.Length; r++)
                 {
-                    var u = model.IndexOfUser(page.Ids[r]);
+                    var u = Array.BinarySearch(userIds, page.Ids[r], StringComparer.Ordinal);
                     if (u < 0) throw new ClusterApiException(ClusterFailure.ServerError, $"user '{page.Ids[r]}' of job '{job}' has training counts on {Where} but no factors");
                     var length = page.RowLengths[r];
                     var items = new int[length];
@@ -357,20 +360,20 @@ internal sealed class ClusterJobs : IAsyncDisposable
                 if (page.Ids.Length == 0 || start >= page.TotalRows) break;
             }
         }
-        var rowStart = new int[model.Users + 1];
-        for (var u = 0; u < model.Users; u++)
+        var rowStart = new int[userIds.Length + 1];
+        for (var u = 0; u < userIds.Length; u++)
         {
-            if (itemsOfUser[u] is null) throw new ClusterApiException(ClusterFailure.ServerError, $"no shard of job '{job}' on {Where} returned the training counts of user '{model.UserIds[u]}'");
+            if (itemsOfUser[u] is null) throw new ClusterApiException(ClusterFailure.ServerError, $"no shard of job '{job}' on {Where} returned the training counts of user '{userIds[u]}'");
             rowStart[u + 1] = rowStart[u] + itemsOfUser[u].Length;
         }
         var other = new int[rowStart[^1]];
         var values = new float[rowStart[^1]];
-        for (var u = 0; u < model.Users; u++)
+        for (var u = 0; u < userIds.Length; u++)
         {
             itemsOfUser[u].CopyTo(other, rowStart[u]);
             countsOfUser[u].CopyTo(values, rowStart[u]);
         }
-        return new Dataset(model.UserIds, model.ItemIds, new SparseRows(rowStart, other, values));
+        return new Dataset(userIds, itemIds, new SparseRows(rowStart, other, values));
     }
 
     private async Task WriteModelAsync(PipeWriter writer, JobStatus status, ShardSet shards, CancellationToken cancellationToken)

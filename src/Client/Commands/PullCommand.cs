@@ -10,7 +10,7 @@ namespace Hpf.Cluster.Client.Commands;
 /// store, as <c>hpf train --cluster</c> saves the jobs it trains, so that evaluate, export, recommend and the rest work
 /// on it without the cluster.
 /// </summary>
-internal sealed class PullCommand
+internal sealed partial class PullCommand
 {
     private readonly CommandEnvironment _environment;
     private readonly Argument<string> _job = new("JOB") { Description = "the completed job on the cluster" };
@@ -34,6 +34,7 @@ internal sealed class PullCommand
         // Before the download, which for a large job is the long part.
         WritableDirectory.Require(store.DataDirectory, "the data directory (--data-dir)");
         await using var client = await _connection.ConnectRequiredAsync(parsed, "pull", cancellationToken);
+        if (await PullGaussianAsync(client, store, name, cancellationToken)) return ExitCodes.Success;
         var pulled = await PullCompletedAsync(client, name, cancellationToken);
         var replacing = store.Exists(name);
         var saved = store.Save(pulled.Manifest(name, DateTimeOffset.UtcNow), pulled.Model, pulled.Train, cancellationToken);
@@ -46,10 +47,17 @@ internal sealed class PullCommand
     internal static async Task<PulledJob> PullCompletedAsync(ClusterJobs client, string job, CancellationToken cancellationToken)
     {
         var status = await client.GetStatusAsync(job, cancellationToken);
+        RequireCompleted(client, job, status);
+        return await client.PullAsync(job, cancellationToken);
+    }
+
+    /// <summary>Refuses a job that has not completed with its state and the matching exit code.</summary>
+    private static void RequireCompleted(ClusterJobs client, string job, JobStatus status)
+    {
         switch (status.State)
         {
             case JobState.Completed:
-                return await client.PullAsync(job, cancellationToken);
+                return;
             case JobState.Failed:
                 throw new CommandException(ExitCodes.JobFailed, $"job '{job}' failed on {client.Where} at iteration {status.Iteration} ({status.Error ?? "no reason given"}); it has no model to pull");
             default:

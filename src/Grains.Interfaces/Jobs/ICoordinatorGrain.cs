@@ -60,4 +60,11 @@ public interface ICoordinatorGrain : IGrainWithStringKey
     /// </summary>
     [Alias("PartialFit")]
     Task<PartialFitResult> PartialFit(PartialFitRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A Gaussian job's μ, σ² and population priors at its last checkpoint (the final one once it has completed), which
+    /// serving needs beside the shards' rows; null for HPF jobs and before the first checkpoint.
+    /// </summary>
+    [Alias("GaussianHyperparameters")]
+    Task<GaussianHyperparameters?> GaussianHyperparameters(CancellationToken cancellationToken);
 }

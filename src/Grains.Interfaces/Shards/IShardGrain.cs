@@ -98,6 +98,23 @@ public interface IShardGrain : IGrainWithStringKey
     [Alias("GaussianModelRows")]
     Task<GaussianShardRows> GaussianModelRows(int start, int count, CancellationToken cancellationToken);
 
+    // Serving a completed Gaussian job (ShardGrain.Gaussian.Serving.cs). Reentrant: a finished model's rows are not written.
+
+    /// <summary>A trained user of this (user) shard of a Gaussian job; null when it has none of that id.</summary>
+    [Alias("GaussianServeUser")]
+    [AlwaysInterleave]
+    Task<GaussianServedUser?> GaussianServeUser(string user, CancellationToken cancellationToken);
+
+    /// <summary>The named rows of this shard's Gaussian model that it has (ids found, in the order asked), with the hyperparameters of its last checkpoint.</summary>
+    [Alias("GaussianServeRows")]
+    [AlwaysInterleave]
+    Task<GaussianShardRows> GaussianServeRows(string[] ids, CancellationToken cancellationToken);
+
+    /// <summary>This (item) shard's best items of a Gaussian job for a user's posterior mean.</summary>
+    [Alias("GaussianTopItems")]
+    [AlwaysInterleave]
+    Task<GaussianRankedItems> GaussianTopItems(GaussianTopItemsRequest request, CancellationToken cancellationToken);
+
     // SVI
 
     /// <summary>One SVI local step: the shard's rows in the batch get one coordinate update; their sufficient statistics go to the other side's shards.</summary>

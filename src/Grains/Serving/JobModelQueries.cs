@@ -13,7 +13,7 @@ namespace Hpf.Cluster.Grains.Serving;
 /// reads the job's status from its coordinator (one call), so a cancelled, failed, deleted or replaced job is noticed
 /// at once; the job's shard references are kept per job instance (its creation time).
 /// </summary>
-public sealed class JobModelQueries(IGrainFactory grains)
+public sealed partial class JobModelQueries(IGrainFactory grains)
 {
     /// <summary>Users evaluated at a time: each is a few grain calls, which overlap.</summary>
     private const int UsersInFlight = 16;
@@ -34,6 +34,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var served = await JobAsync(job, cancellationToken);
+        if (IsGaussian(served)) return await GaussianRecommendAsync(served, user, count, includeSeen, pool, cancellationToken);
         var view = await UserAsync(served, user, cancellationToken);
         var items = await TopAsync(served, PredictionFactors(served, view.Theta), count, includeSeen ? null : view.SeenByItemShard, pool, cancellationToken);
         return new RecommendationList(job, user, served.Iteration, served.FromCheckpoint, items);
@@ -44,6 +45,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var served = await JobAsync(job, cancellationToken);
+        if (IsGaussian(served)) return await GaussianColdStartAsync(served, count, pool, cancellationToken);
         var ones = new float[served.Factors];
         Array.Fill(ones, 1f);
         var items = await TopAsync(served, ones, count, null, pool, cancellationToken);
@@ -56,6 +58,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
     public async Task<PredictionList> PredictAsync(string job, IReadOnlyList<(string User, string Item)> pairs, CancellationToken cancellationToken)
     {
         var served = await JobAsync(job, cancellationToken);
+        if (IsGaussian(served)) return await GaussianPredictAsync(served, pairs, cancellationToken);
         var k = served.Factors;
         var users = new Dictionary<string, ServedUser>(StringComparer.Ordinal);
         foreach (var user in pairs.Select(p => p.User).Distinct(StringComparer.Ordinal))
@@ -80,6 +83,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
     {
         var served = await FinishedJobAsync(job, "fold-in", cancellationToken);
         RefuseBudget(job, served.Status, "fold-in");
+        if (IsGaussian(served)) return await GaussianFoldInAsync(served, user, counts, count, cancellationToken);
         var fold = await ServedItems.FoldUserAsync(served.Shards, served.Status.Spec.Training, user ?? "", counts, statistics: false, cancellationToken);
         var theta = new float[served.Factors];
         System.Numerics.Tensors.TensorPrimitives.Divide(fold.Shape, fold.Rate, theta);
@@ -107,6 +111,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
         ArgumentException.ThrowIfNullOrEmpty(user);
         var served = await FinishedJobAsync(job, "add-user", cancellationToken);
         RefuseBudget(job, served.Status, "add-user");
+        RefuseGaussian(job, served.Status, "add-user", "add-user is for HPF jobs (fold-in gives a new user's posterior from the local store)");
         var fold = await ServedItems.FoldUserAsync(served.Shards, served.Status.Spec.Training, user, counts, statistics: false, cancellationToken);
         var shard = served.Shards.Users[ShardRouting.ShardOf(user, served.Shards.Users.Length)];
         await shard.AddUser(new AddedUser(user, fold.Shape, fold.Rate, fold.ActivityRate, fold.Seen, fold.SeenCounts), replaceExisting, cancellationToken);
@@ -124,6 +129,7 @@ public sealed class JobModelQueries(IGrainFactory grains)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         var served = await JobAsync(job, cancellationToken);
+        RefuseGaussian(job, served.Status, "evaluate", "hpf pull the job and evaluate it from the local store");
         // Scored on the scale the model was fitted to, as the in-process evaluator does.
         test = CountTransforms.Apply(served.Status.Spec.Training.Transform, test);
         var factors = served.Factors;
@@ -254,8 +260,8 @@ public sealed class JobModelQueries(IGrainFactory grains)
             _jobs.TryRemove(job, out _);
             throw new JobNotFoundException(job);
         }
-        var problem = status.Spec.Training.Model == ModelKind.Gaussian
-            ? $"job '{job}' is a Gaussian model of ratings, which the cluster trains but does not serve: train it with hpf train --model gaussian, which saves it in the local store, and serve it there (predict, recommend, fold-in, evaluate)"
+        var problem = status is { State: JobState.Training, Spec.Training.Model: ModelKind.Gaussian }
+            ? $"job '{job}' is a Gaussian model of ratings and is training: the cluster serves it once it has completed"
             : status.State switch
         {
             JobState.Completed => null,

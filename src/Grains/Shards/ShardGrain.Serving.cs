@@ -236,6 +236,6 @@ public abstract partial class ShardGrain
     private void ServeCheckpoint(SealedShard shard, int iteration) => _served = new ServedModel((float[])shard.Side.Expected.Clone(), iteration, Final: false);
 
     private ServedModel RequireServed() => IsGaussianJob
-        ? throw new ShardStateException($"{SideName} shard {GrainKey} belongs to a Gaussian model of ratings, which the cluster trains but does not serve: serve it from the local store it was trained into (hpf predict, recommend and fold-in on the job)")
+        ? throw new ShardStateException($"{SideName} shard {GrainKey} belongs to a Gaussian model of ratings, served by its own Gaussian calls, not by HPF's")
         : _served ?? throw new ShardStateException($"{SideName} shard {GrainKey} has no model to serve yet (no checkpoint and not finished)");
 }

@@ -63,8 +63,8 @@ internal static class JobEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         jobs.MapGet("/{job}/model", DownloadModelAsync)
             .WithName("DownloadModel")
-            .WithSummary("The trained model of a completed job, streamed shard by shard (layout in README.md, \"Model download\")")
-            .Produces(StatusCodes.Status200OK, contentType: ModelDownloadFormat.ContentType)
+            .WithSummary("The trained model of a completed job, streamed shard by shard (layout in README.md, \"Model download\"); a Gaussian job's in the local store's model file")
+            .Produces(StatusCodes.Status200OK, contentType: ModelDownloadFormat.ContentType, additionalContentTypes: GaussianModelDownload.ContentType)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         return jobs;
@@ -180,16 +180,16 @@ internal static class JobEndpoints
     {
         var (status, problem) = await FindAsync(job, grains, cancellationToken).ConfigureAwait(false);
         if (status is null) return problem!;
-        if (status.Spec.Training.Model == ModelKind.Gaussian)
-        {
-            return Problem(StatusCodes.Status409Conflict, "Not an HPF model",
-                $"job '{job}' is a Gaussian model of ratings: this download is HPF's Gamma parameters, which it does not have; hpf train --model gaussian saves its model in the local store");
-        }
         if (status.State != JobState.Completed)
         {
             var why = status.State == JobState.Failed && status.Error is { } error ? $": {error}" : "";
             return Problem(StatusCodes.Status409Conflict, "Job not completed",
                 $"job '{job}' is {Word(status.State)} (iteration {status.Iteration}){why}; its model can be downloaded once it has completed");
+        }
+        if (status.Spec.Training.Model == ModelKind.Gaussian)
+        {
+            return TypedResults.Stream(stream => GaussianModelDownload.WriteAsync(stream, grains, status, cancellationToken),
+                GaussianModelDownload.ContentType, fileDownloadName: $"{job}.gaussianmodel");
         }
         var shards = await grains.GetGrain<ICoordinatorGrain>(job).GetShards(cancellationToken).ConfigureAwait(false);
         return TypedResults.Stream(

@@ -48,6 +48,44 @@ public sealed class BudgetCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task The_cluster_ranks_a_groups_items_and_the_groups_as_the_saved_job_does()
+    {
+        var (ratings, groups) = await SynthAsync();
+        await using var cluster = await ClusterUnderTest.StartAsync();
+        // Trained on the cluster and saved here too: the same model on both sides.
+        (await Hpf(["train", ratings, "--model", "budget", "--groups", groups, "--k", "3", "--max-iter", "6", "--job", "both",
+            "--user-shards", "2", "--item-shards", "2", .. cluster.Arguments])).Succeeded();
+
+        foreach (var asked in new[]
+        {
+            new[] { "--user", "u5", "--group", "g7", "-n", "4" },
+            ["--user", "u5", "--group", "g7", "-n", "20", "--include-seen"],
+            ["--new-user", "--group", "g3", "-n", "3"],
+            ["--user", "u12", "--groups-only", "-n", "6"],
+            ["--new-user", "--groups-only", "-n", "20"],
+        })
+        {
+            using var saved = JsonDocument.Parse((await Hpf(["recommend", "both", .. asked, "--json"])).Succeeded().Out);
+            using var served = JsonDocument.Parse((await Hpf(["recommend", "both", .. asked, "--json", .. cluster.Arguments])).Succeeded().Out);
+            var list = asked.Contains("--groups-only") ? "groups" : "items";
+            var key = asked.Contains("--groups-only") ? "group" : "item";
+            var expected = saved.RootElement.GetProperty(list).EnumerateArray().ToArray();
+            var actual = served.RootElement.GetProperty(list).EnumerateArray().ToArray();
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected.Select(e => e.GetProperty(key).GetString()), actual.Select(e => e.GetProperty(key).GetString()));
+            for (var r = 0; r < expected.Length; r++)
+            {
+                var score = expected[r].GetProperty("score").GetDouble();
+                Assert.Equal(score, actual[r].GetProperty("score").GetDouble(), 1e-6 * Math.Abs(score));
+            }
+        }
+
+        var unknown = await Hpf(["recommend", "both", "--user", "u5", "--group", "no-such-group", .. cluster.Arguments]);
+        Assert.Equal(ExitCodes.UnknownItem, unknown.ExitCode);
+        Assert.Contains("job 'both' has no group 'no-such-group'", unknown.Error);
+    }
+
+    [Fact]
     public async Task Bad_budget_input_is_refused_in_plain_words()
     {
         var (ratings, groups) = await SynthAsync();

@@ -22,7 +22,7 @@ namespace Hpf.Cluster.Client.Cluster;
 /// the same name does, with the same grains, <see cref="JobUpload"/> and <see cref="JobModelQueries"/>; every failure
 /// comes out as a <see cref="ClusterApiException"/> saying what happened in the user's terms.
 /// </summary>
-internal sealed class ClusterJobs : IAsyncDisposable
+internal sealed partial class ClusterJobs : IAsyncDisposable
 {
     /// <summary>How long stopping the Orleans client may take: it only closes its gateway connections.</summary>
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
@@ -426,6 +426,7 @@ internal sealed class ClusterJobs : IAsyncDisposable
         ModelNotServableException => new(ClusterFailure.ModelNotServable, e.Message, inner: e),
         UnknownUserException => new(ClusterFailure.UnknownUser, e.Message, inner: e),
         UnknownItemException => new(ClusterFailure.UnknownItem, e.Message, inner: e),
+        UnknownGroupException => new(ClusterFailure.UnknownItem, e.Message, inner: e),
         DataFormatException refused => new(ClusterFailure.BadData, refused.Message, [.. refused.Errors.Select(error => error.ToString())], refused.TotalErrors, e),
         JobConflictException => new(ClusterFailure.Conflict, e.Message, inner: e),
         ArgumentException argument => new(ClusterFailure.BadRequest, CommandException.OptionMessage(argument), inner: e),

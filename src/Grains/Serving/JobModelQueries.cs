@@ -13,7 +13,7 @@ namespace Hpf.Cluster.Grains.Serving;
 /// reads the job's status from its coordinator (one call), so a cancelled, failed, deleted or replaced job is noticed
 /// at once; the job's shard references are kept per job instance (its creation time).
 /// </summary>
-public sealed class JobModelQueries(IGrainFactory grains)
+public sealed partial class JobModelQueries(IGrainFactory grains)
 {
     /// <summary>Users evaluated at a time: each is a few grain calls, which overlap.</summary>
     private const int UsersInFlight = 16;

@@ -7,7 +7,7 @@ namespace Hpf.Cluster.Silo.Api;
 /// <summary>The budget model's rankings on <c>recommendations</c> and <c>cold-start</c>: <c>group</c> and <c>groupsOnly</c>.</summary>
 internal static partial class ServingEndpoints
 {
-    private static async Task<Results<Ok<RecommendationList>, Ok<GroupRankingList>, ProblemHttpResult>> BudgetRankingAsync(
+    private static async Task<Results<Ok<RecommendationList>, JsonHttpResult<GroupRankingList>, ProblemHttpResult>> BudgetRankingAsync(
         string job, string? user, string? group, bool groupsOnly, int count, bool includeSeen, string[]? pool, JobModelQueries queries, CancellationToken cancellationToken)
     {
         if (!groupsOnly)
@@ -17,6 +17,7 @@ internal static partial class ServingEndpoints
         }
         if (group is not null) return Bad("\"group\" and \"groupsOnly\" exclude each other: rank one group's items, or the groups");
         if (pool is not null || includeSeen) return Bad("\"pool\" and \"includeSeen\" rank items; \"groupsOnly\" ranks every group");
-        return TypedResults.Ok(await queries.RankGroupsAsync(job, user, count, cancellationToken).ConfigureAwait(false));
+        // As JSON rather than Ok<T>: a second 200 type would take the place of the item list in the OpenAPI document.
+        return TypedResults.Json(await queries.RankGroupsAsync(job, user, count, cancellationToken).ConfigureAwait(false));
     }
 }

@@ -69,7 +69,7 @@ internal static partial class ServingEndpoints
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status409Conflict);
 
-    private static async Task<Results<Ok<RecommendationList>, Ok<GroupRankingList>, ProblemHttpResult>> RecommendAsync(
+    private static async Task<Results<Ok<RecommendationList>, JsonHttpResult<GroupRankingList>, ProblemHttpResult>> RecommendAsync(
         string job, RecommendRequest? request, JobModelQueries queries, CancellationToken cancellationToken)
     {
         if (NameProblem(job) is { } bad) return bad;
@@ -82,7 +82,7 @@ internal static partial class ServingEndpoints
         return TypedResults.Ok(await queries.RecommendAsync(job, request.User, request.N, request.IncludeSeen, request.Pool, cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task<Results<Ok<RecommendationList>, Ok<GroupRankingList>, ProblemHttpResult>> ColdStartAsync(
+    private static async Task<Results<Ok<RecommendationList>, JsonHttpResult<GroupRankingList>, ProblemHttpResult>> ColdStartAsync(
         string job, ColdStartRequest? request, JobModelQueries queries, CancellationToken cancellationToken)
     {
         if (NameProblem(job) is { } bad) return bad;

@@ -37,7 +37,7 @@ public sealed class BudgetApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Recommendations_within_a_group_and_of_the_groups_are_the_downloaded_models_and_bad_asks_are_refused()
+    public async Task The_download_carries_the_groups_and_recommendations_within_a_group_and_of_the_groups_are_the_downloaded_models()
     {
         var sample = SyntheticBudgetDataset.Generate(new SyntheticBudgetOptions { Users = 60, Items = 48, Groups = 6, Factors = 2, Seed = 9 });
         var training = new TrainingOptions { Factors = 2, Members = 1, Model = ModelKind.Budget, MaxIterations = 5, Stop = StopRule.MaxIter, CheckEvery = 5, Seed = 1, Threads = 1 };
@@ -58,8 +58,12 @@ public sealed class BudgetApiTests : IAsyncLifetime
         }
         Assert.True(status.State == JobState.Completed, $"{status.State}: {status.Error}");
         using var download = await _silo.Client.GetAsync("api/jobs/plays/model", HttpCompletionOption.ResponseHeadersRead);
-        var model = ItemGroupMap.WithGroups(await ModelDownloadFormat.ReadAsync(await download.Content.ReadAsStreamAsync(), training, CancellationToken.None), spec.Groups);
+        // The download carries the job's groups: each item's as the map it was created with gives it.
+        var model = await ModelDownloadFormat.ReadAsync(await download.Content.ReadAsStreamAsync(), training, CancellationToken.None);
         var groups = model.Groups!;
+        var mapped = sample.Groups.Dense(model.ItemIds);
+        Assert.Equal(mapped.GroupIds, groups.GroupIds);
+        Assert.Equal(mapped.ItemGroup, groups.ItemGroup);
         var k = model.Factors;
         var beta = model.ItemFactorMatrix();
         var x = new float[k];

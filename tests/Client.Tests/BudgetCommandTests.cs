@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Hpf.Cluster.Client.Tests;
 
-/// <summary>The budget model from the console: synth, train through the embedded silo and in process, the group rankings, the refusals.</summary>
+/// <summary>The budget model from the console: synth, train through the embedded silo and in process, the group rankings on a saved job and a cluster's, export and pull with the groups, the refusals.</summary>
 public sealed class BudgetCommandTests : IDisposable
 {
     private readonly ScratchDirectory _scratch = new();
@@ -45,6 +45,65 @@ public sealed class BudgetCommandTests : IDisposable
         var scores = ranked.RootElement.GetProperty("groups").EnumerateArray().Select(g => g.GetProperty("score").GetDouble()).ToArray();
         Assert.Equal(20, scores.Length);
         Assert.Equal(scores.OrderByDescending(s => s), scores);
+    }
+
+    [Fact]
+    public async Task The_cluster_ranks_a_groups_items_and_the_groups_as_the_saved_job_does()
+    {
+        var (ratings, groups) = await SynthAsync();
+        await using var cluster = await ClusterUnderTest.StartAsync();
+        // Trained on the cluster and saved here too: the same model on both sides.
+        (await Hpf(["train", ratings, "--model", "budget", "--groups", groups, "--k", "3", "--max-iter", "6", "--job", "both",
+            "--user-shards", "2", "--item-shards", "2", .. cluster.Arguments])).Succeeded();
+
+        foreach (var asked in new[]
+        {
+            new[] { "--user", "u5", "--group", "g7", "-n", "4" },
+            ["--user", "u5", "--group", "g7", "-n", "20", "--include-seen"],
+            ["--new-user", "--group", "g3", "-n", "3"],
+            ["--user", "u12", "--groups-only", "-n", "6"],
+            ["--new-user", "--groups-only", "-n", "20"],
+        })
+        {
+            using var saved = JsonDocument.Parse((await Hpf(["recommend", "both", .. asked, "--json"])).Succeeded().Out);
+            using var served = JsonDocument.Parse((await Hpf(["recommend", "both", .. asked, "--json", .. cluster.Arguments])).Succeeded().Out);
+            var list = asked.Contains("--groups-only") ? "groups" : "items";
+            var key = asked.Contains("--groups-only") ? "group" : "item";
+            var expected = saved.RootElement.GetProperty(list).EnumerateArray().ToArray();
+            var actual = served.RootElement.GetProperty(list).EnumerateArray().ToArray();
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected.Select(e => e.GetProperty(key).GetString()), actual.Select(e => e.GetProperty(key).GetString()));
+            for (var r = 0; r < expected.Length; r++)
+            {
+                var score = expected[r].GetProperty("score").GetDouble();
+                Assert.Equal(score, actual[r].GetProperty("score").GetDouble(), 1e-6 * Math.Abs(score));
+            }
+        }
+
+        var unknown = await Hpf(["recommend", "both", "--user", "u5", "--group", "no-such-group", .. cluster.Arguments]);
+        Assert.Equal(ExitCodes.UnknownItem, unknown.ExitCode);
+        Assert.Contains("job 'both' has no group 'no-such-group'", unknown.Error);
+
+        // Exported from the saved job and from the cluster's: the groups beside theta and beta, with a header or without.
+        var (fromSaved, fromCluster, bare) = (_scratch.File("saved-out"), _scratch.File("cluster-out"), _scratch.File("bare-out"));
+        (await Hpf("export", "both", "--out", fromSaved)).Succeeded();
+        (await Hpf(["export", "both", "--out", fromCluster, .. cluster.Arguments])).Succeeded();
+        (await Hpf("export", "both", "--out", bare, "--no-header")).Succeeded();
+        var exported = File.ReadAllLines(Path.Combine(fromSaved, "groups.tsv"));
+        Assert.Equal("item\tgroup", exported[0]);
+        // A line per item of the model, in beta.tsv's order.
+        Assert.Equal(File.ReadLines(Path.Combine(fromSaved, "beta.tsv")).Select(line => line.Split('\t')[0]), exported.Select(line => line.Split('\t')[0]));
+        Assert.All(exported[1..], line => Assert.Equal(int.Parse(line.Split('\t')[0][1..]) % 20, int.Parse(line.Split('\t')[1][1..])));
+        Assert.Equal(exported, File.ReadAllLines(Path.Combine(fromCluster, "groups.tsv")));
+        Assert.Equal(exported[1..], File.ReadAllLines(Path.Combine(bare, "groups.tsv")));
+
+        // Pulled into another store, the job keeps its groups and ranks them as the cluster does.
+        using var elsewhere = new ScratchDirectory();
+        (await CliRun.Of(["--data-dir", elsewhere.DataDirectory, "pull", "both", .. cluster.Arguments])).Succeeded();
+        using var pulled = JsonDocument.Parse((await CliRun.Of(["--data-dir", elsewhere.DataDirectory, "recommend", "both", "--user", "u12", "--groups-only", "-n", "6", "--json"])).Succeeded().Out);
+        using var remote = JsonDocument.Parse((await Hpf(["recommend", "both", "--user", "u12", "--groups-only", "-n", "6", "--json", .. cluster.Arguments])).Succeeded().Out);
+        Assert.Equal(remote.RootElement.GetProperty("groups").EnumerateArray().Select(g => g.GetProperty("group").GetString()),
+            pulled.RootElement.GetProperty("groups").EnumerateArray().Select(g => g.GetProperty("group").GetString()));
     }
 
     [Fact]

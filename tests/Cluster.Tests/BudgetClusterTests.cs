@@ -1,6 +1,7 @@
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Engine.Budget;
 using Hpf.Cluster.Grains.Interfaces;
+using Hpf.Cluster.Grains.Serving;
 
 namespace Hpf.Cluster.Cluster.Tests;
 
@@ -53,6 +54,86 @@ public sealed class BudgetClusterTests : IDisposable
         var engine = BudgetEvidenceLowerBound.Compute(new HpfModel(options, model.UserIds, model.ItemIds, model.UserShape, model.UserRate, model.UserActivityRate,
             model.ItemShape, model.ItemRate, model.ItemPopularityRate) { Groups = groups }, Sample.Data, groups);
         Assert.Equal(engine, trace[^1], 1e-7 * Math.Abs(engine));
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 2, 3)]
+    public async Task The_grains_rank_a_groups_items_and_the_groups_as_the_pulled_model_does(int silos, int userShards, int itemShards)
+    {
+        var options = Options(8);
+        // An item the data lack, alone in its group: in the job's map, but no trained item belongs to its group.
+        var map = Sample.Groups.ToTable();
+        var table = new ItemGroupTable([.. map.Items, "ghost"], [.. map.Groups, "ghost-group"]);
+        await using var cluster = await TrainingCluster.StartAsync(silos, _storage);
+        var spec = new JobSpec { Training = options, UserShards = userShards, ItemShards = itemShards, CheckpointEvery = 0, Groups = table };
+        await ClusterJob.SubmitAsync(cluster.Client, "ranked", spec, Sample.Data);
+        Assert.Equal(JobState.Completed, (await ClusterJob.WaitAsync(cluster.Client, "ranked")).State);
+        // What hpf pull saves: the shards' model with the job's groups.
+        var model = ItemGroupMap.WithGroups(await ClusterJob.ReadModelAsync(cluster.Client, "ranked", options), table);
+        var groups = model.Groups!;
+        var queries = new JobModelQueries(cluster.GrainFactoryOf(cluster.Silos[^1]));
+        var data = Sample.Data;
+
+        foreach (var u in new[] { 0, 57, data.Users - 1 })
+        {
+            var user = data.UserIds[u];
+            var seen = data.ByUser.OthersOf(u).ToArray().Select(i => data.ItemIds[i]).ToHashSet();
+            var x = new float[model.Factors];
+            model.UserFactors(model.IndexOfUser(user), x);
+            foreach (var group in new[] { "g3", "g17" })
+            {
+                var served = await queries.RecommendInGroupAsync("ranked", user, group, 5, includeSeen: false, pool: null, CancellationToken.None);
+                Assert.Equal(Ranked(model, x, 5, i => GroupOf(groups, i) == group && !seen.Contains(model.ItemIds[i])), served.Items.Select(r => r.Item));
+                var withSeen = await queries.RecommendInGroupAsync("ranked", user, group, 50, includeSeen: true, pool: null, CancellationToken.None);
+                Assert.Equal(Ranked(model, x, 50, i => GroupOf(groups, i) == group), withSeen.Items.Select(r => r.Item));
+            }
+            var rankedGroups = await queries.RankGroupsAsync("ranked", user, 100, CancellationToken.None);
+            AssertGroups(GroupScores(model, x), rankedGroups);
+        }
+
+        var ones = new float[model.Factors];
+        Array.Fill(ones, 1f);
+        var pool = data.ItemIds.Where((_, i) => i % 3 == 0).ToArray();
+        var cold = await queries.RecommendInGroupAsync("ranked", null, "g5", 4, includeSeen: false, pool, CancellationToken.None);
+        Assert.Equal(Ranked(model, ones, 4, i => GroupOf(groups, i) == "g5" && pool.Contains(model.ItemIds[i])), cold.Items.Select(r => r.Item));
+        AssertGroups(GroupScores(model, ones).Take(7).ToArray(), await queries.RankGroupsAsync("ranked", null, 7, CancellationToken.None));
+
+        await Assert.ThrowsAsync<UnknownGroupException>(() => queries.RecommendInGroupAsync("ranked", data.UserIds[0], "no-such-group", 5, false, null, CancellationToken.None));
+        await Assert.ThrowsAsync<UnknownUserException>(() => queries.RankGroupsAsync("ranked", "nobody", 5, CancellationToken.None));
+    }
+
+    private static string GroupOf(ItemGroups groups, int item) => groups.GroupIds[groups.ItemGroup[item]];
+
+    /// <summary>Brute force over the model: x·E[β_i] of the eligible items, best first, ties in ordinal id order.</summary>
+    private static List<string> Ranked(HpfModel model, float[] x, int count, Func<int, bool> eligible)
+    {
+        var beta = model.ItemFactorMatrix();
+        var k = model.Factors;
+        return Enumerable.Range(0, model.Items).Where(eligible)
+            .Select(i => (Id: model.ItemIds[i], Score: System.Numerics.Tensors.TensorPrimitives.Dot(x, beta.AsSpan(i * k, k))))
+            .OrderByDescending(p => p.Score).ThenBy(p => p.Id, StringComparer.Ordinal)
+            .Take(count).Select(p => p.Id).ToList();
+    }
+
+    /// <summary>Every group of the model's items by x·Σ_{s∈a}E[β_s], best first, ties in ordinal id order.</summary>
+    private static (string Group, double Score)[] GroupScores(HpfModel model, float[] x)
+    {
+        var groups = model.Groups!;
+        var k = model.Factors;
+        var sums = new double[groups.Groups * k];
+        GroupTables.GroupSums(model.ItemFactorMatrix(), groups.ItemGroup, k, sums);
+        return [.. Enumerable.Range(0, groups.Groups).Select(g => (groups.GroupIds[g], GroupTables.Dot(x, sums.AsSpan(g * k, k))))
+            .OrderByDescending(p => p.Item2).ThenBy(p => p.Item1, StringComparer.Ordinal)];
+    }
+
+    private static void AssertGroups((string Group, double Score)[] expected, GroupRankingList served)
+    {
+        Assert.DoesNotContain(served.Groups, g => g.Group == "ghost-group");
+        Assert.Equal(expected.Select(g => g.Group), served.Groups.Select(g => g.Group));
+        for (var g = 0; g < expected.Length; g++)
+            Assert.Equal(expected[g].Score, served.Groups[g].Score, 1e-9 * Math.Abs(expected[g].Score));
+        Assert.False(served.FromCheckpoint);
     }
 
     [Fact]

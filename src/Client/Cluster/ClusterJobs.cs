@@ -188,9 +188,8 @@ internal sealed partial class ClusterJobs : IAsyncDisposable
             try
             {
                 await using var source = pipe.Reader.AsStream();
-                var model = await ModelDownloadFormat.ReadAsync(source, training, stop.Token);
-                // A budget model's groups travel with its job, not with its parameters.
-                return training.Model == ModelKind.Budget && status.Spec.Groups is { } groups ? ItemGroupMap.WithGroups(model, groups) : model;
+                // A budget model's groups come in the download, after its items.
+                return await ModelDownloadFormat.ReadAsync(source, training, stop.Token);
             }
             catch (InvalidDataException e) when (!writing.IsFaulted)
             {
@@ -429,6 +428,7 @@ internal sealed partial class ClusterJobs : IAsyncDisposable
         ModelNotServableException => new(ClusterFailure.ModelNotServable, e.Message, inner: e),
         UnknownUserException => new(ClusterFailure.UnknownUser, e.Message, inner: e),
         UnknownItemException => new(ClusterFailure.UnknownItem, e.Message, inner: e),
+        UnknownGroupException => new(ClusterFailure.UnknownItem, e.Message, inner: e),
         DataFormatException refused => new(ClusterFailure.BadData, refused.Message, [.. refused.Errors.Select(error => error.ToString())], refused.TotalErrors, e),
         JobConflictException => new(ClusterFailure.Conflict, e.Message, inner: e),
         ArgumentException argument => new(ClusterFailure.BadRequest, CommandException.OptionMessage(argument), inner: e),

@@ -12,8 +12,8 @@ internal sealed class ExportCommand
 {
     private readonly CommandEnvironment _environment;
     private readonly Argument<string> _job = new("JOB") { Description = "the saved job, or the cluster's job with --cluster" };
-    private readonly Option<bool> _noHeader = new("--no-header") { Description = "write theta.tsv and beta.tsv without their header line (user|item, f1 … fK)" };
-    private readonly Option<string> _out = new("--out") { Description = "directory to write theta.tsv, beta.tsv and model.json into", HelpName = "DIR", Required = true };
+    private readonly Option<bool> _noHeader = new("--no-header") { Description = "write theta.tsv, beta.tsv (and a budget job's groups.tsv) without their header line" };
+    private readonly Option<string> _out = new("--out") { Description = "directory to write theta.tsv, beta.tsv, model.json and a budget job's groups.tsv into", HelpName = "DIR", Required = true };
     private readonly ClusterConnection _connection = new("export this cluster's job instead of the saved one");
 
     public ExportCommand(CommandEnvironment environment)

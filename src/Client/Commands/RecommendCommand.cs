@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hpf.Cluster.Client.Rendering;
+using Hpf.Cluster.Client.Serving;
 using Hpf.Cluster.Grains.Interfaces;
 
 namespace Hpf.Cluster.Client.Commands;
@@ -49,9 +50,12 @@ internal sealed partial class RecommendCommand
         var titles = _serving.ReadTitles(parsed);
 
         await using var model = await _serving.OpenAsync(_environment, parsed, parsed.GetValue(_job)!, cancellationToken);
-        if (parsed.GetValue(_groupsOnly)) return RankGroups(parsed, model, userId, newUser, count);
-        if (parsed.GetValue(_group) is { } group) pool = GroupPool(model, group, pool);
-        var served = newUser
+        if (parsed.GetValue(_groupsOnly)) return await RankGroupsAsync(parsed, model, userId, newUser, count, cancellationToken);
+        var group = parsed.GetValue(_group);
+        if (group is not null && model is not ClusterModelServing) pool = GroupPool(model, group, pool);
+        var served = group is not null && model is ClusterModelServing cluster
+            ? await cluster.RecommendInGroupAsync(newUser ? null : userId, group, count, includeSeen, pool, cancellationToken)
+            : newUser
             ? await model.ColdStartAsync(count, pool, cancellationToken)
             : await model.RecommendAsync(userId!, count, includeSeen, pool, cancellationToken);
 

@@ -23,7 +23,7 @@ internal sealed partial class TrainCommand
     private readonly TrainingOptionSet _training = new();
     private readonly Option<string?> _validation = new("--validation") { Description = "held-out triplets for the val-llk rule and the curve", HelpName = "FILE" };
     private readonly Option<string?> _job = new("--job") { Description = "name to save the job under (default: the file name without extension)", HelpName = "NAME" };
-    private readonly Option<string?> _export = new("--export") { Description = "also write theta.tsv, beta.tsv and model.json here", HelpName = "DIR" };
+    private readonly Option<string?> _export = new("--export") { Description = "also write theta.tsv, beta.tsv, model.json (and a budget job's groups.tsv) here", HelpName = "DIR" };
     private readonly TrainingTargetOptions _target = new("train on this cluster");
 
     public TrainCommand(CommandEnvironment environment)
@@ -87,7 +87,8 @@ internal sealed partial class TrainCommand
         if (parsed.GetValue(_export) is { } exportDirectory)
         {
             JobStore.Export(trained.Result.Model, saved.Manifest, exportDirectory, cancellationToken);
-            output.Line($"exported {JobStore.ThetaFileName}, {JobStore.BetaFileName} and {JobStore.ManifestFileName} to {Path.GetFullPath(exportDirectory)}");
+            var groupsFile = trained.Result.Model.Groups is null ? "" : $", {JobStore.GroupsFileName}";
+            output.Line($"exported {JobStore.ThetaFileName}, {JobStore.BetaFileName}{groupsFile} and {JobStore.ManifestFileName} to {Path.GetFullPath(exportDirectory)}");
         }
         return ExitCodes.Success;
     }

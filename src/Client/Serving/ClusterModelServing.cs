@@ -6,7 +6,7 @@ using Hpf.Cluster.Grains.Interfaces;
 namespace Hpf.Cluster.Client.Serving;
 
 /// <summary>A cluster job's model, asked through the grains that hold it; the cluster's refusals keep its own messages.</summary>
-internal sealed class ClusterModelServing(ClusterJobs client, string job) : IModelServing
+internal sealed partial class ClusterModelServing(ClusterJobs client, string job) : IModelServing
 {
     public string Job => job;
 

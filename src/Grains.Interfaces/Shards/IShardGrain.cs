@@ -194,6 +194,11 @@ public interface IShardGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<double[]> ServedColumnSums(CancellationToken cancellationToken);
 
+    /// <summary>A budget job's (item) shard: its served items' E[β] summed per group, and its items per group.</summary>
+    [Alias("ServedBudgetGroupSums")]
+    [AlwaysInterleave]
+    Task<ServedGroupSums> ServedBudgetGroupSums(CancellationToken cancellationToken);
+
     /// <summary>Stores a folded-in user in this (user) shard for serving; an existing one only with <paramref name="replaceExisting"/>.</summary>
     [Alias("AddUser")]
     Task AddUser(AddedUser user, bool replaceExisting, CancellationToken cancellationToken);

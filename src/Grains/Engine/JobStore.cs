@@ -19,6 +19,8 @@ public sealed class JobStore
     public const string ManifestFileName = "model.json";
     public const string ThetaFileName = "theta.tsv";
     public const string BetaFileName = "beta.tsv";
+    /// <summary>A budget model's item → group map, exported beside theta and beta.</summary>
+    public const string GroupsFileName = "groups.tsv";
     /// <summary>Overrides the default data directory; a <c>--data-dir</c> option overrides both.</summary>
     public const string DataDirectoryVariable = "HPF_DATA_DIR";
     public const int MaxNameLength = 128;
@@ -161,8 +163,9 @@ public sealed class JobStore
     }
 
     /// <summary>
-    /// Writes theta.tsv (E[θ]/M, one row per user, M the ensemble's members), beta.tsv (E[β], one row per item) and
-    /// model.json into <paramref name="directory"/>: the dot product of a user's and an item's rows is the predicted count.
+    /// Writes theta.tsv (E[θ]/M, one row per user, M the ensemble's members), beta.tsv (E[β], one row per item),
+    /// for a budget model groups.tsv (each item's group), and model.json into <paramref name="directory"/>: the dot
+    /// product of a user's and an item's rows is the predicted count.
     /// </summary>
     /// <param name="header">Start each TSV with a line naming its columns (<c>user</c> or <c>item</c>, then <c>f1</c> … <c>fK</c>).</param>
     public static void Export(HpfModel model, JobStoreManifest manifest, string directory, CancellationToken cancellationToken = default, bool header = true)
@@ -170,6 +173,7 @@ public sealed class JobStore
         Directory.CreateDirectory(directory);
         AtomicFile.Write(Path.Combine(directory, ThetaFileName), stream => WriteFactors(stream, header ? "user" : null, model.UserIds, model.UserFactorMatrix(), model.Factors, cancellationToken));
         AtomicFile.Write(Path.Combine(directory, BetaFileName), stream => WriteFactors(stream, header ? "item" : null, model.ItemIds, model.ItemFactorMatrix(), model.Factors, cancellationToken));
+        if (model.Groups is { } groups) AtomicFile.Write(Path.Combine(directory, GroupsFileName), stream => groups.WriteTsv(stream, model.ItemIds, header, cancellationToken));
         AtomicFile.Write(Path.Combine(directory, ManifestFileName), stream => JsonSerializer.Serialize(stream, manifest, JsonOptions));
     }
 

@@ -15,6 +15,20 @@ public abstract partial class ShardGrain
         return Task.FromResult(budget.NextTable(shard.Side, shard.Threads));
     }
 
+    public Task<ServedGroupSums> ServedBudgetGroupSums(CancellationToken cancellationToken)
+    {
+        var shard = RequireShard();
+        var served = RequireServed();
+        var budget = shard.Budget ?? throw new ShardStateException($"{SideName} shard {GrainKey} is not of a budget job: it has no groups");
+        if (budget.UserSide) throw new InvalidOperationException("group sums come from item shards");
+        // From the served E[β] (the final model, or the copy at the last checkpoint), never the live training rows.
+        var sums = new double[budget.Groups * budget.Factors];
+        GroupTables.GroupSums(served.Expected, budget.RowGroup, budget.Factors, sums);
+        var items = new int[budget.Groups];
+        foreach (var g in budget.RowGroup) items[g]++;
+        return Task.FromResult(new ServedGroupSums(sums, items));
+    }
+
     /// <summary>The shard's groups from the job's map: its own items' (item shards) or its nonzeros' counterparts' (user shards).</summary>
     private ShardBudget LinkBudget(ShardPlan plan, IndexedShard indexed, SealedLayout layout)
     {

@@ -44,6 +44,9 @@ internal sealed class ClientApiExceptionHandler(IProblemDetailsService problems,
             case UnknownItemException unknown:
                 problem.Extensions["item"] = unknown.Item;
                 break;
+            case UnknownGroupException unknown:
+                problem.Extensions["group"] = unknown.Group;
+                break;
             case ModelNotServableException notServable:
                 problem.Extensions["state"] = notServable.State.ToString().ToLowerInvariant();
                 break;
@@ -71,6 +74,7 @@ internal sealed class ClientApiExceptionHandler(IProblemDetailsService problems,
         SiloUnavailableException or OrleansMessageRejectionException => (StatusCodes.Status503ServiceUnavailable, "No silo available", exception.Message),
         UnknownUserException unknown => (StatusCodes.Status404NotFound, ServingProblems.UnknownUser, unknown.Message),
         UnknownItemException unknown => (StatusCodes.Status404NotFound, ServingProblems.UnknownItem, unknown.Message),
+        UnknownGroupException unknown => (StatusCodes.Status404NotFound, ServingProblems.UnknownGroup, unknown.Message),
         JobNotFoundException missing => (StatusCodes.Status404NotFound, ServingProblems.JobNotFound, $"job '{missing.Job}' not found"),
         ModelNotServableException notServable => (StatusCodes.Status409Conflict, ServingProblems.ModelNotServable, notServable.Message),
         // The serving queries check their own arguments; the endpoints check first, so this is the rare case they missed.

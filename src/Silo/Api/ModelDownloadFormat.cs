@@ -12,7 +12,7 @@ namespace Hpf.Cluster.Silo.Api;
 /// their rows, so neither the silo nor the wire ever holds the whole model. Little-endian throughout; floats are
 /// their raw IEEE-754 bytes.
 /// <code>
-/// header   "HPFMODL1" (8 bytes ASCII), int32 version = 2, int32 K, int32 members M, int64 users, int64 items,
+/// header   "HPFMODL1" (8 bytes ASCII), int32 version = 3, int32 K, int32 members M, int64 users, int64 items,
 ///          int32 user shards, int32 item shards
 /// section  (one per shard: user shards 0.., then item shards 0..)
 ///          byte side (0 = users, 1 = items), int32 shard, int32 rows
@@ -20,15 +20,16 @@ namespace Hpf.Cluster.Silo.Api;
 ///            int32 n (≥ 1)
 ///            n ids, each int32 byte length + UTF-8 bytes
 ///            float32[n × K] shape, float32[n × K] rate (row-major), float32[n × M] activity rates (κrte or τrte, one per member)
+/// groups   a budget job only (its options' model is budget): the job's item → group map, see ModelDownloadFormat.Budget.cs
 /// trailer  "HPF-END!" (8 bytes ASCII)
 /// </code>
 /// Rows within a shard come in the shard's order; a reader sorts ids ordinally to get the engine's row order.
 /// A download that broke off lacks the trailer (or ends inside a page), so it is never mistaken for a model.
 /// </summary>
-public static class ModelDownloadFormat
+public static partial class ModelDownloadFormat
 {
-    // Version 2: the member count after K, and an activity per member.
-    public const int Version = 2;
+    // Version 2: the member count after K, and an activity per member. Version 3: a budget job's groups before the trailer.
+    public const int Version = 3;
     public const string ContentType = "application/vnd.hpf.model";
     private static readonly byte[] Magic = "HPFMODL1"u8.ToArray();
     private static readonly byte[] Trailer = "HPF-END!"u8.ToArray();
@@ -86,6 +87,7 @@ public static class ModelDownloadFormat
                 }
             }
         }
+        if (status.Spec.Training.Model == ModelKind.Budget) await WriteGroupsAsync(destination, status, page, cancellationToken).ConfigureAwait(false);
         await destination.WriteAsync(Trailer, cancellationToken).ConfigureAwait(false);
         await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -131,11 +133,13 @@ public static class ModelDownloadFormat
                     read += n;
                 }
             }
+            var groups = training.Model == ModelKind.Budget ? await ReadGroupsAsync(reader, cancellationToken).ConfigureAwait(false) : null;
             var trailer = await reader.BytesAsync(Trailer.Length, cancellationToken).ConfigureAwait(false);
             if (!trailer.AsSpan().SequenceEqual(Trailer)) throw new InvalidDataException("the model download does not end with its trailer");
             var (userIds, userShape, userRate, userActivity) = userSide.InRowOrder("user");
             var (itemIds, itemShape, itemRate, itemPopularity) = itemSide.InRowOrder("item");
-            return new HpfModel(training, userIds, itemIds, userShape, userRate, userActivity, itemShape, itemRate, itemPopularity);
+            var model = new HpfModel(training, userIds, itemIds, userShape, userRate, userActivity, itemShape, itemRate, itemPopularity);
+            return groups is null ? model : WithGroups(model, groups);
         }
         catch (EndOfStreamException)
         {

@@ -15,7 +15,7 @@ namespace Hpf.Cluster.Silo.Api;
 /// are checked here (400, naming the property); what the model refuses (an unknown user, item or job, a job with no
 /// model to serve) is thrown by the queries and turned into its own problem by <see cref="ClientApiExceptionHandler"/>.
 /// </summary>
-internal static class ServingEndpoints
+internal static partial class ServingEndpoints
 {
     public static RouteGroupBuilder MapServingEndpoints(this RouteGroupBuilder api)
     {
@@ -69,7 +69,7 @@ internal static class ServingEndpoints
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status409Conflict);
 
-    private static async Task<Results<Ok<RecommendationList>, ProblemHttpResult>> RecommendAsync(
+    private static async Task<Results<Ok<RecommendationList>, JsonHttpResult<GroupRankingList>, ProblemHttpResult>> RecommendAsync(
         string job, RecommendRequest? request, JobModelQueries queries, CancellationToken cancellationToken)
     {
         if (NameProblem(job) is { } bad) return bad;
@@ -77,16 +77,20 @@ internal static class ServingEndpoints
         if (string.IsNullOrEmpty(request.User)) return Bad("\"user\" is missing: name the user to recommend for");
         if (CountProblem("n", request.N, min: 1) is { } n) return n;
         if (PoolProblem(request.Pool) is { } pool) return pool;
+        if (request.Group is not null || request.GroupsOnly)
+            return await BudgetRankingAsync(job, request.User, request.Group, request.GroupsOnly, request.N, request.IncludeSeen, request.Pool, queries, cancellationToken);
         return TypedResults.Ok(await queries.RecommendAsync(job, request.User, request.N, request.IncludeSeen, request.Pool, cancellationToken).ConfigureAwait(false));
     }
 
-    private static async Task<Results<Ok<RecommendationList>, ProblemHttpResult>> ColdStartAsync(
+    private static async Task<Results<Ok<RecommendationList>, JsonHttpResult<GroupRankingList>, ProblemHttpResult>> ColdStartAsync(
         string job, ColdStartRequest? request, JobModelQueries queries, CancellationToken cancellationToken)
     {
         if (NameProblem(job) is { } bad) return bad;
         request ??= new ColdStartRequest();
         if (CountProblem("n", request.N, min: 1) is { } n) return n;
         if (PoolProblem(request.Pool) is { } pool) return pool;
+        if (request.Group is not null || request.GroupsOnly)
+            return await BudgetRankingAsync(job, null, request.Group, request.GroupsOnly, request.N, includeSeen: false, request.Pool, queries, cancellationToken);
         return TypedResults.Ok(await queries.ColdStartAsync(job, request.N, request.Pool, cancellationToken).ConfigureAwait(false));
     }
 

@@ -9,6 +9,7 @@ public static class ServingProblems
     public const string JobNotFound = "Job not found";
     public const string UnknownUser = "Unknown user";
     public const string UnknownItem = "Unknown item";
+    public const string UnknownGroup = "Unknown group";
     /// <summary>409: the job failed, was cancelled, is loading, or trains without a checkpoint yet (the <c>state</c> extension says which state).</summary>
     public const string ModelNotServable = "Model not servable";
     /// <summary>409: add-user of a user the model has, without <c>updateExisting</c>.</summary>

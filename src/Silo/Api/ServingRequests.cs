@@ -18,6 +18,12 @@ public sealed record RecommendRequest
 
     /// <summary>Rank only these item ids (ids the model lacks are ignored); omitted: every item.</summary>
     public string[]? Pool { get; init; }
+
+    /// <summary>A budget job: rank only the items of this group.</summary>
+    public string? Group { get; init; }
+
+    /// <summary>A budget job: rank the groups by E[x_u]·Σ_{s∈a}E[β_s] instead of items.</summary>
+    public bool GroupsOnly { get; init; }
 }
 
 /// <summary><c>POST /api/jobs/{job}/cold-start</c>: the top items for a user with no data (the prior predictive).</summary>
@@ -25,6 +31,12 @@ public sealed record ColdStartRequest
 {
     public int N { get; init; } = 10;
     public string[]? Pool { get; init; }
+
+    /// <summary>A budget job: rank only the items of this group.</summary>
+    public string? Group { get; init; }
+
+    /// <summary>A budget job: rank the groups by Σ_{s∈a}E[β_s] instead of items.</summary>
+    public bool GroupsOnly { get; init; }
 }
 
 /// <summary><c>POST /api/jobs/{job}/predictions</c>: E[θ_u]·E[β_i] for each pair, in order.</summary>

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Hpf.Cluster.Grains.Engine.Budget;
 
 /// <summary>
@@ -29,6 +31,32 @@ public sealed class ItemGroups
     {
         var i = Array.BinarySearch(GroupIds, id, StringComparer.Ordinal);
         return i >= 0 ? i : -1;
+    }
+
+    /// <summary>
+    /// <c>item&lt;TAB&gt;group</c> a line for each of <paramref name="itemIds"/> (the model's, in its order), after a header
+    /// line <c>item&lt;TAB&gt;group</c> when <paramref name="header"/>: without it, the file is a groups file as train reads one.
+    /// </summary>
+    /// <exception cref="InvalidDataException">An id with a tab or a line break, which one TSV field cannot hold.</exception>
+    public void WriteTsv(Stream stream, string[] itemIds, bool header, CancellationToken cancellationToken = default)
+    {
+        if (itemIds.Length != ItemGroup.Length) throw new ArgumentException($"{itemIds.Length} item ids for {ItemGroup.Length} items", nameof(itemIds));
+        using var writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16, leaveOpen: true);
+        if (header) writer.Write("item\tgroup\n");
+        for (var i = 0; i < itemIds.Length; i++)
+        {
+            if ((i & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
+            var group = GroupIds[ItemGroup[i]];
+            foreach (var id in (ReadOnlySpan<string>)[itemIds[i], group])
+            {
+                if (id.AsSpan().IndexOfAny('\t', '\n', '\r') >= 0)
+                    throw new InvalidDataException($"id '{id}' contains a tab or a line break and cannot be exported to TSV");
+            }
+            writer.Write(itemIds[i]);
+            writer.Write('\t');
+            writer.Write(group);
+            writer.Write('\n');
+        }
     }
 
     /// <summary>Per group, its items in ascending dense order: [Groups + 1] starts and the items.</summary>

@@ -43,7 +43,9 @@ public sealed class GaussianClusterCommandTests : IDisposable
         Assert.Equal(x.ByUser.Counts, y.ByUser.Counts);
         Assert.Equal(6, pulled.Manifest.Iterations);
 
-        // The cluster, the store it trained into and the store it was pulled into give the same answers.
+        // The cluster, the store it trained into and the store it was pulled into give the same answers; the test set
+        // has users and items the job does not have, and negative ratings.
+        var test = _trained.Write("test.tsv", GaussianCommandTests.Sample(users: 70, items: 50, seed: 9));
         foreach (var ask in new[]
         {
             new[] { "predict", "rated", "--user", "u3", "--item", "i7", "--json" },
@@ -51,6 +53,7 @@ public sealed class GaussianClusterCommandTests : IDisposable
             ["recommend", "rated", "--user", "u3", "-n", "6", "--json"],
             ["recommend", "rated", "--new-user", "-n", "4", "--json"],
             ["fold-in", "rated", "--item", "i1:2.5", "--item", "i9:0.5", "-n", "5", "--json"],
+            ["evaluate", "rated", "--test", test, "--top", "5", "--json"],
         })
         {
             using var local = JsonDocument.Parse((await Trained(ask)).Succeeded().Out);
@@ -60,12 +63,10 @@ public sealed class GaussianClusterCommandTests : IDisposable
                 AssertSameAnswer(local.RootElement, other.RootElement);
         }
 
-        // Not offered through the cluster: refused in words, served by the pulled copy instead.
-        var test = _trained.Write("test.tsv", "u1\ti3\t2.5\nu4\ti0\t1\n");
-        var evaluate = await Trained(["evaluate", "rated", "--test", test, .. cluster.Arguments]);
-        Assert.NotEqual(0, evaluate.ExitCode);
-        Assert.Contains("Gaussian model of ratings", evaluate.Error);
-        (await Pulled("evaluate", "rated", "--test", test)).Succeeded();
+        // Not offered through the cluster: refused in words.
+        var addUser = await Trained(["add-user", "rated", "--user", "newcomer", "--item", "i1:2.5", .. cluster.Arguments]);
+        Assert.NotEqual(0, addUser.ExitCode);
+        Assert.Contains("Gaussian model of ratings", addUser.Error);
     }
 
     /// <summary>Ids equal, numbers equal to float64 rounding of the rows' read-out.</summary>

@@ -86,6 +86,27 @@ public sealed class GaussianServingTests
         var ratedIds = known.Select(r => r.Item).ToHashSet();
         AssertRanking(Ranked(expected, posterior.Mean, 6, item => !ratedIds.Contains(item)), folded.Items);
 
+        // Evaluate: the local store's scores of a test set with users and items the job does not have.
+        var test = GaussianClusterTests.Draw(users: 90, items: 70, seed: 12);
+        var evaluation = await queries.EvaluateAsync("rated", test, 5, CancellationToken.None);
+        var errors = GaussianEvaluation.Errors(expected, test);
+        var heldOut = HeldOutSet.Map(test, Ratings);
+        var (precision, recall, ndcg, users) = GaussianRanking.Evaluate(expected, Ratings, test, 5);
+        Assert.NotNull(evaluation.Ratings);
+        Assert.Equal(errors.Ratings, evaluation.Ratings.Ratings);
+        Assert.Equal(errors.ColdStart, evaluation.Ratings.ColdStart);
+        Assert.True(errors.ColdStart > 0 && errors.ColdStart < errors.Ratings, $"{errors.ColdStart} of {errors.Ratings} cold");
+        Assert.Equal(errors.Rmse, evaluation.Ratings.Rmse, Tolerance);
+        Assert.Equal(errors.Mae, evaluation.Ratings.Mae, Tolerance);
+        Assert.Equal(errors.MeanLogDensity, evaluation.Ratings.MeanLogDensity, Tolerance);
+        Assert.Equal(GaussianEvaluation.MeanLogDensity(expected, heldOut), evaluation.HeldOutLogLikelihood, Tolerance);
+        Assert.Equal((heldOut.Count, heldOut.SkippedUnknownUser, heldOut.SkippedUnknownItem), ((int)evaluation.TestNonzeros, (int)evaluation.SkippedUnknownUser, (int)evaluation.SkippedUnknownItem));
+        Assert.True(users > 0);
+        Assert.Equal(users, evaluation.UsersEvaluated);
+        Assert.Equal(precision, evaluation.PrecisionAtK, 1e-12);
+        Assert.Equal(recall, evaluation.RecallAtK, 1e-12);
+        Assert.Equal(ndcg, evaluation.NdcgAtK, 1e-12);
+
         // Not offered through the cluster, refused in words.
         var refused = await Assert.ThrowsAsync<ModelNotServableException>(() => queries.AddUserAsync("rated", "newcomer", [new ItemCount(Ratings.ItemIds[0], 4)], false, CancellationToken.None));
         Assert.Contains("Gaussian", refused.Message);

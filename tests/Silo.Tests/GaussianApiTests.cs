@@ -117,6 +117,17 @@ public sealed class GaussianApiTests
             for (var j = 0; j < theta.Length; j++) Assert.Equal(posterior.Mean[j], theta[j], 1e-6);
             Assert.True(answer.RootElement.GetProperty("ratings").GetBoolean());
         }
+        // Evaluation reads the test set as ratings (a negative one too) and adds the rating errors.
+        using (var evaluate = await silo.Client.PostAsync("api/jobs/ratings/evaluation?k=3", new StringContent("u0\ti1\t-1.5\nu3\ti2\t0\nstranger\ti0\t2\n")))
+        {
+            var text = await evaluate.Content.ReadAsStringAsync();
+            Assert.True(evaluate.StatusCode == HttpStatusCode.OK, text);
+            using var answer = JsonDocument.Parse(text);
+            var errors = answer.RootElement.GetProperty("ratings");
+            Assert.Equal(3, errors.GetProperty("ratings").GetInt64());
+            Assert.Equal(1, errors.GetProperty("coldStart").GetInt64());
+            Assert.True(errors.GetProperty("rmse").GetDouble() > 0);
+        }
         // What the cluster does not offer for a Gaussian job is refused in words.
         using var addUser = await silo.Client.PostAsync("api/jobs/ratings/users",
             new StringContent("""{"user": "newcomer", "counts": [{"item": "i0", "count": 1.5}]}""", Encoding.UTF8, "application/json"));

@@ -279,8 +279,8 @@ internal sealed partial class ClusterJobs : IAsyncDisposable
         CallAsync(job, async () =>
         {
             // Refused before the file is read, so a typo in the job's name costs no reading.
-            await FindAsync(job, cancellationToken);
-            var test = await StreamedDataset.ReadAsync(content, source, format, "evaluate", cancellationToken, header);
+            var status = await FindAsync(job, cancellationToken);
+            var test = await StreamedDataset.ReadAsync(content, source, format, "evaluate", cancellationToken, header, ratings: status.Spec.Training.Model == ModelKind.Gaussian);
             return await _queries.EvaluateAsync(job, test, k, cancellationToken);
         });
 

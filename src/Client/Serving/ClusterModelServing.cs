@@ -43,7 +43,10 @@ internal sealed partial class ClusterModelServing(ClusterJobs client, string job
         // The test set was read into one dataset, so its counts fit the engine's int fields.
         var report = new EvaluationReport(served.HeldOutLogLikelihood, served.PrecisionAtK, served.RecallAtK, served.NdcgAtK, served.K,
             served.UsersEvaluated, checked((int)served.TestNonzeros), checked((int)served.SkippedUnknownUser), checked((int)served.SkippedUnknownItem));
-        return new ServedEvaluation(report, served.ServedIteration, served.FromCheckpoint);
+        return new ServedEvaluation(report, served.ServedIteration, served.FromCheckpoint)
+        {
+            Ratings = served.Ratings is { } r ? new Grains.Engine.Gaussian.RatingErrors(r.Ratings, r.ColdStart, r.Rmse, r.Mae, r.MeanLogDensity) : null,
+        };
     }
 
     public ValueTask DisposeAsync() => client.DisposeAsync();

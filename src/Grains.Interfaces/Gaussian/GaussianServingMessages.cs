@@ -18,3 +18,11 @@ public sealed record GaussianTopItemsRequest(double[] UserMean, double Mu, int C
 /// <summary>Items best first with their predicted mean ratings (float64); equal scores in ordinal id order.</summary>
 [GenerateSerializer, Immutable, Alias("hpf.gaussian.GaussianRankedItems")]
 public sealed record GaussianRankedItems(string[] Items, double[] Scores);
+
+/// <summary>
+/// A Gaussian model's errors on a test set: <paramref name="Ratings"/> scored, <paramref name="ColdStart"/> of them with a
+/// user or item the model had not seen (predicted from the population prior), RMSE, MAE and the mean log-density of
+/// the predictive distribution over all of them.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("hpf.gaussian.GaussianRatingErrors")]
+public sealed record GaussianRatingErrors(long Ratings, long ColdStart, double Rmse, double Mae, double MeanLogDensity);

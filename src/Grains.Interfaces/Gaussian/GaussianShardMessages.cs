@@ -24,4 +24,9 @@ public sealed record GaussianShardSums(GaussianSideSums Side, long Ratings, doub
 /// hyperparameters its checkpoint was written with (null before the first checkpoint).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("hpf.gaussian.GaussianShardRows")]
-public sealed record GaussianShardRows(int TotalRows, string[] Ids, double[] Mean, double[] Covariance, GaussianHyperparameters? Hyperparameters);
+public sealed record GaussianShardRows(int TotalRows, string[] Ids, double[] Mean, double[] Covariance, GaussianHyperparameters? Hyperparameters)
+{
+    /// <summary>The rows' local indices in the shard, when they were asked for by id (serving); empty for a page.</summary>
+    [Id(5)]
+    public int[] Local { get; init; } = [];
+}

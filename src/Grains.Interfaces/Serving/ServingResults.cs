@@ -52,4 +52,9 @@ public sealed record ItemCount(string Item, double Count);
 /// </summary>
 [GenerateSerializer, Immutable, Alias("hpf.ClusterEvaluation")]
 public sealed record ClusterEvaluation(string Job, int ServedIteration, bool FromCheckpoint, double HeldOutLogLikelihood, double PrecisionAtK,
-    double RecallAtK, double NdcgAtK, int K, int UsersEvaluated, long TestNonzeros, long SkippedUnknownUser, long SkippedUnknownItem);
+    double RecallAtK, double NdcgAtK, int K, int UsersEvaluated, long TestNonzeros, long SkippedUnknownUser, long SkippedUnknownItem)
+{
+    /// <summary>A Gaussian job's errors of the predicted mean over every test rating (strangers from the population prior); null for HPF.</summary>
+    [Id(12)]
+    public GaussianRatingErrors? Ratings { get; init; }
+}

@@ -16,14 +16,16 @@ public static class StreamedDataset
     /// <param name="purpose">What the data are for ("evaluate", "fit"), for the message when every count is zero.</param>
     /// <exception cref="DataFormatException">A bad line, every count zero, or a count that overflows.</exception>
     /// <param name="header">Line 1 is a header even in a format that usually has none (TSV, MovieLens).</param>
-    public static Task<Dataset> ReadAsync(Stream body, string source, DatasetFormat format, string purpose, CancellationToken cancellationToken, bool header = false)
+    /// <param name="ratings">The third column is a rating (a Gaussian job's test set): zero and negative values kept, a pair given twice averaged.</param>
+    public static Task<Dataset> ReadAsync(Stream body, string source, DatasetFormat format, string purpose, CancellationToken cancellationToken, bool header = false,
+        bool ratings = false)
     {
         ArgumentNullException.ThrowIfNull(body);
         return Task.Factory.StartNew(() =>
         {
             using var text = new StreamReader(PipeReader.Create(body).AsStream(), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-            var builder = new DatasetBuilder();
-            var summary = TripletFileReader.ReadInto(text, source, builder, format, cancellationToken, header);
+            var builder = new DatasetBuilder(ratings);
+            var summary = TripletFileReader.ReadInto(text, source, builder, format, cancellationToken, header, ratings);
             if (builder.Triplets == 0)
                 throw new DataFormatException([new DataFormatError(source, 0, "count", $"all {summary.DataLines} counts are zero; there is nothing to {purpose}")], 1);
             try

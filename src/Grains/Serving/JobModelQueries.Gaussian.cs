@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine.Gaussian;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Loading;
@@ -101,8 +102,128 @@ public sealed partial class JobModelQueries
         return new FoldInResult(served.Status.Job, user, Array.ConvertAll(posterior.Mean, v => (float)v), [], [], [], 1, [.. unknown], top) { Ratings = true };
     }
 
-    /// <summary>The named items the job has, from their item shards, as rows in ordinal id order.</summary>
-    private static async Task<GaussianRows> GaussianItemRowsAsync(ServedJob served, IEnumerable<string> ids, CancellationToken cancellationToken)
+    /// <summary>
+    /// Scores a Gaussian job on a test set of ratings as the local store does: RMSE, MAE and mean log-density of the
+    /// predicted means over every test rating (a user or item the job does not have from its population prior); the
+    /// predictive log-density per rating over those whose user and item it has; precision, recall and NDCG at
+    /// <paramref name="k"/> of each known user's ranking of the items they did not rate in training, every rated test
+    /// item of theirs not rated in training relevant.
+    /// </summary>
+    private async Task<ClusterEvaluation> GaussianEvaluateAsync(ServedJob served, Dataset test, int k, CancellationToken cancellationToken)
+    {
+        var h = await GaussianHyperparametersAsync(served, cancellationToken);
+        var (items, where) = await GaussianItemRowsWithPlacesAsync(served, test.ItemIds, cancellationToken);
+        var model = new GaussianModel(served.Status.Spec.Training, new GaussianRows("user", [], served.Factors, [], []), items, h);
+        var itemIndex = new int[test.Items];
+        for (var i = 0; i < test.Items; i++) itemIndex[i] = model.IndexOfItem(test.ItemIds[i]);
+        var idealGain = new double[k + 1];
+        for (var r = 1; r <= k; r++) idealGain[r] = idealGain[r - 1] + 1.0 / Math.Log2(r + 1);
+
+        var perUser = new GaussianUserScore[test.Users];
+        using var gate = new SemaphoreSlim(UsersInFlight);
+        await Task.WhenAll(Enumerable.Range(0, test.Users).Select(async u =>
+        {
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                perUser[u] = await GaussianEvaluateUserAsync(served, h, model, test, u, itemIndex, where, k, idealGain, cancellationToken);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+
+        // Summed in user order, so the report does not depend on which user finished first.
+        double squares = 0, absolute = 0, allDensity = 0, knownDensity = 0, precision = 0, recall = 0, ndcg = 0;
+        long ratings = 0, cold = 0, known = 0, unknownUser = 0, unknownItem = 0;
+        var evaluated = 0;
+        foreach (var score in perUser)
+        {
+            squares += score.Squares;
+            absolute += score.Absolute;
+            allDensity += score.Density;
+            ratings += score.Ratings;
+            cold += score.ColdStart;
+            knownDensity += score.KnownDensity;
+            known += score.Known;
+            unknownUser += score.UnknownUser;
+            unknownItem += score.UnknownItem;
+            if (!score.Ranked) continue;
+            evaluated++;
+            precision += score.Precision;
+            recall += score.Recall;
+            ndcg += score.Ndcg;
+        }
+        var c = Math.Max(1, ratings);
+        return new ClusterEvaluation(served.Status.Job, served.Iteration, FromCheckpoint: false,
+            known > 0 ? knownDensity / known : double.NaN,
+            evaluated > 0 ? precision / evaluated : double.NaN, evaluated > 0 ? recall / evaluated : double.NaN, evaluated > 0 ? ndcg / evaluated : double.NaN,
+            k, evaluated, known, unknownUser, unknownItem)
+        {
+            Ratings = new GaussianRatingErrors(ratings, cold, Math.Sqrt(squares / c), absolute / c, allDensity / c),
+        };
+    }
+
+    private readonly record struct GaussianUserScore(double Squares, double Absolute, double Density, long Ratings, long ColdStart,
+        double KnownDensity, long Known, long UnknownUser, long UnknownItem, bool Ranked, double Precision, double Recall, double Ndcg);
+
+    private static async Task<GaussianUserScore> GaussianEvaluateUserAsync(ServedJob served, GaussianHyperparameters h, GaussianModel model, Dataset test, int u,
+        int[] itemIndex, (int Shard, int Local)[] where, int k, double[] idealGain, CancellationToken cancellationToken)
+    {
+        var others = test.ByUser.OthersOf(u).ToArray();
+        var ratings = test.ByUser.CountsOf(u).ToArray();
+        var view = await GaussianUserAsync(served, test.UserIds[u], cancellationToken);
+        var posterior = view is null ? model.UserPosterior(-1) : (view.Mean, view.Covariance);
+        double squares = 0, absolute = 0, density = 0, knownDensity = 0;
+        long cold = 0, known = 0, unknownItem = 0;
+        var relevant = new HashSet<string>(StringComparer.Ordinal);
+        for (var n = 0; n < others.Length; n++)
+        {
+            var item = itemIndex[others[n]];
+            var prediction = model.Predict(posterior, item);
+            var error = ratings[n] - prediction.Mean;
+            var logDensity = LogDensity(prediction, ratings[n]);
+            squares += error * error;
+            absolute += Math.Abs(error);
+            density += logDensity;
+            if (view is null || item < 0) cold++;
+            if (view is null) continue;
+            if (item < 0)
+            {
+                unknownItem++;
+                continue;
+            }
+            knownDensity += logDensity;
+            known++;
+            var (shard, local) = where[item];
+            if (Array.BinarySearch(view.SeenByItemShard[shard], local) < 0) relevant.Add(model.ItemIds[item]);
+        }
+        var score = new GaussianUserScore(squares, absolute, density, others.Length, cold, knownDensity, known, view is null ? others.Length : 0, unknownItem, false, 0, 0, 0);
+        if (view is null || relevant.Count == 0) return score;
+
+        var ranked = await GaussianTopAsync(served, h, view.Mean, k, view.SeenByItemShard, null, cancellationToken);
+        var hits = 0;
+        double gain = 0;
+        for (var r = 0; r < ranked.Length; r++)
+        {
+            if (!relevant.Contains(ranked[r].Item)) continue;
+            hits++;
+            gain += 1.0 / Math.Log2(r + 2);
+        }
+        var attainable = Math.Min(k, relevant.Count);
+        return score with { Ranked = true, Precision = (double)hits / k, Recall = (double)hits / attainable, Ndcg = gain / idealGain[attainable] };
+    }
+
+    /// <summary>log N(r; the predictive mean, the predictive variance), as the local evaluation takes it.</summary>
+    private static double LogDensity(RatingPrediction p, double rating)
+    {
+        var z = (rating - p.Mean) / p.StandardDeviation;
+        return -0.5 * Math.Log(2 * Math.PI) - Math.Log(p.StandardDeviation) - 0.5 * z * z;
+    }
+
+    /// <summary>The named items the job has as rows in ordinal id order, with each row's item shard and local index there.</summary>
+    private static async Task<(GaussianRows Rows, (int Shard, int Local)[] Where)> GaussianItemRowsWithPlacesAsync(ServedJob served, IEnumerable<string> ids, CancellationToken cancellationToken)
     {
         var k = served.Factors;
         var d = k + 1;
@@ -113,14 +234,20 @@ public sealed partial class JobModelQueries
         var answers = await Task.WhenAll(Enumerable.Range(0, shards.Length).Select(j => byShard[j].Count == 0
             ? Task.FromResult(new GaussianShardRows(0, [], [], [], null))
             : shards[j].GaussianServeRows([.. byShard[j]], cancellationToken)));
-        var found = new SortedDictionary<string, (double[] Mean, double[] Covariance)>(StringComparer.Ordinal);
-        foreach (var answer in answers)
+        var found = new SortedDictionary<string, (double[] Mean, double[] Covariance, int Shard, int Local)>(StringComparer.Ordinal);
+        for (var j = 0; j < answers.Length; j++)
         {
+            var answer = answers[j];
             for (var n = 0; n < answer.Ids.Length; n++)
-                found[answer.Ids[n]] = (answer.Mean[(n * d)..((n + 1) * d)], answer.Covariance[(n * d * d)..((n + 1) * d * d)]);
+                found[answer.Ids[n]] = (answer.Mean[(n * d)..((n + 1) * d)], answer.Covariance[(n * d * d)..((n + 1) * d * d)], j, answer.Local.Length > n ? answer.Local[n] : -1);
         }
-        return new GaussianRows("item", [.. found.Keys], k, [.. found.Values.SelectMany(i => i.Mean)], [.. found.Values.SelectMany(i => i.Covariance)]);
+        var rows = new GaussianRows("item", [.. found.Keys], k, [.. found.Values.SelectMany(i => i.Mean)], [.. found.Values.SelectMany(i => i.Covariance)]);
+        return (rows, [.. found.Values.Select(i => (i.Shard, i.Local))]);
     }
+
+    /// <summary>The named items the job has, from their item shards, as rows in ordinal id order.</summary>
+    private static async Task<GaussianRows> GaussianItemRowsAsync(ServedJob served, IEnumerable<string> ids, CancellationToken cancellationToken) =>
+        (await GaussianItemRowsWithPlacesAsync(served, ids, cancellationToken)).Rows;
 
     /// <summary>Every item shard's best <paramref name="count"/> for the user's mean, merged: predicted mean descending, then ordinal id.</summary>
     private static async Task<Recommendation[]> GaussianTopAsync(ServedJob served, GaussianHyperparameters h, double[] userMean, int count, int[][]? exclude, string[]? pool, CancellationToken cancellationToken)

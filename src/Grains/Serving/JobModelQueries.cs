@@ -129,7 +129,7 @@ public sealed partial class JobModelQueries(IGrainFactory grains)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         var served = await JobAsync(job, cancellationToken);
-        RefuseGaussian(job, served.Status, "evaluate", "hpf pull the job and evaluate it from the local store");
+        if (IsGaussian(served)) return await GaussianEvaluateAsync(served, test, k, cancellationToken);
         // Scored on the scale the model was fitted to, as the in-process evaluator does.
         test = CountTransforms.Apply(served.Status.Spec.Training.Transform, test);
         var factors = served.Factors;

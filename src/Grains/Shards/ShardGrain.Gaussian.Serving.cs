@@ -53,7 +53,7 @@ public abstract partial class ShardGrain
             rows.Mean.AsSpan(r * d, d).CopyTo(mean.AsSpan(n * d));
             rows.Covariance.AsSpan(r * d * d, d * d).CopyTo(covariance.AsSpan(n * d * d));
         }
-        return Task.FromResult(new GaussianShardRows(shard.Rows, names, mean, covariance, _gaussianCheckpointed));
+        return Task.FromResult(new GaussianShardRows(shard.Rows, names, mean, covariance, _gaussianCheckpointed) { Local = [.. found] });
     }
 
     public Task<GaussianRankedItems> GaussianTopItems(GaussianTopItemsRequest request, CancellationToken cancellationToken)

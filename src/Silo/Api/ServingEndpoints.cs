@@ -151,15 +151,16 @@ internal static partial class ServingEndpoints
         if (!QueryWords.TryParse(QueryWords.Formats, format ?? "auto", out var layout))
             return Bad($"format '{format}' is not one of {string.Join(", ", QueryWords.Formats.Select(w => w.Word))}");
         // Refused before the body is read, so a typo in the job's name costs no upload (the client sends Expect: 100-continue).
-        if (await grains.GetGrain<ICoordinatorGrain>(job).GetStatus(cancellationToken).ConfigureAwait(false) is null)
-            throw new JobNotFoundException(job);
+        var status = await grains.GetGrain<ICoordinatorGrain>(job).GetStatus(cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(job);
         // A test set may be as large as a training set; it streams through the reader.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
         var name = string.IsNullOrWhiteSpace(source) ? "test" : source;
         Dataset test;
         try
         {
-            test = await StreamedDataset.ReadAsync(body, name, layout, "evaluate", cancellationToken, header ?? false).ConfigureAwait(false);
+            // A Gaussian job's test set is ratings: zero and negative values kept.
+            test = await StreamedDataset.ReadAsync(body, name, layout, "evaluate", cancellationToken, header ?? false,
+                ratings: status.Spec.Training.Model == ModelKind.Gaussian).ConfigureAwait(false);
         }
         catch (DataFormatException refused)
         {

@@ -136,6 +136,34 @@ public sealed class BudgetClusterTests : IDisposable
         Assert.False(served.FromCheckpoint);
     }
 
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 3, 2)]
+    public async Task The_val_llk_rule_stops_a_budget_job_on_the_grains_where_it_stops_in_process(int silos, int userShards, int itemShards)
+    {
+        var split = Grains.Data.DatasetSplit.ByFraction(Sample.Data, 0.2, seed: 5);
+        var options = Options(60) with { Stop = StopRule.ValLlk, CheckEvery = 2, StopThreshold = 1e-3 };
+        var validation = Grains.Data.HeldOutSet.Map(split.Test, split.Train);
+        var engine = new InProcessTrainer(options) { Groups = Sample.Groups }.Train(split.Train, validation);
+        await using var cluster = await TrainingCluster.StartAsync(silos, _storage);
+        var spec = new JobSpec { Training = options, UserShards = userShards, ItemShards = itemShards, CheckpointEvery = 0, Groups = Sample.Groups.ToTable() };
+        await ClusterJob.SubmitAsync(cluster.Client, "validated", spec, split.Train, split.Test);
+        var status = await ClusterJob.WaitAsync(cluster.Client, "validated");
+
+        Assert.True(status.State == JobState.Completed, $"{status.State}: {status.Error}");
+        Assert.Equal(validation.Count, status.Data!.ValidationNonzeros);
+        Assert.Contains("validation log-likelihood", status.StopReason);
+        // Stopped by the rule before the iteration cap, at the check the engine stops at, with the same curve.
+        Assert.True(engine.Report.Iterations < options.MaxIterations, $"the engine ran to the cap ({engine.Report.Iterations})");
+        Assert.Equal(engine.Report.Iterations, status.Iteration);
+        Assert.Equal(engine.Report.Curve.Select(p => p.Iteration), status.Curve.Select(p => p.Iteration));
+        for (var c = 0; c < status.Curve.Length; c++)
+        {
+            var expected = engine.Report.Curve[c].ValidationLogLikelihood!.Value;
+            Assert.Equal(expected, status.Curve[c].ValidationLogLikelihood!.Value, 1e-6 * Math.Abs(expected));
+        }
+    }
+
     [Fact]
     public async Task A_budget_job_resumes_from_its_checkpoint_with_the_model_of_an_uninterrupted_run()
     {

@@ -100,6 +100,8 @@ public sealed class BudgetClusterTests : IDisposable
         AssertGroups(GroupScores(model, ones).Take(7).ToArray(), await queries.RankGroupsAsync("ranked", null, 7, CancellationToken.None));
 
         await Assert.ThrowsAsync<UnknownGroupException>(() => queries.RecommendInGroupAsync("ranked", data.UserIds[0], "no-such-group", 5, false, null, CancellationToken.None));
+        // In the job's map, but no trained item is in it: no such group, as the pulled model (whose groups are its items') says.
+        await Assert.ThrowsAsync<UnknownGroupException>(() => queries.RecommendInGroupAsync("ranked", data.UserIds[0], "ghost-group", 5, false, null, CancellationToken.None));
         await Assert.ThrowsAsync<UnknownUserException>(() => queries.RankGroupsAsync("ranked", "nobody", 5, CancellationToken.None));
     }
 

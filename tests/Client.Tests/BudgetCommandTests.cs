@@ -107,6 +107,25 @@ public sealed class BudgetCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task The_val_llk_rule_stops_a_budget_job_through_the_silo_where_it_stops_in_process()
+    {
+        var (ratings, groups) = await SynthAsync();
+        var (train, test) = (_scratch.File("train.tsv"), _scratch.File("test.tsv"));
+        (await Hpf("split", ratings, "--train-out", train, "--test-out", test, "--seed", "3")).Succeeded();
+        string[] rule = ["--model", "budget", "--groups", groups, "--k", "3", "--max-iter", "80", "--check-every", "2", "--stop", "val-llk", "--validation", test, "--stop-threshold", "1e-3"];
+        var grains = (await Hpf(["train", train, .. rule, "--job", "grains"])).Succeeded();
+        var engine = (await Hpf(["train", train, .. rule, "--job", "engine", "--in-process"])).Succeeded();
+        var iterations = new[] { "grains", "engine" }.Select(job =>
+        {
+            using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(_scratch.DataDirectory, "jobs", job, "model.json")));
+            return manifest.RootElement.GetProperty("iterations").GetInt32();
+        }).ToArray();
+        Assert.True(iterations[1] < 80, $"the engine ran to the cap: {engine.Out}");
+        Assert.Equal(iterations[1], iterations[0]);
+        Assert.Equal(LastLlk(engine.Out), LastLlk(grains.Out));
+    }
+
+    [Fact]
     public async Task Bad_budget_input_is_refused_in_plain_words()
     {
         var (ratings, groups) = await SynthAsync();

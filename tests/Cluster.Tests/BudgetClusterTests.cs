@@ -100,6 +100,8 @@ public sealed class BudgetClusterTests : IDisposable
         AssertGroups(GroupScores(model, ones).Take(7).ToArray(), await queries.RankGroupsAsync("ranked", null, 7, CancellationToken.None));
 
         await Assert.ThrowsAsync<UnknownGroupException>(() => queries.RecommendInGroupAsync("ranked", data.UserIds[0], "no-such-group", 5, false, null, CancellationToken.None));
+        // In the job's map, but no trained item is in it: no such group, as the pulled model (whose groups are its items') says.
+        await Assert.ThrowsAsync<UnknownGroupException>(() => queries.RecommendInGroupAsync("ranked", data.UserIds[0], "ghost-group", 5, false, null, CancellationToken.None));
         await Assert.ThrowsAsync<UnknownUserException>(() => queries.RankGroupsAsync("ranked", "nobody", 5, CancellationToken.None));
     }
 
@@ -134,6 +136,34 @@ public sealed class BudgetClusterTests : IDisposable
         for (var g = 0; g < expected.Length; g++)
             Assert.Equal(expected[g].Score, served.Groups[g].Score, 1e-9 * Math.Abs(expected[g].Score));
         Assert.False(served.FromCheckpoint);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(3, 3, 2)]
+    public async Task The_val_llk_rule_stops_a_budget_job_on_the_grains_where_it_stops_in_process(int silos, int userShards, int itemShards)
+    {
+        var split = Grains.Data.DatasetSplit.ByFraction(Sample.Data, 0.2, seed: 5);
+        var options = Options(60) with { Stop = StopRule.ValLlk, CheckEvery = 2, StopThreshold = 1e-3 };
+        var validation = Grains.Data.HeldOutSet.Map(split.Test, split.Train);
+        var engine = new InProcessTrainer(options) { Groups = Sample.Groups }.Train(split.Train, validation);
+        await using var cluster = await TrainingCluster.StartAsync(silos, _storage);
+        var spec = new JobSpec { Training = options, UserShards = userShards, ItemShards = itemShards, CheckpointEvery = 0, Groups = Sample.Groups.ToTable() };
+        await ClusterJob.SubmitAsync(cluster.Client, "validated", spec, split.Train, split.Test);
+        var status = await ClusterJob.WaitAsync(cluster.Client, "validated");
+
+        Assert.True(status.State == JobState.Completed, $"{status.State}: {status.Error}");
+        Assert.Equal(validation.Count, status.Data!.ValidationNonzeros);
+        Assert.Contains("validation log-likelihood", status.StopReason);
+        // Stopped by the rule before the iteration cap, at the check the engine stops at, with the same curve.
+        Assert.True(engine.Report.Iterations < options.MaxIterations, $"the engine ran to the cap ({engine.Report.Iterations})");
+        Assert.Equal(engine.Report.Iterations, status.Iteration);
+        Assert.Equal(engine.Report.Curve.Select(p => p.Iteration), status.Curve.Select(p => p.Iteration));
+        for (var c = 0; c < status.Curve.Length; c++)
+        {
+            var expected = engine.Report.Curve[c].ValidationLogLikelihood!.Value;
+            Assert.Equal(expected, status.Curve[c].ValidationLogLikelihood!.Value, 1e-6 * Math.Abs(expected));
+        }
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed record RankedGroup(string Group, double Score);
 [GenerateSerializer, Immutable, Alias("hpf.budget.GroupRankingList")]
 public sealed record GroupRankingList(string Job, string? User, int ServedIteration, bool FromCheckpoint, RankedGroup[] Groups);
 
-/// <summary>The budget model has no such group (no item of the job's groups map is in it).</summary>
+/// <summary>The budget model has no such group (no trained item is in it).</summary>
 [GenerateSerializer, Alias("hpf.budget.UnknownGroupException")]
 public sealed class UnknownGroupException(string job, string group) : Exception($"job '{job}' has no group '{group}'")
 {

@@ -50,7 +50,6 @@ public sealed record JobSpec
         {
             if (Groups is null) throw Bad("groups", null, "is needed with --model budget: a file of item<TAB>group lines");
             Groups.Validate();
-            if (Training.Stop == StopRule.ValLlk) throw Bad("stop", "val-llk", "is not offered for the budget model through the cluster yet (train --in-process for it)");
         }
     }
 

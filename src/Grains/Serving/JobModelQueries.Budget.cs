@@ -16,7 +16,7 @@ public sealed partial class JobModelQueries
     /// group's items as the pool.
     /// </summary>
     /// <param name="pool">Rank only those of the group's items that are in it; null: all of them.</param>
-    /// <exception cref="UnknownGroupException">No item of the job's groups map is in that group.</exception>
+    /// <exception cref="UnknownGroupException">No trained item is in that group.</exception>
     /// <exception cref="ArgumentException">None of the group's items is in <paramref name="pool"/>.</exception>
     public async Task<RecommendationList> RecommendInGroupAsync(string job, string? user, string group, int count, bool includeSeen, string[]? pool, CancellationToken cancellationToken)
     {
@@ -50,7 +50,17 @@ public sealed partial class JobModelQueries
             if (!includeSeen) exclude = view.SeenByItemShard;
         }
         var ranked = await TopAsync(served, theta, count, exclude, [.. items], cancellationToken);
+        // Nothing ranked: the user may have seen the whole group, or no trained item is in it, which the saved job
+        // (whose groups are its items') reports as no such group; the shards' item counts tell the two apart.
+        if (ranked.Length == 0 && !await HasTrainedItemAsync(served, table, group, cancellationToken)) throw new UnknownGroupException(job, group);
         return new RecommendationList(job, user, served.Iteration, served.FromCheckpoint, ranked);
+    }
+
+    private static async Task<bool> HasTrainedItemAsync(ServedJob served, ItemGroupTable table, string group, CancellationToken cancellationToken)
+    {
+        var g = Array.BinarySearch(ShardBudget.Index(table).GroupIds, group, StringComparer.Ordinal);
+        var parts = await Task.WhenAll(served.Shards.Items.Select(shard => shard.ServedBudgetGroupSums(cancellationToken)));
+        return parts.Any(part => part.Items[g] > 0);
     }
 
     /// <summary>

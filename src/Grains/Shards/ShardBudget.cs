@@ -41,12 +41,18 @@ internal sealed class ShardBudget
     public int Factors => _factors;
     /// <summary>Groups of the whole job: the tables' rows.</summary>
     public int Groups { get; }
-    /// <summary>Per gathered counterpart (user shards) or per own row (item shards), its group's index.</summary>
+    /// <summary>Per gathered counterpart, training then validation-only rows (user shards), or per own row (item shards), its group's index.</summary>
     public int[] RowGroup { get; }
     /// <summary>The (user, group) pairs of a user shard's rows with the group totals; null on item shards.</summary>
     public SparseRows? Pairs { get; }
     /// <summary>A user shard's part of the conditional log-likelihood's constant (<see cref="BudgetLikelihood.Constant"/>).</summary>
     public double LikelihoodConstant { get; }
+
+    /// <summary>
+    /// Whether a user shard has the groups of all <paramref name="expectedRows"/> gathered rows, validation-only ones
+    /// included (shards sealed before the budget model's held-out term have only the training rows').
+    /// </summary>
+    public bool CoversValidation(int expectedRows) => UserSide && RowGroup.Length >= expectedRows;
 
     public RowRates Rates => (RowRates?)_userRates ?? _itemRates!;
 

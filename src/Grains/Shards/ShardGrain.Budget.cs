@@ -1,3 +1,4 @@
+using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
 using Hpf.Cluster.Grains.Engine.Budget;
 using Hpf.Cluster.Grains.Interfaces;
@@ -29,17 +30,28 @@ public abstract partial class ShardGrain
         return Task.FromResult(new ServedGroupSums(sums, items));
     }
 
-    /// <summary>The shard's groups from the job's map: its own items' (item shards) or its nonzeros' counterparts' (user shards).</summary>
-    private ShardBudget LinkBudget(ShardPlan plan, IndexedShard indexed, SealedLayout layout)
+    /// <summary>
+    /// The shard's groups from the job's map: its own items' (item shards) or its gathered counterparts' (user shards:
+    /// the training rows, then the validation-only rows, whose groups the held-out term needs).
+    /// </summary>
+    private ShardBudget LinkBudget(ShardPlan plan, IndexedShard indexed, SealedLayout layout, int[][] validationFound)
     {
         var table = plan.Groups ?? throw new ShardDataException("a budget job reached its shards without its item → group map");
         var (groupIds, groupOf) = ShardBudget.Index(table);
         string[] items;
         if (IsUserSide)
         {
-            // Gathered training rows are shard 0's ids in ordinal order, then shard 1's, … (IndexedShard.Link).
-            items = new string[layout.TrainingRows];
+            // Gathered training rows are shard 0's ids in ordinal order, then shard 1's, …; then the validation-only
+            // ids each shard found, shard by shard (IndexedShard.Link).
+            items = new string[layout.ExpectedRows];
             for (var j = 0; j < _others.Length; j++) indexed.OtherIdsOf(j).CopyTo(items, layout.PartStart[j]);
+            for (var j = 0; j < _others.Length; j++)
+            {
+                var at = layout.ValidationStart[j];
+                var ids = indexed.ValidationOnlyIdsOf(j);
+                for (var v = 0; v < ids.Length; v++)
+                    if (validationFound[j][v] >= 0) items[at++] = ids[v];
+            }
         }
         else
         {
@@ -50,6 +62,10 @@ public abstract partial class ShardGrain
 
     private double BudgetTrainTerm(ShardBudget budget, FactorSide side, CheckRequest request, int threads) =>
         BudgetLikelihood.Training(side.Rows, budget.Pairs!, side.Expected, _expectedTable, GroupSumsOf(budget, request), side.K, budget.LikelihoodConstant, threads);
+
+    /// <summary>This shard's users' part of the held-out conditional log-likelihood, with the current items' B.</summary>
+    private double BudgetValidationTerm(ShardBudget budget, FactorSide side, HeldOutSet validation, CheckRequest request) =>
+        BudgetLikelihood.HeldOut(validation, budget.RowGroup, budget.Groups, side.Expected, _expectedTable, GroupSumsOf(budget, request), side.K).Sum;
 
     private static double BudgetPairTerm(ShardBudget budget, FactorSide side, CheckRequest request) =>
         BudgetEvidenceLowerBound.PairTerm(budget.Pairs!, side.Expected, GroupSumsOf(budget, request), side.K);

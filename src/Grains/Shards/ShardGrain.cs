@@ -216,7 +216,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var layout = indexed.Link(_others.Length, trainingFound, validationFound);
         // A budget job's whole item → group map is for the seal only: the shard keeps its own rows' groups.
         _shard = new SealedShard(plan with { Groups = null }, IsUserSide, indexed.Ids, layout, _subscriptions);
-        if (plan.Training.Model == ModelKind.Budget) _shard.Budget = LinkBudget(plan, indexed, layout);
+        if (plan.Training.Model == ModelKind.Budget) _shard.Budget = LinkBudget(plan, indexed, layout, validationFound);
         _plan = _shard.Plan;
         _shard.Initialize();
         _version = 0;
@@ -443,8 +443,11 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var budget = shard.Budget;
         var train = budget is not null ? BudgetTrainTerm(budget, side, request, shard.Threads)
             : PoissonLikelihood.NonzeroTerm(side.Rows, side.Expected, _expectedTable, k, members, shard.Threads) - shard.SumLogFactorial;
-        // The budget model's held-out term is not taken on the grains (the job refuses val-llk); its validation count is 0.
-        var validation = budget is null && layout.Validation.Count > 0 ? PoissonLikelihood.HeldOutSum(layout.Validation, side.Expected, _expectedTable, k, members) : 0;
+        // The budget model's held-out term is its conditional log-likelihood, given each (user, group) pair's held-out total.
+        var validationCount = budget is null || budget.CoversValidation(layout.ExpectedRows) ? layout.Validation.Count : 0;
+        var validation = validationCount == 0 ? 0
+            : budget is not null ? BudgetValidationTerm(budget, side, layout.Validation, request)
+            : PoissonLikelihood.HeldOutSum(layout.Validation, side.Expected, _expectedTable, k, members);
         double diff = 0;
         if (request.DiffNorm)
         {
@@ -456,7 +459,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             }
             side.Expected.CopyTo(previous, 0);
         }
-        return new CheckResult(train, validation, budget is null ? layout.Validation.Count : 0, diff, bytes);
+        return new CheckResult(train, validation, validationCount, diff, bytes);
     }
 
     public async Task<ElboPart> Elbo(CheckRequest request, CancellationToken cancellationToken)

@@ -66,6 +66,15 @@ public static class BudgetLikelihood
     {
         var groupSums = new double[groups * factors];
         GroupTables.GroupSums(itemFactors, itemGroup, factors, groupSums);
+        return HeldOut(test, itemGroup, groups, userFactors, itemFactors, groupSums, factors);
+    }
+
+    /// <summary>
+    /// The same with the group sums B given: a user shard's part, whose <paramref name="itemFactors"/> are only the
+    /// items its rows reach while B sums every item of each group.
+    /// </summary>
+    public static (double Sum, long Count) HeldOut(HeldOutSet test, int[] itemGroup, int groups, float[] userFactors, float[] itemFactors, double[] groupSums, int factors)
+    {
         var totals = new Dictionary<long, double>();
         double sum = 0;
         for (var n = 0; n < test.Count; n++)

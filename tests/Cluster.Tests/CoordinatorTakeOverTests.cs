@@ -25,7 +25,8 @@ public sealed class CoordinatorTakeOverTests : IDisposable
     [Fact]
     public async Task A_coordinator_whose_claim_loses_to_an_older_writer_reads_the_job_again_and_trains_it_to_the_end()
     {
-        var options = new TrainingOptions { Factors = 5, MaxIterations = 200, CheckEvery = 50, Stop = StopRule.MaxIter, Seed = 8, Threads = 1 };
+        // Long enough that the first silo is stopped mid-training however fast the machine is.
+        var options = new TrainingOptions { Factors = 5, MaxIterations = 1500, CheckEvery = 50, Stop = StopRule.MaxIter, Seed = 8, Threads = 1 };
         var spec = new JobSpec { Training = options, UserShards = 2, ItemShards = 2, CheckpointEvery = 50 };
         await using (var first = await TrainingCluster.StartAsync(1, _store))
         {

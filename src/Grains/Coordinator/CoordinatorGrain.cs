@@ -423,7 +423,7 @@ public sealed partial class CoordinatorGrain(
             if (sealFirst && !await SealInBackgroundAsync(stop)) return;
             var state = _state!;
             var run = new TrainingRun(Job, state.Spec, state.Data!, Shards(), state.Checkpoint, state.Rollbacks, state.RollbackHistory, logger,
-                SaveCheckpointAsync, progress => _live = progress, WaitForViewAsync, WaitForSiloLossAsync);
+                SaveCheckpointAsync, progress => _live = progress, WaitForViewAsync, WaitForSiloLossAsync, DeadSiloCount);
             var outcome = await run.RunAsync(restoreFirst, stop);
             await FinishRunAsync(outcome);
         }
@@ -518,6 +518,17 @@ public sealed partial class CoordinatorGrain(
         {
             // A silo was declared dead.
         }
+    }
+
+    /// <summary>Silos this silo's membership view lists as dead: a rise during an attempt is a silo lost under it.</summary>
+    private int DeadSiloCount()
+    {
+        var count = 0;
+        foreach (var member in membership.CurrentSnapshot.Members.Values)
+        {
+            if (member.Status == SiloStatus.Dead) count++;
+        }
+        return count;
     }
 
     private int ActiveSiloCount()

@@ -29,6 +29,7 @@ internal sealed partial class TrainingRun
     private readonly Action<LiveProgress> _progress;
     private readonly Func<TimeSpan, CancellationToken, Task> _waitForView;
     private readonly Func<CancellationToken, Task> _waitForSiloLoss;
+    private readonly Func<int> _deadSilos;
     private TrainingCheckpoint _checkpoint;
     // Training time is wall time from the checkpoint this run started from: a rollback's stall (detection, the
     // membership wait, the work lost since the checkpoint) is part of what the user waited for, so it is counted.
@@ -55,7 +56,7 @@ internal sealed partial class TrainingRun
 
     public TrainingRun(string job, JobSpec spec, DataSummary data, ShardSet shards, TrainingCheckpoint from, int rollbacks, JobRollback[] history, ILogger logger,
         Func<TrainingCheckpoint, Task> checkpointed, Action<LiveProgress> progress, Func<TimeSpan, CancellationToken, Task> waitForView,
-        Func<CancellationToken, Task> waitForSiloLoss)
+        Func<CancellationToken, Task> waitForSiloLoss, Func<int> deadSilos)
     {
         _job = job;
         _spec = spec;
@@ -72,6 +73,7 @@ internal sealed partial class TrainingRun
         _progress = progress;
         _waitForView = waitForView;
         _waitForSiloLoss = waitForSiloLoss;
+        _deadSilos = deadSilos;
     }
 
     private double ElapsedSeconds => _elapsedAtStart + _sinceStart.Elapsed.TotalSeconds;
@@ -84,6 +86,7 @@ internal sealed partial class TrainingRun
         var restore = restoreFirst;
         while (true)
         {
+            var deadAtStart = _deadSilos();
             try
             {
                 // An attempt ends as soon as the cluster declares a silo dead: calls in flight on it would otherwise
@@ -119,15 +122,10 @@ internal sealed partial class TrainingRun
             }
             catch (Exception e) when (IsRecoverable(e) && !stop.IsCancellationRequested)
             {
-                var (why, siloLost) = _siloLost ? ("a silo was declared dead", true) : RollbackReason.Of(e);
-                if (++failuresInARow > MaxConsecutiveRollbacks)
-                    return Failed($"gave up after {MaxConsecutiveRollbacks} attempts to go on from the checkpoint of iteration {_checkpoint.Iteration}: {why}", JobFailure.Cluster);
-                _rollbacks++;
-                _lastRollback = $"back to the checkpoint of iteration {_checkpoint.Iteration}: {why}";
-                _history = JobRollback.Append(_history, new JobRollback(DateTimeOffset.UtcNow, _reached, _checkpoint.Iteration, why, siloLost));
-                _siloLost = false;
-                LogRollback(_logger, e, _job, _checkpoint.Iteration, failuresInARow);
-                // Let the membership view settle (a dead silo voted out) before the shards are placed again.
+                failuresInARow++;
+                // Let the membership view settle (a dead silo voted out) before the shards are placed again, and before
+                // the reason is told: a call can fail on a silo's death (cancelled by a shard that saw it first) a moment
+                // before this silo's view has the death.
                 try
                 {
                     await _waitForView(TimeSpan.FromSeconds(Math.Min(10, failuresInARow * 2)), stop);
@@ -136,6 +134,15 @@ internal sealed partial class TrainingRun
                 {
                     return TrainingOutcome.Stopped(_rollbacks);
                 }
+                var (why, siloLost) = RollbackReason.Of(e);
+                if (!siloLost && (_siloLost || _deadSilos() > deadAtStart)) (why, siloLost) = ("a silo was declared dead", true);
+                if (failuresInARow > MaxConsecutiveRollbacks)
+                    return Failed($"gave up after {MaxConsecutiveRollbacks} attempts to go on from the checkpoint of iteration {_checkpoint.Iteration}: {why}", JobFailure.Cluster);
+                _rollbacks++;
+                _lastRollback = $"back to the checkpoint of iteration {_checkpoint.Iteration}: {why}";
+                _history = JobRollback.Append(_history, new JobRollback(DateTimeOffset.UtcNow, _reached, _checkpoint.Iteration, why, siloLost));
+                _siloLost = false;
+                LogRollback(_logger, e, _job, _checkpoint.Iteration, failuresInARow);
                 restore = true;
             }
             catch (Exception e) when (!stop.IsCancellationRequested)

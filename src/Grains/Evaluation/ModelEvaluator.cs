@@ -117,8 +117,7 @@ public static class ModelEvaluator
         var betaByFactor = ItemScores.ByFactor(beta, items, factors);
         var tile = Math.Clamp(TileBytes / (sizeof(float) * factors) / 64 * 64, 64, Math.Max(64, items));
 
-        var idealGain = new double[k + 1];   // idealGain[n] = IDCG of n hits at the top
-        for (var r = 1; r <= k; r++) idealGain[r] = idealGain[r - 1] + 1.0 / Math.Log2(r + 1);
+        var idealGain = DiscountedGain.IdealTable(k);
 
         var groups = (evaluated.Count + UsersPerGroup - 1) / UsersPerGroup;
         var precision = new double[groups];
@@ -179,7 +178,7 @@ public static class ModelEvaluator
                     {
                         if (relevant.BinarySearch(ranked[r]) < 0) continue;
                         hits++;
-                        gain += 1.0 / Math.Log2(r + 2);
+                        gain += DiscountedGain.At(r);
                     }
                     var attainable = Math.Min(k, relevant.Length);
                     groupPrecision += (double)hits / k;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine.Gaussian;
+using Hpf.Cluster.Grains.Evaluation;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Loading;
 
@@ -116,23 +117,10 @@ public sealed partial class JobModelQueries
         var model = new GaussianModel(served.Status.Spec.Training, new GaussianRows("user", [], served.Factors, [], []), items, h);
         var itemIndex = new int[test.Items];
         for (var i = 0; i < test.Items; i++) itemIndex[i] = model.IndexOfItem(test.ItemIds[i]);
-        var idealGain = new double[k + 1];
-        for (var r = 1; r <= k; r++) idealGain[r] = idealGain[r - 1] + 1.0 / Math.Log2(r + 1);
+        var idealGain = DiscountedGain.IdealTable(k);
 
-        var perUser = new GaussianUserScore[test.Users];
-        using var gate = new SemaphoreSlim(UsersInFlight);
-        await Task.WhenAll(Enumerable.Range(0, test.Users).Select(async u =>
-        {
-            await gate.WaitAsync(cancellationToken);
-            try
-            {
-                perUser[u] = await GaussianEvaluateUserAsync(served, h, model, test, u, itemIndex, where, k, idealGain, cancellationToken);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
+        var perUser = await ScoreUsersAsync(test.Users,
+            u => GaussianEvaluateUserAsync(served, h, model, test, u, itemIndex, where, k, idealGain, cancellationToken), cancellationToken);
 
         // Summed in user order, so the report does not depend on which user finished first.
         double squares = 0, absolute = 0, allDensity = 0, knownDensity = 0, precision = 0, recall = 0, ndcg = 0;
@@ -209,7 +197,7 @@ public sealed partial class JobModelQueries
         {
             if (!relevant.Contains(ranked[r].Item)) continue;
             hits++;
-            gain += 1.0 / Math.Log2(r + 2);
+            gain += DiscountedGain.At(r);
         }
         var attainable = Math.Min(k, relevant.Count);
         return score with { Ranked = true, Precision = (double)hits / k, Recall = (double)hits / attainable, Ndcg = gain / idealGain[attainable] };

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Evaluation;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Loading;
 
@@ -125,6 +126,26 @@ public sealed partial class JobModelQueries(IGrainFactory grains)
     /// nonzero; precision, recall and NDCG at <paramref name="k"/> of each user's ranking of every item not in their
     /// training data, over users with scored test items. Rows whose user or item the model lacks are counted and skipped.
     /// </summary>
+    /// <summary>Each test user's score, at most <see cref="UsersInFlight"/> users asked at once, kept in user order.</summary>
+    private static async Task<T[]> ScoreUsersAsync<T>(int users, Func<int, Task<T>> score, CancellationToken cancellationToken)
+    {
+        var perUser = new T[users];
+        using var gate = new SemaphoreSlim(UsersInFlight);
+        await Task.WhenAll(Enumerable.Range(0, users).Select(async u =>
+        {
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                perUser[u] = await score(u);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        return perUser;
+    }
+
     public async Task<ClusterEvaluation> EvaluateAsync(string job, Dataset test, int k, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
@@ -133,23 +154,9 @@ public sealed partial class JobModelQueries(IGrainFactory grains)
         // Scored on the scale the model was fitted to, as the in-process evaluator does.
         test = CountTransforms.Apply(served.Status.Spec.Training.Transform, test);
         var factors = served.Factors;
-        var idealGain = new double[k + 1];
-        for (var r = 1; r <= k; r++) idealGain[r] = idealGain[r - 1] + 1.0 / Math.Log2(r + 1);
+        var idealGain = DiscountedGain.IdealTable(k);
 
-        var perUser = new UserScore[test.Users];
-        using var gate = new SemaphoreSlim(UsersInFlight);
-        await Task.WhenAll(Enumerable.Range(0, test.Users).Select(async u =>
-        {
-            await gate.WaitAsync(cancellationToken);
-            try
-            {
-                perUser[u] = await EvaluateUserAsync(served, test, u, k, idealGain, cancellationToken);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
+        var perUser = await ScoreUsersAsync(test.Users, u => EvaluateUserAsync(served, test, u, k, idealGain, cancellationToken), cancellationToken);
 
         // Summed in user order, so the report does not depend on which user finished first.
         double llk = 0, precision = 0, recall = 0, ndcg = 0, logFactorials = 0;
@@ -211,7 +218,7 @@ public sealed partial class JobModelQueries(IGrainFactory grains)
         {
             if (!relevant.Contains(ranked[r].Item)) continue;
             hits++;
-            gain += 1.0 / Math.Log2(r + 2);
+            gain += DiscountedGain.At(r);
         }
         var attainable = Math.Min(k, relevant.Count);
         return new UserScore(llk, logFactorials, relevant.Count, 0, unknown, (double)hits / k, (double)hits / attainable, gain / idealGain[attainable]);

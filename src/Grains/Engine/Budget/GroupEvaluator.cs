@@ -1,4 +1,5 @@
 using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Evaluation;
 
 namespace Hpf.Cluster.Grains.Engine.Budget;
 
@@ -39,8 +40,7 @@ public static class GroupEvaluator
         var rows = new int[heldOut.Count];
         var next = (int[])userStart.Clone();
         for (var n = 0; n < heldOut.Count; n++) rows[next[heldOut.Users[n]]++] = n;
-        var ideal = new double[k + 1];
-        for (var r = 1; r <= k; r++) ideal[r] = ideal[r - 1] + 1.0 / Math.Log2(r + 1);
+        var ideal = DiscountedGain.IdealTable(k);
 
         // Per user, then added in user order: the same report for any thread count.
         var precision = new double[train.Users];
@@ -83,7 +83,7 @@ public static class GroupEvaluator
                     {
                         if (!scratch.Relevant.Contains(scratch.Candidates[r].Item)) continue;
                         hits++;
-                        dcg += 1.0 / Math.Log2(r + 2);
+                        dcg += DiscountedGain.At(r);
                     }
                     var cap = Math.Min(k, scratch.Relevant.Count);
                     precision[u] += (double)hits / k;

@@ -71,6 +71,7 @@ public static class GaussianRanking
         var relevant = new HashSet<int>();
         var scores = new double[model.Items.Rows];
         var order = new int[model.Items.Rows];
+        var idealGain = Evaluation.DiscountedGain.IdealTable(k);
         double precision = 0, recall = 0, ndcg = 0;
         var users = 0;
         for (var t = 0; t < test.Users; t++)
@@ -98,19 +99,18 @@ public static class GaussianRanking
             // Best first; ties go to the lower item index, as the HPF evaluator breaks them.
             Array.Sort(scores, order, 0, count);
             var top = Math.Min(k, count);
-            double hits = 0, dcg = 0, ideal = 0;
+            double hits = 0, dcg = 0;
             for (var r = 0; r < top; r++)
             {
                 if (relevant.Contains(order[r]))
                 {
                     hits++;
-                    dcg += 1 / Math.Log2(r + 2);
+                    dcg += Evaluation.DiscountedGain.At(r);
                 }
             }
-            for (var r = 0; r < Math.Min(k, relevant.Count); r++) ideal += 1 / Math.Log2(r + 2);
             precision += hits / k;
             recall += hits / Math.Min(k, relevant.Count);
-            ndcg += dcg / ideal;
+            ndcg += dcg / idealGain[Math.Min(k, relevant.Count)];
             users++;
         }
         return users == 0 ? (double.NaN, double.NaN, double.NaN, 0) : (precision / users, recall / users, ndcg / users, users);

@@ -191,16 +191,8 @@ public sealed partial class JobModelQueries
         if (view is null || relevant.Count == 0) return score;
 
         var ranked = await GaussianTopAsync(served, h, view.Mean, k, view.SeenByItemShard, null, cancellationToken);
-        var hits = 0;
-        double gain = 0;
-        for (var r = 0; r < ranked.Length; r++)
-        {
-            if (!relevant.Contains(ranked[r].Item)) continue;
-            hits++;
-            gain += DiscountedGain.At(r);
-        }
-        var attainable = Math.Min(k, relevant.Count);
-        return score with { Ranked = true, Precision = (double)hits / k, Recall = (double)hits / attainable, Ndcg = gain / idealGain[attainable] };
+        var (precision, recall, ndcg) = RankingScores(ranked, relevant, k, idealGain);
+        return score with { Ranked = true, Precision = precision, Recall = recall, Ndcg = ndcg };
     }
 
     /// <summary>log N(r; the predictive mean, the predictive variance), as the local evaluation takes it.</summary>

@@ -212,6 +212,13 @@ public sealed partial class JobModelQueries(IGrainFactory grains)
         if (relevant.Count == 0) return new UserScore(0, 0, 0, 0, unknown, 0, 0, 0);
 
         var ranked = await TopAsync(served, PredictionFactors(served, view.Theta), k, view.SeenByItemShard, null, cancellationToken);
+        var (precision, recall, ndcg) = RankingScores(ranked, relevant, k, idealGain);
+        return new UserScore(llk, logFactorials, relevant.Count, 0, unknown, precision, recall, ndcg);
+    }
+
+    /// <summary>Precision, recall and binary NDCG at <paramref name="k"/> of one user's ranking against their relevant items, for every model.</summary>
+    private static (double Precision, double Recall, double Ndcg) RankingScores(Recommendation[] ranked, HashSet<string> relevant, int k, double[] idealGain)
+    {
         var hits = 0;
         double gain = 0;
         for (var r = 0; r < ranked.Length; r++)
@@ -221,7 +228,7 @@ public sealed partial class JobModelQueries(IGrainFactory grains)
             gain += DiscountedGain.At(r);
         }
         var attainable = Math.Min(k, relevant.Count);
-        return new UserScore(llk, logFactorials, relevant.Count, 0, unknown, (double)hits / k, (double)hits / attainable, gain / idealGain[attainable]);
+        return ((double)hits / k, (double)hits / attainable, gain / idealGain[attainable]);
     }
 
     /// <summary>

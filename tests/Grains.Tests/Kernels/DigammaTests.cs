@@ -67,19 +67,92 @@ public class DigammaTests
         }
     }
 
-    [Fact]
-    public void ExpShiftedMatchesFloat64AndZeroesPadding()
+    // Every length from one factor to past two registers: the vector paths end with a register that overlaps the one
+    // before it (25 factors are [0, 16) and [9, 25)), and a short row takes the scalar path.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(25)]
+    [InlineData(32)]
+    [InlineData(33)]
+    [InlineData(50)]
+    public void RowExpectedLogOfAnyLengthMatchesEachFactorAlone(int k)
     {
-        var random = new Random(5);
-        var elog = Enumerable.Range(0, 50).Select(_ => (float)(random.NextDouble() * 60 - 40)).ToArray();
-        var dest = Enumerable.Repeat(7f, 64).ToArray();
+        var random = new Random(k);
+        var shapes = Enumerable.Range(0, k).Select(_ => (float)(0.01 + random.NextDouble() * 80)).ToArray();
+        var rates = Enumerable.Range(0, k).Select(_ => (float)Math.Pow(10, random.NextDouble() * 6 - 3)).ToArray();
+        var elog = Enumerable.Repeat(float.NaN, k + 3).ToArray();
+        ExpectedLog.Compute(shapes, rates, elog.AsSpan(0, k));
+        var one = new float[1];
+        for (var j = 0; j < k; j++)
+        {
+            // The same factor computed as a row of its own, and against the float64 reference.
+            ExpectedLog.Compute(shapes.AsSpan(j, 1), rates.AsSpan(j, 1), one);
+            var expected = MathNetSpecial.DiGamma(shapes[j]) - Math.Log(rates[j]);
+            Assert.True(Math.Abs(elog[j] - expected) <= Math.Max(4e-7, 4e-7 * Math.Abs(expected)), $"K={k}, k={j}: {expected:R} vs {elog[j]:R}");
+            Assert.True(Math.Abs(elog[j] - one[0]) <= Math.Max(1e-7, 2e-7 * Math.Abs(expected)), $"K={k}, k={j}: {one[0]:R} alone vs {elog[j]:R} in the row");
+        }
+        Assert.All(elog.AsSpan(k).ToArray(), x => Assert.True(float.IsNaN(x), "nothing is written past the row"));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(10)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(25)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(50)]
+    public void ExpShiftedMatchesFloat64AndZeroesPadding(int k)
+    {
+        var random = new Random(5 + k);
+        var elog = Enumerable.Range(0, k).Select(_ => (float)(random.NextDouble() * 60 - 40)).ToArray();
+        var padded = (k + 15) / 16 * 16 + 16;
+        var dest = Enumerable.Repeat(7f, padded).ToArray();
         var max = ExpectedLog.ExpShifted(elog, dest);
         Assert.Equal(elog.Max(), max);
-        for (var k = 0; k < 50; k++)
+        for (var j = 0; j < k; j++)
         {
-            var expected = Math.Exp((double)elog[k] - max);
-            Assert.True(Math.Abs(dest[k] - expected) <= 2e-6 * expected + 1e-30, $"k={k}: {expected:R} vs {dest[k]:R}");
+            var expected = Math.Exp((double)elog[j] - max);
+            // The shift is a float32 subtraction: its rounding (half an ulp of the difference) is a relative error of exp.
+            var relative = Math.Abs(elog[j] - max) * Math.Pow(2, -24) + 2e-7;
+            Assert.True(Math.Abs(dest[j] - expected) <= relative * expected + 1e-38, $"K={k}, k={j}: {expected:R} vs {dest[j]:R}");
         }
-        for (var k = 50; k < 64; k++) Assert.Equal(0f, dest[k]);
+        for (var j = k; j < padded; j++) Assert.Equal(0f, dest[j]);
+    }
+
+    [Theory]
+    [InlineData(3, 1)]
+    [InlineData(25, 0)]
+    [InlineData(25, 24)]
+    [InlineData(40, 39)]
+    public void ExpShiftedReturnsNaNWhenAFactorIsNaN(int k, int at)
+    {
+        var elog = Enumerable.Range(0, k).Select(j => (float)-j).ToArray();
+        elog[at] = float.NaN;
+        var dest = new float[k];
+        Assert.True(float.IsNaN(ExpectedLog.ExpShifted(elog, dest)));
+    }
+
+    [Theory]
+    [InlineData(25, 0)]
+    [InlineData(25, 12)]
+    [InlineData(25, 24)]
+    [InlineData(10, 9)]
+    [InlineData(50, 31)]
+    public void MinWeightFindsTheSmallestFactorOfEveryMember(int k, int smallest)
+    {
+        var members = new FactorMembers(k, k >= 20 ? 2 : 1, SimdWidth.Bits512);
+        var elog = Enumerable.Range(0, k).Select(j => (float)(-(j % 7))).ToArray();
+        elog[smallest] = -60;
+        var weights = new float[members.Stride];
+        Assert.True(members.ExpShifted(elog, weights));
+        Assert.Equal(MathF.Exp(-60 - 0f), members.MinWeight(weights), 1e-30f);
     }
 }

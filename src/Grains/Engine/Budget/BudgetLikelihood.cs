@@ -1,4 +1,5 @@
 using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Kernels;
 
 namespace Hpf.Cluster.Grains.Engine.Budget;
 
@@ -12,39 +13,34 @@ public static class BudgetLikelihood
     /// <summary>
     /// Σ over the nonzeros of <paramref name="byUser"/> of y·log μ − Σ over the (user, group) pairs of r_ua·log(E[x_u]·B_a),
     /// plus <see cref="Constant"/>: the conditional log-likelihood of these users' counts (a shard's part, or all).
-    /// Fixed chunks of users, added in chunk order: the same value for any thread count.
+    /// The first sum is HPF's nonzero term (<see cref="PoissonLikelihood.NonzeroTerm"/>, its prefetching loop); both are
+    /// taken over fixed chunks of users added in chunk order: the same value for any thread count.
     /// </summary>
     public static double Training(SparseRows byUser, SparseRows pairs, float[] userExpected, float[] counterpartExpected, double[] groupSums, int factors,
         double constant, int threads = 1)
     {
+        var nonzeros = PoissonLikelihood.NonzeroTerm(byUser, userExpected, counterpartExpected, factors, members: 1, threads);
         const int chunk = 512;
-        var chunks = (byUser.Rows + chunk - 1) / chunk;
+        var chunks = (pairs.Rows + chunk - 1) / chunk;
         var partial = new double[chunks];
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, c =>
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, () => new double[factors], (c, _, x) =>
         {
             double total = 0;
-            var end = Math.Min(byUser.Rows, (c + 1) * chunk);
+            var end = Math.Min(pairs.Rows, (c + 1) * chunk);
             for (var u = c * chunk; u < end; u++)
             {
-                var x = userExpected.AsSpan(u * factors, factors);
-                var others = byUser.OthersOf(u);
-                var counts = byUser.CountsOf(u);
-                for (var n = 0; n < others.Length; n++)
-                {
-                    var beta = counterpartExpected.AsSpan(others[n] * factors, factors);
-                    double mu = 0;
-                    for (var k = 0; k < factors; k++) mu += (double)x[k] * beta[k];
-                    total += counts[n] * Math.Log(mu);
-                }
                 var groups = pairs.OthersOf(u);
+                if (groups.Length == 0) continue;
+                GroupTables.Widen(userExpected.AsSpan(u * factors, factors), x);
                 var totals = pairs.CountsOf(u);
                 for (var n = 0; n < groups.Length; n++)
-                    total -= totals[n] * Math.Log(GroupTables.Dot(x, groupSums.AsSpan(groups[n] * factors, factors)));
+                    total += totals[n] * Math.Log(GroupTables.Dot(x, groupSums.AsSpan(groups[n] * factors, factors)));
             }
             partial[c] = total;
-        });
-        var sum = constant;
-        foreach (var p in partial) sum += p;
+            return x;
+        }, _ => { });
+        var sum = constant + nonzeros;
+        foreach (var p in partial) sum -= p;
         return sum;
     }
 

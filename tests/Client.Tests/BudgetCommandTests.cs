@@ -80,6 +80,28 @@ public sealed class BudgetCommandTests : IDisposable
             }
         }
 
+        // A new user folded in by the budget model's update, from the saved job and through the cluster: the same factors and items.
+        string[] fold = ["fold-in", "both", "--user", "newbie", "--item", "i3:4", "--item", "i23:2", "--item", "i45:7", "-n", "5", "--json"];
+        using (var savedFold = JsonDocument.Parse((await Hpf(fold)).Succeeded().Out))
+        using (var servedFold = JsonDocument.Parse((await Hpf([.. fold, .. cluster.Arguments])).Succeeded().Out))
+        {
+            var theta = savedFold.RootElement.GetProperty("theta").EnumerateArray().Select(t => t.GetDouble()).ToArray();
+            var served = servedFold.RootElement.GetProperty("theta").EnumerateArray().Select(t => t.GetDouble()).ToArray();
+            Assert.Equal(3, theta.Length);
+            for (var f = 0; f < theta.Length; f++) Assert.Equal(theta[f], served[f], 1e-5 * Math.Abs(theta[f]));
+            var items = savedFold.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()).ToArray();
+            Assert.Equal(5, items.Length);
+            Assert.Equal(items, servedFold.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()));
+            Assert.DoesNotContain("i45", items);
+        }
+        // Adding a user is not offered for a budget job: refused in words on both sides.
+        foreach (var where in new[] { Array.Empty<string>(), cluster.Arguments })
+        {
+            var added = await Hpf(["add-user", "both", "--user", "newbie", "--item", "i3:4", .. where]);
+            Assert.NotEqual(0, added.ExitCode);
+            Assert.Contains("is a budget model: add-user is not offered for it yet (recommend, fold-in, predict and evaluate are)", added.Error);
+        }
+
         var unknown = await Hpf(["recommend", "both", "--user", "u5", "--group", "no-such-group", .. cluster.Arguments]);
         Assert.Equal(ExitCodes.UnknownItem, unknown.ExitCode);
         Assert.Contains("job 'both' has no group 'no-such-group'", unknown.Error);

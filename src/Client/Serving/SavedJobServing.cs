@@ -15,14 +15,15 @@ internal sealed class SavedJobServing(JobStore store, JobStoreEntry entry) : IMo
     private HpfModel? _model;
     private Dataset? _train;
     private double[]? _itemColumnSums;
+    private double[]? _groupSums;
 
     public string Job => entry.Name;
 
-    /// <summary>The budget model's user update needs the group totals, which the HPF fold-in does not take: refused, not answered wrongly.</summary>
+    /// <summary>A user added to a budget job would need their groups in the saved training set's pairs, which only training builds: refused, not answered wrongly.</summary>
     private void RefuseBudget(string what)
     {
         if (Model.Options.Model == ModelKind.Budget)
-            throw new CommandException(ExitCodes.BadOption, $"job '{Job}' is a budget model: {what} is not offered for it yet (recommend, predict and evaluate are)");
+            throw new CommandException(ExitCodes.BadOption, $"job '{Job}' is a budget model: {what} is not offered for it yet (recommend, fold-in, predict and evaluate are)");
     }
 
     /// <summary>The saved model itself, for what only a saved job answers (the budget model's groups).</summary>
@@ -34,6 +35,8 @@ internal sealed class SavedJobServing(JobStore store, JobStoreEntry entry) : IMo
     private HpfModel Model => _model ??= entry.LoadModel();
     private Dataset Train => _train ??= entry.LoadTrainingSet();
     private double[] ItemColumnSums => _itemColumnSums ??= SavedModelFoldIn.ItemColumnSums(Model);
+    /// <summary>B of a budget model (null for others), for its fold-in.</summary>
+    private double[]? GroupSums => _groupSums ??= SavedModelFoldIn.GroupSums(Model);
 
     /// <summary>A saved job is a finished model: what it serves is its last iteration.</summary>
     private int Iteration => entry.Manifest.Iterations;
@@ -82,8 +85,7 @@ internal sealed class SavedJobServing(JobStore store, JobStoreEntry entry) : IMo
     public Task<FoldInResult> FoldInAsync(string? user, IReadOnlyList<ItemCount> counts, int count, CancellationToken cancellationToken) =>
         Task.Run(() =>
         {
-            RefuseBudget("fold-in");
-            var fold = SavedModelFoldIn.Run(Model, user, counts, ItemColumnSums);
+            var fold = SavedModelFoldIn.Run(Model, user, counts, ItemColumnSums, GroupSums);
             var theta = fold.Theta(Model.Members);
             var items = count > 0 ? new ThetaRanking(Model).Top(theta, count, fold.Items.ToHashSet(), pool: null) : [];
             return new FoldInResult(Job, user, theta, fold.Shape, fold.Rate, fold.ActivityRate, fold.Updates, fold.UnknownItems, items);

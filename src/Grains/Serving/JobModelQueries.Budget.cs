@@ -84,23 +84,40 @@ public sealed partial class JobModelQueries
             x = PredictionFactors(served, (await UserAsync(served, user, cancellationToken)).Theta);
         }
 
-        var parts = await Task.WhenAll(served.Shards.Items.Select(shard => shard.ServedBudgetGroupSums(cancellationToken)));
-        var sums = new double[groupIds.Length * k];
-        var items = new int[groupIds.Length];
-        // Added up in shard order, so the scores do not depend on which shard answered first.
-        foreach (var part in parts)
-        {
-            if (part.Sums.Length != sums.Length || part.Items.Length != items.Length)
-                throw new InvalidOperationException($"an item shard of job '{job}' has {part.Items.Length} groups; the job's map has {groupIds.Length}");
-            for (var j = 0; j < sums.Length; j++) sums[j] += part.Sums[j];
-            for (var g = 0; g < items.Length; g++) items[g] += part.Items[g];
-        }
+        var (sums, items) = await GroupSumsAsync(served, groupIds.Length, cancellationToken);
         var ranked = new List<RankedGroup>(groupIds.Length);
         for (var g = 0; g < groupIds.Length; g++)
             if (items[g] > 0) ranked.Add(new RankedGroup(groupIds[g], GroupTables.Dot(x, sums.AsSpan(g * k, k))));
         // Highest score first; ties by group id, as the saved job ranks them.
         ranked.Sort((p, q) => q.Score.CompareTo(p.Score) is var c && c != 0 ? c : string.CompareOrdinal(p.Group, q.Group));
         return new GroupRankingList(job, user, served.Iteration, served.FromCheckpoint, [.. ranked.Take(count)]);
+    }
+
+    /// <summary>
+    /// B, Σ_{s∈a}E[β_s] per group [groups × K], and each group's trained items, added up from the item shards in shard
+    /// order, so the result does not depend on which shard answered first.
+    /// </summary>
+    private static async Task<(double[] Sums, int[] Items)> GroupSumsAsync(ServedJob served, int groups, CancellationToken cancellationToken)
+    {
+        var parts = await Task.WhenAll(served.Shards.Items.Select(shard => shard.ServedBudgetGroupSums(cancellationToken)));
+        var sums = new double[groups * served.Factors];
+        var items = new int[groups];
+        foreach (var part in parts)
+        {
+            if (part.Sums.Length != sums.Length || part.Items.Length != items.Length)
+                throw new InvalidOperationException($"an item shard of job '{served.Status.Job}' has {part.Items.Length} groups; the job's map has {groups}");
+            for (var j = 0; j < sums.Length; j++) sums[j] += part.Sums[j];
+            for (var g = 0; g < items.Length; g++) items[g] += part.Items[g];
+        }
+        return (sums, items);
+    }
+
+    /// <summary>What a budget job's fold-in reads besides the items: each item's group index and B.</summary>
+    private static async Task<(IReadOnlyDictionary<string, int> GroupOf, double[] GroupSums)> FoldInGroupsAsync(ServedJob served, CancellationToken cancellationToken)
+    {
+        var (groupIds, groupOf) = ShardBudget.Index(GroupTableOf(served));
+        var (sums, _) = await GroupSumsAsync(served, groupIds.Length, cancellationToken);
+        return (groupOf, sums);
     }
 
     /// <summary>The job's item → group map; refused in plain words for a job of another model.</summary>

@@ -83,9 +83,9 @@ public sealed partial class JobModelQueries(IGrainFactory grains)
     public async Task<FoldInResult> FoldInAsync(string job, string? user, IReadOnlyList<ItemCount> counts, int count, CancellationToken cancellationToken)
     {
         var served = await FinishedJobAsync(job, "fold-in", cancellationToken);
-        RefuseBudget(job, served.Status, "fold-in");
         if (IsGaussian(served)) return await GaussianFoldInAsync(served, user, counts, count, cancellationToken);
-        var fold = await ServedItems.FoldUserAsync(served.Shards, served.Status.Spec.Training, user ?? "", counts, statistics: false, cancellationToken);
+        (IReadOnlyDictionary<string, int>, double[])? groups = served.Status.Spec.Training.Model == ModelKind.Budget ? await FoldInGroupsAsync(served, cancellationToken) : null;
+        var fold = await ServedItems.FoldUserAsync(served.Shards, served.Status.Spec.Training, user ?? "", counts, statistics: false, cancellationToken, groups: groups);
         var theta = new float[served.Factors];
         System.Numerics.Tensors.TensorPrimitives.Divide(fold.Shape, fold.Rate, theta);
         theta = PredictionFactors(served, theta);
@@ -94,13 +94,13 @@ public sealed partial class JobModelQueries(IGrainFactory grains)
     }
 
     /// <summary>
-    /// The budget model's user update needs the user's group totals and the group table B, which the HPF fold-in does
-    /// not take: refused rather than answered with an HPF fold-in of a budget model.
+    /// Adding a user to a budget job would need the user's (user, group) pairs in its user shard, which a shard builds only
+    /// when it is sealed: refused rather than served without them.
     /// </summary>
     private static void RefuseBudget(string job, JobStatus status, string what)
     {
         if (status.Spec.Training.Model == ModelKind.Budget)
-            throw new ModelNotServableException(job, status.State, $"job '{job}' is a budget model: {what} is not offered for it yet (recommend, predict and evaluate are)");
+            throw new ModelNotServableException(job, status.State, $"job '{job}' is a budget model: {what} is not offered for it yet (recommend, fold-in, predict and evaluate are)");
     }
 
     /// <summary>

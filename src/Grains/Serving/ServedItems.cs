@@ -58,8 +58,9 @@ internal static class ServedItems
     /// Folds a user's counts in against the served items: duplicates summed, zeros dropped, unknown items left out and
     /// listed; with <paramref name="statistics"/>, also y·φ of each kept item, grouped by item shard as <see cref="FoldedUser.Seen"/>.
     /// </summary>
+    /// <param name="groups">A budget job's groups (<see cref="JobModelQueries"/> reads them): each item's group index and B.</param>
     public static async Task<FoldedUser> FoldUserAsync(ShardSet shards, TrainingOptions options, string user, IReadOnlyList<ItemCount> counts, bool statistics,
-        CancellationToken cancellationToken, double[]? itemColumnSums = null)
+        CancellationToken cancellationToken, double[]? itemColumnSums = null, (IReadOnlyDictionary<string, int> GroupOf, double[] GroupSums)? groups = null)
     {
         var merged = new SortedDictionary<string, double>(StringComparer.Ordinal);
         foreach (var c in counts)
@@ -80,7 +81,8 @@ internal static class ServedItems
         }
         var sums = itemColumnSums ?? await ColumnSumsAsync(shards.Items, k, cancellationToken);
         var phi = statistics ? new double[known.Count * k] : null;
-        var (shape, rate, activity, updates) = UserFoldIn.Run(user, elog, ys, sums, options, phi);
+        var foldGroups = groups is { } g ? new FoldInGroups([.. known.Select(p => g.GroupOf[p.Key])], g.GroupSums) : null;
+        var (shape, rate, activity, updates) = UserFoldIn.Run(user, elog, ys, sums, options, phi, foldGroups);
 
         var itemShards = shards.Items.Length;
         var seen = new List<int>[itemShards];

@@ -1,5 +1,6 @@
 using Hpf.Cluster.Grains.Data;
 using Hpf.Cluster.Grains.Engine;
+using Hpf.Cluster.Grains.Engine.Budget;
 using Hpf.Cluster.Grains.Interfaces;
 using Hpf.Cluster.Grains.Kernels;
 using Hpf.Cluster.Grains.Shards;
@@ -9,7 +10,8 @@ namespace Hpf.Cluster.Grains.Serving;
 /// <summary>
 /// A user's factors from their counts with the items held fixed (HPF-MATH.md, "Predictions"; hpfrec's
 /// predict_factors): the user-local update (φ, shape, rate, activity) of the engine's own row code, iterated from
-/// the seeded initialisation a trained user of that id would have had until E[θ] settles.
+/// the seeded initialisation a trained user of that id would have had until E[θ] settles. A budget model's user is
+/// folded in by its own update, with the rates from the user's groups.
 /// </summary>
 public static class UserFoldIn
 {
@@ -22,10 +24,15 @@ public static class UserFoldIn
     /// <param name="itemColumnSums">Σ_i E[β_ik] over every item of the model.</param>
     /// <param name="statistics">When given ([items × K]), receives y·φ of each of the user's items at the settled factors:
     /// what the user contributes to those items' shapes (an SVI global step's sufficient statistics).</param>
+    /// <param name="groups">For a budget model, the items' groups and B: the rate's data term is then the user's groups'
+    /// (<see cref="UserGroupRates"/>, ξ from the user's E[x] before each update), not Σ_i E[β_i].</param>
+    /// <param name="maxUpdates">At most this many updates, though E[θ] has not settled.</param>
     /// <returns>The user's shape and rate [K] and activity rates [members].</returns>
     public static (float[] Shape, float[] Rate, float[] ActivityRate, int Updates) Run(string user, float[] elog, float[] counts, double[] itemColumnSums,
-        TrainingOptions options, double[]? statistics = null)
+        TrainingOptions options, double[]? statistics = null, FoldInGroups? groups = null, int maxUpdates = MaxUpdates)
     {
+        if (groups is not null && (groups.ItemGroups.Length != counts.Length || statistics is not null))
+            throw new ArgumentException("a budget fold-in needs one group per count, and gives no SVI statistics", nameof(groups));
         if (options.Transform != CountTransform.None)
         {
             // The user's counts on the scale the items were fitted to.
@@ -43,15 +50,17 @@ public static class UserFoldIn
         if (n > 0 && !items.FillFromExpectedLog(0, elog)) throw new HpfNumericException(0, "item", "(an item of the fold-in)");
         itemColumnSums.AsSpan().CopyTo(items.ColumnSum);
         side.Initialize(options.Seed, p.APrime, p.BPrime);
+        var groupRates = groups is null ? null : new UserGroupRates(GroupTables.UserGroupPairs(rows, groups.ItemGroups), k) { GroupSums = groups.GroupSums };
 
         var scratch = new RowScratch(k, side.Stride);
         var previous = new float[k];
         var updates = 0;
-        while (updates < MaxUpdates)
+        while (updates < maxUpdates)
         {
             side.Expected.AsSpan(0, k).CopyTo(previous);
             updates++;
-            if (!side.UpdateRow(0, items, scratch)) throw new HpfNumericException(updates, "user", user);
+            var updated = groupRates is null ? side.UpdateRow(0, items, scratch) : side.UpdateRow(0, items, scratch, groupRates.Of(0, side, scratch));
+            if (!updated) throw new HpfNumericException(updates, "user", user);
             var change = 0.0;
             for (var f = 0; f < k; f++)
             {

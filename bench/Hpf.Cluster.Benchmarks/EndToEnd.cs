@@ -13,7 +13,8 @@ namespace Hpf.Cluster.Benchmarks;
 ///
 ///   end-to-end --movielens [--test-fraction 0.2]
 ///   end-to-end --synthetic-nonzeros 1000000 [--users N --items M]
-///   common: [--k 50] [--members 2] [--threads 2] [--iterations 20] [--seed 1] (always full batch)
+///   common: [--k 50] [--members 2] [--threads 2] [--iterations 20] [--seed 1] (full batch; with --svi, alternating SVI
+///   at a tenth of the rows a batch, as `hpf train --svi`, each iteration one epoch of users or of items)
 ///   beside the C yardstick: --yardstick [--rounds 3] [--yardstick-dir DIR] (bench/native/fused_loop.c on the same
 ///   nonzeros, compiled with gcc and run as a child process before each of the engine's runs; prints ours ÷ C per
 ///   round; DIR keeps the program and the nonzeros file for running it again by hand)
@@ -50,6 +51,8 @@ internal static class EndToEnd
         // The sampler's or reader's working arrays are garbage now; collected here, they do not stand in the peak the job reports.
         GC.Collect();
 
+        if (options.ContainsKey("svi") && options.ContainsKey("yardstick"))
+            throw new ArgumentException("--yardstick times full-batch passes: leave out --svi");
         var k = CommandLineWords.Get(options, "k", 50);
         var threads = CommandLineWords.Get(options, "threads", 2);
         var iterations = CommandLineWords.Get(options, "iterations", 20);
@@ -57,7 +60,8 @@ internal static class EndToEnd
         {
             // Full batch and every setting that shapes the work named here, so the figures do not move with the defaults.
             Factors = k, Members = CommandLineWords.Get(options, "members", 2), Threads = threads, MaxIterations = iterations, Stop = StopRule.MaxIter, CheckEvery = iterations,
-            UsersPerBatch = null, ItemsPerBatch = null, UserBatchFraction = null, ItemBatchFraction = null,
+            UsersPerBatch = null, ItemsPerBatch = null,
+            UserBatchFraction = options.ContainsKey("svi") ? 0.1 : null, ItemBatchFraction = options.ContainsKey("svi") ? 0.1 : null,
             Seed = (ulong)CommandLineWords.Get(options, "seed", 1),
         };
         if (options.ContainsKey("silos"))
@@ -66,7 +70,8 @@ internal static class EndToEnd
             return ClusterEndToEnd.Run(train, source, loadSeconds, training, silos, CommandLineWords.Get(options, "shards", silos));
         }
         Console.WriteLine($"data            {source}");
-        Console.WriteLine($"nonzeros        {train.Nonzeros:N0} ({train.Users:N0} users, {train.Items:N0} items), K = {k}, {training.Members} member(s), {threads} threads");
+        Console.WriteLine($"nonzeros        {train.Nonzeros:N0} ({train.Users:N0} users, {train.Items:N0} items), K = {k}, {training.Members} member(s), {threads} threads" +
+            (training.IsStochastic ? ", alternating SVI at 0.1 of the rows a batch: an iteration is an epoch" : ""));
         Console.WriteLine($"load            {loadSeconds:F2} s (read, sum duplicates, build rows; {SinceProcessStart():F2} s after the process started)");
         if (!options.ContainsKey("yardstick"))
         {
@@ -138,5 +143,5 @@ internal static class EndToEnd
     /// <summary>Every option the command reads; "movielens" names the default data (u.data beside the project).</summary>
     private static readonly string[] Known =
         ["data", "movielens", "synthetic-nonzeros", "users", "items", "test-fraction", "k", "members", "threads", "iterations", "seed", "silos", "shards",
-         "yardstick", "rounds", "yardstick-dir"];
+         "yardstick", "rounds", "yardstick-dir", "svi"];
 }

@@ -249,11 +249,13 @@ internal sealed class FactorSide : CounterpartRows
         for (var m = 0; m < members.Count; m++)
         {
             var wm = members.WeightsOf(w, m);
-            var s = System.Numerics.Tensors.TensorPrimitives.Dot(wm, members.WeightsOf(e, m));
+            var stride = members.WeightStride(m);
+            // The padded member rows in whole registers, as the fused loop takes them (the library's kernels spent as
+            // long on their set-up as on 25 factors).
+            var s = FusedShapePass.Normalizer(wm, members.WeightsOf(e, m), stride, Width);
             if (s >= FusedShapePass.MinNormalizer)
             {
-                var sm = members.WeightsOf(statistic, m);
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(wm, y / s, sm, sm);
+                FusedShapePass.AddScaled(y / s, wm, members.WeightsOf(statistic, m), stride, Width);
                 continue;
             }
             if (!haveLogs)

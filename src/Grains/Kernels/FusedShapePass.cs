@@ -136,19 +136,41 @@ public static unsafe class FusedShapePass
     /// Whether a nonzero's normaliser ⟨w, e⟩ is too small for the fast path: the same float32 sum, in
     /// the same order, as <see cref="Accumulate"/> takes, so each nonzero goes down exactly one path.
     /// </summary>
-    public static bool NeedsExactPath(ReadOnlySpan<float> w, ReadOnlySpan<float> e, int stride, SimdWidth width)
+    public static bool NeedsExactPath(ReadOnlySpan<float> w, ReadOnlySpan<float> e, int stride, SimdWidth width) =>
+        !(Normalizer(w, e, stride, width) >= MinNormalizer);
+
+    /// <summary>
+    /// ⟨w, e⟩ over the first <paramref name="stride"/> (a whole number of registers) weights of a row and a counterpart
+    /// row, summed as <see cref="Accumulate"/> sums it: one nonzero's normaliser, for the SVI statistics.
+    /// </summary>
+    public static float Normalizer(ReadOnlySpan<float> w, ReadOnlySpan<float> e, int stride, SimdWidth width)
     {
         if (w.Length < stride || e.Length < stride) throw new ArgumentException("w and e need stride elements");
         fixed (float* wp = w, ep = e)
         {
-            var s = width switch
+            return width switch
             {
                 SimdWidth.Bits512 => Lanes512.Dot(wp, ep, stride),
                 SimdWidth.Bits256 => Lanes256.Dot(wp, ep, stride),
                 SimdWidth.Scalar => ScalarLanes.Dot(wp, ep, stride),
                 _ => throw new ArgumentOutOfRangeException(nameof(width), width, "resolve Auto first"),
             };
-            return !(s >= MinNormalizer);
+        }
+    }
+
+    /// <summary>acc[j] += c·x[j] for j &lt; <paramref name="stride"/> (a whole number of registers): a nonzero's y/⟨w, e⟩·w added to an SVI statistic.</summary>
+    public static void AddScaled(float c, ReadOnlySpan<float> x, Span<float> acc, int stride, SimdWidth width)
+    {
+        if (x.Length < stride || acc.Length < stride) throw new ArgumentException("x and acc need stride elements");
+        fixed (float* xp = x, ap = acc)
+        {
+            switch (width)
+            {
+                case SimdWidth.Bits512: Lanes512.MultiplyAdd(c, xp, ap, stride); break;
+                case SimdWidth.Bits256: Lanes256.MultiplyAdd(c, xp, ap, stride); break;
+                case SimdWidth.Scalar: ScalarLanes.MultiplyAdd(c, xp, ap, stride); break;
+                default: throw new ArgumentOutOfRangeException(nameof(width), width, "resolve Auto first");
+            }
         }
     }
 

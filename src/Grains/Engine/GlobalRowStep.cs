@@ -40,4 +40,70 @@ internal static class GlobalRowStep
         }
         return global.RefreshDerived(o, scratch, updateActivity: false);
     }
+
+    /// <summary>
+    /// Rows a chunk of <see cref="StepRows"/>: each chunk's change to the column sums is summed in row order and the
+    /// chunks in chunk order, so the change does not depend on the thread count, and a step over a million rows keeps
+    /// one K-vector of changes a chunk rather than one a row (400 MB for a million users at K = 50).
+    /// </summary>
+    public const int RowsPerChunk = 64;
+
+    /// <summary>
+    /// Steps the global rows <paramref name="rows"/> in parallel chunks with <paramref name="step"/> (given the row's
+    /// position in <paramref name="rows"/> and the worker's scratch), and sums how E[x] of those rows changed into
+    /// <paramref name="change"/> ([K]).
+    /// </summary>
+    /// <param name="chunkSums">A buffer kept by the caller, grown here when a step has more chunks than it holds.</param>
+    /// <returns>The lowest row that came out NaN or ∞ (<paramref name="step"/> returned false), or −1.</returns>
+    public static int StepRows(FactorSide global, IReadOnlyList<int> rows, int threads, Func<int, GlobalStepWorker, bool> step, Span<double> change,
+        ref double[] chunkSums, CancellationToken cancellationToken)
+    {
+        var k = global.K;
+        var count = rows.Count;
+        var chunks = (count + RowsPerChunk - 1) / RowsPerChunk;
+        if (chunkSums.Length < chunks * k) chunkSums = new double[chunks * k];
+        var sums = chunkSums;
+        var failed = int.MaxValue;
+        Parallel.For(0, chunks,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken },
+            () => new GlobalStepWorker(k, global.Stride),
+            (c, _, worker) =>
+            {
+                var sum = sums.AsSpan(c * k, k);
+                sum.Clear();
+                var end = Math.Min(count, (c + 1) * RowsPerChunk);
+                for (var g = c * RowsPerChunk; g < end; g++)
+                {
+                    var o = rows[g];
+                    var expected = global.Expected.AsSpan(o * k, k);
+                    expected.CopyTo(worker.Before);
+                    if (!step(g, worker))
+                    {
+                        lock (sums) failed = Math.Min(failed, o);
+                    }
+                    for (var f = 0; f < k; f++) sum[f] += (double)expected[f] - worker.Before[f];
+                }
+                return worker;
+            },
+            _ => { });
+        if (failed != int.MaxValue) return failed;
+        change.Clear();
+        for (var c = 0; c < chunks; c++)
+        {
+            var sum = sums.AsSpan(c * k, k);
+            for (var f = 0; f < k; f++) change[f] += sum[f];
+        }
+        return -1;
+    }
+}
+
+/// <summary>One thread's scratch in <see cref="GlobalRowStep.StepRows"/>: the row update's, a statistic row, its exact part, E[x] before the step.</summary>
+internal sealed class GlobalStepWorker(int factors, int stride)
+{
+    public RowScratch Scratch { get; } = new(factors, stride);
+    /// <summary>Σ (y/⟨w_r, e_o⟩)·w_r of one row, laid out as a weight row.</summary>
+    public float[] Statistic { get; } = new float[stride];
+    /// <summary>y·φ of the row's nonzeros that took the exact path, [K].</summary>
+    public double[] Exact { get; } = new double[factors];
+    public float[] Before { get; } = new float[factors];
 }

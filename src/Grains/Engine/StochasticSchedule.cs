@@ -29,7 +29,7 @@ internal sealed class StochasticSchedule : ITrainingSchedule
     private readonly StepSize _step;
     private readonly Dictionary<FactorSide, long[]> _rowSteps = new();
     private readonly BatchNonzeros _batchNonzeros = new();
-    private double[] _globalDeltas = [];
+    private double[] _chunkSums = [];
     private long _batches;
 
     public StochasticSchedule(ModelState state, TrainingOptions options, int threads)
@@ -124,42 +124,26 @@ internal sealed class StochasticSchedule : ITrainingSchedule
     private int GlobalStep(FactorSide local, FactorSide global, double scale, CancellationToken cancellationToken)
     {
         var groups = _batchNonzeros;
-        var rows = groups.GlobalRows;
-        var k = global.K;
-        var stride = global.Stride;
-        if (_globalDeltas.Length < rows.Count * k) _globalDeltas = new double[rows.Count * k];
-        var deltas = _globalDeltas;
-        var failed = int.MaxValue;
-        Parallel.For(0, rows.Count,
-            new ParallelOptions { MaxDegreeOfParallelism = _threads, CancellationToken = cancellationToken },
-            () => (Scratch: new RowScratch(k, stride), Statistic: new float[stride], Exact: new double[k]),
-            (g, _, worker) =>
-            {
-                var o = rows[g];
-                var statistic = worker.Statistic.AsSpan();
-                statistic.Clear();
-                Array.Clear(worker.Exact);
-                var anyExact = false;
-                for (var j = groups.GroupStart[g]; j < groups.GroupStart[g + 1]; j++)
-                    anyExact |= local.AddStatistic(groups.LocalRows[j], global, o, groups.Counts[j], statistic, worker.Exact, worker.Scratch);
-
-                var before = deltas.AsSpan(g * k, k);
-                var expected = global.Expected.AsSpan(o * k, k);
-                for (var f = 0; f < k; f++) before[f] = expected[f];
-                if (!GlobalRowStep.StepTowards(global, o, statistic, anyExact ? worker.Exact : default, scale, RowStep(global, o), local.ColumnSum, worker.Scratch))
-                {
-                    lock (deltas) failed = Math.Min(failed, o);
-                }
-                for (var f = 0; f < k; f++) before[f] = expected[f] - before[f];
-                return worker;
-            },
-            _ => { });
-        if (failed != int.MaxValue) return failed;
-        for (var g = 0; g < rows.Count; g++)
+        var change = new double[global.K];
+        var failed = GlobalRowStep.StepRows(global, groups.GlobalRows, _threads, (g, worker) =>
         {
-            var delta = deltas.AsSpan(g * k, k);
-            for (var f = 0; f < k; f++) global.ColumnSum[f] += delta[f];
-        }
+            var o = groups.GlobalRows[g];
+            var statistic = worker.Statistic.AsSpan();
+            statistic.Clear();
+            Array.Clear(worker.Exact);
+            var anyExact = false;
+            var entries = groups.GroupStart[^1];
+            for (var j = groups.GroupStart[g]; j < groups.GroupStart[g + 1]; j++)
+            {
+                // The batch rows of a global row are scattered over the local side's table: ask for them ahead, across
+                // the next global rows' entries too (each global row has a few).
+                if (j + FusedShapePass.RowsAhead < entries) FusedShapePass.PrefetchRow(local.ExpElog, groups.LocalRows[j + FusedShapePass.RowsAhead], local.Stride);
+                anyExact |= local.AddStatistic(groups.LocalRows[j], global, o, groups.Counts[j], statistic, worker.Exact, worker.Scratch);
+            }
+            return GlobalRowStep.StepTowards(global, o, statistic, anyExact ? worker.Exact : default, scale, RowStep(global, o), local.ColumnSum, worker.Scratch);
+        }, change, ref _chunkSums, cancellationToken);
+        if (failed >= 0) return failed;
+        for (var f = 0; f < change.Length; f++) global.ColumnSum[f] += change[f];
         return -1;
     }
 }

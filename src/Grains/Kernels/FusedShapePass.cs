@@ -465,6 +465,25 @@ public static unsafe class FusedShapePass
     }
 
     /// <summary>
+    /// Asks for row <paramref name="row"/> of a weight table (rows of <paramref name="stride"/> floats, a whole number of
+    /// registers, the table on a cache line): for loops outside this class that walk rows scattered over a table larger
+    /// than the caches, such as the SVI statistics, a few nonzeros ahead of use (<see cref="PrefetchDistance"/>).
+    /// </summary>
+    public static void PrefetchRow(ReadOnlySpan<float> table, int row, int stride)
+    {
+        if (!Sse.IsSupported) return;
+        if ((uint)row >= (uint)(table.Length / stride)) throw new ArgumentOutOfRangeException(nameof(row));
+        fixed (float* start = table)
+        {
+            var ahead = start + (nint)row * stride;
+            for (var line = 0; line < stride; line += 16) Sse.Prefetch0(ahead + line);
+        }
+    }
+
+    /// <summary>How many nonzeros ahead a loop asks for rows with <see cref="PrefetchRow"/>.</summary>
+    public const int RowsAhead = PrefetchDistance;
+
+    /// <summary>
     /// The counterpart rows are scattered over the other side's table (larger than L2 from ~10k rows): ask for the row
     /// a few nonzeros ahead while this one computes.
     /// </summary>

@@ -37,6 +37,8 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     /// <summary>One buffer per (receiver, part) of a push cut into parts, reused iteration after iteration as a whole push's is.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Receiver, int Part), float[]> _pushPartBuffers = new();
     private readonly List<StatisticsChunk> _pendingStatistics = [];
+    /// <summary>The SVI global step's per-chunk changes of the column sums, kept from step to step (<see cref="GlobalRowStep.StepRows"/>).</summary>
+    private double[] _globalStepChunkSums = [];
     private ShardSubscriptions _subscriptions = new();
     private ShardLoadBuffer? _buffer;
     private IndexedShard? _indexed;
@@ -629,34 +631,18 @@ public abstract partial class ShardGrain : Grain, IShardGrain
 
         var perRow = shard.Plan.Training.StepSchedule == StepSchedule.PerRow;
         var step = StepSize.From(shard.Plan.Training);
-        var deltas = new double[touched.Count * k];
-        var failed = int.MaxValue;
-        Parallel.For(0, touched.Count, new ParallelOptions { MaxDegreeOfParallelism = shard.Threads },
-            () => new RowScratch(k, stride),
-            (s, _, scratch) =>
-            {
-                var o = touched[s];
-                var expected = side.Expected.AsSpan(o * k, k);
-                var before = deltas.AsSpan(s * k, k);
-                for (var f = 0; f < k; f++) before[f] = expected[f];
-                var rho = perRow ? step.At(++shard.RowSteps[o]) : request.Rho;
-                if (!GlobalRowStep.StepTowards(side, o, sums.AsSpan(s * stride, stride), hasExact[s] ? exact.AsSpan(s * k, k) : default, request.Scale, rho, request.OtherColumnSums, scratch))
-                {
-                    lock (deltas) failed = Math.Min(failed, o);
-                }
-                for (var f = 0; f < k; f++) before[f] = expected[f] - before[f];
-                return scratch;
-            },
-            _ => { });
         var delta = new double[k];
-        if (failed != int.MaxValue)
+        var failed = GlobalRowStep.StepRows(side, touched, shard.Threads, (g, worker) =>
+        {
+            var o = touched[g];
+            var rho = perRow ? step.At(++shard.RowSteps[o]) : request.Rho;
+            return GlobalRowStep.StepTowards(side, o, sums.AsSpan(g * stride, stride), hasExact[g] ? exact.AsSpan(g * k, k) : default, request.Scale, rho,
+                request.OtherColumnSums, worker.Scratch);
+        }, delta, ref _globalStepChunkSums, cancellationToken);
+        if (failed >= 0)
         {
             _version = NoParameters;
-            return Task.FromResult(new GlobalStepResult(delta, touched.Count, shard.Ids[failed]));
-        }
-        for (var s = 0; s < touched.Count; s++)
-        {
-            for (var f = 0; f < k; f++) delta[f] += deltas[s * k + f];
+            return Task.FromResult(new GlobalStepResult(new double[k], touched.Count, shard.Ids[failed]));
         }
         _version = request.Version;
         return Task.FromResult(new GlobalStepResult(delta, touched.Count, null));

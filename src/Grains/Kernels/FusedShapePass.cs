@@ -223,9 +223,21 @@ public static unsafe class FusedShapePass
     /// registers for the whole row, so each nonzero costs its own loads and FMAs only. The branches on
     /// the register count are the same for every nonzero and predicted perfectly.
     /// </summary>
-    private static int RunInRegisters512(int* others, float* counts, int n, float* w, float* otherExpElog, int rowStride, int stride, double* acc64)
+    private static int RunInRegisters512(int* others, float* counts, int n, float* w, float* otherExpElog, int rowStride, int stride, double* acc64) =>
+        (stride / Vector512<float>.Count) switch
+        {
+            1 => RunInRegisters<Registers1>(others, counts, n, w, otherExpElog, rowStride, acc64),
+            2 => RunInRegisters<Registers2>(others, counts, n, w, otherExpElog, rowStride, acc64),
+            3 => RunInRegisters<Registers3>(others, counts, n, w, otherExpElog, rowStride, acc64),
+            4 => RunInRegisters<Registers4>(others, counts, n, w, otherExpElog, rowStride, acc64),
+            _ => throw new ArgumentException("one to four AVX-512 registers a row"),
+        };
+
+    private static int RunInRegisters<TVectors>(int* others, float* counts, int n, float* w, float* otherExpElog, int rowStride, double* acc64)
+        where TVectors : struct, IRegisterCount
     {
-        var vectors = stride / Vector512<float>.Count;
+        var vectors = TVectors.Value;
+        var stride = vectors * Vector512<float>.Count;
         var w0 = Vector512.Load(w);
         var w1 = vectors > 1 ? Vector512.Load(w + 16) : Vector512<float>.Zero;
         var w2 = vectors > 2 ? Vector512.Load(w + 32) : Vector512<float>.Zero;
@@ -236,7 +248,7 @@ public static unsafe class FusedShapePass
         var sinceFlush = 0;
         for (var j = 0; j < n; j++)
         {
-            PrefetchAhead(others, j, n, otherExpElog, rowStride, stride);
+            PrefetchRowAhead<TVectors>(others, j, n, otherExpElog, rowStride);
             var e = otherExpElog + (nint)others[j] * rowStride;
             var e0 = Vector512.Load(e);
             var d = e0 * w0;
@@ -283,9 +295,37 @@ public static unsafe class FusedShapePass
     /// member 0's, [first, vectors) member 1's. A member whose normaliser is too small adds nothing (its coefficient is
     /// 0) and is counted for the exact path.
     /// </summary>
-    private static int RunTwoMembersInRegisters512(int* others, float* counts, int n, float* w, float* otherExpElog, int stride, int first, double* acc64)
+    private static int RunTwoMembersInRegisters512(int* others, float* counts, int n, float* w, float* otherExpElog, int stride, int first, double* acc64) =>
+        (stride / Vector512<float>.Count, first) switch
+        {
+            // One copy of the loop per layout, its register counts constants: no test of them per nonzero, and the
+            // prefetch of a row as many instructions as it has lines.
+            (4, 2) => RunTwoMembers<Registers4, Split2>(others, counts, n, w, otherExpElog, acc64),
+            (4, 1) => RunTwoMembers<Registers4, Split1>(others, counts, n, w, otherExpElog, acc64),
+            (4, 3) => RunTwoMembers<Registers4, Split3>(others, counts, n, w, otherExpElog, acc64),
+            (3, 1) => RunTwoMembers<Registers3, Split1>(others, counts, n, w, otherExpElog, acc64),
+            (3, 2) => RunTwoMembers<Registers3, Split2>(others, counts, n, w, otherExpElog, acc64),
+            (2, 1) => RunTwoMembers<Registers2, Split1>(others, counts, n, w, otherExpElog, acc64),
+            _ => throw new ArgumentException("two members of whole AVX-512 registers, four registers at most"),
+        };
+
+    /// <summary>A row's AVX-512 register count, or member 0's share of them, as a type the JIT compiles a loop for.</summary>
+    private interface IRegisterCount { static abstract int Value { get; } }
+    private readonly struct Registers1 : IRegisterCount { public static int Value => 1; }
+    private readonly struct Registers2 : IRegisterCount { public static int Value => 2; }
+    private readonly struct Registers3 : IRegisterCount { public static int Value => 3; }
+    private readonly struct Registers4 : IRegisterCount { public static int Value => 4; }
+    private readonly struct Split1 : IRegisterCount { public static int Value => 1; }
+    private readonly struct Split2 : IRegisterCount { public static int Value => 2; }
+    private readonly struct Split3 : IRegisterCount { public static int Value => 3; }
+
+    private static int RunTwoMembers<TVectors, TFirst>(int* others, float* counts, int n, float* w, float* otherExpElog, double* acc64)
+        where TVectors : struct, IRegisterCount
+        where TFirst : struct, IRegisterCount
     {
-        var vectors = stride / Vector512<float>.Count;
+        var vectors = TVectors.Value;
+        var first = TFirst.Value;
+        var stride = vectors * Vector512<float>.Count;
         var w0 = Vector512.Load(w);
         var w1 = Vector512.Load(w + 16);
         var w2 = vectors > 2 ? Vector512.Load(w + 32) : Vector512<float>.Zero;
@@ -297,7 +337,7 @@ public static unsafe class FusedShapePass
         var sinceFlush = 0;
         for (var j = 0; j < n; j++)
         {
-            PrefetchAhead(others, j, n, otherExpElog, stride, stride);
+            PrefetchRowAhead<TVectors>(others, j, n, otherExpElog, stride);
             var e = otherExpElog + (nint)others[j] * stride;
             var e0 = Vector512.Load(e);
             var e1 = Vector512.Load(e + 16);
@@ -359,10 +399,38 @@ public static unsafe class FusedShapePass
     /// </summary>
     private static int RunMembersInRegisters512(int* others, float* counts, int n, float* w, float* otherExpElog, FactorMembers members, double* acc64)
     {
-        var stride = members.Stride;
-        var four = members.Count == 4;
-        int o0 = members.WeightStart(0), o1 = members.WeightStart(1), o2 = members.WeightStart(2), o3 = four ? members.WeightStart(3) : 0;
-        bool two0 = members.WeightStride(0) > 16, two1 = members.WeightStride(1) > 16, two2 = members.WeightStride(2) > 16, two3 = four && members.WeightStride(3) > 16;
+        // The defaults (K = 75 in 3 members of 25, and K = 100 in 4) give every member two registers: for them a copy of
+        // the loop whose layout is constants; any other layout is read from the members.
+        var uniform = true;
+        for (var m = 0; m < members.Count; m++) uniform &= members.WeightStride(m) == 2 * Vector512<float>.Count;
+        if (!uniform) return RunMembers<AnyLayout>(others, counts, n, w, otherExpElog, members, acc64);
+        return members.Count == 4
+            ? RunMembers<FourOfTwoRegisters>(others, counts, n, w, otherExpElog, members, acc64)
+            : RunMembers<ThreeOfTwoRegisters>(others, counts, n, w, otherExpElog, members, acc64);
+    }
+
+    /// <summary>How the members of a row lie in its registers: constants the JIT folds, or read from the members at run time.</summary>
+    private interface IMemberLayout
+    {
+        /// <summary>Whether every member has two registers and <see cref="Count"/> holds the number of members.</summary>
+        static abstract bool Constant { get; }
+        static abstract int Count { get; }
+    }
+
+    private readonly struct AnyLayout : IMemberLayout { public static bool Constant => false; public static int Count => 0; }
+    private readonly struct ThreeOfTwoRegisters : IMemberLayout { public static bool Constant => true; public static int Count => 3; }
+    private readonly struct FourOfTwoRegisters : IMemberLayout { public static bool Constant => true; public static int Count => 4; }
+
+    private static int RunMembers<TLayout>(int* others, float* counts, int n, float* w, float* otherExpElog, FactorMembers members, double* acc64)
+        where TLayout : struct, IMemberLayout
+    {
+        var constant = TLayout.Constant;
+        var stride = constant ? TLayout.Count * 32 : members.Stride;
+        var four = constant ? TLayout.Count == 4 : members.Count == 4;
+        int o0 = constant ? 0 : members.WeightStart(0), o1 = constant ? 32 : members.WeightStart(1), o2 = constant ? 64 : members.WeightStart(2),
+            o3 = constant ? 96 : four ? members.WeightStart(3) : 0;
+        bool two0 = constant || members.WeightStride(0) > 16, two1 = constant || members.WeightStride(1) > 16, two2 = constant || members.WeightStride(2) > 16,
+            two3 = four && (constant || members.WeightStride(3) > 16);
         var w00 = Vector512.Load(w + o0);
         var w01 = two0 ? Vector512.Load(w + o0 + 16) : Vector512<float>.Zero;
         var w10 = Vector512.Load(w + o1);
@@ -482,6 +550,19 @@ public static unsafe class FusedShapePass
 
     /// <summary>How many nonzeros ahead a loop asks for rows with <see cref="PrefetchRow"/>.</summary>
     public const int RowsAhead = PrefetchDistance;
+
+    /// <summary><see cref="PrefetchAhead"/> for a row of <typeparamref name="TVectors"/> registers: one instruction a line.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchRowAhead<TVectors>(int* others, int j, int n, float* table, int rowStride)
+        where TVectors : struct, IRegisterCount
+    {
+        if (j + PrefetchDistance >= n) return;
+        var ahead = table + (nint)others[j + PrefetchDistance] * rowStride;
+        Sse.Prefetch0(ahead);
+        if (TVectors.Value > 1) Sse.Prefetch0(ahead + 16);
+        if (TVectors.Value > 2) Sse.Prefetch0(ahead + 32);
+        if (TVectors.Value > 3) Sse.Prefetch0(ahead + 48);
+    }
 
     /// <summary>
     /// The counterpart rows are scattered over the other side's table (larger than L2 from ~10k rows): ask for the row

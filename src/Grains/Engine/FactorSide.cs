@@ -175,7 +175,7 @@ internal sealed class FactorSide : CounterpartRows
                     members.WeightStart(m), members.WeightStride(m), members.WeightsOf(shapeSum, m), scratch.Partial, Width);
             }
         }
-        for (var k = 0; k < Stride; k++) shapeSum[k] *= w[k];
+        RowArithmetic.MultiplyByWeights(shapeSum, w);
         if (skipped > 0) AddExactContributions(r, other, scratch);
 
         // shapeSum is laid out as the weights are: member m's factor f at WeightStart(m) + f.
@@ -185,12 +185,9 @@ internal sealed class FactorSide : CounterpartRows
         {
             var expectedActivity = ActivityShape[m] / ActivityRate[r * members.Count + m];
             var first = members.FactorStart(m);
-            var weightFirst = members.WeightStart(m);
-            for (var f = 0; f < members.FactorCount(m); f++)
-            {
-                shape[first + f] = (float)(ShapePrior + shapeSum[weightFirst + f]);
-                rate[first + f] = (float)(expectedActivity + otherSums[first + f]);
-            }
+            var count = members.FactorCount(m);
+            RowArithmetic.PriorPlus(shape.Slice(first, count), ShapePrior, shapeSum.Slice(members.WeightStart(m), count));
+            RowArithmetic.PriorPlus(rate.Slice(first, count), expectedActivity, otherSums.Slice(first, count));
         }
         return RefreshDerived(r, scratch);
     }

@@ -1,3 +1,5 @@
+using Hpf.Cluster.Grains.Kernels;
+
 namespace Hpf.Cluster.Grains.Engine;
 
 /// <summary>
@@ -42,8 +44,7 @@ internal sealed class HalfStep
                 {
                     var updated = rates is null ? side.UpdateRow(r, _other, scratch) : side.UpdateRow(r, _other, scratch, rates.Of(r, side, scratch));
                     if (!updated) RecordFailure(ref failed, r);
-                    var expected = side.Expected.AsSpan(r * k, k);
-                    for (var f = 0; f < k; f++) sums[f] += expected[f];
+                    RowArithmetic.AddWidened(sums, side.Expected.AsSpan(r * k, k));
                 }
                 return scratch;
             },

@@ -199,7 +199,7 @@ internal sealed class FactorSide : CounterpartRows
         var shape = Shape.AsSpan(r * K, K);
         var rate = Rate.AsSpan(r * K, K);
         var expected = Expected.AsSpan(r * K, K);
-        System.Numerics.Tensors.TensorPrimitives.Divide(shape, rate, expected);
+        RowArithmetic.Divide(shape, rate, expected);
         var members = Members;
         var activity = ActivityRate.AsSpan(r * members.Count, members.Count);
         if (updateActivity)

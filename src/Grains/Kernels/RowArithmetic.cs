@@ -7,7 +7,7 @@ namespace Hpf.Cluster.Grains.Kernels;
 /// <summary>
 /// The element-wise arithmetic of a row update around the fused loop, eight float64 lanes at a time where the machine
 /// has AVX-512: the loop's sums scaled by the row's weights, the new shapes and rates (prior plus data term, rounded to
-/// float32), and the row's E[x] added to its block's column sums. Each element is the same IEEE operation as in a loop
+/// float32), E[x] = shape/rate, and the row's E[x] added to its block's column sums. Each element is the same IEEE operation as in a loop
 /// of one element at a time (float32 to float64 is exact, and the rounding to float32 is the same), so the model is
 /// the same bit for bit.
 /// </summary>
@@ -68,5 +68,28 @@ public static class RowArithmetic
             }
         }
         for (; f < n; f++) sums[f] += row[f];
+    }
+
+    /// <summary>
+    /// quotient[f] = dividend[f] / divisor[f] in float32 (E[x] = shape/rate), the last register overlapping the one before
+    /// (a division is correctly rounded in every lane, so the overlap is written again with the same values).
+    /// </summary>
+    public static void Divide(ReadOnlySpan<float> dividend, ReadOnlySpan<float> divisor, Span<float> quotient)
+    {
+        var n = dividend.Length;
+        if (divisor.Length < n || quotient.Length < n) throw new ArgumentException("divisor and quotient need one element per dividend");
+        var lanes = Vector512<float>.Count;
+        if (!Vector512.IsHardwareAccelerated || n < lanes)
+        {
+            for (var f = 0; f < n; f++) quotient[f] = dividend[f] / divisor[f];
+            return;
+        }
+        ref var a = ref MemoryMarshal.GetReference(dividend);
+        ref var b = ref MemoryMarshal.GetReference(divisor);
+        ref var q = ref MemoryMarshal.GetReference(quotient);
+        for (nuint f = 0; f + (nuint)lanes <= (nuint)n; f += (nuint)lanes)
+            (Vector512.LoadUnsafe(ref a, f) / Vector512.LoadUnsafe(ref b, f)).StoreUnsafe(ref q, f);
+        var last = (nuint)(n - lanes);
+        (Vector512.LoadUnsafe(ref a, last) / Vector512.LoadUnsafe(ref b, last)).StoreUnsafe(ref q, last);
     }
 }

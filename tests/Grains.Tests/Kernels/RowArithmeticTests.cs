@@ -25,6 +25,12 @@ public sealed class RowArithmeticTests
         for (var j = 0; j < n; j++) Assert.Equal((float)(0.3 + doubles[j]), target[j]);
         Assert.All(target[n..], x => Assert.True(float.IsNaN(x), "nothing is written past the row"));
 
+        var rates = Enumerable.Range(0, n + 3).Select(_ => (float)(0.01 + random.NextDouble() * 50)).ToArray();
+        var quotient = Enumerable.Repeat(float.NaN, n + 3).ToArray();
+        RowArithmetic.Divide(floats.AsSpan(0, n), rates, quotient);
+        for (var j = 0; j < n; j++) Assert.Equal(floats[j] / rates[j], quotient[j]);
+        Assert.All(quotient[n..], x => Assert.True(float.IsNaN(x), "nothing is written past the row"));
+
         var sums = (double[])doubles.Clone();
         RowArithmetic.AddWidened(sums.AsSpan(0, n), floats);
         for (var j = 0; j < n; j++) Assert.Equal(doubles[j] + floats[j], sums[j]);

@@ -118,8 +118,7 @@ public static class ExpectedLog
             for (var j = 0; j < k; j++) dest[j] = float.NaN;
             return;
         }
-        var m = top.GetElement(0);
-        for (var lane = 1; lane < lanes; lane++) m = MathF.Max(m, top.GetElement(lane));
+        var m = Lanes512.Max(top);
         max = m;
         var shift = Vector512.Create(m);
         for (nuint j = 0; j < last; j += (nuint)lanes)

@@ -87,9 +87,7 @@ public sealed class FactorMembers
         var low = Vector512.Create(weights.Slice(last, lanes));
         for (var j = 0; j < last; j += lanes)
             low = Vector512.MinNative(low, Vector512.Create(weights.Slice(j, lanes)));
-        var min = low.GetElement(0);
-        for (var lane = 1; lane < lanes; lane++) min = MathF.Min(min, low.GetElement(lane));
-        return min;
+        return Lanes512.Min(low);
     }
 
     /// <summary>The row's weights without padding, [K] (what a shard ships).</summary>

@@ -31,6 +31,24 @@ internal readonly unsafe struct Lanes512 : ISimdLanes
         return lane.ToScalar();
     }
 
+    /// <summary>The largest of the sixteen lanes, none of them NaN, as a tree of shuffles rather than a lane at a time.</summary>
+    public static float Max(Vector512<float> v)
+    {
+        var half = Vector256.MaxNative(v.GetLower(), v.GetUpper());
+        var quarter = Vector128.MaxNative(half.GetLower(), half.GetUpper());
+        quarter = Vector128.MaxNative(quarter, Vector128.Shuffle(quarter, Vector128.Create(2, 3, 0, 1)));
+        return Vector128.MaxNative(quarter, Vector128.Shuffle(quarter, Vector128.Create(1, 0, 3, 2))).ToScalar();
+    }
+
+    /// <summary>The smallest of the sixteen lanes, none of them NaN, as <see cref="Max"/> takes the largest.</summary>
+    public static float Min(Vector512<float> v)
+    {
+        var half = Vector256.MinNative(v.GetLower(), v.GetUpper());
+        var quarter = Vector128.MinNative(half.GetLower(), half.GetUpper());
+        quarter = Vector128.MinNative(quarter, Vector128.Shuffle(quarter, Vector128.Create(2, 3, 0, 1)));
+        return Vector128.MinNative(quarter, Vector128.Shuffle(quarter, Vector128.Create(1, 0, 3, 2))).ToScalar();
+    }
+
     /// <summary>
     /// <see cref="Sum"/> of <paramref name="a"/> in each of lanes 0–7 and of <paramref name="b"/> in each of lanes
     /// 8–15, bit for bit (float addition is commutative, and the tree adds the same pairs): both of a nonzero's member

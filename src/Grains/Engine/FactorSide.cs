@@ -204,11 +204,27 @@ internal sealed class FactorSide : CounterpartRows
         var activity = ActivityRate.AsSpan(r * members.Count, members.Count);
         if (updateActivity)
         {
-            for (var m = 0; m < members.Count; m++)
+            if (members.Count == 2 && members.FactorCount(0) == members.FactorCount(1))
             {
-                double sum = 0;
-                foreach (var x in members.FactorsOf(expected, m)) sum += x;
-                activity[m] = (float)(ActivityPriorRate + sum);
+                // Two chains of additions side by side (each in its own order, as below): each waits on its own last add only.
+                var half = members.FactorCount(0);
+                double sum0 = 0, sum1 = 0;
+                for (var f = 0; f < half; f++)
+                {
+                    sum0 += expected[f];
+                    sum1 += expected[half + f];
+                }
+                activity[0] = (float)(ActivityPriorRate + sum0);
+                activity[1] = (float)(ActivityPriorRate + sum1);
+            }
+            else
+            {
+                for (var m = 0; m < members.Count; m++)
+                {
+                    double sum = 0;
+                    foreach (var x in members.FactorsOf(expected, m)) sum += x;
+                    activity[m] = (float)(ActivityPriorRate + sum);
+                }
             }
         }
         var elog = scratch.Elog.AsSpan();

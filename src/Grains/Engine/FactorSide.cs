@@ -204,18 +204,24 @@ internal sealed class FactorSide : CounterpartRows
         var activity = ActivityRate.AsSpan(r * members.Count, members.Count);
         if (updateActivity)
         {
-            if (members.Count == 2 && members.FactorCount(0) == members.FactorCount(1))
+            if (members.Count <= 4 && members.FactorCount(0) == members.FactorCount(members.Count - 1))
             {
-                // Two chains of additions side by side (each in its own order, as below): each waits on its own last add only.
-                var half = members.FactorCount(0);
-                double sum0 = 0, sum1 = 0;
-                for (var f = 0; f < half; f++)
+                // The members' chains of additions side by side (each in its own order, as below): each waits on its own
+                // last add only. Equal first and last sizes mean equal sizes (they differ by at most one, the first larger).
+                var count = members.Count;
+                var size = members.FactorCount(0);
+                double sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
+                for (var f = 0; f < size; f++)
                 {
                     sum0 += expected[f];
-                    sum1 += expected[half + f];
+                    if (count > 1) sum1 += expected[size + f];
+                    if (count > 2) sum2 += expected[2 * size + f];
+                    if (count > 3) sum3 += expected[3 * size + f];
                 }
                 activity[0] = (float)(ActivityPriorRate + sum0);
-                activity[1] = (float)(ActivityPriorRate + sum1);
+                if (count > 1) activity[1] = (float)(ActivityPriorRate + sum1);
+                if (count > 2) activity[2] = (float)(ActivityPriorRate + sum2);
+                if (count > 3) activity[3] = (float)(ActivityPriorRate + sum3);
             }
             else
             {

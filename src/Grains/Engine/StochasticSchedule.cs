@@ -137,7 +137,7 @@ internal sealed class StochasticSchedule : ITrainingSchedule
             {
                 // The batch rows of a global row are scattered over the local side's table: ask for them ahead, across
                 // the next global rows' entries too (each global row has a few).
-                if (j + FusedShapePass.RowsAhead < entries) FusedShapePass.PrefetchRow(local.ExpElog, groups.LocalRows[j + FusedShapePass.RowsAhead], local.Stride);
+                if (j + FusedShapePass.PrefetchDistance < entries) FusedShapePass.PrefetchRow(local.ExpElog, groups.LocalRows[j + FusedShapePass.PrefetchDistance], local.Stride);
                 anyExact |= local.AddStatistic(groups.LocalRows[j], global, o, groups.Counts[j], statistic, worker.Exact, worker.Scratch);
             }
             return GlobalRowStep.StepTowards(global, o, statistic, anyExact ? worker.Exact : default, scale, RowStep(global, o), local.ColumnSum, worker.Scratch);

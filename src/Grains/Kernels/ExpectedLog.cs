@@ -84,12 +84,10 @@ public static class ExpectedLog
             dest[k..].Clear();
             return max;
         }
-        {
-            var max = TensorPrimitives.Max(elog);
-            for (var j = 0; j < k; j++) dest[j] = MathF.Exp(elog[j] - max);
-            dest[k..].Clear();
-            return max;
-        }
+        var rowMax = TensorPrimitives.Max(elog);
+        for (var j = 0; j < k; j++) dest[j] = MathF.Exp(elog[j] - rowMax);
+        dest[k..].Clear();
+        return rowMax;
     }
 
     /// <summary>

@@ -28,7 +28,7 @@ public static unsafe class FusedShapePass
     /// How many nonzeros ahead the counterpart row is asked for: far enough for a row from DRAM (~100 ns) to arrive
     /// while the nonzeros in between compute (the C yardstick ran fastest at 8–16 on the 10M sample).
     /// </summary>
-    private const int PrefetchDistance = 8;
+    public const int PrefetchDistance = 8;
 
     /// <summary>
     /// acc[k] = Σ_n (y_n / ⟨w, e_{o_n}⟩)·e_{o_n,k} for k &lt; stride, over the nonzeros whose normaliser is at
@@ -547,9 +547,6 @@ public static unsafe class FusedShapePass
             for (var line = 0; line < stride; line += 16) Sse.Prefetch0(ahead + line);
         }
     }
-
-    /// <summary>How many nonzeros ahead a loop asks for rows with <see cref="PrefetchRow"/>.</summary>
-    public const int RowsAhead = PrefetchDistance;
 
     /// <summary><see cref="PrefetchAhead"/> for a row of <typeparamref name="TVectors"/> registers: one instruction a line.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]

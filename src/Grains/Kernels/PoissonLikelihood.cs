@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.Intrinsics.X86;
 using Hpf.Cluster.Grains.Data;
 
 namespace Hpf.Cluster.Grains.Kernels;
@@ -56,7 +55,8 @@ public static class PoissonLikelihood
                 var counts = rows.CountsOf(u);
                 for (var n = 0; n < others.Length; n++)
                 {
-                    if (n + PrefetchDistance < others.Length) Prefetch(otherExpected, others[n + PrefetchDistance] * factors, factors);
+                    // The counterpart rows are scattered over a table far larger than the caches, as in the fused loop.
+                    if (n + FusedShapePass.PrefetchDistance < others.Length) CacheLines.Prefetch(otherExpected, others[n + FusedShapePass.PrefetchDistance] * factors, factors);
                     sum += counts[n] * Math.Log(TensorPrimitives.Dot(theta, otherExpected.AsSpan(others[n] * factors, factors)) / scale);
                 }
             }
@@ -65,20 +65,6 @@ public static class PoissonLikelihood
         double total = 0;
         foreach (var p in partial) total += p;
         return total;
-    }
-
-    /// <summary>As in the fused loop (FusedShapePass): the counterpart rows are scattered over a table far larger than the caches.</summary>
-    private const int PrefetchDistance = 8;
-
-    /// <summary>Asks for the cache lines of elements [start, start + length) of <paramref name="table"/>.</summary>
-    private static unsafe void Prefetch(float[] table, int start, int length)
-    {
-        if (!Sse.IsSupported) return;
-        fixed (float* row = &table[start])
-        {
-            for (var j = 0; j < length; j += 16) Sse.Prefetch0(row + j);
-            Sse.Prefetch0(row + length - 1);
-        }
     }
 
     /// <summary>Mean over held-out nonzeros of (y log μ − μ − log y!); NaN for an empty set.</summary>

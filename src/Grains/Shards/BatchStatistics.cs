@@ -75,7 +75,7 @@ internal sealed class BatchStatistics
             for (var j = 0; j < others.Length; j++)
             {
                 // The gathered rows are scattered over a table larger than the caches: asked for a few nonzeros ahead.
-                if (j + FusedShapePass.RowsAhead < others.Length) FusedShapePass.PrefetchRow(gathered.ExpElog, others[j + FusedShapePass.RowsAhead], gathered.Stride);
+                if (j + FusedShapePass.PrefetchDistance < others.Length) FusedShapePass.PrefetchRow(gathered.ExpElog, others[j + FusedShapePass.PrefetchDistance], gathered.Stride);
                 var slot = _slotOf[others[j]];
                 if (local.AddStatistic(r, gathered, others[j], counts[j], _sums.AsSpan(slot * stride, stride), _exact.AsSpan(slot * _factors, _factors), scratch))
                     _hasExact[slot] = true;

@@ -1,8 +1,8 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using Hpf.Cluster.Grains.Data;
+using Hpf.Cluster.Grains.Kernels;
 
 namespace Hpf.Cluster.Grains.Engine.Budget;
 
@@ -130,21 +130,6 @@ public static class GroupTables
         return sum;
     }
 
-    /// <summary>
-    /// Asks for the cache lines of row [start, start + length) of a group table: the pair loops read a row of B (and G)
-    /// per pair, scattered over tables larger than L2 (5,000 groups × 50 factors are 2 MB), and ask for the next pair's
-    /// while this one computes.
-    /// </summary>
-    public static unsafe void Prefetch(double[] table, int start, int length)
-    {
-        if (!Sse.IsSupported || length == 0) return;
-        fixed (double* row = &table[start])
-        {
-            for (var j = 0; j < length; j += 8) Sse.Prefetch0(row + j);
-            Sse.Prefetch0(row + length - 1);
-        }
-    }
-
     /// <summary>acc += c·v, float64, in the widths <see cref="Dot(ReadOnlySpan{double}, ReadOnlySpan{double})"/> takes.</summary>
     public static void AddScaled(ReadOnlySpan<double> v, double c, Span<double> acc)
     {
@@ -201,8 +186,8 @@ internal sealed class WeightedUserSumsPass(SparseRows pairs, int groups, int fac
                 {
                     if (n + 1 < groupsOf.Length)
                     {
-                        GroupTables.Prefetch(groupSums, groupsOf[n + 1] * factors, factors);
-                        GroupTables.Prefetch(partial, groupsOf[n + 1] * factors, factors);
+                        CacheLines.Prefetch(groupSums, groupsOf[n + 1] * factors, factors);
+                        CacheLines.Prefetch(partial, groupsOf[n + 1] * factors, factors);
                     }
                     var b = groupSums.AsSpan(groupsOf[n] * factors, factors);
                     var sums = partial.AsSpan(groupsOf[n] * factors, factors);
@@ -235,7 +220,7 @@ internal sealed class UserGroupRates(SparseRows pairs, int factors) : RowRates
         var table = GroupSums;
         for (var n = 0; n < groups.Length; n++)
         {
-            if (n + 1 < groups.Length) GroupTables.Prefetch(table, groups[n + 1] * factors, factors);
+            if (n + 1 < groups.Length) CacheLines.Prefetch(table, groups[n + 1] * factors, factors);
             var b = table.AsSpan(groups[n] * factors, factors);
             GroupTables.AddScaled(b, totals[n] / GroupTables.Dot(x, b), rates);
         }

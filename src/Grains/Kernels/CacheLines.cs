@@ -1,0 +1,23 @@
+using System.Runtime.Intrinsics.X86;
+
+namespace Hpf.Cluster.Grains.Kernels;
+
+/// <summary>
+/// Asks for the cache lines of a row of a table ahead of its use: the likelihood and the budget model's pair loops read
+/// one row of a table larger than the caches per step, and ask for the next one while this one computes.
+/// </summary>
+public static class CacheLines
+{
+    /// <summary>Asks for every cache line of elements [start, start + length) of <paramref name="table"/>.</summary>
+    public static unsafe void Prefetch<T>(T[] table, int start, int length) where T : unmanaged
+    {
+        if (!Sse.IsSupported || length == 0) return;
+        fixed (T* first = &table[start])
+        {
+            var row = (byte*)first;
+            var bytes = length * sizeof(T);
+            for (var offset = 0; offset < bytes; offset += 64) Sse.Prefetch0(row + offset);
+            Sse.Prefetch0(row + bytes - 1);
+        }
+    }
+}

@@ -16,8 +16,8 @@ namespace Hpf.Cluster.Benchmarks;
 ///   common: [--k 50] [--members 2] [--threads 2] [--iterations 20] [--seed 1] (full batch; with --svi, alternating SVI
 ///   at a tenth of the rows a batch, as `hpf train --svi`, each iteration one epoch of users or of items)
 ///   beside the C yardstick: --yardstick [--rounds 3] [--yardstick-dir DIR] (bench/native/fused_loop.c on the same
-///   nonzeros, compiled with gcc and run as a child process before each of the engine's runs; prints ours ÷ C per
-///   round; DIR keeps the program and the nonzeros file for running it again by hand)
+///   nonzeros, compiled with gcc and run as a child process before each of the engine's runs, once whole and once
+///   only reading the rows it gathers; prints ours ÷ C per round; DIR keeps the program and the nonzeros file for running it again by hand)
 ///   through the grains: [--silos N] [--shards S] (N in-process silos on loopback, S shards a side, default N;
 ///   --threads is then each shard's thread count)
 /// </summary>
@@ -91,6 +91,8 @@ internal static class EndToEnd
         {
             var (best, mean, cpu) = yardstick.Measure(k, training.Members, threads, iterations);
             Console.WriteLine($"round {round + 1}: C   {mean * 1e3:F2} ms per iteration (best {best * 1e3:F2} ms), CPU {cpu * 1e3:F2} ms   load {LoadAverage()}");
+            var floor = yardstick.Measure(k, training.Members, threads, iterations, gatherOnly: true);
+            Console.WriteLine($"round {round + 1}: C reading the rows only (the memory's floor)   {floor.Mean * 1e3:F2} ms per iteration (best {floor.Best * 1e3:F2} ms)");
             var (ours, oursCpu) = Train(train, training);
             wallRatios[round] = ours / mean;
             cpuRatios[round] = oursCpu / cpu;

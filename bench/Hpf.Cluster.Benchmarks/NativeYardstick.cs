@@ -52,12 +52,15 @@ internal sealed partial class NativeYardstick : IDisposable
         $"OMP_WAIT_POLICY=passive {_program} --csr {_csrPath} --k {factors} --members {members} --threads {threads} --passes {passes}";
 
     /// <summary>Runs <paramref name="passes"/> iterations of the yardstick.</summary>
+    /// <param name="gatherOnly">
+    /// Only read the counterpart rows, in the same order with the same prefetching, adding them up: what the memory takes
+    /// to deliver an iteration's gathered rows, below which no implementation of these passes on this layout can go.
+    /// </param>
     /// <returns>Its best and mean wall seconds per iteration, and its CPU seconds per iteration (all threads).</returns>
-    public (double Best, double Mean, double Cpu) Measure(int factors, int members, int threads, int passes)
+    public (double Best, double Mean, double Cpu) Measure(int factors, int members, int threads, int passes, bool gatherOnly = false)
     {
-        var output = Run(_program,
-            ["--csr", _csrPath, "--k", Text(factors), "--members", Text(members), "--threads", Text(threads), "--passes", Text(passes)],
-            "the C yardstick failed");
+        string[] arguments = ["--csr", _csrPath, "--k", Text(factors), "--members", Text(members), "--threads", Text(threads), "--passes", Text(passes)];
+        var output = Run(_program, gatherOnly ? [.. arguments, "--gather-only"] : arguments, "the C yardstick failed");
         var match = Timing().Match(output);
         if (!match.Success) throw new InvalidOperationException("the C yardstick printed no timing: " + output);
         return (Milliseconds(match.Groups[1]), Milliseconds(match.Groups[2]), Milliseconds(match.Groups[3]));

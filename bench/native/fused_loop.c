@@ -9,13 +9,14 @@
 // Two modes:
 //   ./fused_loop [users items nonzeros_per_user K]
 //       one thread, one member, uniform random counterparts: one pass over the users, best of 50.
-//   ./fused_loop --csr FILE [--k 50] [--members 2] [--threads 2] [--passes 10]
+//   ./fused_loop --csr FILE [--k 50] [--members 2] [--threads 2] [--passes 10] [--gather-only]
 //       a full iteration's two fused passes over a real nonzero structure: every user row against the item
 //       table, then every item row against the user table, OpenMP threads over blocks of rows as the
 //       engine's Parallel.For does. FILE holds int32 users, int32 items, int64 nonzeros, then int32
 //       row starts [users + 1], int32 item indices [nonzeros], float32 counts [nonzeros] (the CSR by
 //       user, little-endian): `end-to-end --yardstick` writes it and runs this mode beside the engine.
-//       Prints the best and the mean time per iteration (both passes) over the passes.
+//       Prints the best and the mean time per iteration (both passes) over the passes. --gather-only reads the same
+//       rows in the same order with the same prefetching and only adds them up: the memory's floor for the passes.
 #include <immintrin.h>
 #include <omp.h>
 #include <stdint.h>
@@ -92,6 +93,29 @@ static inline __attribute__((always_inline)) void fused_row_in(const int *other,
     }
 }
 
+// The same walk as fused_row_in with no arithmetic but one add per register: the same rows read in the same order with
+// the same prefetching, so its time is what reading the counterpart rows alone costs (the memory's floor for a pass).
+static inline __attribute__((always_inline)) void gather_row_in(const int *other, long n, const float *table, int stride, int regs,
+                                                              double *acc64) {
+    __m512 a[4];
+    for (int v = 0; v < 4; v++) a[v] = _mm512_setzero_ps();
+    for (long j = 0; j < n; j++) {
+        if (j + PREFETCH_AHEAD < n) {
+            const char *ahead = (const char *)(table + (long)other[j + PREFETCH_AHEAD] * stride);
+            for (int v = 0; v < regs; v++) _mm_prefetch(ahead + 64 * v, _MM_HINT_T0);
+        }
+        const float *e = table + (long)other[j] * stride;
+        for (int v = 0; v < regs; v++) a[v] = _mm512_add_ps(a[v], _mm512_load_ps(e + 16 * v));
+    }
+    for (int v = 0; v < regs; v++) acc64[v] += _mm512_reduce_add_ps(a[v]);
+}
+
+static void gather_row(const int *other, long n, const float *table, int stride, double *acc64) {
+    if (stride == 64) gather_row_in(other, n, table, 64, 4, acc64);
+    else if (stride == 32) gather_row_in(other, n, table, 32, 2, acc64);
+    else gather_row_in(other, n, table, stride, stride / 16, acc64);
+}
+
 // The register counts the shapes use, as constants, so the compiler keeps the row in registers and drops the branches.
 static void fused_row(const int *other, const float *count, long n, const float *w, const float *table, int stride, int first, double *acc64) {
     int regs = stride / 16;
@@ -117,18 +141,22 @@ static int *blocks(const int *start, int rows, int k, int *count) {
 }
 
 static void pass(const int *start, const int *other, const float *count, int rows, const int *blk, int nblk,
-                 const float *w, const float *table, int stride, int first, double *acc) {
+                 const float *w, const float *table, int stride, int first, double *acc, int gather_only) {
     #pragma omp parallel for schedule(dynamic, 1)
     for (int b = 0; b < nblk; b++)
-        for (int r = blk[b]; r < blk[b + 1]; r++)
-            fused_row(other + start[r], count + start[r], start[r + 1] - start[r], w + (long)r * stride, table, stride, first,
-                      acc + (long)r * stride);
+        for (int r = blk[b]; r < blk[b + 1]; r++) {
+            if (gather_only) gather_row(other + start[r], start[r + 1] - start[r], table, stride, acc + (long)r * stride);
+            else fused_row(other + start[r], count + start[r], start[r + 1] - start[r], w + (long)r * stride, table, stride, first,
+                           acc + (long)r * stride);
+        }
 }
 
 static int csr_mode(int argc, char **argv) {
     const char *path = NULL;
-    int k = 50, members = 2, threads = 2, passes = 10;
-    for (int a = 1; a + 1 < argc; a += 2) {
+    int k = 50, members = 2, threads = 2, passes = 10, gather_only = 0;
+    for (int a = 1; a < argc; a += 2) {
+        if (!strcmp(argv[a], "--gather-only")) { gather_only = 1; a--; continue; }
+        if (a + 1 >= argc) { fprintf(stderr, "%s needs a value\n", argv[a]); return 2; }
         if (!strcmp(argv[a], "--csr")) path = argv[a + 1];
         else if (!strcmp(argv[a], "--k")) k = atoi(argv[a + 1]);
         else if (!strcmp(argv[a], "--members")) members = atoi(argv[a + 1]);
@@ -171,18 +199,18 @@ static int csr_mode(int argc, char **argv) {
     double best = 1e30, total = 0, checksum = 0, cpu0 = cpu();
     for (int p = 0; p < passes; p++) {
         double t0 = now();
-        pass(ustart, uother, ucount, users, bu, nbu, wu, wi, stride, first, accu);
-        pass(istart, iother, icount, items, bi, nbi, wi, wu, stride, first, acci);
+        pass(ustart, uother, ucount, users, bu, nbu, wu, wi, stride, first, accu, gather_only);
+        pass(istart, iother, icount, items, bi, nbi, wi, wu, stride, first, acci, gather_only);
         double t = now() - t0;
         total += t;
         if (t < best) best = t;
         checksum += accu[0] + acci[0];
     }
     double cpu_total = cpu() - cpu0;
-    printf("yardstick users %d items %d nonzeros %ld K %d members %d stride %d threads %d passes %d: "
-           "best %.3f ms mean %.3f ms cpu %.3f ms per iteration (two fused passes), %.4f ns per (nonzero x factor) per pass [checksum %g]\n",
-           users, items, nnz, k, members, stride, threads, passes, best * 1e3, total / passes * 1e3, cpu_total / passes * 1e3,
-           best * 1e9 / nnz / k / 2, checksum);
+    printf("%s users %d items %d nonzeros %ld K %d members %d stride %d threads %d passes %d: "
+           "best %.3f ms mean %.3f ms cpu %.3f ms per iteration (two %s passes), %.4f ns per (nonzero x factor) per pass [checksum %g]\n",
+           gather_only ? "gather floor" : "yardstick", users, items, nnz, k, members, stride, threads, passes, best * 1e3, total / passes * 1e3, cpu_total / passes * 1e3,
+           gather_only ? "gather-only" : "fused", best * 1e9 / nnz / k / 2, checksum);
     return 0;
 }
 

@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Hpf.Cluster.Grains.Data;
 
 namespace Hpf.Cluster.Grains.Kernels;
@@ -39,32 +41,108 @@ public static class PoissonLikelihood
     /// </summary>
     public static double NonzeroTerm(SparseRows rows, float[] rowExpected, float[] otherExpected, int factors, int members, int threads = 1)
     {
+        if (rowExpected.Length < rows.Rows * factors) throw new ArgumentException("rowExpected needs factors elements per row");
         double scale = members;
+        var inRegisters = Avx512F.IsSupported && Vector512.IsHardwareAccelerated && factors >= Vector512<float>.Count && factors <= 4 * Vector512<float>.Count;
         // Fixed chunks of rows, summed in chunk order: the same value whatever the thread count.
         const int chunk = 512;
         var chunks = (rows.Rows + chunk - 1) / chunk;
         var partial = new double[chunks];
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, c =>
         {
-            double sum = 0;
             var end = Math.Min(rows.Rows, (c + 1) * chunk);
-            for (var u = c * chunk; u < end; u++)
-            {
-                var theta = rowExpected.AsSpan(u * factors, factors);
-                var others = rows.OthersOf(u);
-                var counts = rows.CountsOf(u);
-                for (var n = 0; n < others.Length; n++)
-                {
-                    // The counterpart rows are scattered over a table far larger than the caches, as in the fused loop.
-                    if (n + FusedShapePass.PrefetchDistance < others.Length) CacheLines.Prefetch(otherExpected, others[n + FusedShapePass.PrefetchDistance] * factors, factors);
-                    sum += counts[n] * Math.Log(TensorPrimitives.Dot(theta, otherExpected.AsSpan(others[n] * factors, factors)) / scale);
-                }
-            }
-            partial[c] = sum;
+            partial[c] = inRegisters
+                ? ChunkInRegisters512(rows, c * chunk, end, rowExpected, otherExpected, factors, scale)
+                : Chunk(rows, c * chunk, end, rowExpected, otherExpected, factors, scale);
         });
         double total = 0;
         foreach (var p in partial) total += p;
         return total;
+    }
+
+    private static double Chunk(SparseRows rows, int start, int end, float[] rowExpected, float[] otherExpected, int factors, double scale)
+    {
+        double sum = 0;
+        for (var u = start; u < end; u++)
+        {
+            var theta = rowExpected.AsSpan(u * factors, factors);
+            var others = rows.OthersOf(u);
+            var counts = rows.CountsOf(u);
+            for (var n = 0; n < others.Length; n++)
+            {
+                // The counterpart rows are scattered over a table far larger than the caches, as in the fused loop.
+                if (n + FusedShapePass.PrefetchDistance < others.Length) CacheLines.Prefetch(otherExpected, others[n + FusedShapePass.PrefetchDistance] * factors, factors);
+                sum += counts[n] * Math.Log(TensorPrimitives.Dot(theta, otherExpected.AsSpan(others[n] * factors, factors)) / scale);
+            }
+        }
+        return sum;
+    }
+
+    /// <summary>
+    /// <see cref="Chunk"/> for 16 ≤ K ≤ 64 on AVX-512: a row's E[x] stays in registers for all its nonzeros (the last
+    /// register the row's last 16 factors, with the lanes the others already hold zeroed), each counterpart row is read
+    /// in as many loads, and the logarithms are taken eight nonzeros at a time. At 48M nonzeros the library's dot product
+    /// and a scalar logarithm per nonzero made a likelihood check cost about half an iteration.
+    /// </summary>
+    private static unsafe double ChunkInRegisters512(SparseRows rows, int start, int end, float[] rowExpected, float[] otherExpected, int factors, double scale)
+    {
+        var lanes = Vector512<float>.Count;
+        var registers = (factors + lanes - 1) / lanes;
+        var last = factors - lanes;
+        // Lane l of the last register is factor last + l; lanes below 16·registers − K are factors a full register holds.
+        var tailMask = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(registers * lanes - factors)).AsSingle();
+        var bytes = factors * sizeof(float);
+        var logs = stackalloc double[8];
+        var weights = stackalloc double[8];
+        var pending = 0;
+        var sum = Vector512<double>.Zero;
+        var scales = Vector512.Create(scale);
+        fixed (float* thetaTable = rowExpected, table = otherExpected)
+        fixed (int* allOthers = rows.Other)
+        fixed (float* allCounts = rows.Counts)
+        {
+            for (var u = start; u < end; u++)
+            {
+                var theta = thetaTable + (nint)u * factors;
+                var t0 = Vector512.Load(theta);
+                var t1 = registers > 2 ? Vector512.Load(theta + lanes) : Vector512<float>.Zero;
+                var t2 = registers > 3 ? Vector512.Load(theta + 2 * lanes) : Vector512<float>.Zero;
+                var tTail = Vector512.Load(theta + last) & tailMask;
+                var first = rows.RowStart[u];
+                var n = rows.RowStart[u + 1] - first;
+                var others = allOthers + first;
+                var counts = allCounts + first;
+                for (var j = 0; j < n; j++)
+                {
+                    if (j + FusedShapePass.PrefetchDistance < n)
+                    {
+                        var ahead = (byte*)(table + (nint)others[j + FusedShapePass.PrefetchDistance] * factors);
+                        for (var offset = 0; offset < bytes; offset += 64) Sse.Prefetch0(ahead + offset);
+                        Sse.Prefetch0(ahead + bytes - 1);
+                    }
+                    var e = table + (nint)others[j] * factors;
+                    var d = Vector512.Load(e + last) * tTail;
+                    if (registers > 1) d = Vector512.FusedMultiplyAdd(Vector512.Load(e), t0, d);
+                    if (registers > 2) d = Vector512.FusedMultiplyAdd(Vector512.Load(e + lanes), t1, d);
+                    if (registers > 3) d = Vector512.FusedMultiplyAdd(Vector512.Load(e + 2 * lanes), t2, d);
+                    logs[pending] = Lanes512.Sum(d);
+                    weights[pending] = counts[j];
+                    if (++pending == 8)
+                    {
+                        sum = Vector512.FusedMultiplyAdd(Vector512.Load(weights), Vector512.Log(Vector512.Load(logs) / scales), sum);
+                        pending = 0;
+                    }
+                }
+            }
+            // The last few: log 1 = 0 with weight 0 in the lanes not filled.
+            for (var j = pending; j < 8; j++)
+            {
+                logs[j] = scale;
+                weights[j] = 0;
+            }
+            sum = Vector512.FusedMultiplyAdd(Vector512.Load(weights), Vector512.Log(Vector512.Load(logs) / scales), sum);
+        }
+        return Vector512.Sum(sum);
     }
 
     /// <summary>Mean over held-out nonzeros of (y log μ − μ − log y!); NaN for an empty set.</summary>

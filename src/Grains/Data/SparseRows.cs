@@ -29,6 +29,10 @@ public sealed class SparseRows
     public int Length(int row) => RowStart[row + 1] - RowStart[row];
 
     public ReadOnlySpan<int> OthersOf(int row) => Other.AsSpan(RowStart[row], Length(row));
+
+    /// <summary>Row r's counterparts followed by up to <paramref name="following"/> of the next rows', for a loop that asks for rows ahead of use.</summary>
+    public ReadOnlySpan<int> OthersOf(int row, int following) =>
+        Other.AsSpan(RowStart[row], Math.Min(RowStart[row + 1] + following, Other.Length) - RowStart[row]);
     public ReadOnlySpan<float> CountsOf(int row) => Counts.AsSpan(RowStart[row], Length(row));
 
     /// <summary>The same nonzeros indexed the other way round (CSR ↔ CSC), in one counting-sort pass.</summary>

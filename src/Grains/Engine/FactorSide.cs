@@ -148,7 +148,8 @@ internal sealed class FactorSide : CounterpartRows
     public bool UpdateRow(int r, CounterpartRows other, RowScratch scratch, ReadOnlySpan<double> otherSums)
     {
         var w = ExpElog.Slice(r * Stride, Stride);
-        var others = Rows.OthersOf(r);
+        // The next rows' first counterparts come along, to be asked for ahead of use (FusedShapePass.Accumulate).
+        var others = Rows.OthersOf(r, FusedShapePass.PrefetchDistance);
         var counts = Rows.CountsOf(r);
         var shapeSum = scratch.ShapeSum.AsSpan(0, Stride);
         var members = Members;

@@ -46,13 +46,18 @@ public static unsafe class FusedShapePass
     /// [o·rowStride + offset, o·rowStride + offset + length), so an ensemble member (<see cref="FactorMembers"/>)
     /// runs exactly as a model of its own size would.
     /// </summary>
+    /// <param name="others">
+    /// The row's counterparts, one per count, optionally followed by the next rows' first ones (the row update gives
+    /// <see cref="PrefetchDistance"/> of them): those are only asked for, so that they arrive while this row's update
+    /// computes.
+    /// </param>
     /// <param name="w">The row's weights of the slice, length elements.</param>
     /// <param name="acc">length elements; scratch: length floats, any content.</param>
     public static int Accumulate(
         ReadOnlySpan<int> others, ReadOnlySpan<float> counts, ReadOnlySpan<float> w,
         ReadOnlySpan<float> otherExpElog, int rowStride, int offset, int length, Span<double> acc, Span<float> scratch, SimdWidth width)
     {
-        if (w.Length < length || acc.Length < length || scratch.Length < length || others.Length != counts.Length)
+        if (w.Length < length || acc.Length < length || scratch.Length < length || others.Length < counts.Length)
             throw new ArgumentException("w, acc and scratch need length elements; others and counts one per nonzero");
         if (offset < 0 || offset + length > rowStride) throw new ArgumentException("the slice must lie within a row");
         fixed (int* o = others)
@@ -62,10 +67,10 @@ public static unsafe class FusedShapePass
             var e = table + offset;
             return width switch
             {
-                SimdWidth.Bits512 when length <= 4 * Lanes512.Width => RunInRegisters512(o, y, others.Length, wp, e, rowStride, length, a64),
-                SimdWidth.Bits512 => Run<Lanes512>(o, y, others.Length, wp, e, rowStride, length, a32, a64),
-                SimdWidth.Bits256 => Run<Lanes256>(o, y, others.Length, wp, e, rowStride, length, a32, a64),
-                SimdWidth.Scalar => Run<ScalarLanes>(o, y, others.Length, wp, e, rowStride, length, a32, a64),
+                SimdWidth.Bits512 when length <= 4 * Lanes512.Width => RunInRegisters512(o, y, counts.Length, others.Length, wp, e, rowStride, length, a64),
+                SimdWidth.Bits512 => Run<Lanes512>(o, y, counts.Length, wp, e, rowStride, length, a32, a64),
+                SimdWidth.Bits256 => Run<Lanes256>(o, y, counts.Length, wp, e, rowStride, length, a32, a64),
+                SimdWidth.Scalar => Run<ScalarLanes>(o, y, counts.Length, wp, e, rowStride, length, a32, a64),
                 _ => throw new ArgumentOutOfRangeException(nameof(width), width, "resolve Auto first"),
             };
         }
@@ -85,13 +90,13 @@ public static unsafe class FusedShapePass
         var lanes = Vector512<float>.Count;
         if (stride > 4 * lanes || stride % lanes != 0 || firstMemberStride % lanes != 0 || firstMemberStride <= 0 || firstMemberStride >= stride)
             throw new ArgumentException("two members of whole AVX-512 registers, four registers at most");
-        if (w.Length < stride || acc.Length < stride || others.Length != counts.Length)
+        if (w.Length < stride || acc.Length < stride || others.Length < counts.Length)
             throw new ArgumentException("w and acc need stride elements; others and counts one per nonzero");
         fixed (int* o = others)
         fixed (float* y = counts, wp = w, e = otherExpElog)
         fixed (double* a64 = acc)
         {
-            return RunTwoMembersInRegisters512(o, y, others.Length, wp, e, stride, firstMemberStride / lanes, a64);
+            return RunTwoMembersInRegisters512(o, y, counts.Length, others.Length, wp, e, stride, firstMemberStride / lanes, a64);
         }
     }
 
@@ -113,13 +118,13 @@ public static unsafe class FusedShapePass
     {
         if (!ServesMembers512(members)) throw new ArgumentException("three or four members of one or two AVX-512 registers each");
         var stride = members.Stride;
-        if (w.Length < stride || acc.Length < stride || others.Length != counts.Length)
+        if (w.Length < stride || acc.Length < stride || others.Length < counts.Length)
             throw new ArgumentException("w and acc need stride elements; others and counts one per nonzero");
         fixed (int* o = others)
         fixed (float* y = counts, wp = w, e = otherExpElog)
         fixed (double* a64 = acc)
         {
-            return RunMembersInRegisters512(o, y, others.Length, wp, e, members, a64);
+            return RunMembersInRegisters512(o, y, counts.Length, others.Length, wp, e, members, a64);
         }
     }
 
@@ -223,17 +228,17 @@ public static unsafe class FusedShapePass
     /// registers for the whole row, so each nonzero costs its own loads and FMAs only. The branches on
     /// the register count are the same for every nonzero and predicted perfectly.
     /// </summary>
-    private static int RunInRegisters512(int* others, float* counts, int n, float* w, float* otherExpElog, int rowStride, int stride, double* acc64) =>
+    private static int RunInRegisters512(int* others, float* counts, int n, int limit, float* w, float* otherExpElog, int rowStride, int stride, double* acc64) =>
         (stride / Vector512<float>.Count) switch
         {
-            1 => RunInRegisters<Registers1>(others, counts, n, w, otherExpElog, rowStride, acc64),
-            2 => RunInRegisters<Registers2>(others, counts, n, w, otherExpElog, rowStride, acc64),
-            3 => RunInRegisters<Registers3>(others, counts, n, w, otherExpElog, rowStride, acc64),
-            4 => RunInRegisters<Registers4>(others, counts, n, w, otherExpElog, rowStride, acc64),
+            1 => RunInRegisters<Registers1>(others, counts, n, limit, w, otherExpElog, rowStride, acc64),
+            2 => RunInRegisters<Registers2>(others, counts, n, limit, w, otherExpElog, rowStride, acc64),
+            3 => RunInRegisters<Registers3>(others, counts, n, limit, w, otherExpElog, rowStride, acc64),
+            4 => RunInRegisters<Registers4>(others, counts, n, limit, w, otherExpElog, rowStride, acc64),
             _ => throw new ArgumentException("one to four AVX-512 registers a row"),
         };
 
-    private static int RunInRegisters<TVectors>(int* others, float* counts, int n, float* w, float* otherExpElog, int rowStride, double* acc64)
+    private static int RunInRegisters<TVectors>(int* others, float* counts, int n, int limit, float* w, float* otherExpElog, int rowStride, double* acc64)
         where TVectors : struct, IRegisterCount
     {
         var vectors = TVectors.Value;
@@ -248,7 +253,7 @@ public static unsafe class FusedShapePass
         var sinceFlush = 0;
         for (var j = 0; j < n; j++)
         {
-            PrefetchRowAhead<TVectors>(others, j, n, otherExpElog, rowStride);
+            PrefetchRowAhead<TVectors>(others, j, limit, otherExpElog, rowStride);
             var e = otherExpElog + (nint)others[j] * rowStride;
             var e0 = Vector512.Load(e);
             var d = e0 * w0;
@@ -295,17 +300,17 @@ public static unsafe class FusedShapePass
     /// member 0's, [first, vectors) member 1's. A member whose normaliser is too small adds nothing (its coefficient is
     /// 0) and is counted for the exact path.
     /// </summary>
-    private static int RunTwoMembersInRegisters512(int* others, float* counts, int n, float* w, float* otherExpElog, int stride, int first, double* acc64) =>
+    private static int RunTwoMembersInRegisters512(int* others, float* counts, int n, int limit, float* w, float* otherExpElog, int stride, int first, double* acc64) =>
         (stride / Vector512<float>.Count, first) switch
         {
             // One copy of the loop per layout, its register counts constants: no test of them per nonzero, and the
             // prefetch of a row as many instructions as it has lines.
-            (4, 2) => RunTwoMembers<Registers4, Split2>(others, counts, n, w, otherExpElog, acc64),
-            (4, 1) => RunTwoMembers<Registers4, Split1>(others, counts, n, w, otherExpElog, acc64),
-            (4, 3) => RunTwoMembers<Registers4, Split3>(others, counts, n, w, otherExpElog, acc64),
-            (3, 1) => RunTwoMembers<Registers3, Split1>(others, counts, n, w, otherExpElog, acc64),
-            (3, 2) => RunTwoMembers<Registers3, Split2>(others, counts, n, w, otherExpElog, acc64),
-            (2, 1) => RunTwoMembers<Registers2, Split1>(others, counts, n, w, otherExpElog, acc64),
+            (4, 2) => RunTwoMembers<Registers4, Split2>(others, counts, n, limit, w, otherExpElog, acc64),
+            (4, 1) => RunTwoMembers<Registers4, Split1>(others, counts, n, limit, w, otherExpElog, acc64),
+            (4, 3) => RunTwoMembers<Registers4, Split3>(others, counts, n, limit, w, otherExpElog, acc64),
+            (3, 1) => RunTwoMembers<Registers3, Split1>(others, counts, n, limit, w, otherExpElog, acc64),
+            (3, 2) => RunTwoMembers<Registers3, Split2>(others, counts, n, limit, w, otherExpElog, acc64),
+            (2, 1) => RunTwoMembers<Registers2, Split1>(others, counts, n, limit, w, otherExpElog, acc64),
             _ => throw new ArgumentException("two members of whole AVX-512 registers, four registers at most"),
         };
 
@@ -319,7 +324,7 @@ public static unsafe class FusedShapePass
     private readonly struct Split2 : IRegisterCount { public static int Value => 2; }
     private readonly struct Split3 : IRegisterCount { public static int Value => 3; }
 
-    private static int RunTwoMembers<TVectors, TFirst>(int* others, float* counts, int n, float* w, float* otherExpElog, double* acc64)
+    private static int RunTwoMembers<TVectors, TFirst>(int* others, float* counts, int n, int limit, float* w, float* otherExpElog, double* acc64)
         where TVectors : struct, IRegisterCount
         where TFirst : struct, IRegisterCount
     {
@@ -337,7 +342,7 @@ public static unsafe class FusedShapePass
         var sinceFlush = 0;
         for (var j = 0; j < n; j++)
         {
-            PrefetchRowAhead<TVectors>(others, j, n, otherExpElog, stride);
+            PrefetchRowAhead<TVectors>(others, j, limit, otherExpElog, stride);
             var e = otherExpElog + (nint)others[j] * stride;
             var e0 = Vector512.Load(e);
             var e1 = Vector512.Load(e + 16);
@@ -397,16 +402,16 @@ public static unsafe class FusedShapePass
     /// when the member has one register; a fourth member that does not exist has a zero normaliser and never counts.
     /// Each member keeps its own flush count, as its own pass would, so the result does not depend on which path ran.
     /// </summary>
-    private static int RunMembersInRegisters512(int* others, float* counts, int n, float* w, float* otherExpElog, FactorMembers members, double* acc64)
+    private static int RunMembersInRegisters512(int* others, float* counts, int n, int limit, float* w, float* otherExpElog, FactorMembers members, double* acc64)
     {
         // The defaults (K = 75 in 3 members of 25, and K = 100 in 4) give every member two registers: for them a copy of
         // the loop whose layout is constants; any other layout is read from the members.
         var uniform = true;
         for (var m = 0; m < members.Count; m++) uniform &= members.WeightStride(m) == 2 * Vector512<float>.Count;
-        if (!uniform) return RunMembers<AnyLayout>(others, counts, n, w, otherExpElog, members, acc64);
+        if (!uniform) return RunMembers<AnyLayout>(others, counts, n, limit, w, otherExpElog, members, acc64);
         return members.Count == 4
-            ? RunMembers<FourOfTwoRegisters>(others, counts, n, w, otherExpElog, members, acc64)
-            : RunMembers<ThreeOfTwoRegisters>(others, counts, n, w, otherExpElog, members, acc64);
+            ? RunMembers<FourOfTwoRegisters>(others, counts, n, limit, w, otherExpElog, members, acc64)
+            : RunMembers<ThreeOfTwoRegisters>(others, counts, n, limit, w, otherExpElog, members, acc64);
     }
 
     /// <summary>How the members of a row lie in its registers: constants the JIT folds, or read from the members at run time.</summary>
@@ -421,7 +426,7 @@ public static unsafe class FusedShapePass
     private readonly struct ThreeOfTwoRegisters : IMemberLayout { public static bool Constant => true; public static int Count => 3; }
     private readonly struct FourOfTwoRegisters : IMemberLayout { public static bool Constant => true; public static int Count => 4; }
 
-    private static int RunMembers<TLayout>(int* others, float* counts, int n, float* w, float* otherExpElog, FactorMembers members, double* acc64)
+    private static int RunMembers<TLayout>(int* others, float* counts, int n, int limit, float* w, float* otherExpElog, FactorMembers members, double* acc64)
         where TLayout : struct, IMemberLayout
     {
         var constant = TLayout.Constant;
@@ -448,7 +453,7 @@ public static unsafe class FusedShapePass
         int since0 = 0, since1 = 0, since2 = 0, since3 = 0;
         for (var j = 0; j < n; j++)
         {
-            PrefetchAhead(others, j, n, otherExpElog, stride, stride);
+            PrefetchAhead(others, j, limit, otherExpElog, stride, stride);
             var e = otherExpElog + (nint)others[j] * stride;
             var e00 = Vector512.Load(e + o0);
             var e01 = two0 ? Vector512.Load(e + o0 + 16) : Vector512<float>.Zero;
@@ -550,10 +555,10 @@ public static unsafe class FusedShapePass
 
     /// <summary><see cref="PrefetchAhead"/> for a row of <typeparamref name="TVectors"/> registers: one instruction a line.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchRowAhead<TVectors>(int* others, int j, int n, float* table, int rowStride)
+    private static void PrefetchRowAhead<TVectors>(int* others, int j, int limit, float* table, int rowStride)
         where TVectors : struct, IRegisterCount
     {
-        if (j + PrefetchDistance >= n) return;
+        if (j + PrefetchDistance >= limit) return;
         var ahead = table + (nint)others[j + PrefetchDistance] * rowStride;
         Sse.Prefetch0(ahead);
         if (TVectors.Value > 1) Sse.Prefetch0(ahead + 16);
@@ -563,12 +568,14 @@ public static unsafe class FusedShapePass
 
     /// <summary>
     /// The counterpart rows are scattered over the other side's table (larger than L2 from ~10k rows): ask for the row
-    /// a few nonzeros ahead while this one computes.
+    /// a few nonzeros ahead while this one computes. <paramref name="limit"/> counts the indices that may be read at
+    /// <paramref name="others"/>: the row's own and those of the next rows given with them, so that the next row's first
+    /// counterpart rows arrive while this row's update computes.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchAhead(int* others, int j, int n, float* table, int rowStride, int length)
+    private static void PrefetchAhead(int* others, int j, int limit, float* table, int rowStride, int length)
     {
-        if (j + PrefetchDistance >= n) return;
+        if (j + PrefetchDistance >= limit) return;
         var ahead = table + (nint)others[j + PrefetchDistance] * rowStride;
         // The tables start on a cache line (CacheLineAlignedFloats) and rows are whole registers: one line per register.
         for (var line = 0; line < length; line += 16) Sse.Prefetch0(ahead + line);

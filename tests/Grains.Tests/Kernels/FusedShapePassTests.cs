@@ -119,6 +119,55 @@ public class FusedShapePassTests
     }
 
     /// <summary>
+    /// The row update hands each loop the next rows' first counterparts after the row's own, to be asked for ahead of use:
+    /// they must change nothing. Every AVX-512 loop (one member of 1–4 registers, two members, three), every width of the
+    /// general one, with and without them, bit for bit.
+    /// </summary>
+    [Theory]
+    [InlineData(16, 1)]
+    [InlineData(50, 1)]
+    [InlineData(70, 1)]
+    [InlineData(50, 2)]
+    [InlineData(75, 3)]
+    public void CounterpartsAfterTheRowAreOnlyAskedFor(int factors, int count)
+    {
+        var members = new FactorMembers(factors, count, SimdWidth.Bits512);
+        var stride = members.Stride;
+        var random = new Random(factors + count);
+        const int rows = 40;
+        var table = new CacheLineAlignedFloats(rows * stride);
+        for (var j = 0; j < rows * stride; j++) table.Span[j] = (float)Math.Exp(-3 * random.NextDouble());
+        var w = new float[stride];
+        for (var j = 0; j < stride; j++) w[j] = (float)Math.Exp(-3 * random.NextDouble());
+        // 20 of the row's nonzeros, then 8 of the next row's.
+        var following = Enumerable.Range(0, 28).Select(_ => random.Next(rows)).ToArray();
+        var own = following[..20];
+        var counts = Enumerable.Range(0, 20).Select(_ => (float)(1 + random.Next(9))).ToArray();
+
+        foreach (var width in new[] { SimdWidth.Scalar, SimdWidth.Bits256, SimdWidth.Bits512 })
+        {
+            if (count > 1 && width != SimdWidth.Bits512) continue;
+            var alone = Run(own, width);
+            var withNext = Run(following, width);
+            Assert.Equal(alone.Skipped, withNext.Skipped);
+            for (var k = 0; k < stride; k++)
+                Assert.Equal(BitConverter.DoubleToInt64Bits(alone.Sums[k]), BitConverter.DoubleToInt64Bits(withNext.Sums[k]));
+        }
+
+        (double[] Sums, int Skipped) Run(int[] others, SimdWidth width)
+        {
+            var sums = new double[stride];
+            var skipped = count switch
+            {
+                1 => FusedShapePass.Accumulate(others, counts, w, table.Span, stride, sums, new float[stride], width),
+                2 => FusedShapePass.AccumulateTwoMembers512(others, counts, w, table.Span, stride, members.WeightStride(0), sums),
+                _ => FusedShapePass.AccumulateMembers512(others, counts, w, table.Span, members, sums),
+            };
+            return (sums, skipped);
+        }
+    }
+
+    /// <summary>
     /// One user half-step of the engine (fused loop, rates, activities) against the update written out
     /// naively in float64 from HPF-MATH.md: φ normalised with the max subtracted, then the sums; with several
     /// members, each member's φ normalised over its own factors and each member's activity its own.

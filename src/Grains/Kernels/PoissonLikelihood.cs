@@ -92,15 +92,17 @@ public static class PoissonLikelihood
         // Lane l of the last register is factor last + l; lanes below 16·registers − K are factors a full register holds.
         var tailMask = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(registers * lanes - factors)).AsSingle();
         var bytes = factors * sizeof(float);
-        var logs = stackalloc double[8];
-        var weights = stackalloc double[8];
+        // The eight pending normalisers and their counts (a stackalloc here made the whole loop slower).
+        var buffer = new double[16];
         var pending = 0;
         var sum = Vector512<double>.Zero;
         var scales = Vector512.Create(scale);
+        fixed (double* logs = buffer)
         fixed (float* thetaTable = rowExpected, table = otherExpected)
         fixed (int* allOthers = rows.Other)
         fixed (float* allCounts = rows.Counts)
         {
+            var weights = logs + 8;
             for (var u = start; u < end; u++)
             {
                 var theta = thetaTable + (nint)u * factors;

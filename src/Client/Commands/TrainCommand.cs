@@ -114,6 +114,9 @@ internal sealed partial class TrainCommand
             }
         }
         var loadSeconds = loading.Elapsed.TotalSeconds;
+        // The reader's working arrays (the file's bytes, the parsed triplets before their rows were built) are garbage now
+        // and would otherwise still be held when the model's arrays are made: at 48M nonzeros 3.6 GB at the peak, not 2.5.
+        GC.Collect();
         output.Line($"loaded {file}: {train.Users} users, {train.Items} items, {train.Nonzeros} nonzeros in {ProgressText.Seconds(loadSeconds)} s");
         if (validation is not null)
         {

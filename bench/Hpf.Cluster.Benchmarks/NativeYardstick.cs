@@ -54,7 +54,7 @@ internal sealed partial class NativeYardstick : IDisposable
     /// <summary>Runs <paramref name="passes"/> iterations of the yardstick.</summary>
     /// <param name="gatherOnly">
     /// Only read the counterpart rows, in the same order with the same prefetching, adding them up: what the memory takes
-    /// to deliver an iteration's gathered rows, below which no implementation of these passes on this layout can go.
+    /// to deliver an iteration's gathered rows that way, the part of the passes that no arithmetic can remove.
     /// </param>
     /// <returns>Its best and mean wall seconds per iteration, and its CPU seconds per iteration (all threads).</returns>
     public (double Best, double Mean, double Cpu) Measure(int factors, int members, int threads, int passes, bool gatherOnly = false)

@@ -1,8 +1,9 @@
 // The fused φ/shape loop of src/Grains/Kernels/FusedShapePass.cs written by hand in AVX-512 C:
 // the yardstick the C# loop is measured against (bench/README.md). Same data layout: rows of
 // exp(E[log]) padded to whole registers (64 floats for K = 50, and for two members of 25), CSR of
-// (counterpart index, count), float32 with partial sums flushed to double every 64 nonzeros, and the
-// counterpart row of the nonzero PREFETCH_AHEAD places on asked for while this one computes.
+// (counterpart index, count), float32 with partial sums flushed to double every 64 nonzeros, and each
+// counterpart row asked for twice while earlier nonzeros compute: FAR_AHEAD places before its use into L2, NEAR_AHEAD
+// places before into L1.
 //
 //   gcc -O3 -march=native -fopenmp -o fused_loop fused_loop.c
 //
@@ -16,7 +17,7 @@
 //       row starts [users + 1], int32 item indices [nonzeros], float32 counts [nonzeros] (the CSR by
 //       user, little-endian): `end-to-end --yardstick` writes it and runs this mode beside the engine.
 //       Prints the best and the mean time per iteration (both passes) over the passes. --gather-only reads the same
-//       rows in the same order with the same prefetching and only adds them up: the memory's floor for the passes.
+//       rows in the same order with the same prefetching and only adds them up: what reading the rows alone takes.
 #include <immintrin.h>
 #include <omp.h>
 #include <stdint.h>
@@ -25,10 +26,27 @@
 #include <string.h>
 #include <time.h>
 
-// -DPREFETCH_AHEAD=N tries another distance (on the 10M sample: 8–16 fastest, 4 about 10% slower, none 1.7× slower).
-#ifndef PREFETCH_AHEAD
-#define PREFETCH_AHEAD 8
+// -DFAR_AHEAD=N -DNEAR_AHEAD=M try other distances. A core keeps more misses to L2 in flight than to L1: at 48M
+// nonzeros one request 8 ahead into L1 read the rows in 1.31-1.37 s an iteration, one 16-20 ahead into L2 in 0.98-1.0 s,
+// and the fused passes took 1.29-1.47 s with both requests against 1.70-1.85 s with the one into L1.
+#ifndef FAR_AHEAD
+#define FAR_AHEAD 16
 #endif
+#ifndef NEAR_AHEAD
+#define NEAR_AHEAD 4
+#endif
+
+// Asks for row `other[j + FAR_AHEAD]` into L2 and row `other[j + NEAR_AHEAD]` into L1, each of `regs` cache lines.
+static inline __attribute__((always_inline)) void prefetch_ahead(const int *other, long j, long n, const float *table, int stride, int regs) {
+    if (j + FAR_AHEAD < n) {
+        const char *far = (const char *)(table + (long)other[j + FAR_AHEAD] * stride);
+        for (int v = 0; v < regs; v++) _mm_prefetch(far + 64 * v, _MM_HINT_T1);
+    }
+    if (j + NEAR_AHEAD < n) {
+        const char *near = (const char *)(table + (long)other[j + NEAR_AHEAD] * stride);
+        for (int v = 0; v < regs; v++) _mm_prefetch(near + 64 * v, _MM_HINT_T0);
+    }
+}
 #define FLUSH_EVERY 64
 
 static uint64_t state = 42;
@@ -65,10 +83,7 @@ static inline __attribute__((always_inline)) void fused_row_in(const int *other,
     for (int f = 0; f < stride; f++) acc64[f] = 0;
     int since = 0;
     for (long j = 0; j < n; j++) {
-        if (j + PREFETCH_AHEAD < n) {
-            const char *ahead = (const char *)(table + (long)other[j + PREFETCH_AHEAD] * stride);
-            for (int v = 0; v < regs; v++) _mm_prefetch(ahead + 64 * v, _MM_HINT_T0);
-        }
+        prefetch_ahead(other, j, n, table, stride, regs);
         const float *e = table + (long)other[j] * stride;
         __m512 ev[4], d0 = _mm512_setzero_ps(), d1 = _mm512_setzero_ps();
         for (int v = 0; v < 4; v++) ev[v] = v < regs ? _mm512_load_ps(e + 16 * v) : _mm512_setzero_ps();
@@ -94,16 +109,14 @@ static inline __attribute__((always_inline)) void fused_row_in(const int *other,
 }
 
 // The same walk as fused_row_in with no arithmetic but one add per register: the same rows read in the same order with
-// the same prefetching, so its time is what reading the counterpart rows alone costs (the memory's floor for a pass).
+// the same prefetching, so its time is what reading the counterpart rows alone costs: the part of a pass that no
+// arithmetic can remove.
 static inline __attribute__((always_inline)) void gather_row_in(const int *other, long n, const float *table, int stride, int regs,
                                                               double *acc64) {
     __m512 a[4];
     for (int v = 0; v < 4; v++) a[v] = _mm512_setzero_ps();
     for (long j = 0; j < n; j++) {
-        if (j + PREFETCH_AHEAD < n) {
-            const char *ahead = (const char *)(table + (long)other[j + PREFETCH_AHEAD] * stride);
-            for (int v = 0; v < regs; v++) _mm_prefetch(ahead + 64 * v, _MM_HINT_T0);
-        }
+        prefetch_ahead(other, j, n, table, stride, regs);
         const float *e = table + (long)other[j] * stride;
         for (int v = 0; v < regs; v++) a[v] = _mm512_add_ps(a[v], _mm512_load_ps(e + 16 * v));
     }
@@ -209,7 +222,7 @@ static int csr_mode(int argc, char **argv) {
     double cpu_total = cpu() - cpu0;
     printf("%s users %d items %d nonzeros %ld K %d members %d stride %d threads %d passes %d: "
            "best %.3f ms mean %.3f ms cpu %.3f ms per iteration (two %s passes), %.4f ns per (nonzero x factor) per pass [checksum %g]\n",
-           gather_only ? "gather floor" : "yardstick", users, items, nnz, k, members, stride, threads, passes, best * 1e3, total / passes * 1e3, cpu_total / passes * 1e3,
+           gather_only ? "reading the rows only" : "yardstick", users, items, nnz, k, members, stride, threads, passes, best * 1e3, total / passes * 1e3, cpu_total / passes * 1e3,
            gather_only ? "gather-only" : "fused", best * 1e9 / nnz / k / 2, checksum);
     return 0;
 }

@@ -149,7 +149,7 @@ internal sealed class FactorSide : CounterpartRows
     {
         var w = ExpElog.Slice(r * Stride, Stride);
         // The next rows' first counterparts come along, to be asked for ahead of use (FusedShapePass.Accumulate).
-        var others = Rows.OthersOf(r, FusedShapePass.PrefetchDistance);
+        var others = Rows.OthersOf(r, FusedShapePass.FarPrefetchDistance);
         var counts = Rows.CountsOf(r);
         var shapeSum = scratch.ShapeSum.AsSpan(0, Stride);
         var members = Members;

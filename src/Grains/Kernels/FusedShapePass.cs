@@ -25,10 +25,32 @@ public static unsafe class FusedShapePass
     private const int FlushEvery = 64;
 
     /// <summary>
-    /// How many nonzeros ahead the counterpart row is asked for: far enough for a row from DRAM (~100 ns) to arrive
-    /// while the nonzeros in between compute (the C yardstick ran fastest at 8–16 on the 10M sample).
+    /// How many nonzeros ahead a loop that asks for one row at a time into L1 (the SVI statistics, the likelihood, the
+    /// budget model's pairs) asks for it: far enough for a row from DRAM (~100 ns) to arrive while the nonzeros in
+    /// between compute.
     /// </summary>
     public const int PrefetchDistance = 8;
+
+    /// <summary>
+    /// The fused loops ask for a counterpart row twice: this many nonzeros ahead into L2, then
+    /// <see cref="NearPrefetchDistance"/> ahead into L1. A core keeps far more misses to L2 in flight than to L1, and at
+    /// 48M nonzeros (tables of 100–250 MB) how many it keeps in flight is what bounds a pass: reading the rows alone took
+    /// 1.31–1.37 s an iteration with one request 8 ahead into L1 and 0.98–1.0 s with 16–20 ahead into L2; the C loop
+    /// took 1.29–1.47 s with both requests against 1.70–1.85 s.
+    /// </summary>
+    public const int FarPrefetchDistance = 16;
+
+    /// <summary>The second request of a counterpart row, into L1, a few nonzeros before its use (<see cref="FarPrefetchDistance"/>).</summary>
+    public const int NearPrefetchDistance = 4;
+
+    /// <summary>
+    /// A counterpart table up to this size stays in L2 between its uses, and the request into L2 would only cost
+    /// instructions (about 7% of a MovieLens iteration, whose tables are 0.2–0.4 MB): such tables get the near request only.
+    /// </summary>
+    private const long FarPrefetchMinimumBytes = 1 << 20;
+
+    /// <summary>How many indices at the row's start the far request may read: none for a table that stays in L2.</summary>
+    private static int FarLimit(int limit, int tableFloats) => (long)tableFloats * sizeof(float) > FarPrefetchMinimumBytes ? limit : 0;
 
     /// <summary>
     /// acc[k] = Σ_n (y_n / ⟨w, e_{o_n}⟩)·e_{o_n,k} for k &lt; stride, over the nonzeros whose normaliser is at
@@ -48,7 +70,7 @@ public static unsafe class FusedShapePass
     /// </summary>
     /// <param name="others">
     /// The row's counterparts, one per count, optionally followed by the next rows' first ones (the row update gives
-    /// <see cref="PrefetchDistance"/> of them): those are only asked for, so that they arrive while this row's update
+    /// <see cref="FarPrefetchDistance"/> of them): those are only asked for, so that they arrive while this row's update
     /// computes.
     /// </param>
     /// <param name="w">The row's weights of the slice, length elements.</param>
@@ -67,7 +89,7 @@ public static unsafe class FusedShapePass
             var e = table + offset;
             return width switch
             {
-                SimdWidth.Bits512 when length <= 4 * Lanes512.Width => RunInRegisters512(o, y, counts.Length, others.Length, wp, e, rowStride, length, a64),
+                SimdWidth.Bits512 when length <= 4 * Lanes512.Width => RunInRegisters512(o, y, counts.Length, others.Length, FarLimit(others.Length, otherExpElog.Length), wp, e, rowStride, length, a64),
                 SimdWidth.Bits512 => Run<Lanes512>(o, y, counts.Length, wp, e, rowStride, length, a32, a64),
                 SimdWidth.Bits256 => Run<Lanes256>(o, y, counts.Length, wp, e, rowStride, length, a32, a64),
                 SimdWidth.Scalar => Run<ScalarLanes>(o, y, counts.Length, wp, e, rowStride, length, a32, a64),
@@ -96,7 +118,7 @@ public static unsafe class FusedShapePass
         fixed (float* y = counts, wp = w, e = otherExpElog)
         fixed (double* a64 = acc)
         {
-            return RunTwoMembersInRegisters512(o, y, counts.Length, others.Length, wp, e, stride, firstMemberStride / lanes, a64);
+            return RunTwoMembersInRegisters512(o, y, counts.Length, others.Length, FarLimit(others.Length, otherExpElog.Length), wp, e, stride, firstMemberStride / lanes, a64);
         }
     }
 
@@ -124,7 +146,7 @@ public static unsafe class FusedShapePass
         fixed (float* y = counts, wp = w, e = otherExpElog)
         fixed (double* a64 = acc)
         {
-            return RunMembersInRegisters512(o, y, counts.Length, others.Length, wp, e, members, a64);
+            return RunMembersInRegisters512(o, y, counts.Length, others.Length, FarLimit(others.Length, otherExpElog.Length), wp, e, members, a64);
         }
     }
 
@@ -228,17 +250,17 @@ public static unsafe class FusedShapePass
     /// registers for the whole row, so each nonzero costs its own loads and FMAs only. The branches on
     /// the register count are the same for every nonzero and predicted perfectly.
     /// </summary>
-    private static int RunInRegisters512(int* others, float* counts, int n, int limit, float* w, float* otherExpElog, int rowStride, int stride, double* acc64) =>
+    private static int RunInRegisters512(int* others, float* counts, int n, int limit, int farLimit, float* w, float* otherExpElog, int rowStride, int stride, double* acc64) =>
         (stride / Vector512<float>.Count) switch
         {
-            1 => RunInRegisters<Registers1>(others, counts, n, limit, w, otherExpElog, rowStride, acc64),
-            2 => RunInRegisters<Registers2>(others, counts, n, limit, w, otherExpElog, rowStride, acc64),
-            3 => RunInRegisters<Registers3>(others, counts, n, limit, w, otherExpElog, rowStride, acc64),
-            4 => RunInRegisters<Registers4>(others, counts, n, limit, w, otherExpElog, rowStride, acc64),
+            1 => RunInRegisters<Registers1>(others, counts, n, limit, farLimit, w, otherExpElog, rowStride, acc64),
+            2 => RunInRegisters<Registers2>(others, counts, n, limit, farLimit, w, otherExpElog, rowStride, acc64),
+            3 => RunInRegisters<Registers3>(others, counts, n, limit, farLimit, w, otherExpElog, rowStride, acc64),
+            4 => RunInRegisters<Registers4>(others, counts, n, limit, farLimit, w, otherExpElog, rowStride, acc64),
             _ => throw new ArgumentException("one to four AVX-512 registers a row"),
         };
 
-    private static int RunInRegisters<TVectors>(int* others, float* counts, int n, int limit, float* w, float* otherExpElog, int rowStride, double* acc64)
+    private static int RunInRegisters<TVectors>(int* others, float* counts, int n, int limit, int farLimit, float* w, float* otherExpElog, int rowStride, double* acc64)
         where TVectors : struct, IRegisterCount
     {
         var vectors = TVectors.Value;
@@ -253,7 +275,7 @@ public static unsafe class FusedShapePass
         var sinceFlush = 0;
         for (var j = 0; j < n; j++)
         {
-            PrefetchRowAhead<TVectors>(others, j, limit, otherExpElog, rowStride);
+            PrefetchRowAhead<TVectors>(others, j, limit, farLimit, otherExpElog, rowStride);
             var e = otherExpElog + (nint)others[j] * rowStride;
             var e0 = Vector512.Load(e);
             var d = e0 * w0;
@@ -300,17 +322,17 @@ public static unsafe class FusedShapePass
     /// member 0's, [first, vectors) member 1's. A member whose normaliser is too small adds nothing (its coefficient is
     /// 0) and is counted for the exact path.
     /// </summary>
-    private static int RunTwoMembersInRegisters512(int* others, float* counts, int n, int limit, float* w, float* otherExpElog, int stride, int first, double* acc64) =>
+    private static int RunTwoMembersInRegisters512(int* others, float* counts, int n, int limit, int farLimit, float* w, float* otherExpElog, int stride, int first, double* acc64) =>
         (stride / Vector512<float>.Count, first) switch
         {
             // One copy of the loop per layout, its register counts constants: no test of them per nonzero, and the
             // prefetch of a row as many instructions as it has lines.
-            (4, 2) => RunTwoMembers<Registers4, Split2>(others, counts, n, limit, w, otherExpElog, acc64),
-            (4, 1) => RunTwoMembers<Registers4, Split1>(others, counts, n, limit, w, otherExpElog, acc64),
-            (4, 3) => RunTwoMembers<Registers4, Split3>(others, counts, n, limit, w, otherExpElog, acc64),
-            (3, 1) => RunTwoMembers<Registers3, Split1>(others, counts, n, limit, w, otherExpElog, acc64),
-            (3, 2) => RunTwoMembers<Registers3, Split2>(others, counts, n, limit, w, otherExpElog, acc64),
-            (2, 1) => RunTwoMembers<Registers2, Split1>(others, counts, n, limit, w, otherExpElog, acc64),
+            (4, 2) => RunTwoMembers<Registers4, Split2>(others, counts, n, limit, farLimit, w, otherExpElog, acc64),
+            (4, 1) => RunTwoMembers<Registers4, Split1>(others, counts, n, limit, farLimit, w, otherExpElog, acc64),
+            (4, 3) => RunTwoMembers<Registers4, Split3>(others, counts, n, limit, farLimit, w, otherExpElog, acc64),
+            (3, 1) => RunTwoMembers<Registers3, Split1>(others, counts, n, limit, farLimit, w, otherExpElog, acc64),
+            (3, 2) => RunTwoMembers<Registers3, Split2>(others, counts, n, limit, farLimit, w, otherExpElog, acc64),
+            (2, 1) => RunTwoMembers<Registers2, Split1>(others, counts, n, limit, farLimit, w, otherExpElog, acc64),
             _ => throw new ArgumentException("two members of whole AVX-512 registers, four registers at most"),
         };
 
@@ -324,7 +346,7 @@ public static unsafe class FusedShapePass
     private readonly struct Split2 : IRegisterCount { public static int Value => 2; }
     private readonly struct Split3 : IRegisterCount { public static int Value => 3; }
 
-    private static int RunTwoMembers<TVectors, TFirst>(int* others, float* counts, int n, int limit, float* w, float* otherExpElog, double* acc64)
+    private static int RunTwoMembers<TVectors, TFirst>(int* others, float* counts, int n, int limit, int farLimit, float* w, float* otherExpElog, double* acc64)
         where TVectors : struct, IRegisterCount
         where TFirst : struct, IRegisterCount
     {
@@ -342,7 +364,7 @@ public static unsafe class FusedShapePass
         var sinceFlush = 0;
         for (var j = 0; j < n; j++)
         {
-            PrefetchRowAhead<TVectors>(others, j, limit, otherExpElog, stride);
+            PrefetchRowAhead<TVectors>(others, j, limit, farLimit, otherExpElog, stride);
             var e = otherExpElog + (nint)others[j] * stride;
             var e0 = Vector512.Load(e);
             var e1 = Vector512.Load(e + 16);
@@ -402,16 +424,16 @@ public static unsafe class FusedShapePass
     /// when the member has one register; a fourth member that does not exist has a zero normaliser and never counts.
     /// Each member keeps its own flush count, as its own pass would, so the result does not depend on which path ran.
     /// </summary>
-    private static int RunMembersInRegisters512(int* others, float* counts, int n, int limit, float* w, float* otherExpElog, FactorMembers members, double* acc64)
+    private static int RunMembersInRegisters512(int* others, float* counts, int n, int limit, int farLimit, float* w, float* otherExpElog, FactorMembers members, double* acc64)
     {
         // The defaults (K = 75 in 3 members of 25, and K = 100 in 4) give every member two registers: for them a copy of
         // the loop whose layout is constants; any other layout is read from the members.
         var uniform = true;
         for (var m = 0; m < members.Count; m++) uniform &= members.WeightStride(m) == 2 * Vector512<float>.Count;
-        if (!uniform) return RunMembers<AnyLayout>(others, counts, n, limit, w, otherExpElog, members, acc64);
+        if (!uniform) return RunMembers<AnyLayout>(others, counts, n, limit, farLimit, w, otherExpElog, members, acc64);
         return members.Count == 4
-            ? RunMembers<FourOfTwoRegisters>(others, counts, n, limit, w, otherExpElog, members, acc64)
-            : RunMembers<ThreeOfTwoRegisters>(others, counts, n, limit, w, otherExpElog, members, acc64);
+            ? RunMembers<FourOfTwoRegisters>(others, counts, n, limit, farLimit, w, otherExpElog, members, acc64)
+            : RunMembers<ThreeOfTwoRegisters>(others, counts, n, limit, farLimit, w, otherExpElog, members, acc64);
     }
 
     /// <summary>How the members of a row lie in its registers: constants the JIT folds, or read from the members at run time.</summary>
@@ -426,7 +448,7 @@ public static unsafe class FusedShapePass
     private readonly struct ThreeOfTwoRegisters : IMemberLayout { public static bool Constant => true; public static int Count => 3; }
     private readonly struct FourOfTwoRegisters : IMemberLayout { public static bool Constant => true; public static int Count => 4; }
 
-    private static int RunMembers<TLayout>(int* others, float* counts, int n, int limit, float* w, float* otherExpElog, FactorMembers members, double* acc64)
+    private static int RunMembers<TLayout>(int* others, float* counts, int n, int limit, int farLimit, float* w, float* otherExpElog, FactorMembers members, double* acc64)
         where TLayout : struct, IMemberLayout
     {
         var constant = TLayout.Constant;
@@ -453,7 +475,7 @@ public static unsafe class FusedShapePass
         int since0 = 0, since1 = 0, since2 = 0, since3 = 0;
         for (var j = 0; j < n; j++)
         {
-            PrefetchAhead(others, j, limit, otherExpElog, stride, stride);
+            PrefetchAhead(others, j, limit, farLimit, otherExpElog, stride, stride);
             var e = otherExpElog + (nint)others[j] * stride;
             var e00 = Vector512.Load(e + o0);
             var e01 = two0 ? Vector512.Load(e + o0 + 16) : Vector512<float>.Zero;
@@ -555,15 +577,23 @@ public static unsafe class FusedShapePass
 
     /// <summary><see cref="PrefetchAhead"/> for a row of <typeparamref name="TVectors"/> registers: one instruction a line.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchRowAhead<TVectors>(int* others, int j, int limit, float* table, int rowStride)
+    private static void PrefetchRowAhead<TVectors>(int* others, int j, int limit, int farLimit, float* table, int rowStride)
         where TVectors : struct, IRegisterCount
     {
-        if (j + PrefetchDistance >= limit) return;
-        var ahead = table + (nint)others[j + PrefetchDistance] * rowStride;
-        Sse.Prefetch0(ahead);
-        if (TVectors.Value > 1) Sse.Prefetch0(ahead + 16);
-        if (TVectors.Value > 2) Sse.Prefetch0(ahead + 32);
-        if (TVectors.Value > 3) Sse.Prefetch0(ahead + 48);
+        if (j + FarPrefetchDistance < farLimit)
+        {
+            var far = table + (nint)others[j + FarPrefetchDistance] * rowStride;
+            Sse.Prefetch1(far);
+            if (TVectors.Value > 1) Sse.Prefetch1(far + 16);
+            if (TVectors.Value > 2) Sse.Prefetch1(far + 32);
+            if (TVectors.Value > 3) Sse.Prefetch1(far + 48);
+        }
+        if (j + NearPrefetchDistance >= limit) return;
+        var near = table + (nint)others[j + NearPrefetchDistance] * rowStride;
+        Sse.Prefetch0(near);
+        if (TVectors.Value > 1) Sse.Prefetch0(near + 16);
+        if (TVectors.Value > 2) Sse.Prefetch0(near + 32);
+        if (TVectors.Value > 3) Sse.Prefetch0(near + 48);
     }
 
     /// <summary>
@@ -573,12 +603,17 @@ public static unsafe class FusedShapePass
     /// counterpart rows arrive while this row's update computes.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchAhead(int* others, int j, int limit, float* table, int rowStride, int length)
+    private static void PrefetchAhead(int* others, int j, int limit, int farLimit, float* table, int rowStride, int length)
     {
-        if (j + PrefetchDistance >= limit) return;
-        var ahead = table + (nint)others[j + PrefetchDistance] * rowStride;
         // The tables start on a cache line (CacheLineAlignedFloats) and rows are whole registers: one line per register.
-        for (var line = 0; line < length; line += 16) Sse.Prefetch0(ahead + line);
+        if (j + FarPrefetchDistance < farLimit)
+        {
+            var far = table + (nint)others[j + FarPrefetchDistance] * rowStride;
+            for (var line = 0; line < length; line += 16) Sse.Prefetch1(far + line);
+        }
+        if (j + NearPrefetchDistance >= limit) return;
+        var near = table + (nint)others[j + NearPrefetchDistance] * rowStride;
+        for (var line = 0; line < length; line += 16) Sse.Prefetch0(near + line);
     }
 
     private static void FlushRegisters(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, double* acc64, int vectors)

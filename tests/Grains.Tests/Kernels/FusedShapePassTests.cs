@@ -134,7 +134,8 @@ public class FusedShapePassTests
         var members = new FactorMembers(factors, count, SimdWidth.Bits512);
         var stride = members.Stride;
         var random = new Random(factors + count);
-        const int rows = 40;
+        // Over 1 MB of rows, so that the loops also make their requests into L2 (a smaller table gets only the near one).
+        const int rows = 5000;
         var table = new CacheLineAlignedFloats(rows * stride);
         for (var j = 0; j < rows * stride; j++) table.Span[j] = (float)Math.Exp(-3 * random.NextDouble());
         var w = new float[stride];

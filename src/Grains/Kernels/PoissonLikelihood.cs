@@ -116,11 +116,18 @@ public static class PoissonLikelihood
                 var counts = allCounts + first;
                 for (var j = 0; j < n; j++)
                 {
-                    if (j + FusedShapePass.PrefetchDistance < n)
+                    // Each counterpart row asked for twice, far ahead into L2 and near into L1, as the fused loops do.
+                    if (j + FusedShapePass.FarPrefetchDistance < n)
                     {
-                        var ahead = (byte*)(table + (nint)others[j + FusedShapePass.PrefetchDistance] * factors);
-                        for (var offset = 0; offset < bytes; offset += 64) Sse.Prefetch0(ahead + offset);
-                        Sse.Prefetch0(ahead + bytes - 1);
+                        var far = (byte*)(table + (nint)others[j + FusedShapePass.FarPrefetchDistance] * factors);
+                        for (var offset = 0; offset < bytes; offset += 64) Sse.Prefetch1(far + offset);
+                        Sse.Prefetch1(far + bytes - 1);
+                    }
+                    if (j + FusedShapePass.NearPrefetchDistance < n)
+                    {
+                        var near = (byte*)(table + (nint)others[j + FusedShapePass.NearPrefetchDistance] * factors);
+                        for (var offset = 0; offset < bytes; offset += 64) Sse.Prefetch0(near + offset);
+                        Sse.Prefetch0(near + bytes - 1);
                     }
                     var e = table + (nint)others[j] * factors;
                     var d = Vector512.Load(e + last) * tTail;

@@ -92,17 +92,18 @@ public static class PoissonLikelihood
         // Lane l of the last register is factor last + l; lanes below 16·registers − K are factors a full register holds.
         var tailMask = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(registers * lanes - factors)).AsSingle();
         var bytes = factors * sizeof(float);
-        // The eight pending normalisers and their counts (a stackalloc here made the whole loop slower).
+        // Up to eight nonzeros' normalisers ⟨E[θ], E[β]⟩ waiting for their logarithms, and their counts (a stackalloc
+        // here made the whole loop slower).
         var buffer = new double[16];
         var pending = 0;
         var sum = Vector512<double>.Zero;
         var scales = Vector512.Create(scale);
-        fixed (double* logs = buffer)
+        fixed (double* normalisers = buffer)
         fixed (float* thetaTable = rowExpected, table = otherExpected)
         fixed (int* allOthers = rows.Other)
         fixed (float* allCounts = rows.Counts)
         {
-            var weights = logs + 8;
+            var weights = normalisers + 8;
             for (var u = start; u < end; u++)
             {
                 var theta = thetaTable + (nint)u * factors;
@@ -134,11 +135,11 @@ public static class PoissonLikelihood
                     if (registers > 1) d = Vector512.FusedMultiplyAdd(Vector512.Load(e), t0, d);
                     if (registers > 2) d = Vector512.FusedMultiplyAdd(Vector512.Load(e + lanes), t1, d);
                     if (registers > 3) d = Vector512.FusedMultiplyAdd(Vector512.Load(e + 2 * lanes), t2, d);
-                    logs[pending] = Lanes512.Sum(d);
+                    normalisers[pending] = Lanes512.Sum(d);
                     weights[pending] = counts[j];
                     if (++pending == 8)
                     {
-                        sum = Vector512.FusedMultiplyAdd(Vector512.Load(weights), Vector512.Log(Vector512.Load(logs) / scales), sum);
+                        sum = Vector512.FusedMultiplyAdd(Vector512.Load(weights), Vector512.Log(Vector512.Load(normalisers) / scales), sum);
                         pending = 0;
                     }
                 }
@@ -146,10 +147,10 @@ public static class PoissonLikelihood
             // The last few: log 1 = 0 with weight 0 in the lanes not filled.
             for (var j = pending; j < 8; j++)
             {
-                logs[j] = scale;
+                normalisers[j] = scale;
                 weights[j] = 0;
             }
-            sum = Vector512.FusedMultiplyAdd(Vector512.Load(weights), Vector512.Log(Vector512.Load(logs) / scales), sum);
+            sum = Vector512.FusedMultiplyAdd(Vector512.Load(weights), Vector512.Log(Vector512.Load(normalisers) / scales), sum);
         }
         return Vector512.Sum(sum);
     }

@@ -50,7 +50,7 @@ public static unsafe class FusedShapePass
     private const long FarPrefetchMinimumBytes = 1 << 20;
 
     /// <summary>How many indices at the row's start the far request may read: none for a table that stays in L2.</summary>
-    private static int FarLimit(int limit, int tableFloats) => (long)tableFloats * sizeof(float) > FarPrefetchMinimumBytes ? limit : 0;
+    internal static int FarLimit(int limit, int tableFloats) => (long)tableFloats * sizeof(float) > FarPrefetchMinimumBytes ? limit : 0;
 
     /// <summary>
     /// acc[k] = Σ_n (y_n / ⟨w, e_{o_n}⟩)·e_{o_n,k} for k &lt; stride, over the nonzeros whose normaliser is at
@@ -600,12 +600,13 @@ public static unsafe class FusedShapePass
     /// The counterpart rows are scattered over the other side's table (larger than L2 from ~10k rows): ask for the row
     /// a few nonzeros ahead while this one computes. <paramref name="limit"/> counts the indices that may be read at
     /// <paramref name="others"/>: the row's own and those of the next rows given with them, so that the next row's first
-    /// counterpart rows arrive while this row's update computes.
+    /// counterpart rows arrive while this row's update computes. One request per 16 floats of <paramref name="length"/>
+    /// from the row's start: a row of whole registers on a cache line (the weight tables) is one line per register; a
+    /// row that may start anywhere in a line needs <paramref name="length"/> one register longer than itself.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchAhead(int* others, int j, int limit, int farLimit, float* table, int rowStride, int length)
+    internal static void PrefetchAhead(int* others, int j, int limit, int farLimit, float* table, int rowStride, int length)
     {
-        // The tables start on a cache line (CacheLineAlignedFloats) and rows are whole registers: one line per register.
         if (j + FarPrefetchDistance < farLimit)
         {
             var far = table + (nint)others[j + FarPrefetchDistance] * rowStride;

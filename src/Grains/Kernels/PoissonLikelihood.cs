@@ -91,13 +91,13 @@ public static class PoissonLikelihood
         var last = factors - lanes;
         // Lane l of the last register is factor last + l; lanes below 16·registers − K are factors a full register holds.
         var tailMask = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(registers * lanes - factors)).AsSingle();
-        var bytes = factors * sizeof(float);
         // Up to eight nonzeros' normalisers ⟨E[θ], E[β]⟩ waiting for their logarithms, and their counts (a stackalloc
         // here made the whole loop slower).
         var buffer = new double[16];
         var pending = 0;
         var sum = Vector512<double>.Zero;
         var scales = Vector512.Create(scale);
+        var farLimit = FusedShapePass.FarLimit(int.MaxValue, otherExpected.Length);
         fixed (double* normalisers = buffer)
         fixed (float* thetaTable = rowExpected, table = otherExpected)
         fixed (int* allOthers = rows.Other)
@@ -117,19 +117,9 @@ public static class PoissonLikelihood
                 var counts = allCounts + first;
                 for (var j = 0; j < n; j++)
                 {
-                    // Each counterpart row asked for twice, far ahead into L2 and near into L1, as the fused loops do.
-                    if (j + FusedShapePass.FarPrefetchDistance < n)
-                    {
-                        var far = (byte*)(table + (nint)others[j + FusedShapePass.FarPrefetchDistance] * factors);
-                        for (var offset = 0; offset < bytes; offset += 64) Sse.Prefetch1(far + offset);
-                        Sse.Prefetch1(far + bytes - 1);
-                    }
-                    if (j + FusedShapePass.NearPrefetchDistance < n)
-                    {
-                        var near = (byte*)(table + (nint)others[j + FusedShapePass.NearPrefetchDistance] * factors);
-                        for (var offset = 0; offset < bytes; offset += 64) Sse.Prefetch0(near + offset);
-                        Sse.Prefetch0(near + bytes - 1);
-                    }
+                    // Each counterpart row asked for twice, far ahead into L2 and near into L1, as the fused loops do; the
+                    // rows of E[x] are K floats from anywhere in a line, so one register more than K is asked for.
+                    FusedShapePass.PrefetchAhead(others, j, n, Math.Min(n, farLimit), table, factors, factors + lanes);
                     var e = table + (nint)others[j] * factors;
                     var d = Vector512.Load(e + last) * tTail;
                     if (registers > 1) d = Vector512.FusedMultiplyAdd(Vector512.Load(e), t0, d);

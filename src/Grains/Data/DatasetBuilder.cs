@@ -57,17 +57,28 @@ public sealed class DatasetBuilder : ITripletSink
     }
 
     /// <summary>
-    /// The slot of a user id given as ASCII bytes (<paramref name="chars"/> is scratch room for its text), for a reader
-    /// that adds by slot; the id's string is made only the first time it is seen. False when the id is not ASCII.
+    /// The slot of a user id given as ASCII bytes, with the key <see cref="KeyOf"/> gave for it, for a reader that adds by
+    /// slot; the id's string is made only the first time it is seen (<paramref name="chars"/> is scratch room for its
+    /// text). False when the id is not ASCII.
     /// </summary>
-    internal bool TryUserSlot(ReadOnlySpan<byte> user, ref char[] chars, out int slot) => TrySlot(_users, _shortUsers, user, ref chars, out slot);
+    internal bool TryUserSlot(ReadOnlySpan<byte> user, in ShortIdTable.Key key, ref char[] chars, out int slot) => TrySlot(_users, _shortUsers, user, key, ref chars, out slot);
 
-    internal bool TryItemSlot(ReadOnlySpan<byte> item, ref char[] chars, out int slot) => TrySlot(_items, _shortItems, item, ref chars, out slot);
+    internal bool TryItemSlot(ReadOnlySpan<byte> item, in ShortIdTable.Key key, ref char[] chars, out int slot) => TrySlot(_items, _shortItems, item, key, ref chars, out slot);
 
-    private static bool TrySlot(Dictionary<string, int> ids, ShortIdTable shortIds, ReadOnlySpan<byte> id, ref char[] chars, out int slot)
+    /// <summary>The inline table's key of an id, or the default key (never found) for an id too long for the table.</summary>
+    internal static ShortIdTable.Key KeyOf(ReadOnlySpan<byte> id) => id.Length <= ShortIdTable.MaxBytes ? ShortIdTable.KeyOf(id) : default;
+
+    /// <summary>Asks for the inline table's entries of a user id and an item id that will be looked up a few lines later.</summary>
+    internal void Prefetch(in ShortIdTable.Key user, in ShortIdTable.Key item)
     {
-        var isShort = id.Length <= ShortIdTable.MaxBytes;
-        if (isShort && (slot = shortIds.Find(id)) >= 0) return true;
+        if (user.Length > 0) _shortUsers.Prefetch(user);
+        if (item.Length > 0) _shortItems.Prefetch(item);
+    }
+
+    private static bool TrySlot(Dictionary<string, int> ids, ShortIdTable shortIds, ReadOnlySpan<byte> id, in ShortIdTable.Key key, ref char[] chars, out int slot)
+    {
+        var isShort = key.Length > 0;
+        if (isShort && (slot = shortIds.Find(key)) >= 0) return true;
         if (chars.Length < id.Length) chars = new char[2 * id.Length];
         if (Ascii.ToUtf16(id, chars, out var written) != OperationStatus.Done)
         {
@@ -75,7 +86,7 @@ public sealed class DatasetBuilder : ITripletSink
             return false;
         }
         slot = Slot(ids, chars.AsSpan(0, written));
-        if (isShort) shortIds.Add(id, slot);
+        if (isShort) shortIds.Add(key, slot);
         return true;
     }
 

@@ -111,6 +111,37 @@ public class WellFormedTsvReaderTests
         Assert.Contains(data.UserIds, id => id.Length == 17);
     }
 
+    /// <summary>
+    /// Users on runs of lines (the slot of the line before), some coming back later, short and long, over more than one
+    /// read chunk, so that the lines waiting for their ids' slots are flushed before the buffer moves, in the middle of a run.
+    /// </summary>
+    [Fact]
+    public void UsersOnRunsOfLinesKeepTheirSlotsAcrossChunks()
+    {
+        var text = new StringBuilder();
+        for (var n = 0; text.Length < 2 * WellFormedTsvReader.ChunkBytes + 5000; n++)
+        {
+            var user = "user" + (n * 37 % 1201).ToString(System.Globalization.CultureInfo.InvariantCulture).PadRight(n % 3 == 0 ? 20 : 6, 'q');
+            for (var j = 0; j < n % 41 + 1; j++)
+                text.Append(user).Append('\t').Append("item").Append((n * 13 + j * 101) % 2999).Append('\t').Append(j % 4).Append('\n');
+        }
+        Assert.True(TakenAsBytes(text.ToString()));
+        var data = SameAsLineReader(text.ToString());
+        Assert.Contains(data.UserIds, id => id.Length == 24);
+    }
+
+    /// <summary>An id that is not ASCII found only when its line's slots are looked up, lines after it was read.</summary>
+    [Fact]
+    public void AnIdThatIsNotAsciiPartWayLeavesTheFileToTheLineReader()
+    {
+        var text = new StringBuilder();
+        for (var n = 0; n < 200; n++) text.Append("u").Append(n % 7).Append("\ti").Append(n).Append("\t1\n");
+        text.Append("u1\tcafé\t2\n");
+        for (var n = 0; n < 5; n++) text.Append("u").Append(n).Append("\tx\t3\n");
+        Assert.False(TakenAsBytes(text.ToString()));
+        SameAsLineReader(text.ToString());
+    }
+
     /// <summary>Lines cut by the end of a read chunk, CRLF split between two chunks, and a line longer than a chunk.</summary>
     [Fact]
     public void LinesAcrossChunkEdgesAreReadWhole()

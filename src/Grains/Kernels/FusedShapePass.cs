@@ -475,7 +475,7 @@ public static unsafe class FusedShapePass
         int since0 = 0, since1 = 0, since2 = 0, since3 = 0;
         for (var j = 0; j < n; j++)
         {
-            PrefetchAhead(others, j, limit, farLimit, otherExpElog, stride, stride);
+            PrefetchAhead(others, j, limit, farLimit, otherExpElog, stride, stride, startsInsideLines: false);
             var e = otherExpElog + (nint)others[j] * stride;
             var e00 = Vector512.Load(e + o0);
             var e01 = two0 ? Vector512.Load(e + o0 + 16) : Vector512<float>.Zero;
@@ -600,21 +600,25 @@ public static unsafe class FusedShapePass
     /// The counterpart rows are scattered over the other side's table (larger than L2 from ~10k rows): ask for the row
     /// a few nonzeros ahead while this one computes. <paramref name="limit"/> counts the indices that may be read at
     /// <paramref name="others"/>: the row's own and those of the next rows given with them, so that the next row's first
-    /// counterpart rows arrive while this row's update computes. One request per 16 floats of <paramref name="length"/>
-    /// from the row's start: a row of whole registers on a cache line (the weight tables) is one line per register; a
-    /// row that may start anywhere in a line needs <paramref name="length"/> one register longer than itself.
+    /// counterpart rows arrive while this row's update computes. One request per 16 floats of the row's
+    /// <paramref name="length"/> from its start, which for a row of whole registers on a cache line (the weight tables)
+    /// is one line per register. A row that may start inside a line (<paramref name="startsInsideLines"/>, E[x] rows of
+    /// K floats) also asks for its last float's line, which those requests miss when the row ends in a line of its own;
+    /// asking one register past its end instead would fetch a line the row never reads, a quarter more lines at K = 50.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    internal static void PrefetchAhead(int* others, int j, int limit, int farLimit, float* table, int rowStride, int length)
+    internal static void PrefetchAhead(int* others, int j, int limit, int farLimit, float* table, int rowStride, int length, bool startsInsideLines)
     {
         if (j + FarPrefetchDistance < farLimit)
         {
             var far = table + (nint)others[j + FarPrefetchDistance] * rowStride;
             for (var line = 0; line < length; line += 16) Sse.Prefetch1(far + line);
+            if (startsInsideLines) Sse.Prefetch1(far + length - 1);
         }
         if (j + NearPrefetchDistance >= limit) return;
         var near = table + (nint)others[j + NearPrefetchDistance] * rowStride;
         for (var line = 0; line < length; line += 16) Sse.Prefetch0(near + line);
+        if (startsInsideLines) Sse.Prefetch0(near + length - 1);
     }
 
     private static void FlushRegisters(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, double* acc64, int vectors)

@@ -118,8 +118,8 @@ public static class PoissonLikelihood
                 for (var j = 0; j < n; j++)
                 {
                     // Each counterpart row asked for twice, far ahead into L2 and near into L1, as the fused loops do; the
-                    // rows of E[x] are K floats from anywhere in a line, so one register more than K is asked for.
-                    FusedShapePass.PrefetchAhead(others, j, n, Math.Min(n, farLimit), table, factors, factors + lanes);
+                    // rows of E[x] are K floats from anywhere in a line.
+                    FusedShapePass.PrefetchAhead(others, j, n, Math.Min(n, farLimit), table, factors, factors, startsInsideLines: true);
                     var e = table + (nint)others[j] * factors;
                     var d = Vector512.Load(e + last) * tTail;
                     if (registers > 1) d = Vector512.FusedMultiplyAdd(Vector512.Load(e), t0, d);

@@ -147,6 +147,7 @@ internal sealed class FactorSide : CounterpartRows
     /// </summary>
     public bool UpdateRow(int r, CounterpartRows other, RowScratch scratch, ReadOnlySpan<double> otherSums)
     {
+        if (r + 1 < RowCount) PrefetchOwnRow(r + 1);
         var w = ExpElog.Slice(r * Stride, Stride);
         // The next rows' first counterparts come along, to be asked for ahead of use (FusedShapePass.Accumulate).
         var others = Rows.OthersOf(r, FusedShapePass.FarPrefetchDistance);
@@ -191,6 +192,21 @@ internal sealed class FactorSide : CounterpartRows
             RowArithmetic.PriorPlus(rate.Slice(first, count), expectedActivity, otherSums.Slice(first, count));
         }
         return RefreshDerived(r, scratch);
+    }
+
+    /// <summary>
+    /// Asks for the lines a row update reads and writes of its own row (weights, shape, rate, E[x], activity rates), a
+    /// row ahead. The rows are walked in order, but the hardware's own prefetch of these streams does not keep up while
+    /// the fused loop floods the memory with requests for counterpart rows, and each row then waited for its own lines
+    /// (on a 48M-shaped job, 1.56–1.67 s an iteration against 1.56–2.16 s, faster in 10 of 12 alternating pairs).
+    /// </summary>
+    private void PrefetchOwnRow(int r)
+    {
+        CacheLines.Prefetch((ReadOnlySpan<float>)ExpElog.Slice(r * Stride, Stride));
+        CacheLines.Prefetch(Shape, r * K, K);
+        CacheLines.Prefetch(Rate, r * K, K);
+        CacheLines.Prefetch(Expected, r * K, K);
+        CacheLines.Prefetch(ActivityRate, r * Members.Count, Members.Count);
     }
 
     /// <summary>Recomputes E[x], the activity rate's dependence and exp(E[log]) of row r from its shape and rate.</summary>

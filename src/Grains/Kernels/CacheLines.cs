@@ -9,13 +9,17 @@ namespace Hpf.Cluster.Grains.Kernels;
 public static class CacheLines
 {
     /// <summary>Asks for every cache line of elements [start, start + length) of <paramref name="table"/>.</summary>
-    public static unsafe void Prefetch<T>(T[] table, int start, int length) where T : unmanaged
+    public static void Prefetch<T>(T[] table, int start, int length) where T : unmanaged =>
+        Prefetch((ReadOnlySpan<T>)table.AsSpan(start, length));
+
+    /// <summary>Asks for every cache line of <paramref name="elements"/>.</summary>
+    public static unsafe void Prefetch<T>(ReadOnlySpan<T> elements) where T : unmanaged
     {
-        if (!Sse.IsSupported || length == 0) return;
-        fixed (T* first = &table[start])
+        if (!Sse.IsSupported || elements.IsEmpty) return;
+        fixed (T* first = elements)
         {
             var row = (byte*)first;
-            var bytes = length * sizeof(T);
+            var bytes = elements.Length * sizeof(T);
             for (var offset = 0; offset < bytes; offset += 64) Sse.Prefetch0(row + offset);
             Sse.Prefetch0(row + bytes - 1);
         }

@@ -35,6 +35,13 @@ public sealed class SparseRows
         Other.AsSpan(RowStart[row], Math.Min(RowStart[row + 1] + following, Other.Length) - RowStart[row]);
     public ReadOnlySpan<float> CountsOf(int row) => Counts.AsSpan(RowStart[row], Length(row));
 
+    /// <summary>Up to <paramref name="count"/> counterparts of the rows after row r, leaving out their first <paramref name="skip"/>.</summary>
+    public ReadOnlySpan<int> OthersAfter(int row, int skip, int count)
+    {
+        var from = (int)Math.Min((long)RowStart[row + 1] + skip, Other.Length);
+        return Other.AsSpan(from, (int)Math.Min((long)from + count, Other.Length) - from);
+    }
+
     /// <summary>The same nonzeros indexed the other way round (CSR ↔ CSC), in one counting-sort pass.</summary>
     public SparseRows Transpose(int otherRows)
     {

@@ -177,6 +177,8 @@ internal sealed class FactorSide : CounterpartRows
                     members.WeightStart(m), members.WeightStride(m), members.WeightsOf(shapeSum, m), scratch.Partial, Width);
             }
         }
+        // The loop asked for the next rows' first counterparts; while this row's arithmetic runs, the ones after them.
+        FusedShapePass.PrefetchFar(Rows.OthersAfter(r, FusedShapePass.FarPrefetchDistance, FusedShapePass.FollowingPrefetchCount), other.ExpElog, other.Stride);
         RowArithmetic.MultiplyByWeights(shapeSum, w);
         if (skipped > 0) AddExactContributions(r, other, scratch);
 

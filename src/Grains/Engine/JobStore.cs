@@ -105,10 +105,31 @@ public sealed class JobStore
         cancellationToken.ThrowIfCancellationRequested();
         var saved = manifest with { SaveId = Guid.NewGuid() };
         Directory.CreateDirectory(directory);
-        AtomicFile.Write(Path.Combine(directory, TrainingSetFileName), stream => ModelStoreFormat.WriteDataset(stream, train, saved.SaveId));
-        AtomicFile.Write(Path.Combine(directory, ModelFileName), stream => ModelStoreFormat.WriteModel(stream, model, saved.SaveId));
+        WriteSideBySide(
+            () => AtomicFile.Write(Path.Combine(directory, TrainingSetFileName), stream => ModelStoreFormat.WriteDataset(stream, train, saved.SaveId)),
+            () => AtomicFile.Write(Path.Combine(directory, ModelFileName), stream => ModelStoreFormat.WriteModel(stream, model, saved.SaveId)));
         AtomicFile.Write(Path.Combine(directory, ManifestFileName), stream => JsonSerializer.Serialize(stream, saved, JsonOptions));
         return new JobStoreEntry(directory, saved);
+    }
+
+    /// <summary>
+    /// Writes the training set and the model at once, each to its own file: at 48M nonzeros they are 0.4 and 0.6 GB, and
+    /// copying them into the page cache and onto the disk one after the other took 3 s. Both are written before the
+    /// manifest, which names the save, whatever order they finish in. A failure is thrown as it was raised (the second
+    /// write's if both fail), and only once neither write is running.
+    /// </summary>
+    private static void WriteSideBySide(Action first, Action second)
+    {
+        var firstWrite = Task.Run(first);
+        try
+        {
+            second();
+        }
+        finally
+        {
+            ((IAsyncResult)firstWrite).AsyncWaitHandle.WaitOne();
+        }
+        firstWrite.GetAwaiter().GetResult();
     }
 
     /// <summary>Saves (or replaces) a job of the Gaussian model; returns it as stored, with its new save id.</summary>
@@ -120,8 +141,9 @@ public sealed class JobStore
         cancellationToken.ThrowIfCancellationRequested();
         var saved = manifest with { SaveId = Guid.NewGuid() };
         Directory.CreateDirectory(directory);
-        AtomicFile.Write(Path.Combine(directory, TrainingSetFileName), stream => ModelStoreFormat.WriteDataset(stream, train, saved.SaveId));
-        AtomicFile.Write(Path.Combine(directory, ModelFileName), stream => ModelStoreFormat.WriteGaussianModel(stream, model, saved.SaveId));
+        WriteSideBySide(
+            () => AtomicFile.Write(Path.Combine(directory, TrainingSetFileName), stream => ModelStoreFormat.WriteDataset(stream, train, saved.SaveId)),
+            () => AtomicFile.Write(Path.Combine(directory, ModelFileName), stream => ModelStoreFormat.WriteGaussianModel(stream, model, saved.SaveId)));
         AtomicFile.Write(Path.Combine(directory, ManifestFileName), stream => JsonSerializer.Serialize(stream, saved, JsonOptions));
         return new JobStoreEntry(directory, saved);
     }

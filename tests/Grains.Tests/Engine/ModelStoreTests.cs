@@ -150,6 +150,25 @@ public sealed class ModelStoreTests : IDisposable
             Directory.GetFiles(saved.Directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// The training set and the model are written at once: a failure of either (here a directory in the file's place)
+    /// reaches the caller as raised, not wrapped, after both writes have ended, and the manifest still names the save before.
+    /// </summary>
+    [Theory]
+    [InlineData(JobStore.TrainingSetFileName)]
+    [InlineData(JobStore.ModelFileName)]
+    public void AFailedWriteOfEitherFileIsThrownAndLeavesTheManifest(string blocked)
+    {
+        var (store, first, model) = SaveTrained("blocked");
+        var path = Path.Combine(first.Directory, blocked);
+        File.Delete(path);
+        Directory.CreateDirectory(Path.Combine(path, "in-the-way"));
+        var manifest = first.Manifest with { SaveId = Guid.Empty };
+        Assert.Throws<IOException>(() => store.Save(manifest, model, Sample.Data));
+        Assert.Equal(first.Manifest.SaveId, store.Open("blocked").Manifest.SaveId);
+        Assert.DoesNotContain(Directory.GetFiles(first.Directory), f => f.Contains(".tmp-", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void ExportWritesExpectedFactorsThatReadBackExactly()
     {

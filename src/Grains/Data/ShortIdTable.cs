@@ -59,8 +59,8 @@ internal sealed class ShortIdTable
         if (!Sse.IsSupported) return;
         ref var e = ref _entries[key.Hash & (_entries.Length - 1)];
         var first = (byte*)Unsafe.AsPointer(ref e);
-        // An entry is 24 bytes, so one in three lies across two lines. The table is an array, which the collector does
-        // not move while a pointer into it is only used for a hint that cannot fault.
+        // An entry is 24 bytes, so one in four lies across two lines. Should the collector move the array once the address
+        // is taken, the hint goes to a stale address: a prefetch never faults, so that only wastes it.
         Sse.Prefetch0(first);
         Sse.Prefetch0(first + Unsafe.SizeOf<Entry>() - 1);
     }

@@ -11,6 +11,7 @@ public class ExpectedLogBenchmarks
     private readonly float[] _rate = new float[50];
     private readonly float[] _elog = new float[50];
     private readonly float[] _exp = new float[64];
+    private readonly double[] _exps = new double[50];
 
     [GlobalSetup]
     public void Setup()
@@ -28,6 +29,22 @@ public class ExpectedLogBenchmarks
     {
         ExpectedLog.Compute(_shape, _rate, _elog);
         return ExpectedLog.ExpShifted(_elog, _exp);
+    }
+
+    /// <summary>The default ensemble's row: E[log] of 50, then each member of 25 shifted by its own max into 32 padded lanes.</summary>
+    [Benchmark]
+    public float TwoMembersByExpectedLog()
+    {
+        ExpectedLog.Compute(_shape, _rate, _elog);
+        return ExpectedLog.ExpShifted(_elog.AsSpan(0, 25), _exp.AsSpan(0, 32)) + ExpectedLog.ExpShifted(_elog.AsSpan(25, 25), _exp.AsSpan(32, 32));
+    }
+
+    /// <summary>The same weights with no log: exp(E[log]) in float64, each member scaled by its max.</summary>
+    [Benchmark]
+    public double TwoMembersByExponentials()
+    {
+        ExpectedLog.ExpOf(_shape, _rate, _exps);
+        return ExpectedLog.ScaleToMax(_exps.AsSpan(0, 25), _exp.AsSpan(0, 32)) + ExpectedLog.ScaleToMax(_exps.AsSpan(25, 25), _exp.AsSpan(32, 32));
     }
 
     [Benchmark]

@@ -11,6 +11,7 @@ internal sealed class RowScratch
         ElogOther = new float[factors];
         Rates = new double[factors];
         Factors = new double[factors];
+        Exponentials = new double[factors];
     }
 
     /// <summary>Σ (y/⟨w,e⟩)·e over a row's nonzeros, then the row's new shape sums.</summary>
@@ -23,4 +24,6 @@ internal sealed class RowScratch
     public double[] Rates { get; }
     /// <summary>A row's E[x] in float64, for the vector kernels that <see cref="RowRates"/> run over float64 tables.</summary>
     public double[] Factors { get; }
+    /// <summary>A row's exp(E[log]) in float64, before each member is scaled by its max into the weights.</summary>
+    public double[] Exponentials { get; }
 }

@@ -64,6 +64,36 @@ public sealed class FactorMembers
         return finite;
     }
 
+    /// <summary>
+    /// weights = exp(E[log] − max) per member (each member its own max), zero padding, from the row's shape and rate
+    /// ([K]) by way of exp(E[log]) in float64 (<see cref="ExpectedLog.ExpOf"/>): no logarithm is taken. A member whose
+    /// exponentials all underflow (every shape under about 0.002) is taken by way of E[log] (<see cref="ExpShifted"/>).
+    /// </summary>
+    /// <param name="exps">[K] float64 scratch.</param>
+    /// <param name="elog">[K] float32 scratch, for a member that takes the way of E[log].</param>
+    /// <returns>False when a max is NaN or infinite.</returns>
+    public bool WeightsOf(ReadOnlySpan<float> shape, ReadOnlySpan<float> rate, Span<float> weights, Span<double> exps, Span<float> elog)
+    {
+        ExpectedLog.ExpOf(shape, rate, exps);
+        var finite = true;
+        for (var m = 0; m < Count; m++)
+        {
+            var memberWeights = weights.Slice(_weightStart[m], _weightStride[m]);
+            var max = ExpectedLog.ScaleToMax(exps.Slice(_factorStart[m], FactorCount(m)), memberWeights);
+            if (!double.IsFinite(max))
+            {
+                finite = false;
+            }
+            else if (max < ExpectedLog.MinScalableMax)
+            {
+                var memberElog = elog.Slice(_factorStart[m], FactorCount(m));
+                ExpectedLog.Compute(shape.Slice(_factorStart[m], FactorCount(m)), rate.Slice(_factorStart[m], FactorCount(m)), memberElog);
+                finite &= float.IsFinite(ExpectedLog.ExpShifted(memberElog, memberWeights));
+            }
+        }
+        return finite;
+    }
+
     /// <summary>The smallest weight of the row's factors (padding left out).</summary>
     public float MinWeight(ReadOnlySpan<float> weights)
     {

@@ -93,8 +93,8 @@ internal sealed class GatheredRows : CounterpartRows
     }
 
     /// <summary>
-    /// Takes E[log] rows (a fold-in's items, served by their shards) and computes their weights here, as the owning
-    /// shard would have: the same function of the same floats.
+    /// Takes E[log] rows (a fold-in's items, served by their shards) and computes their weights here as exp(E[log] − max),
+    /// as the fold-in of a saved model does from the same floats.
     /// </summary>
     /// <returns>False when a row is not finite.</returns>
     public bool FillFromExpectedLog(int part, float[] elog)

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Hpf.Cluster.Grains.Kernels;
 using MathNetSpecial = MathNet.Numerics.SpecialFunctions;
 
@@ -138,6 +140,117 @@ public class DigammaTests
         elog[at] = float.NaN;
         var dest = new float[k];
         Assert.True(float.IsNaN(ExpectedLog.ExpShifted(elog, dest)));
+    }
+
+    [Fact]
+    public void ExponentialOfCorrectionsMatchesFloat64Exp()
+    {
+        if (!Vector512.IsHardwareAccelerated || !Avx512F.IsSupported)
+            Assert.Fail("this kernel is AVX-512 only and this machine has no AVX-512: run the test where the engine's vector path runs");
+        var random = new Random(9);
+        for (var i = 0; i < 200_000; i++)
+        {
+            // Down to the smallest max a member is scaled by (1e-250, c ≈ −575), most of them where shapes lie (c > −20).
+            var c = -random.NextDouble() * (i % 4 == 0 ? 575 : 20);
+            var got = ExpectedLog.ExpOfCorrection(Vector512.Create(c)).GetElement(i % 8);
+            var expected = Math.Exp(c);
+            Assert.True(Math.Abs(got - expected) <= 2e-11 * expected, $"exp({c:R}) = {expected:R}, got {got:R}");
+        }
+        Assert.Equal(1.0, ExpectedLog.ExpOfCorrection(Vector512<double>.Zero).GetElement(0));
+        Assert.Equal(0.0, ExpectedLog.ExpOfCorrection(Vector512.Create(-800.0)).GetElement(0));
+        Assert.Equal(0.0, ExpectedLog.ExpOfCorrection(Vector512.Create(double.NegativeInfinity)).GetElement(0));
+        Assert.True(double.IsNaN(ExpectedLog.ExpOfCorrection(Vector512.Create(double.NaN)).GetElement(0)));
+    }
+
+    [Fact]
+    public void RowExponentialsMatchDigammaMinusLogRate()
+    {
+        var shapes = Grid().Where(x => x >= 2e-3).Select(x => (float)x).ToArray();
+        var random = new Random(4);
+        var rates = shapes.Select(_ => (float)Math.Pow(10, random.NextDouble() * 8 - 4)).ToArray();
+        var exps = new double[shapes.Length];
+        ExpectedLog.ExpOf(shapes, rates, exps);
+        for (var j = 0; j < shapes.Length; j++)
+        {
+            var expected = Math.Exp(MathNetSpecial.DiGamma(shapes[j]) - Math.Log(rates[j]));
+            Assert.True(Math.Abs(exps[j] - expected) <= 1e-9 * expected, $"exp(E[log]) for shape {shapes[j]:R} rate {rates[j]:R}: {expected:R} vs {exps[j]:R}");
+        }
+    }
+
+    /// <summary>
+    /// The weights from the parameters against exp(E[log] − member max) in float64: within float32's rounding, the
+    /// padding zero. The lengths cover the vector path's overlapping last register and rows shorter than a register.
+    /// </summary>
+    [Theory]
+    [InlineData(5, 1)]
+    [InlineData(8, 1)]
+    [InlineData(9, 1)]
+    [InlineData(25, 1)]
+    [InlineData(50, 1)]
+    [InlineData(50, 2)]
+    [InlineData(100, 4)]
+    public void WeightsFromParametersMatchFloat64(int k, int memberCount)
+    {
+        var members = new FactorMembers(k, memberCount, SimdWidth.Bits512);
+        var random = new Random(k * 10 + memberCount);
+        var shapes = Enumerable.Range(0, k).Select(_ => (float)(0.3 + random.NextDouble() * random.NextDouble() * 200)).ToArray();
+        var rates = Enumerable.Range(0, k).Select(_ => (float)Math.Pow(10, random.NextDouble() * 4 - 1)).ToArray();
+        var weights = Enumerable.Repeat(7f, members.Stride).ToArray();
+        Assert.True(members.WeightsOf(shapes, rates, weights, new double[k], new float[k]));
+        AssertWeightsMatchFloat64(members, shapes, rates, weights);
+    }
+
+    [Fact]
+    public void AMemberWhoseShapesAreAllTinyIsWeightedByWayOfExpectedLog()
+    {
+        // Member 0's shapes near 1e-3 have exponentials under 1e-250 (ψ(x) ≈ −1/x), which cannot be scaled; member 1's are ordinary.
+        var members = new FactorMembers(50, 2, SimdWidth.Bits512);
+        var random = new Random(12);
+        var shapes = Enumerable.Range(0, 50).Select(j => j < 25 ? (float)(8e-4 + random.NextDouble() * 4e-4) : (float)(0.3 + random.NextDouble() * 30)).ToArray();
+        var rates = Enumerable.Range(0, 50).Select(_ => (float)(0.5 + random.NextDouble() * 50)).ToArray();
+        var exps = new double[50];
+        ExpectedLog.ExpOf(shapes, rates, exps);
+        Assert.True(exps.Take(25).Max() < ExpectedLog.MinScalableMax, "the test's member 0 should underflow");
+        var weights = new float[members.Stride];
+        Assert.True(members.WeightsOf(shapes, rates, weights, exps, new float[50]));
+        // The way of E[log] rounds E[log] (about −1000 here) to float32 first: half an ulp of it and of the max, about 6e-5
+        // each, is a relative error of the weight.
+        AssertWeightsMatchFloat64(members, shapes, rates, weights, perUnitOfLog: Math.Pow(2, -24));
+    }
+
+    [Theory]
+    [InlineData(float.NaN, 1f)]
+    [InlineData(float.PositiveInfinity, 1f)]
+    [InlineData(2f, 0f)]
+    public void WeightsOfARowWithANonFiniteFactorAreNotFinite(float shape, float rate)
+    {
+        var members = new FactorMembers(50, 2, SimdWidth.Bits512);
+        var shapes = Enumerable.Repeat(1.5f, 50).ToArray();
+        var rates = Enumerable.Repeat(2f, 50).ToArray();
+        shapes[30] = shape;
+        rates[30] = rate;
+        var weights = new float[members.Stride];
+        Assert.False(members.WeightsOf(shapes, rates, weights, new double[50], new float[50]));
+        Assert.True(float.IsNaN(weights[members.WeightStart(1) + 5]), "the member with the broken factor is NaN");
+        Assert.Equal(1f, members.WeightsOf<float>(weights, 0).ToArray().Max());
+    }
+
+    private static void AssertWeightsMatchFloat64(FactorMembers members, float[] shapes, float[] rates, float[] weights, double perUnitOfLog = 0)
+    {
+        for (var m = 0; m < members.Count; m++)
+        {
+            var first = members.FactorStart(m);
+            var elog = Enumerable.Range(first, members.FactorCount(m)).Select(j => MathNetSpecial.DiGamma(shapes[j]) - Math.Log(rates[j])).ToArray();
+            var max = elog.Max();
+            var memberWeights = members.WeightsOf<float>(weights, m);
+            for (var f = 0; f < elog.Length; f++)
+            {
+                var expected = Math.Exp(elog[f] - max);
+                var tolerance = (Math.Pow(2, -24) + 1e-9 + perUnitOfLog * (Math.Abs(elog[f]) + Math.Abs(max))) * expected + 1e-45;
+                Assert.True(Math.Abs(memberWeights[f] - expected) <= tolerance, $"member {m}, factor {f}: {expected:R} vs {memberWeights[f]:R}");
+            }
+            for (var f = elog.Length; f < memberWeights.Length; f++) Assert.Equal(0f, memberWeights[f]);
+        }
     }
 
     [Theory]

@@ -98,54 +98,110 @@ public sealed class DatasetBuilder : ITripletSink
     }
 
     /// <exception cref="OverflowException">Duplicates of one (user, item) pair sum beyond float32's range.</exception>
-    public Dataset Build()
+    public Dataset Build() => Build([this]);
+
+    /// <summary>
+    /// One dataset from builders that took consecutive parts of one input, in its order (a large file read in parts
+    /// side by side): the one a single builder taking the whole input builds, since ids are indexed by their rank in
+    /// ordinal order and the triplets are taken part after part.
+    /// </summary>
+    /// <exception cref="OverflowException">Duplicates of one (user, item) pair sum beyond float32's range.</exception>
+    /// <param name="releaseParts">Empty the parts as they are taken (a reader's own builders), so that their lists and
+    /// ids are garbage while the dataset's arrays are made.</param>
+    internal static Dataset Build(IReadOnlyList<DatasetBuilder> parts, bool releaseParts = false)
     {
-        // Dense index = rank of the id in ordinal order; slot → rank maps turn first-seen slots into it.
-        var (userIds, userRank) = Rank(_users);
-        var (itemIds, itemRank) = Rank(_items);
-        var n = _pairs.Count;
+        var ratings = parts[0]._ratings;
+        // Dense index = rank of the id in ordinal order; each part's slot → rank map turns its first-seen slots into it.
+        var userIndex = new Dictionary<string, int>[parts.Count];
+        var itemIndex = new Dictionary<string, int>[parts.Count];
+        for (var p = 0; p < parts.Count; p++)
+        {
+            userIndex[p] = parts[p]._users;
+            itemIndex[p] = parts[p]._items;
+        }
+        var (userIds, userRank) = Rank(userIndex);
+        var (itemIds, itemRank) = Rank(itemIndex);
+        if (releaseParts)
+        {
+            foreach (var part in parts)
+            {
+                part._users.Clear();
+                part._users.TrimExcess();
+                part._items.Clear();
+                part._items.TrimExcess();
+                part._shortUsers.Clear();
+                part._shortItems.Clear();
+            }
+        }
+        long total = 0;
+        foreach (var part in parts) total += part._pairs.Count;
+        if (total > Array.MaxLength)
+            throw new InvalidDataException($"the input has {total:N0} nonzero counts, more than one dataset on one machine holds ({Array.MaxLength:N0}); train it on a cluster");
+        var n = (int)total;
         var keys = new long[n];
         var values = new float[n];
-        for (var j = 0; j < n; j++)
+        var at = 0;
+        for (var p = 0; p < parts.Count; p++)
         {
-            var p = _pairs[j];
-            keys[j] = ((long)userRank[(int)(p >> 32)] << 32) | (uint)itemRank[(int)(uint)p];
-            values[j] = _counts[j];
+            var pairs = parts[p]._pairs;
+            var partCounts = parts[p]._counts;
+            var users = userRank[p];
+            var items = itemRank[p];
+            for (var j = 0; j < pairs.Count; j++, at++)
+            {
+                var pair = pairs[j];
+                keys[at] = ((long)users[(int)(pair >> 32)] << 32) | (uint)items[(int)(uint)pair];
+                values[at] = partCounts[j];
+            }
+            if (releaseParts)
+            {
+                pairs.Clear();
+                pairs.TrimExcess();
+                partCounts.Clear();
+                partCounts.TrimExcess();
+            }
         }
         Array.Sort(keys, values);
 
-        var rowStart = new int[userIds.Length + 1];
-        var other = new List<int>(n);
-        var counts = new List<float>(n);
-        long previous = -1;
+        // Duplicates folded in place: the distinct pairs end up first in keys and values, in order, with no second
+        // copy of the nonzeros (a 48M load's peak was lists and then arrays of them at once).
+        var distinct = 0;
         var copies = 1;
         for (var j = 0; j < n; j++)
         {
-            if (keys[j] == previous && _ratings)
+            if (distinct > 0 && keys[j] == keys[distinct - 1])
             {
-                // A duplicate rating: the running mean of the pair's ratings, so the order they came in does not matter.
-                copies++;
-                counts[^1] += (values[j] - counts[^1]) / copies;
-                continue;
-            }
-            if (keys[j] == previous)
-            {
-                counts[^1] += values[j];   // duplicate (user, item): summed, as the README says
-                if (float.IsInfinity(counts[^1]))
+                ref var kept = ref values[distinct - 1];
+                if (ratings)
+                {
+                    // A duplicate rating: the running mean of the pair's ratings, so the order they came in does not matter.
+                    copies++;
+                    kept += (values[j] - kept) / copies;
+                    continue;
+                }
+                kept += values[j];   // duplicate (user, item): summed, as the README says
+                if (float.IsInfinity(kept))
                 {
                     throw new OverflowException($"the counts of user '{userIds[(int)(keys[j] >> 32)]}' and item " +
                         $"'{itemIds[(int)(uint)keys[j]]}' sum beyond the float32 range counts are stored in (3.4e38)");
                 }
                 continue;
             }
-            previous = keys[j];
             copies = 1;
+            keys[distinct] = keys[j];
+            values[distinct++] = values[j];
+        }
+        var rowStart = new int[userIds.Length + 1];
+        var other = new int[distinct];
+        for (var j = 0; j < distinct; j++)
+        {
             rowStart[(int)(keys[j] >> 32) + 1]++;
-            other.Add((int)(uint)keys[j]);
-            counts.Add(values[j]);
+            other[j] = (int)(uint)keys[j];
         }
         for (var u = 0; u < userIds.Length; u++) rowStart[u + 1] += rowStart[u];
-        return new Dataset(userIds, itemIds, new SparseRows(rowStart, other.ToArray(), counts.ToArray()));
+        // Without duplicates the values are the counts as they stand (Resize to the same length keeps the array).
+        Array.Resize(ref values, distinct);
+        return new Dataset(userIds, itemIds, new SparseRows(rowStart, other, values));
     }
 
     private static int Slot(Dictionary<string, int> ids, string id)
@@ -169,13 +225,49 @@ public sealed class DatasetBuilder : ITripletSink
         return slot;
     }
 
-    private static (string[] Ids, int[] RankOfSlot) Rank(Dictionary<string, int> ids)
+    /// <summary>
+    /// The ids of all parts in ordinal order, each once, and per part the rank of each of its slots: each part's ids
+    /// sorted (side by side), then merged.
+    /// </summary>
+    private static (string[] Ids, int[][] RankOfSlot) Rank(Dictionary<string, int>[] parts)
     {
-        var sorted = new string[ids.Count];
-        ids.Keys.CopyTo(sorted, 0);
-        Array.Sort(sorted, StringComparer.Ordinal);
-        var rank = new int[ids.Count];
-        for (var r = 0; r < sorted.Length; r++) rank[ids[sorted[r]]] = r;
-        return (sorted, rank);
+        var sorted = new string[parts.Length][];
+        var slots = new int[parts.Length][];
+        Parallel.For(0, parts.Length, p =>
+        {
+            sorted[p] = new string[parts[p].Count];
+            slots[p] = new int[parts[p].Count];
+            var i = 0;
+            foreach (var (id, slot) in parts[p])
+            {
+                sorted[p][i] = id;
+                slots[p][i++] = slot;
+            }
+            Array.Sort(sorted[p], slots[p], StringComparer.Ordinal);
+        });
+        var rank = new int[parts.Length][];
+        var next = new int[parts.Length];
+        var most = 0;
+        for (var p = 0; p < parts.Length; p++)
+        {
+            rank[p] = new int[sorted[p].Length];
+            most += sorted[p].Length;
+        }
+        var ids = new List<string>(parts.Length == 1 ? most : Math.Max(most / 2, 1));
+        while (true)
+        {
+            // The least id at the parts' heads, then every part holding it steps past it.
+            string? least = null;
+            for (var p = 0; p < parts.Length; p++)
+                if (next[p] < sorted[p].Length && (least is null || string.CompareOrdinal(sorted[p][next[p]], least) < 0)) least = sorted[p][next[p]];
+            if (least is null) break;
+            for (var p = 0; p < parts.Length; p++)
+            {
+                if (next[p] < sorted[p].Length && string.Equals(sorted[p][next[p]], least, StringComparison.Ordinal))
+                    rank[p][slots[p][next[p]++]] = ids.Count;
+            }
+            ids.Add(least);
+        }
+        return ([.. ids], rank);
     }
 }

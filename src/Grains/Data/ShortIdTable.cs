@@ -28,6 +28,13 @@ internal sealed class ShortIdTable
     private Entry[] _entries = new Entry[1024];
     private int _count;
 
+    /// <summary>Forgets every id, giving back the table's memory.</summary>
+    public void Clear()
+    {
+        _entries = new Entry[1024];
+        _count = 0;
+    }
+
     /// <summary>An id's bytes packed into two words, zero beyond its length, and its hash: what a lookup compares.</summary>
     public readonly record struct Key(ulong Low, ulong High, int Length, int Hash);
 

@@ -26,7 +26,7 @@ public static class TripletFileReader
         // The byte reader may give up part way, so only a file that can go back to its start (not a pipe) is offered to it.
         if (!ratings && stream.CanSeek && (format == DatasetFormat.Tsv || (format == DatasetFormat.Auto && FormatFromName(path) == DatasetFormat.Tsv)))
         {
-            if (WellFormedTsvReader.TryRead(stream, ct) is { } fast) return Build(fast, path, 0);
+            if (WellFormedTsvReader.TryRead(stream, ct) is { } parts) return Build(parts, path, 0);
             stream.Position = 0;
         }
         using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
@@ -39,16 +39,18 @@ public static class TripletFileReader
     {
         var builder = new DatasetBuilder(ratings);
         var summary = ReadInto(reader, fileName, builder, format, ct, header, ratings);
-        return Build(builder, fileName, summary.DataLines);
+        return Build([builder], fileName, summary.DataLines);
     }
 
-    private static Dataset Build(DatasetBuilder builder, string fileName, long dataLines)
+    private static Dataset Build(IReadOnlyList<DatasetBuilder> parts, string fileName, long dataLines)
     {
-        if (builder.Triplets == 0)
+        long triplets = 0;
+        foreach (var part in parts) triplets += part.Triplets;
+        if (triplets == 0)
             throw new DataFormatException([new DataFormatError(fileName, 0, "count", $"all {dataLines} counts are zero; there is nothing to train on")], 1);
         try
         {
-            return builder.Build();
+            return DatasetBuilder.Build(parts, releaseParts: true);
         }
         catch (OverflowException e)
         {

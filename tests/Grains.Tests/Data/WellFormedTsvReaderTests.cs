@@ -130,6 +130,61 @@ public class WellFormedTsvReaderTests
         Assert.Contains(data.UserIds, id => id.Length == 24);
     }
 
+    /// <summary>A file's text, as a file on disk read by the byte reader in <paramref name="parts"/> parts.</summary>
+    private static DatasetBuilder[]? ReadInParts(TempDirectory dir, string text, int parts, CancellationToken ct = default)
+    {
+        var path = dir.Write($"parts{parts}.tsv", text);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read);
+        return WellFormedTsvReader.TryRead(stream, ct, parts);
+    }
+
+    /// <summary>
+    /// Lines in no order (users and items in every part, a pair's duplicates in different parts, CRLF and blank lines
+    /// near the cuts): read in parts side by side, the line reader's dataset, with as many parts as asked for.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void AFileReadInPartsGivesTheLineReadersDataset(int parts)
+    {
+        var random = new Random(31);
+        var text = new StringBuilder();
+        for (var n = 0; n < 30_000; n++)
+        {
+            var user = "u" + random.Next(2_000).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(n % 23 + 1, '0');
+            text.Append(user).Append('\t').Append('i').Append(random.Next(700)).Append('\t').Append(random.Next(4)).Append(n % 5 == 0 ? "\r\n" : "\n");
+            if (n % 997 == 0) text.Append("\n \n");
+        }
+        using var dir = new TempDirectory();
+        var builders = ReadInParts(dir, text.ToString(), parts);
+        Assert.NotNull(builders);
+        Assert.Equal(parts, builders.Length);
+        Assert.All(builders, b => Assert.True(b.Triplets > 0));
+        AssertSame(TripletFileReader.Read(new StringReader(text.ToString()), "r.tsv"), DatasetBuilder.Build(builders));
+    }
+
+    /// <summary>A line the byte reader cannot take in the last part: every part gives up and the file goes to the line reader.</summary>
+    [Fact]
+    public void ALineNotPlainlyRightInALaterPartLeavesTheFileToTheLineReader()
+    {
+        var text = new StringBuilder();
+        for (var n = 0; n < 20_000; n++) text.Append("u").Append(n % 300).Append("\ti").Append(n % 77).Append("\t1\n");
+        text.Append("u1\tcafé\t2\n");
+        using var dir = new TempDirectory();
+        Assert.Null(ReadInParts(dir, text.ToString(), 3));
+    }
+
+    [Fact]
+    public void ACancelledReadInPartsThrowsRatherThanGivingUp()
+    {
+        var text = new StringBuilder();
+        for (var n = 0; n < 40_000; n++) text.Append("u").Append(n % 300).Append("\ti").Append(n % 77).Append("\t1\n");
+        using var dir = new TempDirectory();
+        Assert.ThrowsAny<OperationCanceledException>(() => ReadInParts(dir, text.ToString(), 2, new CancellationToken(canceled: true)));
+    }
+
     /// <summary>An id that is not ASCII found only when its line's slots are looked up, lines after it was read.</summary>
     [Fact]
     public void AnIdThatIsNotAsciiPartWayLeavesTheFileToTheLineReader()

@@ -9,7 +9,8 @@ namespace Hpf.Cluster.Grains.Data;
 /// well formed (ASCII, so no byte order mark; three tab-separated fields; non-empty ids; numeric counts in range, so no
 /// header line); at the first line that is anything else it gives up and returns null, so that
 /// <see cref="TripletFileReader"/> reads the file line by line and words its errors and header rule as it always
-/// has. It hands the builder the same ids in the same order as that reader, so the dataset is the same.
+/// has. Read whole, it hands the builder the same ids in the same order as that reader; read in parts, the parts'
+/// builders are merged into the same dataset (<see cref="DatasetBuilder.Build(IReadOnlyList{DatasetBuilder}, bool)"/>).
 /// </summary>
 internal static class WellFormedTsvReader
 {
@@ -23,7 +24,7 @@ internal static class WellFormedTsvReader
 
     /// <summary>
     /// The builders holding the file's triplets, one a part of the file in the file's order (for
-    /// <see cref="DatasetBuilder.Build(IReadOnlyList{DatasetBuilder})"/>), or null when the file needs the line-by-line
+    /// <see cref="DatasetBuilder.Build(IReadOnlyList{DatasetBuilder}, bool)"/>), or null when the file needs the line-by-line
     /// reader. A large file on disk is cut at line breaks into parts read side by side, each into a builder of its own:
     /// the lines' parsing and lookups were about half of a 48M-line load, on one core.
     /// </summary>

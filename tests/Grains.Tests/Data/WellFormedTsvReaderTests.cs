@@ -173,7 +173,13 @@ public class WellFormedTsvReaderTests
         for (var n = 0; n < 20_000; n++) text.Append("u").Append(n % 300).Append("\ti").Append(n % 77).Append("\t1\n");
         text.Append("u1\tcafé\t2\n");
         using var dir = new TempDirectory();
-        Assert.Null(ReadInParts(dir, text.ToString(), 3));
+        var path = dir.Write("bad.tsv", text.ToString());
+        // Opened as TripletFileReader opens it: after the parts' reads at their offsets, the stream still reads from its start.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        Assert.Null(WellFormedTsvReader.TryRead(stream, CancellationToken.None, parts: 3));
+        stream.Position = 0;
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        Assert.Equal(text.ToString(), reader.ReadToEnd());
     }
 
     [Fact]

@@ -106,6 +106,7 @@ public sealed class DatasetBuilder : ITripletSink
     /// ordinal order and the triplets are taken part after part.
     /// </summary>
     /// <exception cref="OverflowException">Duplicates of one (user, item) pair sum beyond float32's range.</exception>
+    /// <exception cref="InvalidDataException">The parts hold more triplets than one array can.</exception>
     /// <param name="releaseParts">Empty the parts as they are taken (a reader's own builders), so that their lists and
     /// ids are garbage while the dataset's arrays are made.</param>
     internal static Dataset Build(IReadOnlyList<DatasetBuilder> parts, bool releaseParts = false)

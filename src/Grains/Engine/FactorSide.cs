@@ -253,7 +253,7 @@ internal sealed class FactorSide : CounterpartRows
             }
         }
         var weights = ExpElog.Slice(r * Stride, Stride);
-        var finite = members.WeightsOf(shape, rate, weights, scratch.Exponentials, scratch.Elog);
+        var finite = members.WeightsFromParameters(shape, rate, weights, scratch.Exponentials, scratch.Elog);
         ExactRows[r] = members.MinWeight(weights) < MinNormalWeight;
         // NaN and ∞ propagate into the max of E[log] and into the activity rates (sums of E[x]).
         foreach (var a in activity) finite &= float.IsFinite(a) && a > 0;

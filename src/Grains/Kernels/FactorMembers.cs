@@ -72,7 +72,7 @@ public sealed class FactorMembers
     /// <param name="exps">[K] float64 scratch.</param>
     /// <param name="elog">[K] float32 scratch, for a member that takes the way of E[log].</param>
     /// <returns>False when a max is NaN or infinite.</returns>
-    public bool WeightsOf(ReadOnlySpan<float> shape, ReadOnlySpan<float> rate, Span<float> weights, Span<double> exps, Span<float> elog)
+    public bool WeightsFromParameters(ReadOnlySpan<float> shape, ReadOnlySpan<float> rate, Span<float> weights, Span<double> exps, Span<float> elog)
     {
         ExpectedLog.ExpOf(shape, rate, exps);
         var finite = true;

@@ -193,7 +193,7 @@ public class DigammaTests
         var shapes = Enumerable.Range(0, k).Select(_ => (float)(0.3 + random.NextDouble() * random.NextDouble() * 200)).ToArray();
         var rates = Enumerable.Range(0, k).Select(_ => (float)Math.Pow(10, random.NextDouble() * 4 - 1)).ToArray();
         var weights = Enumerable.Repeat(7f, members.Stride).ToArray();
-        Assert.True(members.WeightsOf(shapes, rates, weights, new double[k], new float[k]));
+        Assert.True(members.WeightsFromParameters(shapes, rates, weights, new double[k], new float[k]));
         AssertWeightsMatchFloat64(members, shapes, rates, weights);
     }
 
@@ -209,7 +209,7 @@ public class DigammaTests
         ExpectedLog.ExpOf(shapes, rates, exps);
         Assert.True(exps.Take(25).Max() < ExpectedLog.MinScalableMax, "the test's member 0 should underflow");
         var weights = new float[members.Stride];
-        Assert.True(members.WeightsOf(shapes, rates, weights, exps, new float[50]));
+        Assert.True(members.WeightsFromParameters(shapes, rates, weights, exps, new float[50]));
         // The way of E[log] rounds E[log] (about −1000 here) to float32 first: half an ulp of it and of the max, about 6e-5
         // each, is a relative error of the weight.
         AssertWeightsMatchFloat64(members, shapes, rates, weights, perUnitOfLog: Math.Pow(2, -24));
@@ -227,7 +227,7 @@ public class DigammaTests
         shapes[30] = shape;
         rates[30] = rate;
         var weights = new float[members.Stride];
-        Assert.False(members.WeightsOf(shapes, rates, weights, new double[50], new float[50]));
+        Assert.False(members.WeightsFromParameters(shapes, rates, weights, new double[50], new float[50]));
         Assert.True(float.IsNaN(weights[members.WeightStart(1) + 5]), "the member with the broken factor is NaN");
         Assert.Equal(1f, members.WeightsOf<float>(weights, 0).ToArray().Max());
     }

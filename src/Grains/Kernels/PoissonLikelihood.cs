@@ -97,7 +97,10 @@ public static class PoissonLikelihood
         var pending = 0;
         var sum = Vector512<double>.Zero;
         var scales = Vector512.Create(scale);
-        var farLimit = FusedShapePass.FarLimit(int.MaxValue, otherExpected.Length);
+        // The chunk's nonzeros lie side by side, so the requests run on past a row's end into the next rows: a row's
+        // first counterparts are asked for while the row before computes, as the fused loops' PrefetchFar does.
+        var chunkEnd = rows.RowStart[end];
+        var farLimit = FusedShapePass.FarLimit(chunkEnd, otherExpected.Length);
         fixed (double* normalisers = buffer)
         fixed (float* thetaTable = rowExpected, table = otherExpected)
         fixed (int* allOthers = rows.Other)
@@ -111,22 +114,19 @@ public static class PoissonLikelihood
                 var t1 = registers > 2 ? Vector512.Load(theta + lanes) : Vector512<float>.Zero;
                 var t2 = registers > 3 ? Vector512.Load(theta + 2 * lanes) : Vector512<float>.Zero;
                 var tTail = Vector512.Load(theta + last) & tailMask;
-                var first = rows.RowStart[u];
-                var n = rows.RowStart[u + 1] - first;
-                var others = allOthers + first;
-                var counts = allCounts + first;
-                for (var j = 0; j < n; j++)
+                var rowEnd = rows.RowStart[u + 1];
+                for (var j = rows.RowStart[u]; j < rowEnd; j++)
                 {
                     // Each counterpart row asked for twice, far ahead into L2 and near into L1, as the fused loops do; the
                     // rows of E[x] are K floats from anywhere in a line.
-                    FusedShapePass.PrefetchAhead(others, j, n, Math.Min(n, farLimit), table, factors, factors, startsInsideLines: true);
-                    var e = table + (nint)others[j] * factors;
+                    FusedShapePass.PrefetchAhead(allOthers, j, chunkEnd, farLimit, table, factors, factors, startsInsideLines: true);
+                    var e = table + (nint)allOthers[j] * factors;
                     var d = Vector512.Load(e + last) * tTail;
                     if (registers > 1) d = Vector512.FusedMultiplyAdd(Vector512.Load(e), t0, d);
                     if (registers > 2) d = Vector512.FusedMultiplyAdd(Vector512.Load(e + lanes), t1, d);
                     if (registers > 3) d = Vector512.FusedMultiplyAdd(Vector512.Load(e + 2 * lanes), t2, d);
                     normalisers[pending] = Lanes512.Sum(d);
-                    weights[pending] = counts[j];
+                    weights[pending] = allCounts[j];
                     if (++pending == 8)
                     {
                         sum = Vector512.FusedMultiplyAdd(Vector512.Load(weights), Vector512.Log(Vector512.Load(normalisers) / scales), sum);

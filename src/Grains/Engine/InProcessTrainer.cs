@@ -63,7 +63,7 @@ public sealed class InProcessTrainer
                 var trainLlk = budget?.TrainLogLikelihood() ?? state.TrainLogLikelihood(threads);
                 double? validationLlk = validation is not { Count: > 0 } ? null
                     : groups is not null ? BudgetLikelihood.HeldOut(validation, groups.ItemGroup, groups.Groups, state.Users.Expected, state.Items.Expected, o.Factors).Sum / validation.Count
-                    : PoissonLikelihood.HeldOutMean(validation, state.Users.Expected, state.Items.Expected, o.Factors, o.Members);
+                    : PoissonLikelihood.HeldOutMean(validation, state.Users.Expected, state.Items.Expected, o.Factors, o.Members, threads);
                 if (!double.IsFinite(trainLlk)) throw new HpfNumericException(iterations, "user", "(training log-likelihood)");
                 curve.Add(new LikelihoodPoint(iterations, trainLlk, validationLlk, clock.Elapsed.TotalSeconds));
                 lastChecked = o.Stop == StopRule.ValLlk ? validationLlk : trainLlk;

@@ -146,19 +146,61 @@ public static class PoissonLikelihood
     }
 
     /// <summary>Mean over held-out nonzeros of (y log μ − μ − log y!); NaN for an empty set.</summary>
-    public static double HeldOutMean(HeldOutSet set, ReadOnlySpan<float> userExpected, ReadOnlySpan<float> itemExpected, int factors, int members) =>
-        set.Count == 0 ? double.NaN : HeldOutSum(set, userExpected, itemExpected, factors, members) / set.Count;
+    public static double HeldOutMean(HeldOutSet set, ReadOnlySpan<float> userExpected, ReadOnlySpan<float> itemExpected, int factors, int members, int threads = 1) =>
+        set.Count == 0 ? double.NaN : HeldOutSum(set, userExpected, itemExpected, factors, members, threads) / set.Count;
 
-    /// <summary>Σ over held-out nonzeros of (y log μ − μ − log y!): a shard's part of the mean.</summary>
-    public static double HeldOutSum(HeldOutSet set, ReadOnlySpan<float> userExpected, ReadOnlySpan<float> itemExpected, int factors, int members)
+    /// <summary>
+    /// Σ over held-out nonzeros of (y log μ − μ − log y!): a shard's part of the mean. In fixed blocks of nonzeros summed
+    /// in block order, so the value does not depend on the thread count; each nonzero's user and item rows are asked for
+    /// ahead of use, as the nonzero term's are, since at scale both tables are far larger than the caches (a validation
+    /// set of 4.8M nonzeros against a 48M-shaped model took 0.54 s on one thread without).
+    /// </summary>
+    /// <exception cref="ArgumentException">A nonzero's user or item lies outside the tables.</exception>
+    public static unsafe double HeldOutSum(HeldOutSet set, ReadOnlySpan<float> userExpected, ReadOnlySpan<float> itemExpected, int factors, int members, int threads = 1)
+    {
+        if (set.Count == 0) return -set.SumLogFactorial;
+        int userRows = userExpected.Length / factors, itemRows = itemExpected.Length / factors, count = set.Count;
+        for (var n = 0; n < count; n++)
+            if ((uint)set.Users[n] >= (uint)userRows || (uint)set.Items[n] >= (uint)itemRows)
+                throw new ArgumentException($"held-out nonzero {n} names user row {set.Users[n]} and item row {set.Items[n]}, outside tables of {userRows} and {itemRows} rows");
+        const int block = 4096;
+        var blocks = (set.Count + block - 1) / block;
+        var partial = new double[blocks];
+        fixed (float* userTable = userExpected, itemTable = itemExpected)
+        fixed (int* users = set.Users, items = set.Items)
+        fixed (float* counts = set.Counts)
+        {
+            // Pointers for the blocks' threads; the tables stay fixed until Parallel.For returns.
+            nint u = (nint)userTable, i = (nint)itemTable, us = (nint)users, its = (nint)items, ys = (nint)counts;
+            var userFar = FusedShapePass.FarLimit(count, userExpected.Length);
+            var itemFar = FusedShapePass.FarLimit(count, itemExpected.Length);
+            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, b =>
+            {
+                var end = Math.Min(count, (b + 1) * block);
+                partial[b] = HeldOutBlock((int*)us, (int*)its, (float*)ys, b * block, end, Math.Min(end, userFar), Math.Min(end, itemFar),
+                    (float*)u, (float*)i, factors, members);
+            });
+        }
+        double sum = 0;
+        foreach (var p in partial) sum += p;
+        return sum - set.SumLogFactorial;
+    }
+
+    private static unsafe double HeldOutBlock(int* users, int* items, float* counts, int start, int end, int userFar, int itemFar,
+        float* userTable, float* itemTable, int factors, double scale)
     {
         double sum = 0;
-        double scale = members;
-        for (var n = 0; n < set.Count; n++)
+        for (var n = start; n < end; n++)
         {
-            var mu = TensorPrimitives.Dot(userExpected.Slice(set.Users[n] * factors, factors), itemExpected.Slice(set.Items[n] * factors, factors)) / scale;
-            sum += set.Counts[n] * Math.Log(mu) - mu;
+            if (Sse.IsSupported)
+            {
+                FusedShapePass.PrefetchAhead(users, n, end, userFar, userTable, factors, factors, startsInsideLines: true);
+                FusedShapePass.PrefetchAhead(items, n, end, itemFar, itemTable, factors, factors, startsInsideLines: true);
+            }
+            var mu = TensorPrimitives.Dot(new ReadOnlySpan<float>(userTable + (nint)users[n] * factors, factors),
+                new ReadOnlySpan<float>(itemTable + (nint)items[n] * factors, factors)) / scale;
+            sum += counts[n] * Math.Log(mu) - mu;
         }
-        return sum - set.SumLogFactorial;
+        return sum;
     }
 }

@@ -449,7 +449,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var validationCount = budget is null || budget.CoversValidation(layout.ExpectedRows) ? layout.Validation.Count : 0;
         var validation = validationCount == 0 ? 0
             : budget is not null ? BudgetValidationTerm(budget, side, layout.Validation, request)
-            : PoissonLikelihood.HeldOutSum(layout.Validation, side.Expected, _expectedTable, k, members);
+            : PoissonLikelihood.HeldOutSum(layout.Validation, side.Expected, _expectedTable, k, members, shard.Threads);
         double diff = 0;
         if (request.DiffNorm)
         {

@@ -49,7 +49,6 @@ public static unsafe class FusedShapePass
     /// </summary>
     private const long FarPrefetchMinimumBytes = 1 << 20;
 
-    /// <summary>How many indices at the row's start the far request may read: none for a table that stays in L2.</summary>
     /// <summary>
     /// How many counterpart rows after the next rows' first <see cref="FarPrefetchDistance"/> a row update asks for while
     /// its own arithmetic (E[log], exp, rates) runs and the memory would otherwise wait: at 48M nonzeros a user row has
@@ -72,6 +71,7 @@ public static unsafe class FusedShapePass
         }
     }
 
+    /// <summary>How many indices at the row's start the far request may read: none for a table that stays in L2.</summary>
     internal static int FarLimit(int limit, int tableFloats) => (long)tableFloats * sizeof(float) > FarPrefetchMinimumBytes ? limit : 0;
 
     /// <summary>

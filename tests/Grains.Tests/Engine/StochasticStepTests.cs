@@ -38,6 +38,30 @@ public sealed class StochasticStepTests
         }
     }
 
+    // A large batch is grouped in parts side by side: the same groups as one pass, batch after batch on the same buffers.
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(8)]
+    public void A_batch_grouped_in_parts_is_grouped_as_in_one_pass(int parts)
+    {
+        var state = new ModelState(Sample.Data, new TrainingOptions { Factors = 3, Members = 1, Seed = 1 }, SimdWidth.Auto);
+        var users = state.Users.RowCount;
+        var inParts = new BatchNonzeros();
+        foreach (var batch in new[] { Enumerable.Range(0, users).Where(u => u % 3 != 1).ToArray(), [5, 17, 3], Enumerable.Range(0, users).Reverse().ToArray() })
+        {
+            var onePass = new BatchNonzeros();
+            onePass.Collect(state.Users, state.Items, batch, parts: 1);
+            inParts.Collect(state.Users, state.Items, batch, parts: parts);
+
+            Assert.Equal(onePass.GlobalRows, inParts.GlobalRows);
+            Assert.Equal(onePass.GroupStart, inParts.GroupStart);
+            var entries = onePass.GroupStart[^1];
+            Assert.Equal(onePass.LocalRows.AsSpan(0, entries).ToArray(), inParts.LocalRows.AsSpan(0, entries).ToArray());
+            Assert.Equal(onePass.Counts.AsSpan(0, entries).ToArray(), inParts.Counts.AsSpan(0, entries).ToArray());
+        }
+    }
+
     [Fact]
     public void Rows_stepped_in_chunks_change_the_column_sums_as_their_E_x_changed_for_any_thread_count()
     {

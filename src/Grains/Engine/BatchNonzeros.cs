@@ -1,3 +1,5 @@
+using Hpf.Cluster.Grains.Data;
+
 namespace Hpf.Cluster.Grains.Engine;
 
 /// <summary>
@@ -31,29 +33,30 @@ internal sealed class BatchNonzeros
     private int[][] _partFill = [];
 
     /// <summary>Groups <paramref name="batch"/>'s nonzeros by the global row they touch.</summary>
+    /// <param name="rows">The local side's nonzeros, by local row.</param>
+    /// <param name="globalRows">How many global rows the nonzeros' counterparts index.</param>
     /// <param name="threads">Threads a large batch may be grouped on (<see cref="ParallelFrom"/>).</param>
     /// <param name="parts">
     /// Parts of consecutive batch rows to group side by side; by default one for a small batch, else one a thread (at
     /// most 8). Each part writes its nonzeros of a group after the earlier parts', so the groups are the one pass's.
     /// </param>
-    public void Collect(FactorSide local, FactorSide global, int[] batch, int threads = 1, int? parts = null)
+    public void Collect(SparseRows rows, int globalRows, int[] batch, int threads = 1, int? parts = null)
     {
-        var rows = local.Rows;
         long nonzeros = 0;
         foreach (var r in batch) nonzeros += rows.RowStart[r + 1] - rows.RowStart[r];
         var count = Math.Clamp(parts ?? (nonzeros >= ParallelFrom ? threads : 1), 1, Math.Max(1, Math.Min(8, batch.Length)));
-        if (count > 1) CollectInParts(local, global, batch, (int)nonzeros, count);
-        else CollectInOnePass(local, global, batch);
+        if (count > 1) CollectInParts(rows, globalRows, batch, (int)nonzeros, count);
+        else CollectInOnePass(rows, globalRows, batch);
     }
 
-    private void CollectInOnePass(FactorSide local, FactorSide global, int[] batch)
+    private void CollectInOnePass(SparseRows rows, int globalRows, int[] batch)
     {
-        if (_fill.Length < global.RowCount) _fill = new int[global.RowCount];
+        if (_fill.Length < globalRows) _fill = new int[globalRows];
         var n = 0;
         GlobalRows.Clear();
         foreach (var r in batch)
         {
-            foreach (var o in local.Rows.OthersOf(r))
+            foreach (var o in rows.OthersOf(r))
             {
                 if (_fill[o]++ == 0) GlobalRows.Add(o);
                 n++;
@@ -64,12 +67,12 @@ internal sealed class BatchNonzeros
             LocalRows = new int[n];
             Counts = new float[n];
         }
-        if (GlobalRows.Count > global.RowCount / 16)
+        if (GlobalRows.Count > globalRows / 16)
         {
             // Most rows touched (a batch of a tenth of the items reaches nearly every user): one scan of the counts finds
             // them in order, where sorting a million indices took as long as the batch's statistics.
             GlobalRows.Clear();
-            for (var o = 0; o < global.RowCount; o++)
+            for (var o = 0; o < globalRows; o++)
                 if (_fill[o] != 0) GlobalRows.Add(o);
         }
         else
@@ -88,8 +91,8 @@ internal sealed class BatchNonzeros
         GroupStart.Add(n);
         foreach (var r in batch)
         {
-            var others = local.Rows.OthersOf(r);
-            var counts = local.Rows.CountsOf(r);
+            var others = rows.OthersOf(r);
+            var counts = rows.CountsOf(r);
             for (var j = 0; j < others.Length; j++)
             {
                 var slot = _fill[others[j]]++;
@@ -100,10 +103,8 @@ internal sealed class BatchNonzeros
         foreach (var o in GlobalRows) _fill[o] = 0;
     }
 
-    private void CollectInParts(FactorSide local, FactorSide global, int[] batch, int nonzeros, int count)
+    private void CollectInParts(SparseRows rows, int globalRows, int[] batch, int nonzeros, int count)
     {
-        var rows = local.Rows;
-        var globalRows = global.RowCount;
         if (LocalRows.Length < nonzeros)
         {
             LocalRows = new int[nonzeros];

@@ -82,7 +82,7 @@ internal sealed class StochasticSchedule : ITrainingSchedule
             }
 
             // Global step for the rows the batch touched, in parallel; their column-sum change added in row order.
-            _batchNonzeros.Collect(local, global, batch, _threads);
+            _batchNonzeros.Collect(local.Rows, global.RowCount, batch, _threads);
             failed = GlobalStep(local, global, (double)local.RowCount / batch.Length, cancellationToken);
             if (failed >= 0) throw new HpfNumericException(epoch, global.Name, global.Ids[failed]);
         }

@@ -8,14 +8,16 @@ namespace Hpf.Cluster.Grains.Shards;
 /// The sufficient statistics a local shard's batch rows contribute to the global rows they touch: per touched
 /// counterpart position p, Σ (y / ⟨w_r, e_p⟩)·w_r over the batch rows r that have a nonzero with it (w from the rows
 /// just updated), each member normalised over its own factors, and y·φ in float64 for the nonzeros whose products
-/// underflow. Buffers are reused from batch to batch.
+/// underflow. The batch's nonzeros are grouped by position (<see cref="BatchNonzeros"/>), so the positions' sums run in
+/// parallel, each in batch order as the in-process global step takes them. Buffers are reused from batch to batch.
 /// </summary>
 internal sealed class BatchStatistics
 {
     private readonly FactorMembers _members;
     private readonly int _factors;
     private readonly int _stride;
-    private int[] _slotOf = [];
+    private const int PositionsPerBlock = 64;
+    private readonly BatchNonzeros _grouped = new();
     private float[] _sums = [];
     private double[] _exact = [];
     private bool[] _hasExact = [];
@@ -28,34 +30,22 @@ internal sealed class BatchStatistics
     }
 
     /// <summary>Touched counterpart positions, ascending.</summary>
-    public List<int> Positions { get; } = [];
+    public List<int> Positions => _grouped.GlobalRows;
 
-    /// <summary>Marks the counterparts of the batch rows and returns how many there are.</summary>
-    public int Collect(FactorSide local, ReadOnlySpan<int> batch, int counterpartRows)
+    /// <summary>Groups the batch rows' nonzeros by counterpart position and returns how many positions they touch.</summary>
+    public int Collect(FactorSide local, int[] batch, int counterpartRows, int threads)
     {
-        if (_slotOf.Length < counterpartRows)
-        {
-            _slotOf = new int[counterpartRows];
-            Array.Fill(_slotOf, -1);
-        }
-        foreach (var p in Positions) _slotOf[p] = -1;
-        Positions.Clear();
-        foreach (var r in batch)
-        {
-            foreach (var p in local.Rows.OthersOf(r))
-            {
-                if (_slotOf[p] >= 0) continue;
-                _slotOf[p] = 0;
-                Positions.Add(p);
-            }
-        }
-        Positions.Sort();
-        for (var s = 0; s < Positions.Count; s++) _slotOf[Positions[s]] = s;
+        _grouped.Collect(local.Rows, counterpartRows, batch, threads);
         return Positions.Count;
     }
 
-    /// <summary>Accumulates the statistics of the batch rows (already updated) against the gathered rows.</summary>
-    public void Accumulate(FactorSide local, ReadOnlySpan<int> batch, CounterpartRows gathered, RowScratch scratch)
+    /// <summary>
+    /// Accumulates the statistics of the batch rows (already updated) against the gathered rows, positions in parallel.
+    /// Position g's sums are slot g's alone, added to in batch order: the same sums for any thread count. At 10M
+    /// nonzeros on one silo an SVI epoch took 4.3 s when the batch rows were walked in order on one thread, adding into
+    /// the positions' sums scattered over up to 50 MB.
+    /// </summary>
+    public void Accumulate(FactorSide local, CounterpartRows gathered, int threads, CancellationToken cancellationToken)
     {
         var n = Positions.Count;
         if (_sums.Length < n * _stride)
@@ -67,20 +57,34 @@ internal sealed class BatchStatistics
         _sums.AsSpan(0, n * _stride).Clear();
         _exact.AsSpan(0, n * _factors).Clear();
         _hasExact.AsSpan(0, n).Clear();
-        var stride = _stride;
-        foreach (var r in batch)
-        {
-            var others = local.Rows.OthersOf(r);
-            var counts = local.Rows.CountsOf(r);
-            for (var j = 0; j < others.Length; j++)
+        var grouped = _grouped;
+        var (stride, factors) = (_stride, _factors);
+        var (sums, exact, hasExact) = (_sums, _exact, _hasExact);
+        // Blocks of positions, so that a thread's turn is more than one position's few entries.
+        var blocks = (n + PositionsPerBlock - 1) / PositionsPerBlock;
+        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken },
+            () => new RowScratch(local.K, local.Stride),
+            (block, _, scratch) =>
             {
-                // The gathered rows are scattered over a table larger than the caches: asked for a few nonzeros ahead.
-                if (j + FusedShapePass.PrefetchDistance < others.Length) FusedShapePass.PrefetchRow(gathered.ExpElog, others[j + FusedShapePass.PrefetchDistance], gathered.Stride);
-                var slot = _slotOf[others[j]];
-                if (local.AddStatistic(r, gathered, others[j], counts[j], _sums.AsSpan(slot * stride, stride), _exact.AsSpan(slot * _factors, _factors), scratch))
-                    _hasExact[slot] = true;
-            }
-        }
+                var entries = grouped.GroupStart[^1];
+                var localRows = grouped.LocalRows;
+                for (var g = block * PositionsPerBlock; g < Math.Min(n, (block + 1) * PositionsPerBlock); g++)
+                {
+                    var p = grouped.GlobalRows[g];
+                    var rowSums = sums.AsSpan(g * stride, stride);
+                    var rowExact = exact.AsSpan(g * factors, factors);
+                    for (var j = grouped.GroupStart[g]; j < grouped.GroupStart[g + 1]; j++)
+                    {
+                        // The batch rows of a position are scattered over the local table: ask for them ahead, across the
+                        // next positions' entries too (each position has a few).
+                        if (j + FusedShapePass.PrefetchDistance < entries) FusedShapePass.PrefetchRow(local.ExpElog, localRows[j + FusedShapePass.PrefetchDistance], local.Stride);
+                        if (local.AddStatistic(localRows[j], gathered, p, grouped.Counts[j], rowSums, rowExact, scratch))
+                            hasExact[g] = true;
+                    }
+                }
+                return scratch;
+            },
+            _ => { });
     }
 
     /// <summary>The touched positions in [<paramref name="from"/>, <paramref name="to"/>) (one other shard's part), relative to <paramref name="from"/>.</summary>

@@ -516,7 +516,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         try
         {
             var statistics = _statistics ??= new BatchStatistics(side.Members);
-            statistics.Collect(side, batch, shard.Layout.TrainingRows);
+            statistics.Collect(side, batch, shard.Layout.TrainingRows, shard.Threads);
             long fetched = 0;
             var partStart = shard.Layout.PartStart;
             await Task.WhenAll(Enumerable.Range(0, _others.Length).Select(async j =>
@@ -559,7 +559,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
                 for (var f = 0; f < k; f++) delta[f] += (double)now[f] - before[b * k + f];
             }
 
-            statistics.Accumulate(side, batch, shard.Gathered, new RowScratch(k, side.Stride));
+            statistics.Accumulate(side, shard.Gathered, shard.Threads, cancellationToken);
             long sent = 0;
             await Task.WhenAll(Enumerable.Range(0, _others.Length).Select(async j =>
             {

@@ -23,7 +23,7 @@ public sealed class StochasticStepTests
         var state = new ModelState(data, new TrainingOptions { Factors = 4, Members = 1, Seed = 1 }, SimdWidth.Auto);
         var batch = Enumerable.Range(0, data.Users).Where(u => u % 2 == 1).Take(batchSize).ToArray();
         var grouped = new BatchNonzeros();
-        grouped.Collect(state.Users, state.Items, batch);
+        grouped.Collect(state.Users.Rows, state.Items.RowCount, batch);
 
         var expected = batch
             .SelectMany(u => state.Users.Rows.OthersOf(u).ToArray().Select((item, j) => (Item: item, User: u, Count: state.Users.Rows.CountsOf(u)[j])))
@@ -51,8 +51,8 @@ public sealed class StochasticStepTests
         foreach (var batch in new[] { Enumerable.Range(0, users).Where(u => u % 3 != 1).ToArray(), [5, 17, 3], Enumerable.Range(0, users).Reverse().ToArray() })
         {
             var onePass = new BatchNonzeros();
-            onePass.Collect(state.Users, state.Items, batch, parts: 1);
-            inParts.Collect(state.Users, state.Items, batch, parts: parts);
+            onePass.Collect(state.Users.Rows, state.Items.RowCount, batch, parts: 1);
+            inParts.Collect(state.Users.Rows, state.Items.RowCount, batch, parts: parts);
 
             Assert.Equal(onePass.GlobalRows, inParts.GlobalRows);
             Assert.Equal(onePass.GroupStart, inParts.GroupStart);

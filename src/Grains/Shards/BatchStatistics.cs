@@ -19,8 +19,9 @@ internal sealed class BatchStatistics
     private const int PositionsPerBlock = 64;
     private readonly BatchNonzeros _grouped = new();
     private float[] _sums = [];
-    private double[] _exact = [];
     private bool[] _hasExact = [];
+    /// <summary>The y·φ sums of the few positions some nonzero of which took the exact path, by slot.</summary>
+    private readonly Dictionary<int, double[]> _exactOf = [];
 
     public BatchStatistics(FactorMembers members)
     {
@@ -51,20 +52,19 @@ internal sealed class BatchStatistics
         if (_sums.Length < n * _stride)
         {
             _sums = new float[n * _stride];
-            _exact = new double[n * _factors];
             _hasExact = new bool[n];
         }
         _sums.AsSpan(0, n * _stride).Clear();
-        _exact.AsSpan(0, n * _factors).Clear();
         _hasExact.AsSpan(0, n).Clear();
+        _exactOf.Clear();
         var grouped = _grouped;
         var (stride, factors) = (_stride, _factors);
-        var (sums, exact, hasExact) = (_sums, _exact, _hasExact);
+        var (sums, hasExact, exactOf) = (_sums, _hasExact, _exactOf);
         // Blocks of positions, so that a thread's turn is more than one position's few entries.
         var blocks = (n + PositionsPerBlock - 1) / PositionsPerBlock;
         Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken },
-            () => new RowScratch(local.K, local.Stride),
-            (block, _, scratch) =>
+            () => (Scratch: new RowScratch(local.K, local.Stride), Exact: new double[factors]),
+            (block, _, worker) =>
             {
                 var entries = grouped.GroupStart[^1];
                 var localRows = grouped.LocalRows;
@@ -72,17 +72,21 @@ internal sealed class BatchStatistics
                 {
                     var p = grouped.GlobalRows[g];
                     var rowSums = sums.AsSpan(g * stride, stride);
-                    var rowExact = exact.AsSpan(g * factors, factors);
+                    var anyExact = false;
                     for (var j = grouped.GroupStart[g]; j < grouped.GroupStart[g + 1]; j++)
                     {
                         // The batch rows of a position are scattered over the local table: ask for them ahead, across the
                         // next positions' entries too (each position has a few).
                         if (j + FusedShapePass.PrefetchDistance < entries) FusedShapePass.PrefetchRow(local.ExpElog, localRows[j + FusedShapePass.PrefetchDistance], local.Stride);
-                        if (local.AddStatistic(localRows[j], gathered, p, grouped.Counts[j], rowSums, rowExact, scratch))
-                            hasExact[g] = true;
+                        anyExact |= local.AddStatistic(localRows[j], gathered, p, grouped.Counts[j], rowSums, worker.Exact, worker.Scratch);
                     }
+                    if (!anyExact) continue;
+                    // Rare (products under 1e-30): kept aside rather than in a [positions × K] float64 table cleared every batch.
+                    hasExact[g] = true;
+                    lock (exactOf) exactOf[g] = (double[])worker.Exact.Clone();
+                    Array.Clear(worker.Exact);
                 }
-                return scratch;
+                return worker;
             },
             _ => { });
     }
@@ -117,7 +121,7 @@ internal sealed class BatchStatistics
         {
             if (!_hasExact[s]) continue;
             exactPositions[x] = Positions[s] - from;
-            _exact.AsSpan(s * _factors, _factors).CopyTo(exact.AsSpan(x * _factors, _factors));
+            _exactOf[s].CopyTo(exact.AsSpan(x * _factors, _factors));
             x++;
         }
         return (positions, sums, exactPositions, exact);

@@ -3,11 +3,12 @@ using Hpf.Cluster.Grains.Data;
 namespace Hpf.Cluster.Grains.Engine;
 
 /// <summary>
-/// A mini-batch's nonzeros regrouped by the global row they touch, each group in batch order: what the
-/// SVI global step reads. Grouping lets the global rows be updated in parallel with no shared sums,
-/// and keeping batch order inside a group keeps every sum in one fixed order (the same model for any
-/// thread count). A counting sort: linear in the batch's nonzeros plus a sort of the touched rows.
-/// Buffers grow to the largest batch and are reused; the per-row counts are cleared where touched.
+/// A mini-batch's nonzeros regrouped by the global row they touch, each group in batch order: what the SVI global
+/// step reads, in process and in a shard's batch statistics. Grouping lets the global rows be updated in parallel with
+/// no shared sums, and keeping batch order inside a group keeps every sum in one fixed order (the same model for any
+/// thread count). A counting sort: linear in the batch's nonzeros plus a sort or a scan of the touched rows; a large
+/// batch in parts side by side. Buffers grow to the largest batch and are reused; the per-row counts are cleared where
+/// touched.
 /// </summary>
 internal sealed class BatchNonzeros
 {

@@ -90,17 +90,7 @@ internal sealed class BatchNonzeros
             start += size;
         }
         GroupStart.Add(n);
-        foreach (var r in batch)
-        {
-            var others = rows.OthersOf(r);
-            var counts = rows.CountsOf(r);
-            for (var j = 0; j < others.Length; j++)
-            {
-                var slot = _fill[others[j]]++;
-                LocalRows[slot] = r;
-                Counts[slot] = counts[j];
-            }
-        }
+        Scatter(rows, batch, 0, batch.Length, _fill, LocalRows, Counts);
         foreach (var o in GlobalRows) _fill[o] = 0;
     }
 
@@ -155,20 +145,25 @@ internal sealed class BatchNonzeros
         var counts = Counts;
         Parallel.For(0, count, p =>
         {
-            var fill = fills[p];
-            for (var b = firstEntry[p]; b < firstEntry[p + 1]; b++)
-            {
-                var r = batch[b];
-                var others = rows.OthersOf(r);
-                var ys = rows.CountsOf(r);
-                for (var j = 0; j < others.Length; j++)
-                {
-                    var slot = fill[others[j]]++;
-                    localRows[slot] = r;
-                    counts[slot] = ys[j];
-                }
-            }
-            Array.Clear(fill, 0, globalRows);
+            Scatter(rows, batch, firstEntry[p], firstEntry[p + 1], fills[p], localRows, counts);
+            Array.Clear(fills[p], 0, globalRows);
         });
+    }
+
+    /// <summary>Writes the nonzeros of batch entries [from, to) to their groups' next slots, which <paramref name="fill"/> holds per global row.</summary>
+    private static void Scatter(SparseRows rows, int[] batch, int from, int to, int[] fill, int[] localRows, float[] counts)
+    {
+        for (var b = from; b < to; b++)
+        {
+            var r = batch[b];
+            var others = rows.OthersOf(r);
+            var ys = rows.CountsOf(r);
+            for (var j = 0; j < others.Length; j++)
+            {
+                var slot = fill[others[j]]++;
+                localRows[slot] = r;
+                counts[slot] = ys[j];
+            }
+        }
     }
 }

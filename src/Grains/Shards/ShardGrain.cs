@@ -597,7 +597,7 @@ public abstract partial class ShardGrain : Grain, IShardGrain
         var chunks = _pendingStatistics.Where(c => c.Step == request.Step).OrderBy(c => c.FromShard).ToList();
         _pendingStatistics.RemoveAll(c => c.Step <= request.Step);
         // Buffers kept from batch to batch: at 10M nonzeros a batch of a tenth of the items touches 200k users, whose
-        // sums made afresh were 51 MB of new pages a batch, and a dictionary of their slots was a tenth of the step.
+        // sums made afresh were 51 MB of new pages a batch; their slots are an array over the side's rows.
         if (_globalSlotOf.Length < side.RowCount)
         {
             _globalSlotOf = new int[side.RowCount];
@@ -619,7 +619,8 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             if (touched.Count > side.RowCount / 16)
             {
                 // Most rows touched (a batch of a tenth of the items reaches nearly every user): one scan of the marks
-                // finds them in order, as BatchNonzeros does, where sorting a million rows took as long as a batch's sums.
+                // finds them in order, as BatchNonzeros does (there, sorting a million indices took as long as a batch's
+                // statistics).
                 touched.Clear();
                 for (var row = 0; row < side.RowCount; row++)
                     if (slotOf[row] != -1) touched.Add(row);

@@ -511,13 +511,15 @@ internal sealed partial class TrainingRun
             ElboTrace = [.. _elbo],
             Gaussian = _gaussian,
         };
-        LogCheckpoint(_logger, _job, iteration, slot, written.Sum(w => w.Bytes), written.Max(w => w.Seconds));
         if (slot != CheckpointRequest.FinalSlot)
         {
             // Complete only now that every shard has written it: from here on a rollback comes back to this iteration.
             _checkpoint = checkpoint;
             await _checkpointed(checkpoint);
         }
+        // Logged once the job's state names the checkpoint: a coordinator declared dead while its shards wrote (frozen,
+        // say) finds that write refused and logs no completion, where it used to log one its state never recorded.
+        LogCheckpoint(_logger, _job, iteration, slot, written.Sum(w => w.Bytes), written.Max(w => w.Seconds));
         return checkpoint;
     }
 

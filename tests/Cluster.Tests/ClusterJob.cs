@@ -40,8 +40,8 @@ internal static class ClusterJob
         {
             JobStatus? status;
             // A poll sent through a silo the test has just killed (the client's gateway for it) is never answered and
-            // would wait out the 60 s response timeout: it is given up after a few seconds and asked again, as a console
-            // polling a job would. A coordinator that stays unanswering still fails the wait at its deadline.
+            // would wait out the 60 s response timeout: it is given up after a few seconds and asked again. A coordinator
+            // that never answers still fails the wait at its deadline.
             using (var poll = new CancellationTokenSource(PollLimit))
             {
                 try

@@ -48,8 +48,9 @@ public abstract partial class ShardGrain : Grain, IShardGrain
     private float[] _expectedTable = [];
     private EpochBatches? _epoch;
     private BatchStatistics? _statistics;
-    /// <summary>An SVI global step's slot of each row of this side (−1 where untouched) and its rows' sums, kept between batches.</summary>
+    /// <summary>An SVI global step's slot of each row of this side (−1 where untouched), its touched rows and their sums, kept between batches.</summary>
     private int[] _globalSlotOf = [];
+    private readonly List<int> _globalTouched = [];
     private float[] _globalSums = [];
     private RowPushInbox? _inbox;
     private long _version = NoParameters;
@@ -604,7 +605,8 @@ public abstract partial class ShardGrain : Grain, IShardGrain
             Array.Fill(_globalSlotOf, -1);
         }
         var slotOf = _globalSlotOf;
-        var touched = new List<int>();
+        var touched = _globalTouched;
+        touched.Clear();
         var sums = _globalSums;
         // The few rows with y·φ computed exactly (products under 1e-30), by slot.
         var exactOf = new Dictionary<int, double[]>();
